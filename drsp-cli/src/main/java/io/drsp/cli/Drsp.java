@@ -1,0 +1,32 @@
+package io.drsp.cli;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/**
+ * {@code drsp}: every command a DBA or a runbook script gives the DR controller. Exit codes are part of the
+ * contract with existing scripts: 0 done, 1 refused or failed (one sentence says why), 2 usage.
+ */
+@Command(name = "drsp", mixinStandardHelpOptions = true, version = "drsp 0.1.0",
+        description = "Keeps a DR copy of a sharded MySQL 8 cluster a chosen delay behind production.",
+        subcommands = {SandboxCommand.class})
+public final class Drsp {
+    public static final int DONE = 0;
+    public static final int REFUSED = 1;
+    public static final int USAGE = 2;
+
+    public static void main(String[] args) {
+        System.exit(run(args));
+    }
+
+    /** Runs one command line and returns its exit code, without exiting: tests and scripts share this path. */
+    public static int run(String... args) {
+        CommandLine cl = new CommandLine(new Drsp());
+        cl.setExecutionExceptionHandler((ex, cmd, parsed) -> {
+            cmd.getErr().println("drsp: " + Refusal.sentence(ex));
+            return REFUSED;
+        });
+        cl.setExitCodeExceptionMapper(t -> REFUSED);
+        return cl.execute(args);
+    }
+}

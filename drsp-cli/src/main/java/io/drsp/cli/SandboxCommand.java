@@ -1,0 +1,150 @@
+package io.drsp.cli;
+
+import io.drsp.sandbox.Sandbox;
+import io.drsp.sandbox.bank.BankSchema;
+import io.drsp.sandbox.bank.BankShard;
+import io.drsp.sandbox.bank.BankTotals;
+import io.drsp.sandbox.bank.BankWorkload;
+import java.nio.file.Path;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParentCommand;
+
+/** {@code drsp sandbox up|status|down|workload|check}: real MySQL clusters on this machine for demos and tests. */
+@Command(name = "sandbox", description = "Run a local production + DR sandbox of real MySQL 8 instances.",
+        subcommands = {SandboxCommand.Up.class, SandboxCommand.Status.class, SandboxCommand.Down.class,
+                SandboxCommand.Workload.class, SandboxCommand.Check.class})
+final class SandboxCommand {
+
+    static class DirOption {
+        @Option(names = "--dir", description = "Sandbox directory (default: ${DEFAULT-VALUE}).", defaultValue = "var/sandbox")
+        Path dir;
+    }
+
+    @Command(name = "up", description = "Start production and DR clusters (meta + N shards each) and the control database.")
+    static final class Up implements Callable<Integer> {
+        @picocli.CommandLine.Mixin
+        DirOption dir = new DirOption();
+        @Option(names = "--shards", defaultValue = "2", description = "Data shards per cluster, besides meta (1-16).")
+        int shards;
+        @Option(names = "--replicas", defaultValue = "0", description = "Local replicas per DR shard (0-3).")
+        int replicas;
+        @Option(names = "--cluster", defaultValue = "1", description = "Cluster id (default: ${DEFAULT-VALUE}).")
+        String cluster;
+
+        @Override
+        public Integer call() {
+            long started = System.nanoTime();
+            Sandbox sb = Sandbox.up(dir.dir, new Sandbox.Options(cluster, shards, replicas, Map.of()), System.out::println);
+            System.out.printf("sandbox up in %.1f s: %d instances%n", (System.nanoTime() - started) / 1e9, sb.members().size());
+            System.out.println(sb.configFile());
+            return Drsp.DONE;
+        }
+    }
+
+    @Command(name = "status", description = "Show every sandbox instance: running, transactions, replication.")
+    static final class Status implements Callable<Integer> {
+        @picocli.CommandLine.Mixin
+        DirOption dir = new DirOption();
+
+        @Override
+        public Integer call() {
+            Sandbox sb = Sandbox.open(dir.dir);
+            System.out.printf("%-24s %-11s %-16s %-8s %12s  %s%n", "INSTANCE", "ROLE", "ENDPOINT", "STATE", "GTIDS", "REPLICATION");
+            boolean allUp = true;
+            for (Sandbox.MemberStatus s : sb.status()) {
+                allUp &= s.running();
+                System.out.printf("%-24s %-11s %-16s %-8s %12s  %s%n", s.name(), s.role(), s.endpoint(),
+                        s.running() ? "running" : "stopped", s.transactions() < 0 ? "-" : Long.toString(s.transactions()),
+                        s.replication());
+            }
+            System.out.println("config: " + sb.configFile());
+            return allUp ? Drsp.DONE : Drsp.REFUSED;
+        }
+    }
+
+    @Command(name = "down", description = "Stop every sandbox instance and remove its data (keep it with --keep-data).")
+    static final class Down implements Callable<Integer> {
+        @picocli.CommandLine.Mixin
+        DirOption dir = new DirOption();
+        @Option(names = "--keep-data", description = "Stop the instances but keep their directories.")
+        boolean keepData;
+
+        @Override
+        public Integer call() {
+            Sandbox.open(dir.dir).down(keepData);
+            System.out.println("sandbox down" + (keepData ? " (data kept in " + dir.dir + ")" : ""));
+            return Drsp.DONE;
+        }
+    }
+
+    @Command(name = "workload", description = "Run bank transfers on the production cluster, then check the balances.")
+    static final class Workload implements Callable<Integer> {
+        @picocli.CommandLine.Mixin
+        DirOption dir = new DirOption();
+        @Option(names = "--rate", defaultValue = "50", description = "Transfers per second offered (default: ${DEFAULT-VALUE}).")
+        double rate;
+        @Option(names = "--seconds", defaultValue = "10", description = "How long to run (default: ${DEFAULT-VALUE}).")
+        int seconds;
+        @Option(names = "--threads", defaultValue = "4", description = "Concurrent clients (default: ${DEFAULT-VALUE}).")
+        int threads;
+        @Option(names = "--accounts", defaultValue = "100", description = "Accounts per shard (default: ${DEFAULT-VALUE}).")
+        int accounts;
+        @Option(names = "--seed", defaultValue = "1", description = "Random seed (default: ${DEFAULT-VALUE}).")
+        long seed;
+
+        @Override
+        public Integer call() throws SQLException, InterruptedException {
+            if (rate <= 0 || seconds < 1 || threads < 1 || accounts < 2) {
+                throw new IllegalArgumentException("--rate must be > 0, --seconds >= 1, --threads >= 1 and --accounts >= 2");
+            }
+            Sandbox sb = Sandbox.open(dir.dir);
+            SandboxBank bank = SandboxBank.of(sb, Sandbox.Role.PRODUCTION);
+            BankSchema.create(bank.meta(), bank.dataShards(), accounts);
+            BankWorkload w = new BankWorkload(bank.dataShards(), accounts, threads, rate, seed).start();
+            Thread.sleep(Duration.ofSeconds(seconds).toMillis()); // the run's length is the point here, not a wait
+            BankWorkload.Stats stats = w.stop();
+            BankTotals totals = BankTotals.read(bank.dataShards());
+            System.out.printf("committed %d transfers in %d s (%.1f/s), %d deadlock retries, per shard %s%n",
+                    stats.committed(), seconds, stats.committed() / (double) seconds, stats.retried(), stats.committedPerShard());
+            System.out.println("balances: " + totals);
+            return totals.holds() ? Drsp.DONE : Drsp.REFUSED;
+        }
+    }
+
+    @Command(name = "check", description = "Check the bank invariant (balances sum to what accounts opened with) on a site.")
+    static final class Check implements Callable<Integer> {
+        @picocli.CommandLine.Mixin
+        DirOption dir = new DirOption();
+        @Option(names = "--site", defaultValue = "production", description = "production or dr (default: ${DEFAULT-VALUE}).")
+        String site;
+
+        @Override
+        public Integer call() throws SQLException {
+            Sandbox.Role role = switch (site) {
+                case "production" -> Sandbox.Role.PRODUCTION;
+                case "dr" -> Sandbox.Role.DR;
+                default -> throw new IllegalArgumentException("--site must be production or dr, not \"" + site + "\"");
+            };
+            BankTotals totals = BankTotals.read(SandboxBank.of(Sandbox.open(dir.dir), role).dataShards());
+            System.out.println(site + " balances: " + totals);
+            return totals.holds() ? Drsp.DONE : Drsp.REFUSED;
+        }
+    }
+
+    /** The bank's shards at one site of a sandbox. */
+    record SandboxBank(BankShard meta, List<BankShard> dataShards) {
+        static SandboxBank of(Sandbox sb, Sandbox.Role role) {
+            String user = sb.credentials().adminUser();
+            String pw = sb.credentials().adminPassword();
+            List<BankShard> shards = sb.members(role).stream()
+                    .map(m -> new BankShard(m.shard(), m.endpoint(), user, pw)).toList();
+            return new SandboxBank(shards.get(0), shards.subList(1, shards.size()));
+        }
+    }
+}

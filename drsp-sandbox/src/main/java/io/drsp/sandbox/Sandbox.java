@@ -1,0 +1,364 @@
+package io.drsp.sandbox;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.io.Writer;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.function.Consumer;
+
+/**
+ * A production cluster and a DR cluster of real MySQL instances on this machine: per cluster a meta shard and N data
+ * shards, optional local replicas behind each DR shard primary, and the DR site's control database. It writes a
+ * {@code drsp.conf} describing exactly what it started, so drsp itself is configured as it would be in a bank.
+ */
+public final class Sandbox {
+    public static final String STATE_FILE = "sandbox.properties";
+
+    public enum Role { PRODUCTION, DR, DR_REPLICA, CONTROL }
+
+    /** One started server and its place in the topology; {@code shard} is empty for the control database. */
+    public record Member(String name, Role role, String shard, MysqlInstance instance) {
+        public String endpoint() {
+            return instance.endpoint();
+        }
+    }
+
+    /** Shape of the sandbox: shard count (besides meta), local replicas per DR shard, extra mysqld settings. */
+    public record Options(String clusterId, int shards, int drReplicasPerShard, Map<String, String> extraSettings) {
+        public Options {
+            if (shards < 1 || shards > 16) {
+                throw new IllegalArgumentException("shards must be between 1 and 16, got " + shards);
+            }
+            if (drReplicasPerShard < 0 || drReplicasPerShard > 3) {
+                throw new IllegalArgumentException("replicas per DR shard must be between 0 and 3, got " + drReplicasPerShard);
+            }
+            extraSettings = Map.copyOf(extraSettings);
+        }
+
+        public static Options defaults() {
+            return new Options("1", 2, 0, Map.of());
+        }
+
+        public Options withReplicas(int n) {
+            return new Options(clusterId, shards, n, extraSettings);
+        }
+
+        public Options withShards(int n) {
+            return new Options(clusterId, n, drReplicasPerShard, extraSettings);
+        }
+    }
+
+    private final Path dir;
+    private final String clusterId;
+    private final List<Member> members;
+    private final SandboxCredentials credentials;
+    private final MysqlDistribution dist;
+
+    private Sandbox(Path dir, String clusterId, List<Member> members, SandboxCredentials credentials, MysqlDistribution dist) {
+        this.dir = dir;
+        this.clusterId = clusterId;
+        this.members = List.copyOf(members);
+        this.credentials = credentials;
+        this.dist = dist;
+    }
+
+    /** Creates and starts a fresh sandbox in {@code dir}; refuses if one is running there. */
+    public static Sandbox up(Path dir, Options options, Consumer<String> progress) {
+        dir = dir.toAbsolutePath().normalize();
+        MysqlDistribution dist = MysqlDistribution.obtain();
+        SandboxCredentials credentials = DatadirTemplate.obtain(dist).credentials();
+        List<Long> reaped = StaleInstances.reap(dir);
+        if (!reaped.isEmpty()) {
+            progress.accept("stopped " + reaped.size() + " mysqld left running by an earlier run: " + reaped);
+        }
+        try {
+            SandboxFiles.deleteTree(dir);
+            Files.createDirectories(dir);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot prepare " + dir, e);
+        }
+        List<Member> members = plan(dir, options, dist);
+        Sandbox sandbox = new Sandbox(dir, options.clusterId(), members, credentials, dist);
+        sandbox.writeState();
+        sandbox.parallel(members, m -> {
+            m.instance().start();
+            progress.accept("started " + m.name() + " on " + m.endpoint());
+        });
+        sandbox.wireReplicas();
+        sandbox.createControlDatabase();
+        sandbox.writeConfig(freePort(), freePort());
+        progress.accept("wrote " + sandbox.configFile());
+        return sandbox;
+    }
+
+    /** The sandbox described by {@code dir}'s state file, whatever JVM started it. */
+    public static Sandbox open(Path dir) {
+        dir = dir.toAbsolutePath().normalize();
+        Properties p = new Properties();
+        try (var in = Files.newBufferedReader(dir.resolve(STATE_FILE))) {
+            p.load(in);
+        } catch (IOException e) {
+            throw new IllegalStateException("no sandbox in " + dir + " (run 'drsp sandbox up' first)");
+        }
+        MysqlDistribution dist = MysqlDistribution.obtain();
+        List<Member> members = new ArrayList<>();
+        int n = Integer.parseInt(p.getProperty("members"));
+        for (int i = 0; i < n; i++) {
+            String[] f = p.getProperty("member." + i).split(",", -1);
+            members.add(new Member(f[0], Role.valueOf(f[1]), f[2], MysqlInstance.open(dist, dir.resolve(f[0]))));
+        }
+        return new Sandbox(dir, p.getProperty("cluster"), members, DatadirTemplate.obtain(dist).credentials(), dist);
+    }
+
+    private static List<Member> plan(Path dir, Options o, MysqlDistribution dist) {
+        List<String> shards = new ArrayList<>();
+        shards.add("meta");
+        for (int i = 1; i <= o.shards(); i++) {
+            shards.add("s" + i);
+        }
+        List<Member> members = new ArrayList<>();
+        Set<Integer> ports = new HashSet<>();
+        int serverId = 1;
+        for (String shard : shards) {
+            members.add(member(dir, dist, "production-" + o.clusterId() + "-" + shard, Role.PRODUCTION, shard,
+                    serverId++, ports, o.extraSettings()));
+        }
+        for (String shard : shards) {
+            members.add(member(dir, dist, "dr-" + o.clusterId() + "-" + shard, Role.DR, shard, serverId++, ports,
+                    o.extraSettings()));
+            for (int r = 1; r <= o.drReplicasPerShard(); r++) {
+                members.add(member(dir, dist, "dr-" + o.clusterId() + "-" + shard + "-r" + r, Role.DR_REPLICA, shard,
+                        serverId++, ports, o.extraSettings()));
+            }
+        }
+        members.add(member(dir, dist, "control", Role.CONTROL, "", serverId, ports, Map.of()));
+        return members;
+    }
+
+    private static Member member(Path dir, MysqlDistribution dist, String name, Role role, String shard, int serverId,
+                                 Set<Integer> usedPorts, Map<String, String> extra) {
+        Map<String, String> settings = new LinkedHashMap<>(extra);
+        if (role == Role.DR || role == Role.DR_REPLICA) {
+            // DR members are read-only outside service mode, from their very first start.
+            settings.putIfAbsent("super-read-only", "ON");
+        }
+        if (role == Role.DR) {
+            // Links are drsp's to start: a DR shard that restarts must not resume applying on its own.
+            settings.putIfAbsent("skip-replica-start", "ON");
+        }
+        int port;
+        do {
+            port = freePort();
+        } while (!usedPorts.add(port));
+        MysqlInstance instance = MysqlInstance.create(dist,
+                new MysqlInstance.Spec(name, dir.resolve(name), port, serverId, settings));
+        return new Member(name, role, shard, instance);
+    }
+
+    static int freePort() {
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            return s.getLocalPort();
+        } catch (IOException e) {
+            throw new UncheckedIOException("no free loopback port", e);
+        }
+    }
+
+    private void wireReplicas() {
+        for (Member replica : members(Role.DR_REPLICA)) {
+            Member primary = drPrimary(replica.shard());
+            try (Connection c = replica.instance().connect(); Statement st = c.createStatement()) {
+                st.execute("CHANGE REPLICATION SOURCE TO SOURCE_HOST='127.0.0.1', SOURCE_PORT=" + primary.instance().port()
+                        + ", SOURCE_USER='" + credentials.replicationUser() + "', SOURCE_PASSWORD='"
+                        + credentials.replicationPassword() + "', SOURCE_AUTO_POSITION=1, GET_SOURCE_PUBLIC_KEY=1");
+                st.execute("START REPLICA");
+            } catch (SQLException e) {
+                throw new IllegalStateException("cannot make " + replica.name() + " a replica of " + primary.name() + ": "
+                        + e.getMessage(), e);
+            }
+        }
+    }
+
+    private void createControlDatabase() {
+        try (Connection c = control().instance().connect(); Statement st = c.createStatement()) {
+            st.execute("CREATE DATABASE IF NOT EXISTS drsp");
+        } catch (SQLException e) {
+            throw new IllegalStateException("cannot create the control database: " + e.getMessage(), e);
+        }
+    }
+
+    private void writeState() {
+        Properties p = new Properties();
+        p.setProperty("cluster", clusterId);
+        p.setProperty("members", Integer.toString(members.size()));
+        for (int i = 0; i < members.size(); i++) {
+            Member m = members.get(i);
+            p.setProperty("member." + i, m.name() + "," + m.role() + "," + m.shard());
+        }
+        try (Writer w = Files.newBufferedWriter(dir.resolve(STATE_FILE))) {
+            p.store(w, "drsp sandbox");
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private void writeConfig(int httpPort, int remotingPort) {
+        try {
+            SandboxFiles.writeSecret(dir.resolve("secrets/admin"), credentials.adminPassword());
+            SandboxFiles.writeSecret(dir.resolve("secrets/repl"), credentials.replicationPassword());
+            Path hooks = dir.resolve("hooks");
+            Files.createDirectories(hooks);
+            for (String hook : List.of("start_dbproxy", "stop_dbproxy")) {
+                Path script = hooks.resolve(hook + ".sh");
+                // The sandbox has no proxy: its hooks record each call so tests and the demo can see them.
+                Files.writeString(script, "#!/bin/sh\necho \"$(date '+%F %T') " + hook
+                        + " cluster=$DRSP_CLUSTER site=$DRSP_SITE mode=$DRSP_MODE\" >> \"$(dirname \"$0\")/dbproxy.log\"\n");
+                Files.setPosixFilePermissions(script, PosixFilePermissions.fromString("rwxr-xr-x"));
+            }
+            Files.writeString(configFile(), new SandboxConfigWriter(clusterId, members, httpPort, remotingPort).render());
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write the sandbox configuration", e);
+        }
+    }
+
+    private void parallel(List<Member> of, Consumer<Member> action) {
+        ExecutorService pool = Executors.newFixedThreadPool(Math.min(4, Math.max(1, of.size())));
+        try {
+            List<Future<?>> futures = new ArrayList<>();
+            for (Member m : of) {
+                futures.add(pool.submit(() -> action.accept(m)));
+            }
+            for (Future<?> f : futures) {
+                f.get();
+            }
+        } catch (ExecutionException e) {
+            throw e.getCause() instanceof RuntimeException re ? re : new IllegalStateException(e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    /** Stops every instance; removes the directory unless {@code keepData}. */
+    public void down(boolean keepData) {
+        parallel(members, m -> m.instance().stop());
+        StaleInstances.reap(dir);
+        if (!keepData) {
+            try {
+                SandboxFiles.deleteTree(dir);
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot remove " + dir, e);
+            }
+        }
+    }
+
+    /** What each member is doing now, for {@code drsp sandbox status}. */
+    public List<MemberStatus> status() {
+        List<MemberStatus> out = new ArrayList<>();
+        for (Member m : members) {
+            out.add(MemberStatus.of(m));
+        }
+        return out;
+    }
+
+    public Path dir() {
+        return dir;
+    }
+
+    public Path configFile() {
+        return dir.resolve("drsp.conf");
+    }
+
+    public String clusterId() {
+        return clusterId;
+    }
+
+    public SandboxCredentials credentials() {
+        return credentials;
+    }
+
+    public MysqlDistribution distribution() {
+        return dist;
+    }
+
+    public List<Member> members() {
+        return members;
+    }
+
+    public List<Member> members(Role role) {
+        return members.stream().filter(m -> m.role() == role).toList();
+    }
+
+    public Member production(String shard) {
+        return find(Role.PRODUCTION, shard);
+    }
+
+    public Member drPrimary(String shard) {
+        return find(Role.DR, shard);
+    }
+
+    public Member control() {
+        return members(Role.CONTROL).get(0);
+    }
+
+    public Optional<Member> member(String name) {
+        return members.stream().filter(m -> m.name().equals(name)).findFirst();
+    }
+
+    /** Shard names, meta first. */
+    public List<String> shards() {
+        return members(Role.PRODUCTION).stream().map(Member::shard).toList();
+    }
+
+    private Member find(Role role, String shard) {
+        return members.stream().filter(m -> m.role() == role && m.shard().equals(shard)).findFirst()
+                .orElseThrow(() -> new IllegalArgumentException("no " + role + " member for shard " + shard));
+    }
+
+    /** One row of {@code sandbox status}. */
+    public record MemberStatus(String name, Role role, String endpoint, boolean running, long transactions, String replication) {
+        static MemberStatus of(Member m) {
+            if (!m.instance().isAlive()) {
+                return new MemberStatus(m.name(), m.role(), m.endpoint(), false, -1, "");
+            }
+            try (Connection c = m.instance().connect(); Statement st = c.createStatement()) {
+                long trx = 0;
+                try (ResultSet rs = st.executeQuery("SELECT @@gtid_executed")) {
+                    rs.next();
+                    trx = io.drsp.core.gtid.GtidSet.parse(rs.getString(1)).size();
+                }
+                String replication = "";
+                try (ResultSet rs = st.executeQuery("SHOW REPLICA STATUS")) {
+                    if (rs.next()) {
+                        replication = "io=" + rs.getString("Replica_IO_Running") + " sql=" + rs.getString("Replica_SQL_Running")
+                                + " from " + rs.getString("Source_Host") + ":" + rs.getInt("Source_Port");
+                    }
+                }
+                return new MemberStatus(m.name(), m.role(), m.endpoint(), true, trx, replication);
+            } catch (SQLException e) {
+                return new MemberStatus(m.name(), m.role(), m.endpoint(), true, -1, "unreachable: " + e.getMessage());
+            }
+        }
+    }
+}

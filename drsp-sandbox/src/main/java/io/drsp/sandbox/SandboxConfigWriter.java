@@ -1,0 +1,70 @@
+package io.drsp.sandbox;
+
+import java.util.List;
+import java.util.stream.Collectors;
+
+/** Renders the {@code drsp.conf} that describes a sandbox exactly as drsp would be configured in production. */
+final class SandboxConfigWriter {
+    private final String clusterId;
+    private final List<Sandbox.Member> members;
+    private final int httpPort;
+    private final int remotingPort;
+
+    SandboxConfigWriter(String clusterId, List<Sandbox.Member> members, int httpPort, int remotingPort) {
+        this.clusterId = clusterId;
+        this.members = members;
+        this.httpPort = httpPort;
+        this.remotingPort = remotingPort;
+    }
+
+    String render() {
+        Sandbox.Member control = members.stream().filter(m -> m.role() == Sandbox.Role.CONTROL).findFirst().orElseThrow();
+        StringBuilder b = new StringBuilder();
+        b.append("# Written by 'drsp sandbox up': the sandbox's production and DR clusters, as drsp sees them.\n");
+        b.append("drsp {\n");
+        b.append("  home = \"state\"\n");
+        b.append("  time-zone = \"").append(java.time.ZoneId.systemDefault().getId()).append("\"\n");
+        b.append("  controller {\n");
+        b.append("    http { host = \"127.0.0.1\", port = ").append(httpPort).append(" }\n");
+        b.append("    token-file = \"state/controller.token\"\n");
+        b.append("    remoting { host = \"127.0.0.1\", port = ").append(remotingPort).append(" }\n");
+        b.append("    control-db { endpoint = \"").append(control.endpoint()).append("\", database = \"drsp\", user = admin }\n");
+        b.append("  }\n");
+        b.append("  users {\n");
+        b.append("    admin { name = \"").append(SandboxCredentials.ADMIN).append("\", password { file = \"secrets/admin\" } }\n");
+        b.append("    replication { name = \"").append(SandboxCredentials.REPLICATION)
+                .append("\", password { file = \"secrets/repl\" } }\n");
+        b.append("  }\n");
+        b.append("  sites {\n");
+        for (String site : List.of("production", "dr")) {
+            b.append("    ").append(site).append(" { hooks { start-dbproxy = \"hooks/start_dbproxy.sh\", ")
+                    .append("stop-dbproxy = \"hooks/stop_dbproxy.sh\" } }\n");
+        }
+        b.append("  }\n");
+        b.append("  clusters {\n");
+        b.append("    \"").append(clusterId).append("\" {\n");
+        b.append("      production { shards {\n");
+        appendShards(b, Sandbox.Role.PRODUCTION);
+        b.append("      } }\n");
+        b.append("      dr { shards {\n");
+        appendShards(b, Sandbox.Role.DR);
+        b.append("      } }\n");
+        b.append("    }\n");
+        b.append("  }\n");
+        b.append("}\n");
+        return b.toString();
+    }
+
+    private void appendShards(StringBuilder b, Sandbox.Role role) {
+        for (Sandbox.Member primary : members.stream().filter(m -> m.role() == role).toList()) {
+            String replicas = members.stream()
+                    .filter(m -> m.role() == Sandbox.Role.DR_REPLICA && role == Sandbox.Role.DR && m.shard().equals(primary.shard()))
+                    .map(m -> "\"" + m.endpoint() + "\"").collect(Collectors.joining(", "));
+            b.append("        ").append(primary.shard()).append(" { primary = \"").append(primary.endpoint()).append("\"");
+            if (!replicas.isEmpty()) {
+                b.append(", replicas = [").append(replicas).append("]");
+            }
+            b.append(" }\n");
+        }
+    }
+}
