@@ -64,6 +64,7 @@ public final class MysqlInstance {
     /** How to run one instance; {@code settings} override the defaults ({@link #DROP} removes one). */
     public record Spec(String name, Path dir, int port, int serverId, Map<String, String> settings) {
         public Spec {
+            dir = dir.toAbsolutePath().normalize(); // mysqld resolves relative paths against its basedir, not our cwd
             settings = Map.copyOf(settings);
         }
     }
@@ -92,10 +93,11 @@ public final class MysqlInstance {
 
     /**
      * Creates and starts one standalone instance under {@code parent} on a free loopback port: what a test that needs
-     * a single real server (not a whole sandbox) uses. Stale servers a killed run left under {@code parent} are stopped.
+     * a single real server (not a whole sandbox) uses. A server a killed run left in that same directory is stopped
+     * first; siblings under {@code parent} are left alone.
      */
     public static MysqlInstance startNew(Path parent, String name, int serverId, Map<String, String> settings) {
-        StaleInstances.reap(parent);
+        StaleInstances.reap(parent.resolve(name));
         try {
             SandboxFiles.deleteTree(parent.resolve(name));
         } catch (IOException e) {

@@ -1,0 +1,130 @@
+package io.drsp.sandbox;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+
+/** One real server taken through its life: start, graceful stop, restart, kill -9, restart. */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class MysqlInstanceTest {
+    static final Path ROOT = Path.of("target/mysql-instance-test");
+    static MysqlInstance db;
+
+    @BeforeAll
+    static void start() {
+        db = MysqlInstance.startNew(ROOT, "lifecycle", 7001, Map.of());
+    }
+
+    @AfterAll
+    static void stop() {
+        if (db != null) {
+            db.stop();
+        }
+    }
+
+    @Test
+    @Order(1)
+    void runsWithTheSettingsDrspRequires() throws SQLException {
+        Map<String, String> expected = Map.of("gtid_mode", "ON", "enforce_gtid_consistency", "ON", "binlog_format", "ROW",
+                "binlog_row_image", "FULL", "binlog_row_metadata", "FULL", "binlog_row_value_options", "",
+                "log_replica_updates", "1", "log_bin", "1", "server_id", "7001");
+        try (Connection c = db.connect(); Statement st = c.createStatement()) {
+            for (var e : expected.entrySet()) {
+                try (ResultSet rs = st.executeQuery("SELECT @@GLOBAL." + e.getKey())) {
+                    rs.next();
+                    assertEquals(e.getValue(), rs.getString(1), e.getKey());
+                }
+            }
+            try (ResultSet rs = st.executeQuery("SELECT COUNT(*) FROM information_schema.PLUGINS WHERE PLUGIN_NAME = 'mysqlx' AND PLUGIN_STATUS = 'ACTIVE'")) {
+                rs.next();
+                assertEquals(0, rs.getInt(1), "X plugin is off: no second port to collide on");
+            }
+            try (ResultSet rs = st.executeQuery("SELECT @@port, @@bind_address")) {
+                rs.next();
+                assertEquals(db.port(), rs.getInt(1));
+                assertEquals("127.0.0.1", rs.getString(2));
+            }
+        }
+    }
+
+    @Test
+    @Order(2)
+    void gracefulStopAndRestartKeepCommittedData() throws SQLException {
+        exec("CREATE DATABASE IF NOT EXISTS t", "CREATE TABLE IF NOT EXISTS t.r (id INT PRIMARY KEY)", "INSERT INTO t.r VALUES (1)");
+        String uuidBefore = query("SELECT @@server_uuid");
+        db.stop();
+        assertFalse(db.isAlive());
+        assertFalse(Files.exists(db.pidFile()), "a graceful stop removes the pid file");
+        db.start();
+        assertEquals("1", query("SELECT COUNT(*) FROM t.r"));
+        assertEquals(uuidBefore, query("SELECT @@server_uuid"), "server uuid is stable across restarts");
+    }
+
+    @Test
+    @Order(3)
+    void killNineLeavesThePidFileAndRestartRecovers() throws SQLException {
+        exec("INSERT INTO t.r VALUES (2)");
+        long pid = db.processHandle().orElseThrow().pid();
+        db.kill();
+        assertFalse(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false), "mysqld is gone after kill -9");
+        assertTrue(Files.exists(db.pidFile()), "kill -9 leaves the pid file behind, as a crash does");
+        assertFalse(db.isAlive(), "a stale pid file does not count as a running server");
+        db.start();
+        assertEquals("2", query("SELECT COUNT(*) FROM t.r"), "committed rows survive kill -9");
+    }
+
+    @Test
+    @Order(4)
+    void everyInstanceHasItsOwnServerUuid() throws SQLException {
+        MysqlInstance other = MysqlInstance.startNew(ROOT, "other", 7002, Map.of());
+        try (Connection c = other.connect(); Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT @@server_uuid")) {
+            rs.next();
+            assertNotEquals(query("SELECT @@server_uuid"), rs.getString(1), "copies of the template datadir must not share a uuid");
+        } finally {
+            other.stop();
+        }
+    }
+
+    @Test
+    @Order(5)
+    void settingsCanBeOverriddenForFaultTests() throws SQLException {
+        MysqlInstance minimal = MysqlInstance.startNew(ROOT, "minimal", 7003, Map.of("binlog-row-metadata", "MINIMAL"));
+        try (Connection c = minimal.connect(); Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("SELECT @@binlog_row_metadata")) {
+            rs.next();
+            assertEquals("MINIMAL", rs.getString(1));
+        } finally {
+            minimal.stop();
+        }
+    }
+
+    private static void exec(String... sql) throws SQLException {
+        try (Connection c = db.connect(); Statement st = c.createStatement()) {
+            for (String s : sql) {
+                st.execute(s);
+            }
+        }
+    }
+
+    private static String query(String sql) throws SQLException {
+        try (Connection c = db.connect(); Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
+            rs.next();
+            return rs.getString(1);
+        }
+    }
+}

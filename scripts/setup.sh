@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Idempotent machine set-up and build: what a fresh Debian machine with Java 17 and Maven needs to run drsp.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+have_libaio() {
+  ldconfig -p 2>/dev/null | grep -q 'libaio\.so\.1 ' || ls /lib/x86_64-linux-gnu/libaio.so.1 /usr/lib/x86_64-linux-gnu/libaio.so.1 >/dev/null 2>&1
+}
+
+if ! have_libaio; then
+  echo "setup: installing libaio1 (MySQL 8 needs libaio.so.1)"
+  SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
+  $SUDO apt-get update -qq
+  if ! $SUDO apt-get install -y -qq libaio1 >/dev/null 2>&1; then
+    # Debian 13 renamed it; mysqld still asks for the old soname.
+    $SUDO apt-get install -y -qq libaio1t64 >/dev/null
+    $SUDO ln -sf /usr/lib/x86_64-linux-gnu/libaio.so.1t64 /usr/lib/x86_64-linux-gnu/libaio.so.1
+  fi
+fi
+
+command -v java >/dev/null || { echo "setup: java 17 is required (apt-get install -y openjdk-17-jdk-headless)"; exit 1; }
+command -v mvn >/dev/null || { echo "setup: Maven is required (apt-get install -y maven)"; exit 1; }
+
+# Resolves everything, the MySQL server artifact included, and builds drsp-cli/target/drsp/{bin,lib}.
+mvn -B -q install -DskipTests
+echo "setup: built drsp-cli/target/drsp/bin/drsp"
