@@ -1,0 +1,148 @@
+package io.drsp.core.config;
+
+import com.typesafe.config.ConfigObject;
+import com.typesafe.config.ConfigUtil;
+import com.typesafe.config.ConfigValue;
+import com.typesafe.config.ConfigValueType;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * One object of the configuration tree, read leniently: every problem is recorded with its full path
+ * and reading goes on, so the operator sees all problems of the file at once.
+ */
+final class ConfigNode {
+
+    private final ConfigObject object;
+    private final List<String> path;
+    private final List<String> problems;
+
+    ConfigNode(ConfigObject object, List<String> path, List<String> problems) {
+        this.object = object;
+        this.path = List.copyOf(path);
+        this.problems = problems;
+    }
+
+    String path() {
+        return ConfigUtil.joinPath(path);
+    }
+
+    String path(String key) {
+        List<String> child = new ArrayList<>(path);
+        child.add(key);
+        return ConfigUtil.joinPath(child);
+    }
+
+    /** Keys in a stable order, so problems are listed the same way on every run. */
+    Set<String> keys() {
+        return new TreeSet<>(object.keySet());
+    }
+
+    boolean has(String key) {
+        return object.containsKey(key);
+    }
+
+    void problem(String key, String what, String expected) {
+        problems.add((key == null ? path() : path(key)) + ": " + what + ", expected " + expected);
+    }
+
+    /** Reports keys that are not in the schema: a misspelt optional key would otherwise be silently ignored. */
+    void allowOnly(String... known) {
+        List<String> knownKeys = Arrays.asList(known);
+        for (String key : keys()) {
+            if (!knownKeys.contains(key)) {
+                problem(key, "is not a known setting", "one of " + String.join(", ", knownKeys));
+            }
+        }
+    }
+
+    Optional<ConfigNode> object(String key, boolean required, String expected) {
+        return value(key, required, ConfigValueType.OBJECT, expected)
+                .map(v -> new ConfigNode((ConfigObject) v, append(key), problems));
+    }
+
+    Optional<String> string(String key, boolean required, String expected) {
+        Optional<String> text = value(key, required, ConfigValueType.STRING, expected).map(v -> (String) v.unwrapped());
+        if (text.isPresent() && text.get().isBlank()) {
+            problem(key, "is empty", expected);
+            return Optional.empty();
+        }
+        return text;
+    }
+
+    Optional<List<String>> strings(String key, String expected) {
+        Optional<ConfigValue> list = value(key, false, ConfigValueType.LIST, "a list of " + expected);
+        if (list.isEmpty()) {
+            return Optional.empty();
+        }
+        List<String> result = new ArrayList<>();
+        List<?> items = (List<?>) list.get().unwrapped();
+        for (int i = 0; i < items.size(); i++) {
+            if (items.get(i) instanceof String s && !s.isBlank()) {
+                result.add(s);
+            } else {
+                problem(key, "item " + (i + 1) + " (" + items.get(i) + ") is not a non-empty string", expected);
+            }
+        }
+        return result.size() == items.size() ? Optional.of(result) : Optional.empty();
+    }
+
+    /** A port number; HOCON lets {@code "8470"} stand for {@code 8470}, so both are accepted. */
+    Optional<Integer> port(String key) {
+        String expected = "a TCP port 1-65535";
+        Optional<ConfigValue> value = value(key, true, null, expected);
+        if (value.isEmpty()) {
+            return Optional.empty();
+        }
+        String text = String.valueOf(value.get().unwrapped()).strip();
+        if (value.get().valueType() == ConfigValueType.NUMBER || value.get().valueType() == ConfigValueType.STRING) {
+            if (text.matches("[0-9]{1,9}")) {
+                int port = Integer.parseInt(text);
+                if (port >= 1 && port <= 65535) {
+                    return Optional.of(port);
+                }
+                problem(key, port + " is out of range", expected);
+                return Optional.empty();
+            }
+        }
+        problem(key, "\"" + text + "\" is not a port", expected);
+        return Optional.empty();
+    }
+
+    /** The value at {@code key} if it is present and of the wanted type ({@code null}: any scalar). */
+    private Optional<ConfigValue> value(String key, boolean required, ConfigValueType type, String expected) {
+        ConfigValue value = object.get(key);
+        if (value == null || value.valueType() == ConfigValueType.NULL) {
+            if (required) {
+                problem(key, "is missing", expected);
+            }
+            return Optional.empty();
+        }
+        boolean scalar = value.valueType() != ConfigValueType.OBJECT && value.valueType() != ConfigValueType.LIST;
+        if (type == null ? !scalar : value.valueType() != type) {
+            problem(key, "is " + describe(value), expected);
+            return Optional.empty();
+        }
+        return Optional.of(value);
+    }
+
+    private static String describe(ConfigValue value) {
+        return switch (value.valueType()) {
+            case OBJECT -> "an object";
+            case LIST -> "a list";
+            case STRING -> "the string \"" + value.unwrapped() + "\"";
+            default -> "the " + value.valueType().name().toLowerCase(Locale.ROOT) + " " + value.unwrapped();
+        };
+    }
+
+    private List<String> append(String key) {
+        List<String> child = new ArrayList<>(path);
+        child.add(key);
+        return child;
+    }
+}
