@@ -78,6 +78,11 @@ public final class MysqlAdmin implements AutoCloseable {
         return endpoint;
     }
 
+    /** The session itself, for the statements an agent runs that this class has no method for. */
+    public Connection connection() {
+        return connection;
+    }
+
     /** {@code @@GLOBAL.gtid_executed}: every transaction this instance has committed or been told it has. */
     public GtidSet gtidExecuted() {
         return GtidSet.parse(single("SELECT @@GLOBAL.gtid_executed"));

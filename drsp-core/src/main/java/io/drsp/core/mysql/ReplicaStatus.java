@@ -16,6 +16,7 @@ import java.util.OptionalLong;
  * @param sqlDelay            {@code SQL_Delay}: the link's SOURCE_DELAY in seconds
  * @param sqlRemainingDelay   {@code SQL_Remaining_Delay}: present only while the applier waits out the delay
  * @param secondsBehindSource {@code Seconds_Behind_Source}: absent when the SQL thread is not running
+ * @param relayLogSpace       {@code Relay_Log_Space}: bytes of all relay log files, applied or not
  */
 public record ReplicaStatus(
         String ioRunning,
@@ -32,7 +33,10 @@ public record ReplicaStatus(
         long relayLogPos,
         String sourceHost,
         int sourcePort,
-        OptionalLong secondsBehindSource) {
+        OptionalLong secondsBehindSource,
+        String sourceUser,
+        boolean autoPosition,
+        long relayLogSpace) {
 
     public boolean ioThreadRunning() {
         return "Yes".equalsIgnoreCase(ioRunning);
@@ -64,7 +68,10 @@ public record ReplicaStatus(
                 r.number("Relay_Log_Pos").orElse(0),
                 r.text("Source_Host"),
                 (int) r.number("Source_Port").orElse(0),
-                r.number("Seconds_Behind_Source"));
+                r.number("Seconds_Behind_Source"),
+                r.text("Source_User"),
+                r.number("Auto_Position").orElse(0) == 1,
+                r.number("Relay_Log_Space").orElse(0));
     }
 
     private record Row(Map<String, String> values) {

@@ -40,6 +40,9 @@ class ReplicaStatusTest {
         row.put("Retrieved_Gtid_Set", PROD + ":1-1000");
         row.put("Executed_Gtid_Set", PROD + ":1-420,\n" + DR + ":1-5");
         row.put("Channel_Name", "");
+        row.put("Source_User", "drsp_repl");
+        row.put("Auto_Position", "1");
+        row.put("Relay_Log_Space", "73421");
         return row;
     }
 
@@ -57,6 +60,9 @@ class ReplicaStatusTest {
         assertEquals(1582, status.relayLogPos());
         assertEquals("127.0.0.1", status.sourceHost());
         assertEquals(3307, status.sourcePort());
+        assertEquals("drsp_repl", status.sourceUser());
+        assertTrue(status.autoPosition());
+        assertEquals(73421, status.relayLogSpace());
         assertEquals(Optional.empty(), status.lastIoError());
         assertEquals(Optional.empty(), status.lastSqlError());
     }

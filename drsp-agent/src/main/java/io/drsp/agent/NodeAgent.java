@@ -1,0 +1,139 @@
+package io.drsp.agent;
+
+import io.drsp.core.config.Endpoint;
+import io.drsp.core.config.Site;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.function.Supplier;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.DispatcherSelector;
+import org.apache.pekko.actor.typed.PostStop;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.receptionist.Receptionist;
+import org.apache.pekko.actor.typed.receptionist.ServiceKey;
+
+/**
+ * The one actor that touches one MySQL instance. It registers with the Receptionist under its {@link NodeKey}, so the
+ * controller finds it whether it runs in the controller's JVM or on the database host. JDBC blocks, so every
+ * operation runs on the dedicated {@code drsp.blocking-dispatcher}, never on the actor's own thread.
+ */
+public final class NodeAgent {
+
+    /** What an agent can be asked. Replies go straight to {@code replyTo}. */
+    public sealed interface Command extends AgentMessage {
+    }
+
+    /** Look at the instance: settings, GTIDs, read-only, link. */
+    public record Inspect(ActorRef<NodeInspection> replyTo) implements Command {
+    }
+
+    /** Make this DR shard replicate from {@code source} with {@code delaySeconds}; idempotent. */
+    public record EnsureLink(Endpoint source, int delaySeconds, ActorRef<StepResult> replyTo) implements Command {
+    }
+
+    /** Stop both replication threads, keeping the relay log. */
+    public record StopLink(ActorRef<StepResult> replyTo) implements Command {
+    }
+
+    /** Turn super_read_only on, or read_only and super_read_only off. */
+    public record SetReadOnly(boolean readOnly, ActorRef<StepResult> replyTo) implements Command {
+    }
+
+    private enum HeartbeatTick implements Command {
+        INSTANCE
+    }
+
+    /** How an operation ended, in a sentence that names the shard. */
+    public sealed interface StepResult extends AgentMessage {
+        String node();
+
+        record Done(String node, String detail) implements StepResult {
+        }
+
+        record Failed(String node, String reason) implements StepResult {
+        }
+    }
+
+    public static final Duration HEARTBEAT_INTERVAL = Duration.ofSeconds(1);
+
+    public static ServiceKey<Command> serviceKey(NodeKey key) {
+        return ServiceKey.create(Command.class, "drsp-node-" + key);
+    }
+
+    /** Production shard primaries also write the heartbeat every second while they run. */
+    public static Behavior<Command> create(NodeOps ops) {
+        return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> {
+            ctx.getSystem().receptionist().tell(Receptionist.register(serviceKey(ops.key()), ctx.getSelf()));
+            boolean heartbeat = ops.key().site() == Site.PRODUCTION && ops.key().isPrimary();
+            if (heartbeat) {
+                timers.startTimerWithFixedDelay(HeartbeatTick.INSTANCE, HEARTBEAT_INTERVAL);
+            }
+            return new NodeAgent(ctx, ops).behavior();
+        }));
+    }
+
+    private final ActorContext<Command> ctx;
+    private final NodeOps ops;
+    private final Executor blocking;
+    private boolean heartbeatInFlight;
+    private boolean heartbeatFailing;
+
+    private NodeAgent(ActorContext<Command> ctx, NodeOps ops) {
+        this.ctx = ctx;
+        this.ops = ops;
+        this.blocking = ctx.getSystem().dispatchers().lookup(DispatcherSelector.fromConfig("drsp.blocking-dispatcher"));
+    }
+
+    private Behavior<Command> behavior() {
+        return Behaviors.receive(Command.class)
+                .onMessage(Inspect.class, m -> {
+                    CompletableFuture.supplyAsync(ops::inspect, blocking).thenAccept(m.replyTo()::tell);
+                    return Behaviors.same();
+                })
+                .onMessage(EnsureLink.class, m -> step(() -> ops.ensureLink(m.source(), m.delaySeconds()), m.replyTo()))
+                .onMessage(StopLink.class, m -> step(ops::stopLink, m.replyTo()))
+                .onMessage(SetReadOnly.class, m -> step(() -> ops.setReadOnly(m.readOnly()), m.replyTo()))
+                .onMessageEquals(HeartbeatTick.INSTANCE, this::heartbeat)
+                .onSignal(PostStop.class, s -> {
+                    ops.close();
+                    return Behaviors.same();
+                })
+                .build();
+    }
+
+    private Behavior<Command> step(Supplier<String> operation, ActorRef<StepResult> replyTo) {
+        String node = ops.key().toString();
+        CompletableFuture.supplyAsync(operation, blocking).whenComplete((detail, error) -> replyTo.tell(error == null
+                ? new StepResult.Done(node, detail)
+                : new StepResult.Failed(node, rootMessage(error))));
+        return Behaviors.same();
+    }
+
+    private Behavior<Command> heartbeat() {
+        if (heartbeatInFlight) {
+            return Behaviors.same(); // a slow production must not pile up heartbeat writes
+        }
+        heartbeatInFlight = true;
+        CompletableFuture.runAsync(ops::writeHeartbeat, blocking).whenComplete((ok, error) -> {
+            heartbeatInFlight = false;
+            if (error != null && !heartbeatFailing) {
+                ctx.getLog().warn("{}", rootMessage(error));
+            } else if (error == null && heartbeatFailing) {
+                ctx.getLog().info("{}: heartbeat written again", ops.key().describe());
+            }
+            heartbeatFailing = error != null;
+        });
+        return Behaviors.same();
+    }
+
+    static String rootMessage(Throwable t) {
+        Throwable c = t;
+        while ((c instanceof java.util.concurrent.CompletionException || c.getMessage() == null) && c.getCause() != null) {
+            c = c.getCause();
+        }
+        return c.getMessage() == null ? c.getClass().getSimpleName() : c.getMessage();
+    }
+}

@@ -1,0 +1,56 @@
+package io.drsp.agent;
+
+import java.util.List;
+
+/**
+ * What an agent saw on its instance at one moment: reachability, settings that are off, GTID state, read-only flags,
+ * and, on a DR shard, its link. Times are microseconds since the epoch; {@code null} means not known.
+ *
+ * @param appliedSourceTimeMicros the production time this instance's data stands at: the original commit time of
+ *                                the last applied transaction, or the newest replicated heartbeat, whichever is later
+ */
+public record NodeInspection(
+        String node,
+        String endpoint,
+        boolean reachable,
+        String error,
+        String serverUuid,
+        String gtidExecuted,
+        String gtidPurged,
+        boolean superReadOnly,
+        boolean readOnly,
+        List<String> settingViolations,
+        LinkView link,
+        Long appliedSourceTimeMicros,
+        long observedAtMicros) implements AgentMessage {
+
+    public NodeInspection {
+        settingViolations = settingViolations == null ? List.of() : List.copyOf(settingViolations);
+    }
+
+    public static NodeInspection unreachable(NodeKey key, String endpoint, String error) {
+        return new NodeInspection(key.toString(), endpoint, false, error, null, null, null, false, false, List.of(), null, null,
+                nowMicros());
+    }
+
+    static long nowMicros() {
+        java.time.Instant now = java.time.Instant.now();
+        return now.getEpochSecond() * 1_000_000L + now.getNano() / 1_000;
+    }
+
+    /** One replication link as drsp reports it. */
+    public record LinkView(
+            String ioRunning,
+            String sqlRunning,
+            String sqlState,
+            String ioError,
+            String sqlError,
+            String source,
+            long delaySeconds,
+            Long remainingDelaySeconds,
+            String retrievedGtids,
+            String executedGtids,
+            long backlogTransactions,
+            long backlogBytes) {
+    }
+}

@@ -1,0 +1,95 @@
+package io.drsp.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import io.drsp.core.config.DrspConfig;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** The commands that act on one cluster pair through the controller: sync, stopsync, status. */
+final class ClusterCommands {
+    private ClusterCommands() {
+    }
+
+    /** Validates the cluster against drsp.conf before anything is sent: an unknown one changes nothing. */
+    static DrspConfig configFor(ConfigOption config, String cluster) {
+        DrspConfig cfg = config.load();
+        cfg.cluster(cluster);
+        return cfg;
+    }
+
+    @Command(name = "sync", description = "Start or resume delayed sync of a DR cluster, or change its delay in place.")
+    static final class Sync implements Callable<Integer> {
+        @Mixin
+        ConfigOption config = new ConfigOption();
+        @Parameters(index = "0", paramLabel = "CLUSTER", description = "Cluster id, e.g. 1.")
+        String cluster;
+        @Option(names = "--delay", required = true, paramLabel = "SECONDS",
+                description = "SOURCE_DELAY of every link, in whole seconds (0 or more).")
+        String delay;
+
+        @Override
+        public Integer call() {
+            int seconds = parseDelay(delay);
+            DrspConfig cfg = configFor(config, cluster);
+            JsonNode r = new ControllerClient(cfg).post("clusters/" + cluster + "/sync", Map.of("delaySeconds", seconds));
+            System.out.println(r.path("message").asText());
+            return Drsp.DONE;
+        }
+
+        static int parseDelay(String text) {
+            try {
+                long v = Long.parseLong(text.trim());
+                if (v >= 0 && v <= Integer.MAX_VALUE) {
+                    return (int) v;
+                }
+            } catch (NumberFormatException e) {
+                // falls through to the sentence below
+            }
+            throw new IllegalArgumentException("the delay must be a whole number of seconds from 0 to " + Integer.MAX_VALUE
+                    + ", got \"" + text + "\".");
+        }
+    }
+
+    @Command(name = "stopsync", description = "Stop both replication threads of every link of a DR cluster; relay logs are kept.")
+    static final class StopSync implements Callable<Integer> {
+        @Mixin
+        ConfigOption config = new ConfigOption();
+        @Parameters(index = "0", paramLabel = "CLUSTER", description = "Cluster id, e.g. 1.")
+        String cluster;
+
+        @Override
+        public Integer call() {
+            DrspConfig cfg = configFor(config, cluster);
+            System.out.println(new ControllerClient(cfg).post("clusters/" + cluster + "/stopsync", Map.of()).path("message").asText());
+            return Drsp.DONE;
+        }
+    }
+
+    @Command(name = "status", description = "Modes, delay, and per shard: threads, errors, applied time, lag, relay backlog.")
+    static final class Status implements Callable<Integer> {
+        @Mixin
+        ConfigOption config = new ConfigOption();
+        @Parameters(index = "0", paramLabel = "CLUSTER", description = "Cluster id, e.g. 1.")
+        String cluster;
+        @Option(names = "--json", description = "Print the status document as JSON, for machines.")
+        boolean json;
+
+        @Override
+        public Integer call() throws Exception {
+            DrspConfig cfg = configFor(config, cluster);
+            JsonNode status = new ControllerClient(cfg).get("clusters/" + cluster + "/status");
+            if (json) {
+                System.out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(status));
+            } else {
+                System.out.print(StatusTable.render(status, cfg.timeZone()));
+            }
+            return Drsp.DONE;
+        }
+    }
+}

@@ -1,0 +1,76 @@
+package io.drsp.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.format.DateTimeFormatter;
+
+/** The human form of {@code drsp status}: one line per shard, errors spelled out below. */
+final class StatusTable {
+    private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss.SSS");
+
+    private StatusTable() {
+    }
+
+    static String render(JsonNode s, ZoneId zone) {
+        StringBuilder b = new StringBuilder();
+        b.append(String.format("cluster %s   production: %s   dr: %s   delay: %s%n", s.path("cluster").asText(),
+                s.path("productionMode").asText(), s.path("drMode").asText(),
+                s.path("delaySeconds").isNull() ? "-" : s.path("delaySeconds").asInt() + " s"));
+        if (!s.path("runbook").isNull() && !s.path("runbook").isMissingNode()) {
+            b.append("in progress: ").append(s.path("runbook").asText()).append('\n');
+        }
+        if (!s.path("lastError").isNull() && !s.path("lastError").isMissingNode()) {
+            b.append("last failure: ").append(s.path("lastError").asText()).append('\n');
+        }
+        b.append(String.format("%-6s %-9s %-10s %-4s %-4s %-6s %-23s %8s %14s %7s%n", "SHARD", "PROD", "DR", "IO", "SQL",
+                "LEFT", "APPLIED (prod time)", "LAG s", "BACKLOG trx", "bytes"));
+        StringBuilder problems = new StringBuilder();
+        for (JsonNode shard : s.path("shards")) {
+            String name = shard.path("shard").asText();
+            JsonNode prod = shard.path("production");
+            JsonNode dr = shard.path("dr");
+            JsonNode link = dr.path("link");
+            boolean hasLink = !link.isNull() && !link.isMissingNode();
+            b.append(String.format("%-6s %-9s %-10s %-4s %-4s %-6s %-23s %8s %14s %7s%n", name,
+                    prod.path("reachable").asBoolean() ? "up" : "DOWN",
+                    !dr.path("reachable").asBoolean() ? "DOWN" : dr.path("superReadOnly").asBoolean() ? "read-only" : "WRITABLE",
+                    hasLink ? link.path("ioRunning").asText() : "-", hasLink ? link.path("sqlRunning").asText() : "-",
+                    hasLink && !link.path("remainingDelaySeconds").isNull() ? link.path("remainingDelaySeconds").asText() : "-",
+                    time(dr.path("appliedSourceTimeMicros"), zone),
+                    shard.path("lagSeconds").isNull() ? "-" : String.format("%.1f", shard.path("lagSeconds").asDouble()),
+                    shard.path("backlogTransactions").isNull() ? "-" : shard.path("backlogTransactions").asText(),
+                    shard.path("backlogBytes").isNull() ? "-" : shard.path("backlogBytes").asText()));
+            note(problems, "production shard " + name, prod.path("error"));
+            note(problems, "dr shard " + name, dr.path("error"));
+            if (hasLink) {
+                note(problems, "dr shard " + name + " receiver", link.path("ioError"));
+                note(problems, "dr shard " + name + " applier", link.path("sqlError"));
+            }
+            for (JsonNode v : dr.path("settingViolations")) {
+                problems.append("  dr shard ").append(name).append(": ").append(v.asText()).append('\n');
+            }
+            for (JsonNode v : prod.path("settingViolations")) {
+                problems.append("  production shard ").append(name).append(": ").append(v.asText()).append('\n');
+            }
+        }
+        if (problems.length() > 0) {
+            b.append("problems:\n").append(problems);
+        }
+        return b.toString();
+    }
+
+    private static void note(StringBuilder out, String who, JsonNode error) {
+        if (!error.isNull() && !error.isMissingNode() && !error.asText().isBlank()) {
+            out.append("  ").append(who).append(": ").append(error.asText()).append('\n');
+        }
+    }
+
+    private static String time(JsonNode micros, ZoneId zone) {
+        if (micros.isNull() || micros.isMissingNode()) {
+            return "-";
+        }
+        long us = micros.asLong();
+        return TIME.format(Instant.ofEpochSecond(us / 1_000_000, (us % 1_000_000) * 1000).atZone(zone));
+    }
+}

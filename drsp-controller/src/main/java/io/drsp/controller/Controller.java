@@ -1,0 +1,113 @@
+package io.drsp.controller;
+
+import io.drsp.agent.NodeAgent;
+import io.drsp.agent.NodeKey;
+import io.drsp.agent.Topology;
+import io.drsp.agent.NodeOps;
+import io.drsp.core.config.ClusterPair;
+import io.drsp.core.config.DrspConfig;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.Props;
+import org.apache.pekko.actor.typed.SupervisorStrategy;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.cluster.typed.Cluster;
+import org.apache.pekko.cluster.typed.Join;
+import org.apache.pekko.http.javadsl.Http;
+import org.apache.pekko.http.javadsl.ServerBinding;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The running controller: the actor system (a Pekko cluster of one, which agents on database hosts may join), one
+ * {@link PairEntity} per configured pair, a {@link NodeAgent} per instance unless that instance's agent runs
+ * elsewhere, and the HTTP API.
+ */
+public final class Controller implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(Controller.class);
+    public static final Duration STEP_TIMEOUT = Duration.ofSeconds(60);
+
+    private final ActorSystem<Void> system;
+    private final ServerBinding binding;
+
+    private Controller(ActorSystem<Void> system, ServerBinding binding) {
+        this.system = system;
+        this.binding = binding;
+    }
+
+    /** Starts everything and returns once the API listens; {@code remoteAgents} are served by {@code drsp agent}. */
+    public static Controller start(DrspConfig config, Set<NodeKey> remoteAgents) {
+        var cs = config.controller();
+        ControlDbSchema.ensure(cs.controlDb(), config.user(cs.controlDb().user()));
+        ApiToken token = ApiToken.loadOrCreate(cs.tokenFile());
+        ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), ControllerSystemConfig.SYSTEM_NAME,
+                ControllerSystemConfig.build(config));
+        try {
+            Cluster cluster = Cluster.get(system);
+            cluster.manager().tell(Join.create(cluster.selfMember().address()));
+            Map<String, ActorRef<PairEntity.Command>> entities = new LinkedHashMap<>();
+            for (ClusterPair pair : config.clusters().values()) {
+                for (NodeKey key : Topology.nodes(pair)) {
+                    if (remoteAgents.contains(key)) {
+                        continue;
+                    }
+                    NodeOps ops = new NodeOps(key, Topology.endpoint(pair, key), config.user(pair.adminUser()),
+                            config.user(pair.replicationUser()));
+                    system.systemActorOf(Behaviors.supervise(NodeAgent.create(ops)).onFailure(SupervisorStrategy.restart()),
+                            "node-" + key.toString().replace('/', '-'), Props.empty());
+                }
+                entities.put(pair.id(), system.systemActorOf(PairEntity.create(pair, STEP_TIMEOUT), "pair-" + pair.id(),
+                        Props.empty()));
+            }
+            ControllerApi api = new ControllerApi(config, entities, system, token);
+            ServerBinding binding = Http.get(system).newServerAt(cs.http().host(), cs.http().port()).bind(api.routes())
+                    .toCompletableFuture().get(30, TimeUnit.SECONDS);
+            log.info("drsp controller listening on {}, clusters {}", binding.localAddress(), config.clusters().keySet());
+            return new Controller(system, binding);
+        } catch (Exception e) {
+            system.terminate();
+            throw new IllegalStateException("the controller could not start: " + rootMessage(e), e);
+        }
+    }
+
+    public int httpPort() {
+        return binding.localAddress().getPort();
+    }
+
+    public ActorSystem<Void> system() {
+        return system;
+    }
+
+    /** Blocks until the actor system ends (SIGTERM runs Pekko's coordinated shutdown). */
+    public void awaitTermination() {
+        system.getWhenTerminated().toCompletableFuture().join();
+    }
+
+    @Override
+    public void close() {
+        try {
+            binding.unbind().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            log.warn("unbinding the API: {}", e.getMessage());
+        }
+        system.terminate();
+        try {
+            system.getWhenTerminated().toCompletableFuture().get(30, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            log.warn("actor system did not terminate within 30 s: {}", e.getMessage());
+        }
+    }
+
+    private static String rootMessage(Throwable t) {
+        Throwable c = t;
+        while (c.getCause() != null && c.getCause() != c) {
+            c = c.getCause();
+        }
+        return c.getMessage() == null ? c.getClass().getSimpleName() : c.getMessage();
+    }
+}

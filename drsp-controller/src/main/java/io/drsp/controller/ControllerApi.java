@@ -1,0 +1,118 @@
+package io.drsp.controller;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import io.drsp.core.config.ClusterPair;
+import io.drsp.core.config.DrspConfig;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletionStage;
+import java.util.function.Function;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.javadsl.AskPattern;
+import org.apache.pekko.http.javadsl.marshallers.jackson.Jackson;
+import org.apache.pekko.http.javadsl.model.StatusCode;
+import org.apache.pekko.http.javadsl.model.StatusCodes;
+import org.apache.pekko.http.javadsl.server.AllDirectives;
+import org.apache.pekko.http.javadsl.server.PathMatchers;
+import org.apache.pekko.http.javadsl.server.Route;
+
+/**
+ * The controller's HTTP API on 127.0.0.1: JSON in and out, every request authenticated with the bearer token, every
+ * refusal a problem document whose {@code detail} is the one sentence the CLI prints.
+ */
+final class ControllerApi extends AllDirectives {
+    /** Long enough for any runbook of this version to finish; the CLI waits as long. */
+    static final Duration COMMAND_TIMEOUT = Duration.ofMinutes(10);
+
+    /** A refusal or failure: {@code status} is the HTTP code, {@code detail} the sentence for the DBA. */
+    record Problem(String title, int status, String detail) {
+    }
+
+    /** What a command that ran answers. */
+    record CommandResult(String cluster, String message, Mode drMode, Integer delaySeconds) {
+    }
+
+    private final DrspConfig config;
+    private final Map<String, ActorRef<PairEntity.Command>> entities;
+    private final ActorSystem<?> system;
+    private final ApiToken token;
+    private final StatusCollector status;
+    private final ObjectMapper json = new ObjectMapper().disable(SerializationFeature.FAIL_ON_EMPTY_BEANS);
+
+    ControllerApi(DrspConfig config, Map<String, ActorRef<PairEntity.Command>> entities, ActorSystem<?> system, ApiToken token) {
+        this.config = config;
+        this.entities = entities;
+        this.system = system;
+        this.token = token;
+        this.status = new StatusCollector(system, Duration.ofSeconds(10));
+    }
+
+    Route routes() {
+        return pathPrefix("api", () -> pathPrefix("v1", () -> optionalHeaderValueByName("Authorization", auth -> {
+            if (!token.accepts(auth.orElse(null))) {
+                return problem(StatusCodes.UNAUTHORIZED, "unauthorized", "the request has no valid token; send "
+                        + "'Authorization: Bearer <token>' with the token from " + config.controller().tokenFile());
+            }
+            return concat(
+                    path("clusters", () -> get(() -> complete(StatusCodes.OK, Map.of("clusters",
+                            List.copyOf(config.clusters().keySet())), Jackson.marshaller(json)))),
+                    pathPrefix("clusters", () -> pathPrefix(PathMatchers.segment(), id -> withPair(id, pair -> concat(
+                            path("status", () -> get(() -> onSuccess(status.collect(pair, entities.get(pair.id())),
+                                    s -> complete(StatusCodes.OK, s, Jackson.marshaller(json))))),
+                            path("sync", () -> post(() -> entity(Jackson.unmarshaller(json, JsonNode.class), body ->
+                                    sync(pair, body)))),
+                            path("stopsync", () -> post(() -> run(pair, PairEntity.StopSync::new))))))));
+        })));
+    }
+
+    private Route withPair(String id, Function<ClusterPair, Route> inner) {
+        ClusterPair pair;
+        try {
+            pair = config.cluster(id);
+        } catch (IllegalArgumentException e) {
+            return problem(StatusCodes.NOT_FOUND, "unknown cluster", e.getMessage());
+        }
+        return inner.apply(pair);
+    }
+
+    private Route sync(ClusterPair pair, JsonNode body) {
+        JsonNode delay = body == null ? null : body.get("delaySeconds");
+        if (delay == null || !delay.canConvertToInt() || !delay.isIntegralNumber() || delay.asInt() < 0) {
+            return problem(StatusCodes.BAD_REQUEST, "bad delay", "the delay must be a whole number of seconds, 0 or more, got "
+                    + (delay == null ? "none" : delay.toString()) + ".");
+        }
+        int seconds = delay.asInt();
+        return run(pair, replyTo -> new PairEntity.Sync(seconds, replyTo));
+    }
+
+    private Route run(ClusterPair pair, Function<ActorRef<PairEntity.Reply>, PairEntity.Command> command) {
+        CompletionStage<PairEntity.Reply> reply = AskPattern.ask(entities.get(pair.id()), command::apply, COMMAND_TIMEOUT,
+                system.scheduler());
+        return onComplete(reply, result -> {
+            if (result.isFailure()) {
+                return problem(StatusCodes.GATEWAY_TIMEOUT, "no answer", "cluster " + pair.id() + " did not finish within "
+                        + COMMAND_TIMEOUT.toMinutes() + " minutes; see 'drsp status " + pair.id() + "'.");
+            }
+            PairEntity.Reply r = result.get();
+            if (r instanceof PairEntity.Reply.Done d) {
+                return complete(StatusCodes.OK, new CommandResult(pair.id(), d.message(), d.state().drMode(),
+                        d.state().delaySeconds()), Jackson.marshaller(json));
+            }
+            PairEntity.Reply.Refused refused = (PairEntity.Reply.Refused) r;
+            StatusCode code = switch (refused.why()) {
+                case WRONG_MODE, BUSY -> StatusCodes.CONFLICT;
+                case BAD_INPUT -> StatusCodes.BAD_REQUEST;
+                case FAILED -> StatusCodes.BAD_GATEWAY;
+            };
+            return problem(code, refused.why().name().toLowerCase().replace('_', ' '), refused.reason());
+        });
+    }
+
+    private Route problem(StatusCode code, String title, String detail) {
+        return complete(code, new Problem(title, code.intValue(), detail), Jackson.marshaller(json));
+    }
+}

@@ -1,0 +1,5 @@
+package io.drsp.controller;
+
+/** Marker of what the controller persists or answers with: serialized as JSON by pekko-serialization-jackson. */
+public interface ControllerJson {
+}

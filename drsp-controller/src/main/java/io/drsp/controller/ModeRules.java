@@ -1,0 +1,46 @@
+package io.drsp.controller;
+
+import java.util.EnumMap;
+import java.util.EnumSet;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+/**
+ * Which DR mode each command may start from: the one table a new mode or command changes. Everything that refuses
+ * a command for its mode asks here, so the refusal always names the mode and the commands that would fit.
+ */
+public final class ModeRules {
+    private static final Map<Operation, Set<Mode>> ALLOWED_FROM = new EnumMap<>(Operation.class);
+
+    static {
+        ALLOWED_FROM.put(Operation.SYNC, EnumSet.of(Mode.IDLE, Mode.STOPPED, Mode.RECOVERED, Mode.SYNC));
+        ALLOWED_FROM.put(Operation.STOPSYNC, EnumSet.of(Mode.SYNC));
+    }
+
+    private ModeRules() {
+    }
+
+    public static boolean allows(Mode mode, Operation op) {
+        return ALLOWED_FROM.getOrDefault(op, Set.of()).contains(mode);
+    }
+
+    /** The commands that fit a mode, in the order a runbook would use them. */
+    public static Set<Operation> fitting(Mode mode) {
+        return ALLOWED_FROM.entrySet().stream().filter(e -> e.getValue().contains(mode)).map(Map.Entry::getKey)
+                .collect(Collectors.toCollection(() -> EnumSet.noneOf(Operation.class)));
+    }
+
+    /** Empty when {@code op} fits; otherwise the one sentence that refuses it. */
+    public static Optional<String> refusal(String cluster, Mode mode, Operation op) {
+        if (allows(mode, op)) {
+            return Optional.empty();
+        }
+        Set<Operation> fit = fitting(mode);
+        String would = fit.isEmpty() ? "no command changes it from here"
+                : fit.stream().map(Operation::command).collect(Collectors.joining(", ")) + " would fit";
+        return Optional.of("DR cluster " + cluster + " is in mode " + mode + ", where " + op.command()
+                + " does not apply; " + would + ".");
+    }
+}

@@ -1,0 +1,17 @@
+package io.drsp.controller;
+
+/** The commands that change a pair's modes, by the name a DBA types. */
+public enum Operation {
+    SYNC("sync"),
+    STOPSYNC("stopsync");
+
+    private final String command;
+
+    Operation(String command) {
+        this.command = command;
+    }
+
+    public String command() {
+        return command;
+    }
+}

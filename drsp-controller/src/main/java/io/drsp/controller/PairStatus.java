@@ -1,0 +1,25 @@
+package io.drsp.controller;
+
+import io.drsp.agent.NodeInspection;
+import java.util.List;
+
+/**
+ * What {@code drsp status} shows: the journal's view (modes, delay, runbook) joined with what each agent sees now.
+ * Times are microseconds since the epoch; {@code lagSeconds} is how far a DR shard is behind beyond its delay.
+ */
+public record PairStatus(String cluster, Mode productionMode, Mode drMode, Integer delaySeconds, String runbook,
+                         String lastError, long observedAtMicros, List<ShardStatus> shards) implements ControllerJson {
+
+    public record ShardStatus(String shard, NodeInspection production, NodeInspection dr, List<NodeInspection> drReplicas,
+                              Double lagSeconds, Long backlogTransactions, Long backlogBytes) {
+    }
+
+    /** Lag beyond the delay: how much older DR's data is than production's clock minus the delay; never negative. */
+    static Double lagSeconds(NodeInspection dr, Integer delaySeconds, long nowMicros) {
+        if (dr == null || !dr.reachable() || dr.appliedSourceTimeMicros() == null) {
+            return null;
+        }
+        double behind = (nowMicros - dr.appliedSourceTimeMicros()) / 1e6;
+        return Math.max(0.0, behind - (delaySeconds == null ? 0 : delaySeconds));
+    }
+}

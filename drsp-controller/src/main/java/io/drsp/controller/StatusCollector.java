@@ -1,0 +1,80 @@
+package io.drsp.controller;
+
+import io.drsp.agent.NodeAgent;
+import io.drsp.agent.NodeInspection;
+import io.drsp.agent.NodeKey;
+import io.drsp.agent.Topology;
+import io.drsp.core.config.ClusterPair;
+import io.drsp.core.config.Site;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.javadsl.AskPattern;
+
+/** Builds a {@link PairStatus}: the entity's state, then every agent of the pair inspected in parallel. */
+final class StatusCollector {
+    private final ActorSystem<?> system;
+    private final Duration timeout;
+
+    StatusCollector(ActorSystem<?> system, Duration timeout) {
+        this.system = system;
+        this.timeout = timeout;
+    }
+
+    CompletionStage<PairStatus> collect(ClusterPair pair, ActorRef<PairEntity.Command> entity) {
+        CompletionStage<PairState> state = AskPattern.ask(entity, PairEntity.GetState::new, timeout, system.scheduler());
+        CompletionStage<Map<NodeKey, ActorRef<NodeAgent.Command>>> agents =
+                AskPattern.ask(entity, PairEntity.GetAgents::new, timeout, system.scheduler());
+        return state.thenCombine(agents, (s, a) -> new Object[] {s, a}).thenCompose(sa -> {
+            PairState s = (PairState) sa[0];
+            @SuppressWarnings("unchecked")
+            Map<NodeKey, ActorRef<NodeAgent.Command>> a = (Map<NodeKey, ActorRef<NodeAgent.Command>>) sa[1];
+            Map<NodeKey, CompletableFuture<NodeInspection>> inspections = new HashMap<>();
+            for (NodeKey key : Topology.nodes(pair)) {
+                inspections.put(key, inspect(pair, key, a.get(key)));
+            }
+            return CompletableFuture.allOf(inspections.values().toArray(CompletableFuture[]::new))
+                    .thenApply(v -> assemble(pair, s, inspections));
+        });
+    }
+
+    private CompletableFuture<NodeInspection> inspect(ClusterPair pair, NodeKey key, ActorRef<NodeAgent.Command> agent) {
+        String endpoint = Topology.endpoint(pair, key).toString();
+        if (agent == null) {
+            return CompletableFuture.completedFuture(NodeInspection.unreachable(key, endpoint, "no agent registered"));
+        }
+        return AskPattern.<NodeAgent.Command, NodeInspection>ask(agent, NodeAgent.Inspect::new, timeout, system.scheduler())
+                .toCompletableFuture()
+                .exceptionally(e -> NodeInspection.unreachable(key, endpoint, "agent did not answer within " + timeout.toSeconds() + " s"));
+    }
+
+    private static PairStatus assemble(ClusterPair pair, PairState s, Map<NodeKey, CompletableFuture<NodeInspection>> in) {
+        long now = nowMicros();
+        List<PairStatus.ShardStatus> shards = new ArrayList<>();
+        for (String shard : pair.dr().shards().keySet()) {
+            NodeInspection prod = in.get(NodeKey.primary(pair.id(), Site.PRODUCTION, shard)).join();
+            NodeInspection dr = in.get(NodeKey.primary(pair.id(), Site.DR, shard)).join();
+            List<NodeInspection> replicas = new ArrayList<>();
+            for (int r = 1; r <= pair.dr().shard(shard).replicas().size(); r++) {
+                replicas.add(in.get(new NodeKey(pair.id(), Site.DR, shard, r)).join());
+            }
+            Long backlogTrx = dr.link() == null ? null : dr.link().backlogTransactions();
+            Long backlogBytes = dr.link() == null ? null : dr.link().backlogBytes();
+            shards.add(new PairStatus.ShardStatus(shard, prod, dr, replicas, PairStatus.lagSeconds(dr, s.delaySeconds(), now),
+                    backlogTrx, backlogBytes));
+        }
+        return new PairStatus(pair.id(), s.productionMode(), s.drMode(), s.delaySeconds(),
+                s.runbook() == null ? null : s.runbook().progress(), s.lastError(), now, shards);
+    }
+
+    private static long nowMicros() {
+        java.time.Instant i = java.time.Instant.now();
+        return i.getEpochSecond() * 1_000_000L + i.getNano() / 1_000;
+    }
+}

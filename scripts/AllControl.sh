@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# AllControl.sh: the front existing DR runbooks call, kept flag-compatible; every action is the drsp CLI's.
+#   AllControl.sh -sync N -delay_time=SECONDS     start or resume delayed sync of DR cluster N, or change its delay
+#   AllControl.sh -stopsync N                     stop every link of DR cluster N (relay logs kept)
+#   AllControl.sh -status N                       modes, delay, per-shard threads, lag, backlog
+# drsp.conf comes from $DRSP_CONF (or conf/drsp.conf). Exit codes: 0 done, 1 refused or failed, 2 usage.
+set -uo pipefail
+DRSP="${DRSP_BIN:-$(cd "$(dirname "$0")/.." && pwd)/drsp-cli/target/drsp/bin/drsp}"
+
+usage() {
+  echo "usage: AllControl.sh -sync N -delay_time=SECONDS | -stopsync N | -status N" >&2
+  exit 2
+}
+
+[ $# -ge 2 ] || usage
+action=$1
+cluster=$2
+shift 2
+case "$action" in
+  -sync)
+    delay=""
+    while [ $# -gt 0 ]; do
+      case "$1" in
+        -delay_time=*) delay=${1#-delay_time=} ;;
+        -delay_time) [ $# -ge 2 ] || usage; delay=$2; shift ;;
+        *) usage ;;
+      esac
+      shift
+    done
+    [ -n "$delay" ] || usage
+    exec "$DRSP" sync "$cluster" --delay "$delay"
+    ;;
+  -stopsync) [ $# -eq 0 ] || usage; exec "$DRSP" stopsync "$cluster" ;;
+  -status)   [ $# -eq 0 ] || usage; exec "$DRSP" status "$cluster" ;;
+  *) usage ;;
+esac
