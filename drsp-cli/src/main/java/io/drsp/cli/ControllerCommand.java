@@ -109,11 +109,19 @@ final class ControllerCommand implements Callable<Integer> {
         return Drsp.DONE;
     }
 
+    private static String commandLine(long pid) {
+        try {
+            return new String(Files.readAllBytes(Path.of("/proc", Long.toString(pid), "cmdline"))).replace('\0', ' ');
+        } catch (IOException e) {
+            return "";
+        }
+    }
+
     static Optional<ProcessHandle> running(Path pidFile) {
         try {
             long pid = Long.parseLong(Files.readString(pidFile).trim());
-            return ProcessHandle.of(pid).filter(ProcessHandle::isAlive)
-                    .filter(h -> h.info().commandLine().map(c -> c.contains(Drsp.class.getName())).orElse(true));
+            // A recycled pid must not be taken for the controller: its command line has to name drsp.
+            return ProcessHandle.of(pid).filter(ProcessHandle::isAlive).filter(h -> commandLine(pid).contains(Drsp.class.getName()));
         } catch (IOException | NumberFormatException e) {
             return Optional.empty();
         }

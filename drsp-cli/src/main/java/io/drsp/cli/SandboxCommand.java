@@ -77,7 +77,14 @@ final class SandboxCommand {
 
         @Override
         public Integer call() {
-            Sandbox.open(dir.dir).down(keepData);
+            Sandbox sb = Sandbox.open(dir.dir);
+            // A controller serving this sandbox would only log failing heartbeats once its databases are gone.
+            ControllerCommand.running(sb.dir().resolve("state/controller.pid")).ifPresent(h -> {
+                h.destroy();
+                h.onExit().orTimeout(60, java.util.concurrent.TimeUnit.SECONDS).join();
+                System.out.println("stopped the drsp controller of this sandbox (pid " + h.pid() + ")");
+            });
+            sb.down(keepData);
             System.out.println("sandbox down" + (keepData ? " (data kept in " + dir.dir + ")" : ""));
             return Drsp.DONE;
         }
