@@ -1,0 +1,141 @@
+package io.drsp.tests;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.drsp.sandbox.Sandbox;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A controller killed (halted, as kill -9 would) right after journaling that it configured dr shard s1, before s2:
+ * restarted, it tells the truth, finishes the sync it was running, and a repeated sync changes nothing twice.
+ */
+class ControllerCrashTest {
+    static final Path DIR = Path.of("target/controller-crash").toAbsolutePath();
+    static Sandbox sandbox;
+    static String conf;
+    static Process controller;
+
+    @BeforeAll
+    static void up() {
+        sandbox = Sandbox.up(DIR, Sandbox.Options.defaults(), s -> { });
+        conf = sandbox.configFile().toString();
+    }
+
+    @AfterAll
+    static void down() {
+        if (controller != null) {
+            controller.destroy();
+        }
+        if (sandbox != null) {
+            sandbox.down(false);
+        }
+    }
+
+    @Test
+    void killedAfterConfiguringOneOfTwoShardsResumesAndRepeatsNothing() throws Exception {
+        controller = startController(Map.of("DRSP_FAILPOINTS", "crash-after:ShardLinkConfigured:s1"));
+        Cli.Result crashed = Cli.run("sync", "1", "--delay", "3", "--config", conf);
+        assertEquals(1, crashed.exitCode(), crashed.toString());
+        assertTrue(controller.waitFor(30, TimeUnit.SECONDS), "the controller halted at the failpoint");
+        assertEquals(137, controller.exitValue());
+        assertEquals("3", Db.replicaStatus(sandbox.drPrimary("meta")).orElseThrow().get("SQL_Delay"), "meta was linked");
+        assertEquals("3", Db.replicaStatus(sandbox.drPrimary("s1")).orElseThrow().get("SQL_Delay"), "s1 was linked");
+        assertTrue(Db.replicaStatus(sandbox.drPrimary("s2")).isEmpty(), "s2 was not reached before the crash");
+
+        controller = startController(Map.of());
+        JsonNode first = status();
+        // Truthful: either still resuming the interrupted sync, or done with it; never a mode it has not reached.
+        assertTrue(first.path("drMode").asText().equals("SYNC")
+                        || first.path("drMode").asText().equals("IDLE") && first.path("runbook").asText().startsWith("sync"),
+                first.toString());
+        Await.until(Duration.ofSeconds(60), () -> status().path("drMode").asText().equals("SYNC"),
+                "the restarted controller finishes the interrupted sync by itself");
+        for (Sandbox.Member dr : sandbox.members(Sandbox.Role.DR)) {
+            Map<String, String> rs = Db.replicaStatus(dr).orElseThrow();
+            assertEquals("3", rs.get("SQL_Delay"), dr.name());
+            assertEquals("Yes", rs.get("Replica_IO_Running"), dr.name());
+        }
+
+        Cli.Result again = Cli.run("sync", "1", "--delay", "3", "--config", conf);
+        assertEquals(0, again.exitCode(), again.toString());
+        Map<String, Integer> configured = linkConfiguredEventsPerShard();
+        // Once by the crashed-and-resumed sync, once (as "already has delay 3 s") by the repeated one.
+        assertEquals(Map.of("meta", 2, "s1", 2, "s2", 2), configured, "no step ran twice within one sync");
+        for (Sandbox.Member dr : sandbox.members(Sandbox.Role.DR)) {
+            assertEquals("1", Db.one(dr, "SELECT COUNT(*) FROM performance_schema.replication_connection_configuration"),
+                    dr.name() + " has exactly one channel");
+        }
+        assertTrue(detailOfLastLinkConfigured("s2").contains("already has delay 3 s"),
+                "the repeated sync found s2 as the resumed one left it");
+    }
+
+    static Process startController(Map<String, String> env) throws Exception {
+        Process p = ChildJvm.drsp(DIR.resolve("controller.out"), new HashMap<>(env), "controller", "--config", conf);
+        HttpClient http = HttpClient.newHttpClient();
+        int port = io.drsp.core.config.DrspConfig.load(Path.of(conf)).controller().http().port();
+        Await.until(Duration.ofSeconds(90), () -> {
+            if (!p.isAlive()) {
+                throw new AssertionError("controller exited with " + p.exitValue());
+            }
+            try {
+                return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/api/v1/clusters")).build(),
+                        HttpResponse.BodyHandlers.ofString()).statusCode() == 401;
+            } catch (java.io.IOException e) {
+                return false;
+            }
+        }, "the controller's API answers");
+        return p;
+    }
+
+    static JsonNode status() throws Exception {
+        Cli.Result r = Cli.run("status", "1", "--json", "--config", conf);
+        assertEquals(0, r.exitCode(), r.toString());
+        return new ObjectMapper().readTree(r.out());
+    }
+
+    static Map<String, Integer> linkConfiguredEventsPerShard() throws Exception {
+        Map<String, Integer> count = new java.util.TreeMap<>();
+        ObjectMapper json = new ObjectMapper();
+        try (Connection c = sandbox.control().instance().connect(); Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("SELECT CAST(event_payload AS CHAR) FROM drsp.event_journal WHERE persistence_id = 'pair-1'"
+                     + " AND event_ser_manifest LIKE '%ShardLinkConfigured' ORDER BY sequence_number")) {
+            while (rs.next()) {
+                count.merge(json.readTree(rs.getString(1)).path("shard").asText(), 1, Integer::sum);
+            }
+        }
+        return count;
+    }
+
+    static String detailOfLastLinkConfigured(String shard) throws Exception {
+        String detail = "";
+        ObjectMapper json = new ObjectMapper();
+        try (Connection c = sandbox.control().instance().connect(); Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("SELECT CAST(event_payload AS CHAR) FROM drsp.event_journal WHERE persistence_id = 'pair-1'"
+                     + " AND event_ser_manifest LIKE '%ShardLinkConfigured' ORDER BY sequence_number")) {
+            while (rs.next()) {
+                JsonNode e = json.readTree(rs.getString(1));
+                if (e.path("shard").asText().equals(shard)) {
+                    detail = e.path("detail").asText();
+                }
+            }
+        }
+        return detail;
+    }
+}

@@ -1,0 +1,74 @@
+package io.drsp.tests;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.drsp.agent.NodeKey;
+import io.drsp.controller.Controller;
+import io.drsp.core.config.DrspConfig;
+import io.drsp.sandbox.Sandbox;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The agent of dr shard s1 runs as its own process ('drsp agent --node 1/dr/s1') and joins the controller's Pekko
+ * cluster; the controller finds it through the Receptionist. Before it has joined, sync is refused naming the shard.
+ */
+class RemoteAgentTest {
+    static final Path DIR = Path.of("target/remote-agent").toAbsolutePath();
+    static Sandbox sandbox;
+    static Controller controller;
+    static Process agent;
+    static String conf;
+
+    @BeforeAll
+    static void up() {
+        sandbox = Sandbox.up(DIR, Sandbox.Options.defaults().withShards(1), s -> { });
+        conf = sandbox.configFile().toString();
+        controller = Controller.start(DrspConfig.load(sandbox.configFile()), Set.of(NodeKey.parse("1/dr/s1")));
+    }
+
+    @AfterAll
+    static void down() {
+        if (agent != null) {
+            agent.destroyForcibly();
+        }
+        if (controller != null) {
+            controller.close();
+        }
+        if (sandbox != null) {
+            sandbox.down(false);
+        }
+    }
+
+    @Test
+    void syncGoesThroughAnAgentInAnotherJvm() throws Exception {
+        Cli.Result refused = Cli.run("sync", "1", "--delay", "1", "--config", conf);
+        assertEquals(1, refused.exitCode(), refused.toString());
+        assertTrue(refused.err().contains("dr shard s1 (" + sandbox.drPrimary("s1").endpoint() + ") is unreachable: "
+                + "no drsp agent has registered for it"), refused.err());
+        assertTrue(Db.replicaStatus(sandbox.drPrimary("meta")).isEmpty(), "nothing changed before every agent answered");
+
+        agent = ChildJvm.drsp(DIR.resolve("agent.out"), Map.of(), "agent", "--node", "1/dr/s1", "--config", conf);
+        ObjectMapper json = new ObjectMapper();
+        Await.until(Duration.ofSeconds(90), () -> {
+            if (!agent.isAlive()) {
+                throw new AssertionError("the agent process exited with " + agent.exitValue());
+            }
+            Cli.Result s = Cli.run("status", "1", "--json", "--config", conf);
+            return json.readTree(s.out()).path("shards").get(1).path("dr").path("reachable").asBoolean();
+        }, "the remote agent of dr s1 joins and answers inspections");
+
+        Cli.Result r = Cli.run("sync", "1", "--delay", "1", "--config", conf);
+        assertEquals(0, r.exitCode(), r.toString());
+        Map<String, String> link = Db.replicaStatus(sandbox.drPrimary("s1")).orElseThrow();
+        assertEquals("1", link.get("SQL_Delay"));
+        assertEquals(String.valueOf(sandbox.production("s1").instance().port()), link.get("Source_Port"));
+    }
+}
