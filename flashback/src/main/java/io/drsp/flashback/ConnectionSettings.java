@@ -1,0 +1,38 @@
+package io.drsp.flashback;
+
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.util.Objects;
+
+/** How to reach one MySQL server as a user that may read binlog (source) or change data (target). */
+public record ConnectionSettings(String host, int port, String user, String password, String jdbcOptions) {
+
+    public ConnectionSettings {
+        Objects.requireNonNull(host, "host");
+        Objects.requireNonNull(user, "user");
+        if (port < 1 || port > 65535) {
+            throw new IllegalArgumentException("port " + port + " is out of range, expected 1-65535");
+        }
+        jdbcOptions = jdbcOptions == null ? "" : jdbcOptions;
+    }
+
+    public ConnectionSettings(String host, int port, String user, String password) {
+        this(host, port, user, password, "useSSL=false&allowPublicKeyRetrieval=true");
+    }
+
+    public String jdbcUrl() {
+        return "jdbc:mysql://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + port
+                + "/?connectTimeout=5000&socketTimeout=0&useUnicode=true&characterEncoding=utf8"
+                + "&rewriteBatchedStatements=true" + (jdbcOptions.isEmpty() ? "" : "&" + jdbcOptions);
+    }
+
+    public Connection connect() throws SQLException {
+        return DriverManager.getConnection(jdbcUrl(), user, password);
+    }
+
+    @Override
+    public String toString() {
+        return user + "@" + host + ":" + port; // never the password
+    }
+}
