@@ -3,12 +3,14 @@
 #   AllControl.sh -sync N -delay_time=SECONDS     start or resume delayed sync of DR cluster N, or change its delay
 #   AllControl.sh -stopsync N                     stop every link of DR cluster N (relay logs kept)
 #   AllControl.sh -status N                       modes, delay, per-shard threads, lag, backlog
+#   AllControl.sh -recover N                      replay to the target set by bat_mod_relaytime.sh, record the recovery point
+#   AllControl.sh -service N / -stopservice N     enter / leave service mode (snapshot point, read-only, dbproxy hooks)
 # drsp.conf comes from $DRSP_CONF (or conf/drsp.conf). Exit codes: 0 done, 1 refused or failed, 2 usage.
 set -uo pipefail
 DRSP="${DRSP_BIN:-$(cd "$(dirname "$0")/.." && pwd)/drsp-cli/target/drsp/bin/drsp}"
 
 usage() {
-  echo "usage: AllControl.sh -sync N -delay_time=SECONDS | -stopsync N | -status N" >&2
+  echo "usage: AllControl.sh -sync N -delay_time=SECONDS | -stopsync N | -status N | -recover N | -service N | -stopservice N" >&2
   exit 2
 }
 
@@ -32,5 +34,8 @@ case "$action" in
     ;;
   -stopsync) [ $# -eq 0 ] || usage; exec "$DRSP" stopsync "$cluster" ;;
   -status)   [ $# -eq 0 ] || usage; exec "$DRSP" status "$cluster" ;;
+  -recover)  [ $# -eq 0 ] || usage; exec "$DRSP" recover "$cluster" ;;
+  -service)  [ $# -eq 0 ] || usage; exec "$DRSP" service "$cluster" ;;
+  -stopservice) [ $# -eq 0 ] || usage; exec "$DRSP" stopservice "$cluster" ;;
   *) usage ;;
 esac

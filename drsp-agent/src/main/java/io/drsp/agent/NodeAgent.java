@@ -2,6 +2,7 @@ package io.drsp.agent;
 
 import io.drsp.core.config.Endpoint;
 import io.drsp.core.config.Site;
+import io.drsp.core.gtid.GtidSet;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
@@ -40,6 +41,26 @@ public final class NodeAgent {
 
     /** Turn super_read_only on, or read_only and super_read_only off. */
     public record SetReadOnly(boolean readOnly, ActorRef<StepResult> replyTo) implements Command {
+    }
+
+    /** Apply the relay log up to exactly {@code targetGtids} (the whole set the shard must have), delay lifted. */
+    public record StartReplay(String targetGtids, ActorRef<StepResult> replyTo) implements Command {
+    }
+
+    /** What this DR shard's relay index says about a recovery target. */
+    public record ResolveCut(CutRequest request, ActorRef<ShardCut> replyTo) implements Command {
+    }
+
+    /** Read this member's GTID set and binlog position for a snapshot point. */
+    public record TakeSnapshot(ActorRef<SnapshotResult> replyTo) implements Command {
+    }
+
+    /** Wait (bounded) for open transactions to end, then make the instance super read-only. */
+    public record CloseForWrites(int boundSeconds, ActorRef<StepResult> replyTo) implements Command {
+    }
+
+    /** A snapshot, or why it could not be taken. */
+    public record SnapshotResult(MemberSnapshot snapshot, String error) implements AgentMessage {
     }
 
     private enum HeartbeatTick implements Command {
@@ -96,6 +117,17 @@ public final class NodeAgent {
                 .onMessage(EnsureLink.class, m -> step(() -> ops.ensureLink(m.source(), m.delaySeconds()), m.replyTo()))
                 .onMessage(StopLink.class, m -> step(ops::stopLink, m.replyTo()))
                 .onMessage(SetReadOnly.class, m -> step(() -> ops.setReadOnly(m.readOnly()), m.replyTo()))
+                .onMessage(StartReplay.class, m -> step(() -> ops.startReplay(GtidSet.parse(m.targetGtids())), m.replyTo()))
+                .onMessage(CloseForWrites.class, m -> step(() -> ops.closeForWrites(Duration.ofSeconds(m.boundSeconds())), m.replyTo()))
+                .onMessage(ResolveCut.class, m -> {
+                    CompletableFuture.supplyAsync(() -> ops.cut(m.request()), blocking).thenAccept(m.replyTo()::tell);
+                    return Behaviors.same();
+                })
+                .onMessage(TakeSnapshot.class, m -> {
+                    CompletableFuture.supplyAsync(ops::snapshot, blocking).whenComplete((snap, error) -> m.replyTo().tell(
+                            error == null ? new SnapshotResult(snap, null) : new SnapshotResult(null, rootMessage(error))));
+                    return Behaviors.same();
+                })
                 .onMessageEquals(HeartbeatTick.INSTANCE, this::heartbeat)
                 .onSignal(PostStop.class, s -> {
                     ops.close();

@@ -13,6 +13,8 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import io.drsp.agent.relay.RelayIndex;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -34,6 +36,10 @@ public final class NodeOps implements AutoCloseable {
     private final UserRef replication;
     private MysqlAdmin heartbeatSession;
     private boolean heartbeatTableReady;
+    private RelayIndex relayIndex;
+    private long rateSampleNanos;
+    private long rateSampleExecuted = -1;
+    private volatile Double applyRatePerSecond;
 
     public NodeOps(NodeKey key, Endpoint endpoint, UserRef admin, UserRef replication) {
         this.key = key;
@@ -68,12 +74,95 @@ public final class NodeOps implements AutoCloseable {
             boolean readOnly = "ON".equalsIgnoreCase(s.variable("read_only").orElse("OFF"))
                     || "1".equals(s.variable("read_only").orElse("0"));
             NodeInspection.LinkView link = s.replicaStatus().map(r -> linkView(r, executed)).orElse(null);
+            sampleApplyRate(link, executed);
             Long applied = appliedSourceTime(s.connection());
             return new NodeInspection(key.toString(), endpoint.toString(), true, null, s.serverUuid(), executed.toString(),
                     s.gtidPurged().toString(), superReadOnly, readOnly, violations, link, applied, NodeInspection.nowMicros());
         } catch (RuntimeException | SQLException e) {
             return NodeInspection.unreachable(key, endpoint.toString(), e.getMessage());
         }
+    }
+
+    /**
+     * Changes SOURCE_DELAY without losing a byte of relay log. With the receiver stopped, MySQL deletes every relay
+     * log file on CHANGE REPLICATION SOURCE unless the statement names a relay log position; the retrieved but not
+     * yet applied transactions may be all that is left of a lost production. So the applier's own current position
+     * is named, which keeps the files (MySQL then sets relay_log_purge off, which is what a DR copy wants anyway).
+     * Found by the recovery test: a recover that lifted the delay with the receiver stopped had lost its backlog.
+     */
+    private static void changeDelayKeepingRelayLog(MysqlAdmin s, Statement st, int delaySeconds) throws SQLException {
+        ReplicaStatus r = s.replicaStatus().orElseThrow();
+        if (r.sqlThreadRunning()) {
+            throw new SQLException("the applier must be stopped to change the delay");
+        }
+        // Naming a relay position is refused while auto-positioning is on, so the link goes position-based: it then
+        // continues exactly from the receiver's own source position, and ensureLink returns it to auto-positioning
+        // once that costs nothing (relay log fully applied).
+        String keep = r.ioThreadRunning() ? "" : ", SOURCE_AUTO_POSITION = 0, RELAY_LOG_FILE = " + literal(r.relayLogFile())
+                + ", RELAY_LOG_POS = " + r.relayLogPos();
+        st.execute("CHANGE REPLICATION SOURCE TO SOURCE_DELAY = " + delaySeconds + keep);
+        GtidSet after = s.replicaStatus().orElseThrow().retrievedGtidSet();
+        if (!after.containsAll(r.retrievedGtidSet())) {
+            throw new SQLException("changing the delay lost retrieved relay log (" + r.retrievedGtidSet().subtract(after)
+                    .toCompactString() + "); stop and investigate before anything else");
+        }
+    }
+
+    /** Remembers how fast this shard applies while its applier runs: the basis of a recovery's time estimate. */
+    private synchronized void sampleApplyRate(NodeInspection.LinkView link, GtidSet executed) {
+        long now = System.nanoTime();
+        if (link == null || !"Yes".equals(link.sqlRunning()) || link.backlogTransactions() == 0) {
+            rateSampleExecuted = -1; // idle or caught up: what it applies now says nothing of its speed
+            return;
+        }
+        if (rateSampleExecuted >= 0 && now - rateSampleNanos >= 1_000_000_000L) {
+            double rate = (executed.size() - rateSampleExecuted) / ((now - rateSampleNanos) / 1e9);
+            applyRatePerSecond = applyRatePerSecond == null ? rate : 0.5 * applyRatePerSecond + 0.5 * rate;
+        }
+        if (rateSampleExecuted < 0 || now - rateSampleNanos >= 1_000_000_000L) {
+            rateSampleNanos = now;
+            rateSampleExecuted = executed.size();
+        }
+    }
+
+    /**
+     * What this DR shard's relay index says about a recovery target: the retrieved transactions it selects, their
+     * bytes, and the shard's window (last applied and last retrieved production times). Reads only relay log
+     * written since the last call.
+     */
+    public synchronized ShardCut cut(CutRequest request) {
+        try (MysqlAdmin s = session()) {
+            Path indexFile = relayLogIndexFile(s);
+            if (relayIndex == null || !relayIndex.indexFile().equals(indexFile)) {
+                relayIndex = RelayIndex.open(indexFile);
+            }
+            relayIndex.refresh();
+            GtidSet executed = s.gtidExecuted();
+            GtidSet retrieved = relayIndex.retrieved();
+            GtidSet cut = switch (request.kind()) {
+                case CutRequest.TIME -> relayIndex.committedAtOrBefore(request.timeMicros());
+                case CutRequest.ALL -> retrieved;
+                case CutRequest.GTIDS -> GtidSet.parse(request.gtids()).intersect(retrieved);
+                default -> throw new IllegalArgumentException("unknown target kind " + request.kind());
+            };
+            Long cutLast = relayIndex.transactionsIn(cut).stream().mapToLong(t -> t.originalCommitMicros()).boxed()
+                    .max(Long::compare).orElse(null);
+            return new ShardCut(key.toString(), s.serverUuid(), executed.toString(), retrieved.toString(), cut.toString(), cutLast,
+                    boxed(relayIndex.firstCommitMicros()), boxed(relayIndex.lastCommitMicros()), appliedSourceTime(s.connection()),
+                    relayIndex.bytesOf(cut.subtract(executed)), applyRatePerSecond, null);
+        } catch (RuntimeException | SQLException e) {
+            return ShardCut.failed(key, key.describe() + " (" + endpoint + "): " + e.getMessage());
+        }
+    }
+
+    /** Where MySQL keeps this instance's relay log index: the agent runs on the database host and reads it there. */
+    private static Path relayLogIndexFile(MysqlAdmin s) {
+        Path index = Path.of(s.variable("relay_log_index").orElseThrow());
+        return index.isAbsolute() ? index : Path.of(s.variable("datadir").orElseThrow()).resolve(index);
+    }
+
+    private static Long boxed(java.util.OptionalLong v) {
+        return v.isPresent() ? v.getAsLong() : null;
     }
 
     private static NodeInspection.LinkView linkView(ReplicaStatus r, GtidSet executed) {
@@ -127,8 +216,11 @@ public final class NodeOps implements AutoCloseable {
             st.execute("SET GLOBAL super_read_only = ON");
             Optional<ReplicaStatus> current = s.replicaStatus();
             boolean sameSource = current.isPresent() && current.get().sourceHost().equals(source.host())
-                    && current.get().sourcePort() == source.port() && current.get().sourceUser().equals(replication.name())
-                    && current.get().autoPosition();
+                    && current.get().sourcePort() == source.port() && current.get().sourceUser().equals(replication.name());
+            if (sameSource && !current.get().autoPosition() && !current.get().ioThreadRunning()
+                    && current.get().retrievedGtidSet().subtract(s.gtidExecuted()).isEmpty()) {
+                sameSource = false; // position-based after a recovery, nothing left to apply: back to auto-position, losslessly
+            }
             String detail;
             if (!sameSource) {
                 st.execute("STOP REPLICA");
@@ -144,7 +236,7 @@ public final class NodeOps implements AutoCloseable {
                 detail = "link configured from " + source + " with delay " + delaySeconds + " s";
             } else if (current.get().sqlDelay() != delaySeconds) {
                 st.execute("STOP REPLICA SQL_THREAD");
-                st.execute("CHANGE REPLICATION SOURCE TO SOURCE_DELAY = " + delaySeconds);
+                changeDelayKeepingRelayLog(s, st, delaySeconds);
                 detail = "delay changed from " + current.get().sqlDelay() + " s to " + delaySeconds + " s";
             } else {
                 detail = "link from " + source + " already has delay " + delaySeconds + " s";
@@ -186,6 +278,90 @@ public final class NodeOps implements AutoCloseable {
         } catch (SQLException e) {
             throw new MysqlOperationException(key.describe() + " (" + endpoint + "): cannot stop its link: " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * Starts applying the relay log up to exactly {@code target} (the whole GTID set this shard must have executed),
+     * with the delay lifted: a recovery must not wait out SOURCE_DELAY. Idempotent: a shard already at the target
+     * is left alone, and an applier already running towards it keeps running.
+     */
+    public String startReplay(GtidSet target) {
+        try (MysqlAdmin s = session(); Statement st = s.connection().createStatement()) {
+            GtidSet executed = s.gtidExecuted();
+            ReplicaStatus link = s.replicaStatus().orElseThrow(() -> new MysqlOperationException(
+                    key.describe() + " has no link to replay from; run sync first"));
+            if (link.ioThreadRunning()) {
+                throw new MysqlOperationException(key.describe() + ": its receiver is still running; stopsync first");
+            }
+            if (executed.containsAll(target)) {
+                return "already at the target";
+            }
+            if (link.sqlThreadRunning()) {
+                return "applier already running";
+            }
+            if (link.sqlDelay() != 0) {
+                changeDelayKeepingRelayLog(s, st, 0);
+            }
+            st.execute("START REPLICA SQL_THREAD UNTIL SQL_AFTER_GTIDS = '" + target.toCompactString() + "'");
+            return "replaying " + target.subtract(executed).size() + " transactions";
+        } catch (SQLException e) {
+            throw new MysqlOperationException(key.describe() + " (" + endpoint + "): cannot start the replay: " + e.getMessage(), e);
+        }
+    }
+
+    /** This member's GTID set and binary log position: what a snapshot point records per member. */
+    public MemberSnapshot snapshot() {
+        try (MysqlAdmin s = session(); Statement st = s.connection().createStatement();
+             ResultSet rs = st.executeQuery("SHOW MASTER STATUS")) {
+            String file = null;
+            long pos = 0;
+            if (rs.next()) {
+                file = rs.getString("File");
+                pos = rs.getLong("Position");
+            }
+            return new MemberSnapshot(key.toString(), endpoint.toString(), s.gtidExecuted().toString(), file, pos,
+                    NodeInspection.nowMicros());
+        } catch (SQLException e) {
+            throw new MysqlOperationException(key.describe() + " (" + endpoint + "): cannot read its GTID set and binlog position: "
+                    + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Waits, up to {@code bound}, until no session has an open transaction, then makes the instance super read-only.
+     * Past the bound it names the sessions still open and changes nothing: ending a customer's transaction is the
+     * DBA's call, not drsp's.
+     */
+    public String closeForWrites(Duration bound) {
+        try (MysqlAdmin s = session(); Statement st = s.connection().createStatement()) {
+            Instant deadline = Instant.now().plus(bound);
+            List<String> open = openTransactions(st);
+            while (!open.isEmpty() && Instant.now().isBefore(deadline)) {
+                pause(200);
+                open = openTransactions(st);
+            }
+            if (!open.isEmpty()) {
+                throw new MysqlOperationException(key.describe() + " still has " + open.size() + " open transaction(s) after "
+                        + bound.toSeconds() + " s: " + String.join("; ", open) + "; end them or run stopservice again");
+            }
+            st.execute("SET SESSION lock_wait_timeout = " + Math.max(1, bound.toSeconds()));
+            st.execute("SET GLOBAL super_read_only = ON");
+            return "no open transactions; super_read_only ON";
+        } catch (SQLException e) {
+            throw new MysqlOperationException(key.describe() + " (" + endpoint + "): cannot make it read-only: " + e.getMessage(), e);
+        }
+    }
+
+    private static List<String> openTransactions(Statement st) throws SQLException {
+        List<String> open = new java.util.ArrayList<>();
+        try (ResultSet rs = st.executeQuery("SELECT t.trx_mysql_thread_id, p.USER, p.HOST, TIMESTAMPDIFF(SECOND, t.trx_started, NOW())"
+                + " FROM information_schema.INNODB_TRX t LEFT JOIN information_schema.PROCESSLIST p ON p.ID = t.trx_mysql_thread_id"
+                + " WHERE t.trx_mysql_thread_id <> CONNECTION_ID() AND (p.COMMAND IS NULL OR p.COMMAND <> 'Connect')")) {
+            while (rs.next()) {
+                open.add("session " + rs.getLong(1) + " (" + rs.getString(2) + "@" + rs.getString(3) + ", open " + rs.getLong(4) + " s)");
+            }
+        }
+        return open;
     }
 
     /** Read-only means {@code super_read_only}: not even an administrator's session may write by accident. */

@@ -58,7 +58,13 @@ final class ControllerClient {
         try {
             HttpResponse<String> r = http.send(request.header("Authorization", "Bearer " + token.value())
                     .timeout(Duration.ofMinutes(11)).build(), HttpResponse.BodyHandlers.ofString());
-            JsonNode body = r.body().isBlank() ? JSON.createObjectNode() : JSON.readTree(r.body());
+            JsonNode body;
+            try {
+                body = r.body().isBlank() ? JSON.createObjectNode() : JSON.readTree(r.body());
+            } catch (IOException notJson) {
+                throw new CommandRefused("the controller answered HTTP " + r.statusCode() + ": "
+                        + r.body().lines().findFirst().orElse("") + " (see its log)");
+            }
             if (r.statusCode() / 100 != 2) {
                 throw new CommandRefused(body.path("detail").asText("the controller answered HTTP " + r.statusCode()));
             }

@@ -10,7 +10,9 @@ import picocli.CommandLine.Command;
 @Command(name = "drsp", mixinStandardHelpOptions = true, version = "drsp 0.1.0",
         description = "Keeps a DR copy of a sharded MySQL 8 cluster a chosen delay behind production.",
         subcommands = {SandboxCommand.class, ControllerCommand.class, AgentCommand.class,
-                ClusterCommands.Sync.class, ClusterCommands.StopSync.class, ClusterCommands.Status.class})
+                ClusterCommands.Sync.class, ClusterCommands.StopSync.class, ClusterCommands.Status.class,
+                RecoveryCommands.RelayTime.class, RecoveryCommands.Recover.class, RecoveryCommands.Service.class,
+                RecoveryCommands.StopService.class, RecoveryCommands.Snapshots.class})
 public final class Drsp {
     public static final int DONE = 0;
     public static final int REFUSED = 1;

@@ -23,6 +23,21 @@ final class StatusTable {
         if (!s.path("lastError").isNull() && !s.path("lastError").isMissingNode()) {
             b.append("last failure: ").append(s.path("lastError").asText()).append('\n');
         }
+        if (!s.path("target").isNull() && !s.path("target").isMissingNode()) {
+            b.append("recovery target: ").append(s.path("target").path("asTyped").asText()).append('\n');
+        }
+        if (!s.path("recoveryPoint").isNull() && !s.path("recoveryPoint").isMissingNode()) {
+            JsonNode p = s.path("recoveryPoint");
+            b.append("recovery point: ").append(p.path("target").asText()).append(", production time ")
+                    .append(time(p.path("clusterTimeMicros"), zone)).append('\n');
+        }
+        if (!s.path("snapshot").isNull() && !s.path("snapshot").isMissingNode()) {
+            b.append("snapshot point: ").append(s.path("snapshot").asText()).append('\n');
+        }
+        s.path("replayProgress").fields().forEachRemaining(e -> b.append(String.format("replaying %s: %d/%d trx, %.0f trx/s, ETA %s%n",
+                e.getKey(), e.getValue().path("done").asLong(), e.getValue().path("total").asLong(),
+                e.getValue().path("ratePerSecond").asDouble(), e.getValue().path("etaSeconds").isNull() ? "?"
+                        : String.format("%.0f s", e.getValue().path("etaSeconds").asDouble()))));
         b.append(String.format("%-6s %-9s %-10s %-4s %-4s %-6s %-23s %8s %14s %7s%n", "SHARD", "PROD", "DR", "IO", "SQL",
                 "LEFT", "APPLIED (prod time)", "LAG s", "BACKLOG trx", "bytes"));
         StringBuilder problems = new StringBuilder();

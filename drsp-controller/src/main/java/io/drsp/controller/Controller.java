@@ -6,6 +6,7 @@ import io.drsp.agent.Topology;
 import io.drsp.agent.NodeOps;
 import io.drsp.core.config.ClusterPair;
 import io.drsp.core.config.DrspConfig;
+import io.drsp.core.config.Site;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -61,8 +62,11 @@ public final class Controller implements AutoCloseable {
                     system.systemActorOf(Behaviors.supervise(NodeAgent.create(ops)).onFailure(SupervisorStrategy.restart()),
                             "node-" + key.toString().replace('/', '-'), Props.empty());
                 }
-                entities.put(pair.id(), system.systemActorOf(PairEntity.create(pair, STEP_TIMEOUT), "pair-" + pair.id(),
-                        Props.empty()));
+                // A failure inside the entity restarts it: it replays its journal and resumes the runbook it was running.
+                entities.put(pair.id(), system.systemActorOf(Behaviors.supervise(PairEntity.create(pair, config.site(Site.DR),
+                                config.timeZone(), STEP_TIMEOUT)).onFailure(SupervisorStrategy.restartWithBackoff(
+                                java.time.Duration.ofSeconds(1), java.time.Duration.ofSeconds(30), 0.2)),
+                        "pair-" + pair.id(), Props.empty()));
             }
             ControllerApi api = new ControllerApi(config, entities, system, token);
             ServerBinding binding = Http.get(system).newServerAt(cs.http().host(), cs.http().port()).bind(api.routes())

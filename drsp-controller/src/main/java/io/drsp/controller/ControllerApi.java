@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.drsp.core.config.ClusterPair;
 import io.drsp.core.config.DrspConfig;
+import io.drsp.core.target.RecoveryTarget;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -32,8 +33,9 @@ final class ControllerApi extends AllDirectives {
     record Problem(String title, int status, String detail) {
     }
 
-    /** What a command that ran answers. */
-    record CommandResult(String cluster, String message, Mode drMode, Integer delaySeconds) {
+    /** What a command that ran answers; {@code plan} for relaytime and recover, {@code recoveryPoint} once recovered. */
+    record CommandResult(String cluster, String message, Mode drMode, Integer delaySeconds, RecoveryPlan plan,
+                         RecoveryPoint recoveryPoint) {
     }
 
     private final DrspConfig config;
@@ -65,7 +67,17 @@ final class ControllerApi extends AllDirectives {
                                     s -> complete(StatusCodes.OK, s, Jackson.marshaller(json))))),
                             path("sync", () -> post(() -> entity(Jackson.unmarshaller(json, JsonNode.class), body ->
                                     sync(pair, body)))),
-                            path("stopsync", () -> post(() -> run(pair, PairEntity.StopSync::new))))))));
+                            path("stopsync", () -> post(() -> run(pair, PairEntity.StopSync::new))),
+                            path("relaytime", () -> post(() -> entity(Jackson.unmarshaller(json, JsonNode.class), body ->
+                                    relaytime(pair, body)))),
+                            path("recover", () -> post(() -> entity(Jackson.unmarshaller(json, JsonNode.class), body ->
+                                    run(pair, r -> new PairEntity.Recover(body != null && body.path("dryRun").asBoolean(false), r))))),
+                            path("service", () -> post(() -> run(pair, PairEntity.Service::new))),
+                            path("stopservice", () -> post(() -> run(pair, PairEntity.StopService::new))),
+                            path("snapshots", () -> get(() -> onSuccess(AskPattern.ask(entities.get(pair.id()),
+                                    PairEntity.GetState::new, Duration.ofSeconds(10), system.scheduler()),
+                                    st -> complete(StatusCodes.OK, Map.of("cluster", pair.id(), "snapshots", st.snapshots()),
+                                            Jackson.marshaller(json))))))))));
         })));
     }
 
@@ -89,6 +101,27 @@ final class ControllerApi extends AllDirectives {
         return run(pair, replyTo -> new PairEntity.Sync(seconds, replyTo));
     }
 
+    /** {@code {"time": "..."}} (an empty time means all relay log, as bat_mod_relaytime.sh 1 "" does), {@code {"all": true}}, or {@code {"gtid": "..."}}. */
+    private Route relaytime(ClusterPair pair, JsonNode body) {
+        TargetSpec target;
+        try {
+            if (body != null && body.hasNonNull("gtid")) {
+                target = TargetSpec.of(RecoveryTarget.parseGtids(body.get("gtid").asText()));
+            } else if (body != null && body.hasNonNull("time")) {
+                target = TargetSpec.of(RecoveryTarget.parseTime(body.get("time").asText(), config.timeZone()));
+            } else if (body != null && body.path("all").asBoolean(false)) {
+                target = TargetSpec.of(new RecoveryTarget.AllRelayLog());
+            } else {
+                return problem(StatusCodes.BAD_REQUEST, "bad target", "a recovery target is a time, all retrieved relay log, "
+                        + "or a GTID set; none was given.");
+            }
+        } catch (IllegalArgumentException e) {
+            return problem(StatusCodes.BAD_REQUEST, "bad target", e.getMessage());
+        }
+        TargetSpec t = target;
+        return run(pair, r -> new PairEntity.SetTarget(t, r));
+    }
+
     private Route run(ClusterPair pair, Function<ActorRef<PairEntity.Reply>, PairEntity.Command> command) {
         CompletionStage<PairEntity.Reply> reply = AskPattern.ask(entities.get(pair.id()), command::apply, COMMAND_TIMEOUT,
                 system.scheduler());
@@ -100,7 +133,7 @@ final class ControllerApi extends AllDirectives {
             PairEntity.Reply r = result.get();
             if (r instanceof PairEntity.Reply.Done d) {
                 return complete(StatusCodes.OK, new CommandResult(pair.id(), d.message(), d.state().drMode(),
-                        d.state().delaySeconds()), Jackson.marshaller(json));
+                        d.state().delaySeconds(), d.plan(), d.state().recoveryPoint()), Jackson.marshaller(json));
             }
             PairEntity.Reply.Refused refused = (PairEntity.Reply.Refused) r;
             StatusCode code = switch (refused.why()) {

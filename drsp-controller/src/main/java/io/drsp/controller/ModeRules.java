@@ -17,6 +17,11 @@ public final class ModeRules {
     static {
         ALLOWED_FROM.put(Operation.SYNC, EnumSet.of(Mode.IDLE, Mode.STOPPED, Mode.RECOVERED, Mode.SYNC));
         ALLOWED_FROM.put(Operation.STOPSYNC, EnumSet.of(Mode.SYNC));
+        // A recovered cluster is a prefix of production: it may be rolled further forward, never back.
+        ALLOWED_FROM.put(Operation.RELAYTIME, EnumSet.of(Mode.STOPPED, Mode.RECOVERED));
+        ALLOWED_FROM.put(Operation.RECOVER, EnumSet.of(Mode.STOPPED, Mode.RECOVERING, Mode.RECOVERED));
+        ALLOWED_FROM.put(Operation.SERVICE, EnumSet.of(Mode.RECOVERED, Mode.SERVICE_STOPPED));
+        ALLOWED_FROM.put(Operation.STOPSERVICE, EnumSet.of(Mode.SERVICE));
     }
 
     private ModeRules() {

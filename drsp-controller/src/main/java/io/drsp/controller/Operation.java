@@ -3,7 +3,11 @@ package io.drsp.controller;
 /** The commands that change a pair's modes, by the name a DBA types. */
 public enum Operation {
     SYNC("sync"),
-    STOPSYNC("stopsync");
+    STOPSYNC("stopsync"),
+    RELAYTIME("relaytime"),
+    RECOVER("recover"),
+    SERVICE("service"),
+    STOPSERVICE("stopservice");
 
     private final String command;
 

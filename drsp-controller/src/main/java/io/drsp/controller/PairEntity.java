@@ -1,27 +1,23 @@
 package io.drsp.controller;
 
 import io.drsp.agent.NodeAgent;
-import io.drsp.agent.NodeInspection;
 import io.drsp.agent.NodeKey;
 import io.drsp.agent.Topology;
 import io.drsp.core.config.ClusterPair;
-import io.drsp.core.config.Endpoint;
 import io.drsp.core.config.Site;
+import io.drsp.core.config.SiteSettings;
 import io.drsp.core.fault.Failpoints;
 import java.time.Duration;
+import java.time.ZoneId;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
-import java.util.concurrent.TimeoutException;
-import java.util.function.Function;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
-import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.receptionist.Receptionist;
 import org.apache.pekko.actor.typed.receptionist.ServiceKey;
@@ -35,8 +31,8 @@ import org.apache.pekko.persistence.typed.javadsl.SignalHandler;
 
 /**
  * One cluster pair: its modes and the runbooks that change them. Every runbook step is journaled before it runs
- * ({@link PairEvent.StepStarted}) and after ({@code ShardLinkConfigured}, ...), and every step is idempotent, so a
- * controller killed at any moment replays its journal and runs the interrupted step again.
+ * ({@link PairEvent.StepStarted}) and after (its completion events), and every step is idempotent, so a controller
+ * killed at any moment replays its journal and runs the interrupted step again.
  */
 public final class PairEntity extends EventSourcedBehavior<PairEntity.Command, PairEvent, PairState> {
 
@@ -49,11 +45,28 @@ public final class PairEntity extends EventSourcedBehavior<PairEntity.Command, P
     public record StopSync(ActorRef<Reply> replyTo) implements Command {
     }
 
+    /** {@code relaytime}: check the target against every shard's relay index and record it. */
+    public record SetTarget(TargetSpec target, ActorRef<Reply> replyTo) implements Command {
+    }
+
+    public record Recover(boolean dryRun, ActorRef<Reply> replyTo) implements Command {
+    }
+
+    public record Service(ActorRef<Reply> replyTo) implements Command {
+    }
+
+    public record StopService(ActorRef<Reply> replyTo) implements Command {
+    }
+
     public record GetState(ActorRef<PairState> replyTo) implements Command {
     }
 
     /** The agents of this pair that have registered, for status collection. */
     public record GetAgents(ActorRef<Map<NodeKey, ActorRef<NodeAgent.Command>>> replyTo) implements Command {
+    }
+
+    /** Replay progress per shard while a recover runs (not journaled: it is recomputed from the shards). */
+    public record GetProgress(ActorRef<Map<String, ReplayProgress>> replyTo) implements Command {
     }
 
     private record AgentsListed(Receptionist.Listing listing) implements Command {
@@ -65,9 +78,19 @@ public final class PairEntity extends EventSourcedBehavior<PairEntity.Command, P
     private record StepFinished(String runbookId, int step, StepOutcome outcome) implements Command {
     }
 
+    private record TargetChecked(TargetSpec target, RecoveryPlanner.Result result, ActorRef<Reply> replyTo) implements Command {
+    }
+
+    private record Progressed(ReplayWatcher.Progress progress) implements Command {
+    }
+
+    /** Transactions applied of the plan, with the rate since the replay started and the time it still needs. */
+    public record ReplayProgress(long done, long total, double ratePerSecond, Double etaSeconds) {
+    }
+
     /** How a command ended, for the HTTP layer to turn into a status code. */
     public sealed interface Reply {
-        record Done(String message, PairState state) implements Reply {
+        record Done(String message, PairState state, RecoveryPlan plan) implements Reply {
         }
 
         record Refused(Why why, String reason) implements Reply {
@@ -76,34 +99,28 @@ public final class PairEntity extends EventSourcedBehavior<PairEntity.Command, P
         enum Why { WRONG_MODE, BUSY, BAD_INPUT, FAILED }
     }
 
-    private sealed interface StepOutcome {
-        record Ok(String detail) implements StepOutcome {
-        }
-
-        record Failed(String reason) implements StepOutcome {
-        }
-    }
-
     private final ActorContext<Command> ctx;
     private final ClusterPair pair;
-    private final Duration stepTimeout;
     private final Map<ServiceKey<NodeAgent.Command>, NodeKey> watched = new HashMap<>();
     private final Map<NodeKey, ActorRef<NodeAgent.Command>> agents = new HashMap<>();
     private final Map<String, List<ActorRef<Reply>>> waiters = new HashMap<>();
+    private final Map<String, long[]> progress = new LinkedHashMap<>(); // shard -> {done, total, doneAtStart, startMillis}
+    private final RunbookSteps steps;
 
-    public static Behavior<Command> create(ClusterPair pair, Duration stepTimeout) {
-        return Behaviors.setup(ctx -> new PairEntity(ctx, pair, stepTimeout));
+    public static Behavior<Command> create(ClusterPair pair, SiteSettings drSite, ZoneId zone, Duration stepTimeout) {
+        return Behaviors.setup(ctx -> new PairEntity(ctx, pair, drSite, zone, stepTimeout));
     }
 
     public static PersistenceId persistenceId(String clusterId) {
         return PersistenceId.ofUniqueId("pair-" + clusterId);
     }
 
-    private PairEntity(ActorContext<Command> ctx, ClusterPair pair, Duration stepTimeout) {
+    private PairEntity(ActorContext<Command> ctx, ClusterPair pair, SiteSettings drSite, ZoneId zone, Duration stepTimeout) {
         super(persistenceId(pair.id()));
         this.ctx = ctx;
         this.pair = pair;
-        this.stepTimeout = stepTimeout;
+        this.steps = new RunbookSteps(new AgentCalls(pair, agents, stepTimeout, ctx.getSystem().scheduler()), drSite, zone,
+                p -> ctx.getSelf().tell(new Progressed(p)));
         ActorRef<Receptionist.Listing> listings = ctx.messageAdapter(Receptionist.Listing.class, AgentsListed::new);
         for (NodeKey key : Topology.nodes(pair)) {
             ServiceKey<NodeAgent.Command> sk = NodeAgent.serviceKey(key);
@@ -121,13 +138,26 @@ public final class PairEntity extends EventSourcedBehavior<PairEntity.Command, P
     public CommandHandler<Command, PairEvent, PairState> commandHandler() {
         return newCommandHandlerBuilder().forAnyState()
                 .onCommand(Sync.class, this::onSync)
-                .onCommand(StopSync.class, this::onStopSync)
-                .onCommand(GetState.class, (state, c) -> {
-                    c.replyTo().tell(state);
+                .onCommand(StopSync.class, (s, c) -> runbook(s, c.replyTo(), Operation.STOPSYNC, 0))
+                .onCommand(SetTarget.class, this::onSetTarget)
+                .onCommand(TargetChecked.class, this::onTargetChecked)
+                .onCommand(Recover.class, this::onRecover)
+                .onCommand(Service.class, (s, c) -> runbook(s, c.replyTo(), Operation.SERVICE, 0))
+                .onCommand(StopService.class, (s, c) -> runbook(s, c.replyTo(), Operation.STOPSERVICE, 0))
+                .onCommand(GetState.class, (s, c) -> {
+                    c.replyTo().tell(s);
                     return Effect().none();
                 })
-                .onCommand(GetAgents.class, (state, c) -> {
+                .onCommand(GetAgents.class, (s, c) -> {
                     c.replyTo().tell(Map.copyOf(agents));
+                    return Effect().none();
+                })
+                .onCommand(GetProgress.class, (s, c) -> {
+                    c.replyTo().tell(progressView());
+                    return Effect().none();
+                })
+                .onCommand(Progressed.class, (s, c) -> {
+                    recordProgress(c.progress());
                     return Effect().none();
                 })
                 .onCommand(AgentsListed.class, this::onAgentsListed)
@@ -166,49 +196,123 @@ public final class PairEntity extends EventSourcedBehavior<PairEntity.Command, P
         if (c.delaySeconds() < 0) {
             return refuse(c.replyTo(), Reply.Why.BAD_INPUT, "delay must be 0 or more seconds, got " + c.delaySeconds() + ".");
         }
-        if (state.runbookInProgress()) {
-            Runbook rb = state.runbook();
-            if (rb.operation() == Operation.SYNC && rb.delaySeconds() == c.delaySeconds()) {
-                waiters.computeIfAbsent(rb.id(), k -> new ArrayList<>()).add(c.replyTo()); // same command again: join it
-                return Effect().none();
-            }
-            return busy(c.replyTo(), rb);
+        return runbook(state, c.replyTo(), Operation.SYNC, c.delaySeconds());
+    }
+
+    private Effect<PairEvent, PairState> onRecover(PairState state, Recover c) {
+        if (!c.dryRun()) {
+            return runbook(state, c.replyTo(), Operation.RECOVER, 0);
         }
-        var refusal = ModeRules.refusal(pair.id(), state.drMode(), Operation.SYNC);
+        var refusal = admissible(state, Operation.RECOVER, 0);
+        if (refusal != null) {
+            return refusal.apply(c.replyTo());
+        }
+        steps.plan(state.target()).whenComplete((result, error) -> c.replyTo().tell(error != null
+                ? new Reply.Refused(Reply.Why.FAILED, String.valueOf(error.getMessage()))
+                : result.refusal().<Reply>map(r -> new Reply.Refused(Reply.Why.BAD_INPUT, r))
+                .orElseGet(() -> new Reply.Done("dry run: nothing was changed.", state, result.plan().orElseThrow()))));
+        return Effect().none();
+    }
+
+    private Effect<PairEvent, PairState> onSetTarget(PairState state, SetTarget c) {
+        if (state.runbookInProgress()) {
+            return busy(c.replyTo(), state.runbook());
+        }
+        var refusal = ModeRules.refusal(pair.id(), state.drMode(), Operation.RELAYTIME);
         if (refusal.isPresent()) {
             return refuse(c.replyTo(), Reply.Why.WRONG_MODE, refusal.get());
         }
-        List<RunbookStep> steps = new ArrayList<>();
-        steps.add(new RunbookStep(RunbookStep.Kind.PREFLIGHT, ""));
-        pair.dr().shards().keySet().forEach(shard -> steps.add(new RunbookStep(RunbookStep.Kind.ENSURE_LINK, shard)));
-        String id = "sync-" + UUID.randomUUID().toString().substring(0, 8);
-        return Effect().persist(new PairEvent.SyncRequested(id, c.delaySeconds(), steps, state.drMode(), System.currentTimeMillis()))
-                .thenRun(s -> start(id, c.replyTo()));
+        ctx.pipeToSelf(steps.plan(c.target()), (result, error) -> new TargetChecked(c.target(), error == null ? result
+                : RecoveryPlanner.Result.refused("the target could not be checked: " + error.getMessage()), c.replyTo()));
+        return Effect().none();
     }
 
-    private Effect<PairEvent, PairState> onStopSync(PairState state, StopSync c) {
+    private Effect<PairEvent, PairState> onTargetChecked(PairState state, TargetChecked m) {
+        if (m.result().refusal().isPresent()) {
+            return refuse(m.replyTo(), Reply.Why.BAD_INPUT, m.result().refusal().get());
+        }
+        if (state.runbookInProgress() || !ModeRules.allows(state.drMode(), Operation.RELAYTIME)) {
+            return refuse(m.replyTo(), Reply.Why.BUSY, "cluster " + pair.id() + " changed while the target was checked; run relaytime again.");
+        }
+        RecoveryPlan plan = m.result().plan().orElseThrow();
+        return Effect().persist(new PairEvent.RecoveryTargetSet("relaytime-" + shortId(), m.target()))
+                .thenRun(s -> m.replyTo().tell(new Reply.Done("recovery target of cluster " + pair.id() + " set to "
+                        + m.target().describe() + "; run recover to replay " + plan.shards().stream()
+                        .mapToLong(RecoveryPlan.ShardPlan::transactionsToReplay).sum() + " transactions.", s, plan)));
+    }
+
+    /** Refuses, or returns null when {@code op} may start now. */
+    private java.util.function.Function<ActorRef<Reply>, Effect<PairEvent, PairState>> admissible(PairState state, Operation op, int delay) {
+        var refusal = ModeRules.refusal(pair.id(), state.drMode(), op);
+        if (refusal.isPresent()) {
+            return r -> refuse(r, Reply.Why.WRONG_MODE, refusal.get());
+        }
+        if (op == Operation.RECOVER && state.target() == null) {
+            return r -> refuse(r, Reply.Why.BAD_INPUT, "no recovery target is set for cluster " + pair.id()
+                    + "; run relaytime first (a time, --all, or --gtid).");
+        }
+        return null;
+    }
+
+    /** Starts a runbook, joins an identical one in progress, or refuses. */
+    private Effect<PairEvent, PairState> runbook(PairState state, ActorRef<Reply> replyTo, Operation op, int delay) {
         if (state.runbookInProgress()) {
             Runbook rb = state.runbook();
-            if (rb.operation() == Operation.STOPSYNC) {
-                waiters.computeIfAbsent(rb.id(), k -> new ArrayList<>()).add(c.replyTo());
+            if (rb.operation() == op && (op != Operation.SYNC || rb.delaySeconds() == delay)) {
+                waiters.computeIfAbsent(rb.id(), k -> new ArrayList<>()).add(replyTo); // the same command again: join it
                 return Effect().none();
             }
-            return busy(c.replyTo(), rb);
+            return busy(replyTo, rb);
         }
-        var refusal = ModeRules.refusal(pair.id(), state.drMode(), Operation.STOPSYNC);
-        if (refusal.isPresent()) {
-            return refuse(c.replyTo(), Reply.Why.WRONG_MODE, refusal.get());
+        var refusal = admissible(state, op, delay);
+        if (refusal != null) {
+            return refusal.apply(replyTo);
         }
-        List<RunbookStep> steps = pair.dr().shards().keySet().stream()
-                .map(shard -> new RunbookStep(RunbookStep.Kind.STOP_LINK, shard)).toList();
-        String id = "stopsync-" + UUID.randomUUID().toString().substring(0, 8);
-        return Effect().persist(new PairEvent.StopSyncRequested(id, steps, state.drMode(), System.currentTimeMillis()))
-                .thenRun(s -> start(id, c.replyTo()));
+        String id = op.command() + "-" + shortId();
+        long now = System.currentTimeMillis();
+        List<RunbookStep> plan = stepsOf(op, state);
+        PairEvent.RunbookRequested requested = switch (op) {
+            case SYNC -> new PairEvent.SyncRequested(id, delay, plan, state.drMode(), now);
+            case STOPSYNC -> new PairEvent.StopSyncRequested(id, plan, state.drMode(), now);
+            case RECOVER -> new PairEvent.RecoverRequested(id, plan, state.drMode(), now);
+            case SERVICE -> new PairEvent.ServiceRequested(id, plan, state.drMode(), now);
+            case STOPSERVICE -> new PairEvent.StopServiceRequested(id, plan, state.drMode(), now);
+            case RELAYTIME -> throw new IllegalArgumentException("relaytime is not a runbook");
+        };
+        return Effect().persist(requested).thenRun(s -> {
+            waiters.computeIfAbsent(id, k -> new ArrayList<>()).add(replyTo);
+            ctx.getSelf().tell(new RunStep(id, 0));
+        });
     }
 
-    private void start(String runbookId, ActorRef<Reply> replyTo) {
-        waiters.computeIfAbsent(runbookId, k -> new ArrayList<>()).add(replyTo);
-        ctx.getSelf().tell(new RunStep(runbookId, 0));
+    private List<RunbookStep> stepsOf(Operation op, PairState state) {
+        List<RunbookStep> s = new ArrayList<>();
+        List<String> shards = List.copyOf(pair.dr().shards().keySet());
+        switch (op) {
+            case SYNC -> {
+                s.add(new RunbookStep(RunbookStep.Kind.PREFLIGHT, ""));
+                shards.forEach(sh -> s.add(new RunbookStep(RunbookStep.Kind.ENSURE_LINK, sh)));
+            }
+            case STOPSYNC -> shards.forEach(sh -> s.add(new RunbookStep(RunbookStep.Kind.STOP_LINK, sh)));
+            case RECOVER -> {
+                s.add(new RunbookStep(RunbookStep.Kind.PLAN_RECOVERY, ""));
+                s.add(new RunbookStep(RunbookStep.Kind.REPLAY, ""));
+                s.add(new RunbookStep(RunbookStep.Kind.RECORD_RECOVERY_POINT, ""));
+            }
+            case SERVICE -> {
+                if (state.drMode() == Mode.RECOVERED) {
+                    s.add(new RunbookStep(RunbookStep.Kind.SNAPSHOT, "")); // resuming a stopped service keeps its snapshot
+                }
+                shards.forEach(sh -> s.add(new RunbookStep(RunbookStep.Kind.OPEN_SHARD, sh)));
+                s.add(new RunbookStep(RunbookStep.Kind.START_DBPROXY, ""));
+            }
+            case STOPSERVICE -> {
+                s.add(new RunbookStep(RunbookStep.Kind.STOP_DBPROXY, ""));
+                shards.forEach(sh -> s.add(new RunbookStep(RunbookStep.Kind.CLOSE_SHARD, sh)));
+            }
+            case RELAYTIME -> throw new IllegalArgumentException("relaytime is not a runbook");
+        }
+        return s;
     }
 
     private Effect<PairEvent, PairState> onRunStep(PairState state, RunStep m) {
@@ -216,19 +320,15 @@ public final class PairEntity extends EventSourcedBehavior<PairEntity.Command, P
         if (rb == null || !rb.id().equals(m.runbookId()) || rb.next() != m.step()) {
             return Effect().none(); // stale: the runbook moved on or ended
         }
+        if (rb.current().kind() == RunbookStep.Kind.REPLAY) {
+            progress.clear();
+        }
         return Effect().persist(new PairEvent.StepStarted(rb.id(), rb.next(), rb.current().describe()))
-                .thenRun(s -> ctx.pipeToSelf(execute(rb), (outcome, error) -> new StepFinished(rb.id(), rb.next(),
-                        outcome != null ? outcome : new StepOutcome.Failed(String.valueOf(error.getMessage())))));
-    }
-
-    private CompletionStage<StepOutcome> execute(Runbook rb) {
-        RunbookStep step = rb.current();
-        return switch (step.kind()) {
-            case PREFLIGHT -> preflight();
-            case ENSURE_LINK -> askStep(NodeKey.primary(pair.id(), Site.DR, step.shard()),
-                    replyTo -> new NodeAgent.EnsureLink(productionPrimary(step.shard()), rb.delaySeconds(), replyTo));
-            case STOP_LINK -> askStep(NodeKey.primary(pair.id(), Site.DR, step.shard()), NodeAgent.StopLink::new);
-        };
+                .thenRun(s -> {
+                    Failpoints.crashAfter("StepStarted:" + rb.current().kind());
+                    ctx.pipeToSelf(steps.execute(rb, s), (outcome, error) -> new StepFinished(rb.id(), rb.next(),
+                            outcome != null ? outcome : new StepOutcome.Failed(String.valueOf(error.getMessage()))));
+                });
     }
 
     private Effect<PairEvent, PairState> onStepFinished(PairState state, StepFinished m) {
@@ -237,108 +337,88 @@ public final class PairEntity extends EventSourcedBehavior<PairEntity.Command, P
             return Effect().none();
         }
         if (m.outcome() instanceof StepOutcome.Failed f) {
-            List<String> rollback = rb.operation() == Operation.SYNC && rb.fromMode() != Mode.SYNC
-                    ? state.shardsLinkedBy(rb) : List.of();
-            String reason = f.reason() + (rollback.isEmpty() ? "" : " (links of " + String.join(", ", rollback)
-                    + " started by this sync were stopped again)");
-            return Effect().persist(new PairEvent.RunbookFailed(rb.id(), rb.next(), reason, rollback))
-                    .thenRun(s -> {
-                        rollback.forEach(shard -> askStep(NodeKey.primary(pair.id(), Site.DR, shard), NodeAgent.StopLink::new)
-                                .thenAccept(o -> ctx.getLog().info("cluster {}: rollback of {}: {}", pair.id(), shard, o)));
-                        answer(rb.id(), new Reply.Refused(Reply.Why.FAILED, reason));
-                    });
+            return fail(state, rb, f.reason());
         }
-        String detail = ((StepOutcome.Ok) m.outcome()).detail();
         RunbookStep step = rb.current();
-        List<PairEvent> events = new ArrayList<>();
-        events.add(switch (step.kind()) {
-            case PREFLIGHT -> new PairEvent.PreflightPassed(rb.id());
-            case ENSURE_LINK -> new PairEvent.ShardLinkConfigured(rb.id(), step.shard(), rb.delaySeconds(), detail);
-            case STOP_LINK -> new PairEvent.ShardLinkStopped(rb.id(), step.shard());
-        });
+        List<PairEvent> events = new ArrayList<>(((StepOutcome.Ok) m.outcome()).events());
         if (rb.isLastStep()) {
-            events.add(switch (rb.operation()) {
-                case SYNC -> new PairEvent.SyncStarted(rb.id(), rb.delaySeconds());
-                case STOPSYNC -> new PairEvent.SyncStopped(rb.id());
-            });
+            switch (rb.operation()) {
+                case SYNC -> events.add(new PairEvent.SyncStarted(rb.id(), rb.delaySeconds()));
+                case STOPSYNC -> events.add(new PairEvent.SyncStopped(rb.id()));
+                case SERVICE -> events.add(new PairEvent.ServiceStarted(rb.id()));
+                case STOPSERVICE -> events.add(new PairEvent.ServiceStopped(rb.id()));
+                default -> { } // RECOVER ends with the recovery point its last step records
+            }
         }
         return Effect().persist(events).thenRun(s -> {
-            events.forEach(e -> Failpoints.crashAfter(e.getClass().getSimpleName()
-                    + (step.shard().isEmpty() ? "" : ":" + step.shard())));
+            events.forEach(e -> Failpoints.crashAfter(e.getClass().getSimpleName() + (step.shard().isEmpty() ? "" : ":" + step.shard())));
             if (s.runbookInProgress()) {
                 ctx.getSelf().tell(new RunStep(rb.id(), s.runbook().next()));
             } else {
-                answer(rb.id(), new Reply.Done(doneMessage(rb), s));
+                answer(rb.id(), new Reply.Done(doneMessage(rb, s), s, s.plan()));
             }
         });
     }
 
-    private String doneMessage(Runbook rb) {
+    /**
+     * Journals the failure and undoes what this runbook changed from a resting mode: links a sync started, shards a
+     * service opened. A recover is not undone: it stays RECOVERING and a retry continues from where each shard stands.
+     */
+    private Effect<PairEvent, PairState> fail(PairState state, Runbook rb, String reason) {
+        List<String> rollback = switch (rb.operation()) {
+            case SYNC -> rb.fromMode() == Mode.SYNC ? List.of() : state.shardsLinkedBy(rb);
+            case SERVICE -> state.stepsDoneBy(rb, RunbookStep.Kind.OPEN_SHARD);
+            default -> List.of();
+        };
+        String why = reason + (rollback.isEmpty() ? "" : rb.operation() == Operation.SYNC
+                ? " (links of " + String.join(", ", rollback) + " started by this sync were stopped again)"
+                : " (shards " + String.join(", ", rollback) + " were made read-only again)");
+        AgentCalls calls = new AgentCalls(pair, agents, Controller.STEP_TIMEOUT, ctx.getSystem().scheduler());
+        return Effect().persist(new PairEvent.RunbookFailed(rb.id(), rb.next(), why, rollback)).thenRun(s -> {
+            for (String shard : rollback) {
+                NodeKey key = NodeKey.primary(pair.id(), Site.DR, shard);
+                calls.step(key, rb.operation() == Operation.SYNC ? NodeAgent.StopLink::new : r -> new NodeAgent.SetReadOnly(true, r))
+                        .thenAccept(r -> ctx.getLog().info("cluster {}: undoing {} on {}: {}", pair.id(), rb.id(), shard, r));
+            }
+            answer(rb.id(), new Reply.Refused(Reply.Why.FAILED, why));
+        });
+    }
+
+    private String doneMessage(Runbook rb, PairState s) {
         return switch (rb.operation()) {
             case SYNC -> "DR cluster " + pair.id() + " is in sync with production cluster " + pair.id() + ", delay "
                     + rb.delaySeconds() + " s, on " + rb.steps().size() + " steps.";
             case STOPSYNC -> "DR cluster " + pair.id() + " stopped syncing; relay logs are kept.";
+            case RECOVER -> "DR cluster " + pair.id() + " recovered to " + s.recoveryPoint().target() + ".";
+            case SERVICE -> "DR cluster " + pair.id() + " is in service" + (s.currentSnapshot() == null ? ""
+                    : "; snapshot point " + s.currentSnapshot().id()) + ".";
+            case STOPSERVICE -> "DR cluster " + pair.id() + " stopped serving and is read-only.";
+            case RELAYTIME -> "";
         };
     }
 
-    /** Nothing changes before every shard of both sites answers with the settings drsp needs. */
-    private CompletionStage<StepOutcome> preflight() {
-        List<CompletableFuture<String>> problems = new ArrayList<>();
-        Map<String, CompletableFuture<NodeInspection>> byShardDr = new HashMap<>();
-        Map<String, CompletableFuture<NodeInspection>> byShardProd = new HashMap<>();
-        for (Site site : List.of(Site.PRODUCTION, Site.DR)) {
-            for (String shard : pair.at(site).shards().keySet()) {
-                NodeKey key = NodeKey.primary(pair.id(), site, shard);
-                CompletableFuture<NodeInspection> inspection = inspect(key);
-                (site == Site.DR ? byShardDr : byShardProd).put(shard, inspection);
-                problems.add(inspection.thenApply(i -> !i.reachable()
-                        ? key.describe() + " (" + i.endpoint() + ") is unreachable: " + i.error()
-                        : i.settingViolations().isEmpty() ? null
-                        : key.describe() + " (" + i.endpoint() + "): " + String.join(", ", i.settingViolations())));
+    private void recordProgress(ReplayWatcher.Progress p) {
+        long[] prev = progress.get(p.shard());
+        long now = System.currentTimeMillis();
+        progress.put(p.shard(), prev == null ? new long[] {p.done(), p.total(), p.done(), now}
+                : new long[] {p.done(), p.total(), prev[2], prev[3]});
+    }
+
+    private Map<String, ReplayProgress> progressView() {
+        Map<String, ReplayProgress> view = new LinkedHashMap<>();
+        long now = System.currentTimeMillis();
+        progress.forEach((shard, p) -> {
+            double seconds = Math.max(0.001, (now - p[3]) / 1000.0);
+            double rate = (p[0] - p[2]) / seconds;
+            Double eta = null;
+            if (p[0] >= p[1]) {
+                eta = 0.0;
+            } else if (rate > 0) {
+                eta = (p[1] - p[0]) / rate;
             }
-        }
-        for (String shard : pair.dr().shards().keySet()) {
-            problems.add(byShardDr.get(shard).thenCombine(byShardProd.get(shard), (dr, prod) -> Divergence.check(shard, dr, prod)));
-        }
-        return CompletableFuture.allOf(problems.toArray(CompletableFuture[]::new)).thenApply(v -> {
-            List<String> found = problems.stream().map(CompletableFuture::join).filter(p -> p != null).toList();
-            return found.isEmpty() ? new StepOutcome.Ok("all shards reachable with the required settings")
-                    : new StepOutcome.Failed(String.join("; ", found) + "; nothing was changed.");
+            view.put(shard, new ReplayProgress(p[0], p[1], rate, eta));
         });
-    }
-
-    private CompletableFuture<NodeInspection> inspect(NodeKey key) {
-        ActorRef<NodeAgent.Command> agent = agents.get(key);
-        String endpoint = Topology.endpoint(pair, key).toString();
-        if (agent == null) {
-            return CompletableFuture.completedFuture(NodeInspection.unreachable(key, endpoint, noAgent(key)));
-        }
-        return AskPattern.<NodeAgent.Command, NodeInspection>ask(agent, NodeAgent.Inspect::new, stepTimeout,
-                        ctx.getSystem().scheduler()).toCompletableFuture()
-                .exceptionally(e -> NodeInspection.unreachable(key, endpoint, "its agent did not answer within "
-                        + stepTimeout.toSeconds() + " s"));
-    }
-
-    private CompletionStage<StepOutcome> askStep(NodeKey key,
-                                                 Function<ActorRef<NodeAgent.StepResult>, NodeAgent.Command> message) {
-        ActorRef<NodeAgent.Command> agent = agents.get(key);
-        if (agent == null) {
-            return CompletableFuture.completedFuture(new StepOutcome.Failed(key.describe() + ": " + noAgent(key)));
-        }
-        return AskPattern.ask(agent, message::apply, stepTimeout, ctx.getSystem().scheduler())
-                .<StepOutcome>thenApply(r -> r instanceof NodeAgent.StepResult.Done d
-                        ? new StepOutcome.Ok(d.detail()) : new StepOutcome.Failed(((NodeAgent.StepResult.Failed) r).reason()))
-                .exceptionally(e -> new StepOutcome.Failed(key.describe() + " (" + Topology.endpoint(pair, key)
-                        + ") did not answer within " + stepTimeout.toSeconds() + " s"
-                        + (e.getCause() instanceof TimeoutException ? "" : ": " + e.getMessage())));
-    }
-
-    private String noAgent(NodeKey key) {
-        return "no drsp agent has registered for it (start one with 'drsp agent --node " + key + "' or check the controller log)";
-    }
-
-    private Endpoint productionPrimary(String shard) {
-        return pair.production().shard(shard).primary();
+        return view;
     }
 
     private void answer(String runbookId, Reply reply) {
@@ -356,5 +436,9 @@ public final class PairEntity extends EventSourcedBehavior<PairEntity.Command, P
     private Effect<PairEvent, PairState> refuse(ActorRef<Reply> replyTo, Reply.Why why, String reason) {
         replyTo.tell(new Reply.Refused(why, reason));
         return Effect().none();
+    }
+
+    private static String shortId() {
+        return UUID.randomUUID().toString().substring(0, 8);
     }
 }

@@ -1,6 +1,7 @@
 package io.drsp.controller;
 
 import java.util.List;
+import java.util.Map;
 
 /**
  * What happened to a cluster pair, in a DBA's words. Stored as JSON with the class name as manifest, so each record
@@ -8,14 +9,54 @@ import java.util.List;
  */
 public sealed interface PairEvent extends ControllerJson {
 
-    /** Every event belongs to the runbook that caused it. */
+    /** Every event belongs to the runbook (or single command) that caused it. */
     String runbookId();
 
-    record SyncRequested(String runbookId, int delaySeconds, List<RunbookStep> steps, Mode fromMode, long atMillis)
-            implements PairEvent {
+    /** The start of a runbook: its steps, and the mode it started from. */
+    sealed interface RunbookRequested extends PairEvent {
+        Operation operation();
+
+        List<RunbookStep> steps();
+
+        Mode fromMode();
+
+        long atMillis();
+
+        default int delaySeconds() {
+            return 0;
+        }
     }
 
-    record StopSyncRequested(String runbookId, List<RunbookStep> steps, Mode fromMode, long atMillis) implements PairEvent {
+    record SyncRequested(String runbookId, int delaySeconds, List<RunbookStep> steps, Mode fromMode, long atMillis)
+            implements RunbookRequested {
+        public Operation operation() {
+            return Operation.SYNC;
+        }
+    }
+
+    record StopSyncRequested(String runbookId, List<RunbookStep> steps, Mode fromMode, long atMillis) implements RunbookRequested {
+        public Operation operation() {
+            return Operation.STOPSYNC;
+        }
+    }
+
+    record RecoverRequested(String runbookId, List<RunbookStep> steps, Mode fromMode, long atMillis) implements RunbookRequested {
+        public Operation operation() {
+            return Operation.RECOVER;
+        }
+    }
+
+    record ServiceRequested(String runbookId, List<RunbookStep> steps, Mode fromMode, long atMillis) implements RunbookRequested {
+        public Operation operation() {
+            return Operation.SERVICE;
+        }
+    }
+
+    record StopServiceRequested(String runbookId, List<RunbookStep> steps, Mode fromMode, long atMillis)
+            implements RunbookRequested {
+        public Operation operation() {
+            return Operation.STOPSERVICE;
+        }
     }
 
     /** Persisted before a step runs: after a crash the journal says what may have half-happened. */
@@ -37,9 +78,41 @@ public sealed interface PairEvent extends ControllerJson {
     record SyncStopped(String runbookId) implements PairEvent {
     }
 
+    /** {@code relaytime}: the target the next recover replays to, checked against the recoverable window. */
+    record RecoveryTargetSet(String runbookId, TargetSpec target) implements PairEvent {
+    }
+
+    record RecoveryPlanned(String runbookId, RecoveryPlan plan) implements PairEvent {
+    }
+
+    /** Every shard reached its planned GTID set exactly; {@code executed} is what each shard then had. */
+    record ShardsReplayed(String runbookId, Map<String, String> executed) implements PairEvent {
+    }
+
+    record RecoveryPointRecorded(String runbookId, RecoveryPoint point) implements PairEvent {
+    }
+
+    record SnapshotPointRecorded(String runbookId, SnapshotPoint snapshot) implements PairEvent {
+    }
+
+    record ShardOpened(String runbookId, String shard) implements PairEvent {
+    }
+
+    record ShardClosed(String runbookId, String shard) implements PairEvent {
+    }
+
+    record HookRan(String runbookId, String hook, String output) implements PairEvent {
+    }
+
+    record ServiceStarted(String runbookId) implements PairEvent {
+    }
+
+    record ServiceStopped(String runbookId) implements PairEvent {
+    }
+
     /**
-     * The runbook gave up at a step; the DR mode stays what it was before the runbook, and the links this runbook
-     * had started from a stopped mode are stopped again ({@code rolledBack}) so that the mode is physically true.
+     * The runbook gave up at a step. The mode stays what it was before the runbook (a recover stays RECOVERING, so a
+     * retry continues), and what the runbook had changed from a stopped mode is undone ({@code rolledBack}).
      */
     record RunbookFailed(String runbookId, int step, String reason, List<String> rolledBack) implements PairEvent {
     }

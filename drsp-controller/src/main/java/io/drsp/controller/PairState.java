@@ -1,74 +1,195 @@
 package io.drsp.controller;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
 /**
  * A cluster pair as the journal knows it: the mode of each site, the delay, the runbook in progress, which DR shards
- * drsp has linked, and the last failure. Rebuilt from events at start; the agents' live view is in the status.
+ * drsp has linked, the recovery target, plan and point, the snapshot points, and the last failure. Rebuilt from
+ * events at start; the agents' live view is in the status.
  */
 public record PairState(Mode drMode, Mode productionMode, Integer delaySeconds, Runbook runbook,
-                        Map<String, Integer> linkedShards, String lastError, long lastChangeMillis) implements ControllerJson {
+                        Map<String, Integer> linkedShards, TargetSpec target, RecoveryPlan plan, RecoveryPoint recoveryPoint,
+                        List<SnapshotPoint> snapshots, String lastError, long lastChangeMillis) implements ControllerJson {
 
     public PairState {
         linkedShards = Map.copyOf(linkedShards == null ? Map.of() : linkedShards);
+        snapshots = List.copyOf(snapshots == null ? List.of() : snapshots);
     }
 
     public static PairState initial() {
-        return new PairState(Mode.IDLE, Mode.SERVICE, null, null, Map.of(), null, 0);
+        return new PairState(Mode.IDLE, Mode.SERVICE, null, null, Map.of(), null, null, null, List.of(), null, 0);
     }
 
     public boolean runbookInProgress() {
         return runbook != null;
     }
 
+    /** The snapshot point a drill returns to: the newest one. */
+    public SnapshotPoint currentSnapshot() {
+        return snapshots.isEmpty() ? null : snapshots.get(snapshots.size() - 1);
+    }
+
     PairState apply(PairEvent event) {
-        if (event instanceof PairEvent.SyncRequested e) {
-            return withRunbook(new Runbook(e.runbookId(), Operation.SYNC, e.delaySeconds(), e.steps(), 0, e.fromMode(),
-                    e.atMillis()), null, e.atMillis());
-        }
-        if (event instanceof PairEvent.StopSyncRequested e) {
-            return withRunbook(new Runbook(e.runbookId(), Operation.STOPSYNC, delaySeconds == null ? 0 : delaySeconds,
-                    e.steps(), 0, e.fromMode(), e.atMillis()), null, e.atMillis());
+        if (event instanceof PairEvent.RunbookRequested e) {
+            Mode mode = e.operation() == Operation.RECOVER ? Mode.RECOVERING : drMode;
+            int delay = e.operation() == Operation.SYNC ? e.delaySeconds() : delaySeconds == null ? 0 : delaySeconds;
+            return new Builder(this).mode(mode).runbook(new Runbook(e.runbookId(), e.operation(), delay, e.steps(), 0,
+                    e.fromMode(), e.atMillis())).error(null).changedAt(e.atMillis()).build();
         }
         if (event instanceof PairEvent.StepStarted) {
             return this;
         }
-        if (event instanceof PairEvent.PreflightPassed) {
-            return withRunbook(runbook.advanced(), lastError, lastChangeMillis);
-        }
         if (event instanceof PairEvent.ShardLinkConfigured e) {
             Map<String, Integer> linked = new TreeMap<>(linkedShards);
             linked.put(e.shard(), e.delaySeconds());
-            return new PairState(drMode, productionMode, delaySeconds, runbook.advanced(), linked, lastError, lastChangeMillis);
+            return new Builder(this).linked(linked).advance().build();
         }
         if (event instanceof PairEvent.ShardLinkStopped e) {
             Map<String, Integer> linked = new TreeMap<>(linkedShards);
             linked.remove(e.shard());
-            return new PairState(drMode, productionMode, delaySeconds, runbook.advanced(), linked, lastError, lastChangeMillis);
+            return new Builder(this).linked(linked).advance().build();
+        }
+        if (event instanceof PairEvent.PreflightPassed || event instanceof PairEvent.ShardsReplayed
+                || event instanceof PairEvent.ShardOpened || event instanceof PairEvent.ShardClosed
+                || event instanceof PairEvent.HookRan) {
+            return new Builder(this).advance().build();
+        }
+        if (event instanceof PairEvent.RecoveryPlanned e) {
+            return new Builder(this).plan(e.plan()).advance().build();
+        }
+        if (event instanceof PairEvent.SnapshotPointRecorded e) {
+            List<SnapshotPoint> snaps = new ArrayList<>(snapshots);
+            snaps.add(e.snapshot());
+            return new Builder(this).snapshots(snaps).advance().build();
+        }
+        if (event instanceof PairEvent.RecoveryTargetSet e) {
+            return new Builder(this).target(e.target()).build();
         }
         if (event instanceof PairEvent.SyncStarted e) {
-            return new PairState(Mode.SYNC, productionMode, e.delaySeconds(), null, linkedShards, null, lastChangeMillis);
+            // Syncing again makes the recovery target and plan history: the next recovery starts from a new stop.
+            return new Builder(this).mode(Mode.SYNC).delay(e.delaySeconds()).runbook(null).target(null).plan(null).build();
         }
         if (event instanceof PairEvent.SyncStopped) {
-            return new PairState(Mode.STOPPED, productionMode, delaySeconds, null, linkedShards, null, lastChangeMillis);
+            return new Builder(this).mode(Mode.STOPPED).runbook(null).build();
+        }
+        if (event instanceof PairEvent.RecoveryPointRecorded e) {
+            return new Builder(this).mode(Mode.RECOVERED).recoveryPoint(e.point()).runbook(null).build();
+        }
+        if (event instanceof PairEvent.ServiceStarted) {
+            return new Builder(this).mode(Mode.SERVICE).runbook(null).build();
+        }
+        if (event instanceof PairEvent.ServiceStopped) {
+            return new Builder(this).mode(Mode.SERVICE_STOPPED).runbook(null).build();
         }
         if (event instanceof PairEvent.RunbookFailed e) {
             Map<String, Integer> linked = new TreeMap<>(linkedShards);
-            e.rolledBack().forEach(linked::remove);
-            return new PairState(drMode, productionMode, delaySeconds, null, linked, e.reason(), lastChangeMillis);
+            if (runbook != null && runbook.operation() == Operation.SYNC) {
+                e.rolledBack().forEach(linked::remove);
+            }
+            return new Builder(this).linked(linked).runbook(null).error(e.reason()).build();
         }
         throw new IllegalArgumentException("unknown event " + event.getClass().getName());
     }
 
-    private PairState withRunbook(Runbook rb, String error, long at) {
-        return new PairState(drMode, productionMode, delaySeconds, rb, linkedShards, error, at);
-    }
-
     /** Shards linked by the given runbook's own steps so far, in step order. */
     List<String> shardsLinkedBy(Runbook rb) {
-        return rb.steps().subList(0, rb.next()).stream().filter(s -> s.kind() == RunbookStep.Kind.ENSURE_LINK)
-                .map(RunbookStep::shard).toList();
+        return stepsDoneBy(rb, RunbookStep.Kind.ENSURE_LINK);
+    }
+
+    /** Shards a runbook's steps of one kind have completed so far. */
+    List<String> stepsDoneBy(Runbook rb, RunbookStep.Kind kind) {
+        return rb.steps().subList(0, rb.next()).stream().filter(s -> s.kind() == kind).map(RunbookStep::shard).toList();
+    }
+
+    /** Copy-with for a record of many fields, so each event handler names only what it changes. */
+    private static final class Builder {
+        private Mode drMode;
+        private final Mode productionMode;
+        private Integer delaySeconds;
+        private Runbook runbook;
+        private Map<String, Integer> linkedShards;
+        private TargetSpec target;
+        private RecoveryPlan plan;
+        private RecoveryPoint recoveryPoint;
+        private List<SnapshotPoint> snapshots;
+        private String lastError;
+        private long lastChangeMillis;
+
+        Builder(PairState s) {
+            drMode = s.drMode;
+            productionMode = s.productionMode;
+            delaySeconds = s.delaySeconds;
+            runbook = s.runbook;
+            linkedShards = s.linkedShards;
+            target = s.target;
+            plan = s.plan;
+            recoveryPoint = s.recoveryPoint;
+            snapshots = s.snapshots;
+            lastError = s.lastError;
+            lastChangeMillis = s.lastChangeMillis;
+        }
+
+        Builder mode(Mode m) {
+            drMode = m;
+            return this;
+        }
+
+        Builder delay(Integer d) {
+            delaySeconds = d;
+            return this;
+        }
+
+        Builder runbook(Runbook r) {
+            runbook = r;
+            return this;
+        }
+
+        Builder advance() {
+            runbook = runbook == null ? null : runbook.advanced();
+            return this;
+        }
+
+        Builder linked(Map<String, Integer> l) {
+            linkedShards = l;
+            return this;
+        }
+
+        Builder target(TargetSpec t) {
+            target = t;
+            return this;
+        }
+
+        Builder plan(RecoveryPlan p) {
+            plan = p;
+            return this;
+        }
+
+        Builder recoveryPoint(RecoveryPoint p) {
+            recoveryPoint = p;
+            return this;
+        }
+
+        Builder snapshots(List<SnapshotPoint> s) {
+            snapshots = s;
+            return this;
+        }
+
+        Builder error(String e) {
+            lastError = e;
+            return this;
+        }
+
+        Builder changedAt(long at) {
+            lastChangeMillis = at;
+            return this;
+        }
+
+        PairState build() {
+            return new PairState(drMode, productionMode, delaySeconds, runbook, linkedShards, target, plan, recoveryPoint,
+                    snapshots, lastError, lastChangeMillis);
+        }
     }
 }

@@ -2,13 +2,16 @@ package io.drsp.controller;
 
 import io.drsp.agent.NodeInspection;
 import java.util.List;
+import java.util.Map;
 
 /**
  * What {@code drsp status} shows: the journal's view (modes, delay, runbook) joined with what each agent sees now.
  * Times are microseconds since the epoch; {@code lagSeconds} is how far a DR shard is behind beyond its delay.
  */
 public record PairStatus(String cluster, Mode productionMode, Mode drMode, Integer delaySeconds, String runbook,
-                         String lastError, long observedAtMicros, List<ShardStatus> shards) implements ControllerJson {
+                         String lastError, long observedAtMicros, List<ShardStatus> shards, TargetSpec target,
+                         RecoveryPoint recoveryPoint, Map<String, PairEntity.ReplayProgress> replayProgress,
+                         String snapshot) implements ControllerJson {
 
     public record ShardStatus(String shard, NodeInspection production, NodeInspection dr, List<NodeInspection> drReplicas,
                               Double lagSeconds, Long backlogTransactions, Long backlogBytes) {

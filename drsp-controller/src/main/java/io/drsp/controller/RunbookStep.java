@@ -6,7 +6,19 @@ public record RunbookStep(Kind kind, String shard) {
         /** Every agent of both sites answers and every required setting is on: nothing is changed before this. */
         PREFLIGHT,
         ENSURE_LINK,
-        STOP_LINK
+        STOP_LINK,
+        /** Ask every DR shard's relay index for the target's cut and plan each shard's GTID set. */
+        PLAN_RECOVERY,
+        /** Every DR shard applies its relay log up to its planned set, in parallel, delay lifted; checked exactly. */
+        REPLAY,
+        RECORD_RECOVERY_POINT,
+        /** Every DR member's GTID set and binlog position, persisted before the cluster first serves. */
+        SNAPSHOT,
+        OPEN_SHARD,
+        START_DBPROXY,
+        STOP_DBPROXY,
+        /** Wait (bounded) for open transactions, then super_read_only on. */
+        CLOSE_SHARD
     }
 
     public String describe() {
@@ -14,6 +26,14 @@ public record RunbookStep(Kind kind, String shard) {
             case PREFLIGHT -> "check every shard of both sites is reachable with the required settings";
             case ENSURE_LINK -> "configure and start the link of shard " + shard;
             case STOP_LINK -> "stop the link of shard " + shard;
+            case PLAN_RECOVERY -> "plan each shard's recovery from its relay index";
+            case REPLAY -> "replay every shard's relay log to its planned GTID set";
+            case RECORD_RECOVERY_POINT -> "check every shard stands exactly at its plan and record the recovery point";
+            case SNAPSHOT -> "record the snapshot point (every DR member's GTID set and binlog position)";
+            case OPEN_SHARD -> "make dr shard " + shard + " writable";
+            case START_DBPROXY -> "run the DR site's start_dbproxy hook";
+            case STOP_DBPROXY -> "run the DR site's stop_dbproxy hook";
+            case CLOSE_SHARD -> "wait for open transactions on dr shard " + shard + ", then make it read-only";
         };
     }
 }

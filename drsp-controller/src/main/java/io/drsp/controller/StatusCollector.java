@@ -31,8 +31,13 @@ final class StatusCollector {
         CompletionStage<PairState> state = AskPattern.ask(entity, PairEntity.GetState::new, timeout, system.scheduler());
         CompletionStage<Map<NodeKey, ActorRef<NodeAgent.Command>>> agents =
                 AskPattern.ask(entity, PairEntity.GetAgents::new, timeout, system.scheduler());
-        return state.thenCombine(agents, (s, a) -> new Object[] {s, a}).thenCompose(sa -> {
+        CompletionStage<Map<String, PairEntity.ReplayProgress>> progress =
+                AskPattern.ask(entity, PairEntity.GetProgress::new, timeout, system.scheduler());
+        return state.thenCombine(agents, (s, a) -> new Object[] {s, a}).thenCombine(progress, (sa, p) -> new Object[] {sa[0], sa[1], p})
+                .thenCompose(sa -> {
             PairState s = (PairState) sa[0];
+            @SuppressWarnings("unchecked")
+            Map<String, PairEntity.ReplayProgress> p = (Map<String, PairEntity.ReplayProgress>) sa[2];
             @SuppressWarnings("unchecked")
             Map<NodeKey, ActorRef<NodeAgent.Command>> a = (Map<NodeKey, ActorRef<NodeAgent.Command>>) sa[1];
             Map<NodeKey, CompletableFuture<NodeInspection>> inspections = new HashMap<>();
@@ -40,7 +45,7 @@ final class StatusCollector {
                 inspections.put(key, inspect(pair, key, a.get(key)));
             }
             return CompletableFuture.allOf(inspections.values().toArray(CompletableFuture[]::new))
-                    .thenApply(v -> assemble(pair, s, inspections));
+                    .thenApply(v -> assemble(pair, s, inspections, p));
         });
     }
 
@@ -54,7 +59,8 @@ final class StatusCollector {
                 .exceptionally(e -> NodeInspection.unreachable(key, endpoint, "agent did not answer within " + timeout.toSeconds() + " s"));
     }
 
-    private static PairStatus assemble(ClusterPair pair, PairState s, Map<NodeKey, CompletableFuture<NodeInspection>> in) {
+    private static PairStatus assemble(ClusterPair pair, PairState s, Map<NodeKey, CompletableFuture<NodeInspection>> in,
+                                       Map<String, PairEntity.ReplayProgress> progress) {
         long now = nowMicros();
         List<PairStatus.ShardStatus> shards = new ArrayList<>();
         for (String shard : pair.dr().shards().keySet()) {
@@ -70,7 +76,8 @@ final class StatusCollector {
                     backlogTrx, backlogBytes));
         }
         return new PairStatus(pair.id(), s.productionMode(), s.drMode(), s.delaySeconds(),
-                s.runbook() == null ? null : s.runbook().progress(), s.lastError(), now, shards);
+                s.runbook() == null ? null : s.runbook().progress(), s.lastError(), now, shards, s.target(), s.recoveryPoint(),
+                s.drMode() == Mode.RECOVERING ? progress : Map.of(), s.currentSnapshot() == null ? null : s.currentSnapshot().id());
     }
 
     private static long nowMicros() {

@@ -1,0 +1,197 @@
+package io.drsp.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.drsp.core.config.DrspConfig;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.format.DateTimeFormatter;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** relaytime, recover, service, stopservice, snapshots: the path from a stopped DR cluster to serving. */
+final class RecoveryCommands {
+    private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss.SSSSSS");
+
+    private RecoveryCommands() {
+    }
+
+    @Command(name = "relaytime", description = "Set the recovery target of a stopped DR cluster: a time, all retrieved relay log, or a GTID set.")
+    static final class RelayTime implements Callable<Integer> {
+        @Mixin
+        ConfigOption config = new ConfigOption();
+        @Parameters(index = "0", paramLabel = "CLUSTER")
+        String cluster;
+        @ArgGroup(exclusive = true, multiplicity = "1")
+        Target target;
+
+        static final class Target {
+            @Option(names = "--time", paramLabel = "TIME", description = "yyyy-MM-dd HH:mm:ss[.ffffff] in the cluster's time zone; \"\" means all relay log.")
+            String time;
+            @Option(names = "--all", description = "All retrieved relay log.")
+            boolean all;
+            @Option(names = "--gtid", paramLabel = "SET", description = "A GTID set naming every production shard's source uuid.")
+            String gtid;
+        }
+
+        @Override
+        public Integer call() {
+            DrspConfig cfg = ClusterCommands.configFor(config, cluster);
+            Map<String, Object> body = new HashMap<>();
+            if (target.gtid != null) {
+                body.put("gtid", target.gtid);
+            } else if (target.all || target.time.isBlank()) {
+                body.put("all", true);
+            } else {
+                body.put("time", target.time);
+            }
+            JsonNode r = new ControllerClient(cfg).post("clusters/" + cluster + "/relaytime", body);
+            System.out.println(r.path("message").asText());
+            System.out.print(planTable(r.path("plan"), cfg.timeZone()));
+            return Drsp.DONE;
+        }
+    }
+
+    @Command(name = "recover", description = "Replay every DR shard's relay log to the target, check it, record the recovery point.")
+    static final class Recover implements Callable<Integer> {
+        @Mixin
+        ConfigOption config = new ConfigOption();
+        @Parameters(index = "0", paramLabel = "CLUSTER")
+        String cluster;
+        @Option(names = "--dry-run", description = "Print the plan per shard (target GTIDs, transactions, bytes, estimated time) and change nothing.")
+        boolean dryRun;
+
+        @Override
+        public Integer call() throws Exception {
+            DrspConfig cfg = ClusterCommands.configFor(config, cluster);
+            ControllerClient client = new ControllerClient(cfg);
+            CompletableFuture<JsonNode> done = CompletableFuture.supplyAsync(
+                    () -> client.post("clusters/" + cluster + "/recover", Map.of("dryRun", dryRun)));
+            JsonNode r = null;
+            while (r == null) {
+                try {
+                    r = done.get(2, TimeUnit.SECONDS);
+                } catch (TimeoutException stillRunning) {
+                    printProgress(client.get("clusters/" + cluster + "/status"));
+                } catch (java.util.concurrent.ExecutionException e) {
+                    throw (RuntimeException) e.getCause();
+                }
+            }
+            System.out.println(r.path("message").asText());
+            if (dryRun) {
+                System.out.print(planTable(r.path("plan"), cfg.timeZone()));
+            } else {
+                System.out.print(pointTable(r.path("recoveryPoint"), cfg.timeZone()));
+            }
+            return Drsp.DONE;
+        }
+
+        private static void printProgress(JsonNode status) {
+            StringBuilder b = new StringBuilder("replaying:");
+            status.path("replayProgress").fields().forEachRemaining(e -> {
+                JsonNode p = e.getValue();
+                b.append(String.format("  %s %d/%d trx, %.0f trx/s, ETA %s", e.getKey(), p.path("done").asLong(),
+                        p.path("total").asLong(), p.path("ratePerSecond").asDouble(),
+                        p.path("etaSeconds").isNull() ? "?" : String.format("%.0f s", p.path("etaSeconds").asDouble())));
+            });
+            System.out.println(b);
+        }
+    }
+
+    @Command(name = "service", description = "Enter service: persist the snapshot point, make DR shards writable, run start_dbproxy.")
+    static final class Service implements Callable<Integer> {
+        @Mixin
+        ConfigOption config = new ConfigOption();
+        @Parameters(index = "0", paramLabel = "CLUSTER")
+        String cluster;
+
+        @Override
+        public Integer call() {
+            DrspConfig cfg = ClusterCommands.configFor(config, cluster);
+            System.out.println(new ControllerClient(cfg).post("clusters/" + cluster + "/service", Map.of()).path("message").asText());
+            return Drsp.DONE;
+        }
+    }
+
+    @Command(name = "stopservice", description = "Leave service: run stop_dbproxy, wait for open transactions, make DR shards read-only.")
+    static final class StopService implements Callable<Integer> {
+        @Mixin
+        ConfigOption config = new ConfigOption();
+        @Parameters(index = "0", paramLabel = "CLUSTER")
+        String cluster;
+
+        @Override
+        public Integer call() {
+            DrspConfig cfg = ClusterCommands.configFor(config, cluster);
+            System.out.println(new ControllerClient(cfg).post("clusters/" + cluster + "/stopservice", Map.of()).path("message").asText());
+            return Drsp.DONE;
+        }
+    }
+
+    @Command(name = "snapshots", description = "List the snapshot points of a cluster (what a drill returns to).")
+    static final class Snapshots implements Callable<Integer> {
+        @Mixin
+        ConfigOption config = new ConfigOption();
+        @Parameters(index = "0", paramLabel = "CLUSTER")
+        String cluster;
+
+        @Override
+        public Integer call() {
+            DrspConfig cfg = ClusterCommands.configFor(config, cluster);
+            JsonNode r = new ControllerClient(cfg).get("clusters/" + cluster + "/snapshots");
+            if (r.path("snapshots").isEmpty()) {
+                System.out.println("cluster " + cluster + " has no snapshot points yet (service records one).");
+            }
+            for (JsonNode s : r.path("snapshots")) {
+                System.out.println(s.path("id").asText() + "  taken " + TIME.format(Instant.ofEpochMilli(s.path("takenAtMillis")
+                        .asLong()).atZone(cfg.timeZone())) + "  recovery point: " + s.path("recoveryPoint").path("target").asText());
+                for (JsonNode m : s.path("members")) {
+                    System.out.println("  " + m.path("node").asText() + "  " + m.path("binlogFile").asText() + ":"
+                            + m.path("binlogPosition").asLong() + "  " + m.path("gtidExecuted").asText().replace("\n", ""));
+                }
+            }
+            return Drsp.DONE;
+        }
+    }
+
+    static String planTable(JsonNode plan, ZoneId zone) {
+        if (plan.isMissingNode() || plan.isNull()) {
+            return "";
+        }
+        StringBuilder b = new StringBuilder();
+        if (!plan.path("clusterTimeMicros").isNull()) {
+            b.append("the cluster will stand at production time ").append(time(plan.path("clusterTimeMicros").asLong(), zone)).append('\n');
+        }
+        b.append(String.format("%-6s %12s %14s %10s  %s%n", "SHARD", "REPLAY trx", "bytes", "est.", "TARGET GTID SET"));
+        for (JsonNode s : plan.path("shards")) {
+            JsonNode est = s.path("estimatedSeconds");
+            b.append(String.format("%-6s %12d %14d %10s  %s%n", s.path("shard").asText(), s.path("transactionsToReplay").asLong(),
+                    s.path("bytesToReplay").asLong(), est.isNull() || est.isMissingNode() ? "?" : String.format("%.0f s", est.asDouble()),
+                    s.path("targetGtids").asText().replace("\n", "")));
+        }
+        return b.toString();
+    }
+
+    static String pointTable(JsonNode point, ZoneId zone) {
+        if (point.isMissingNode() || point.isNull()) {
+            return "";
+        }
+        StringBuilder b = new StringBuilder("recovery point: production time "
+                + (point.path("clusterTimeMicros").isNull() ? "?" : time(point.path("clusterTimeMicros").asLong(), zone)) + "\n");
+        point.path("shardGtids").fields().forEachRemaining(e ->
+                b.append(String.format("  %-6s %s%n", e.getKey(), e.getValue().asText().replace("\n", ""))));
+        return b.toString();
+    }
+
+    static String time(long micros, ZoneId zone) {
+        return TIME.format(Instant.ofEpochSecond(micros / 1_000_000, (micros % 1_000_000) * 1000).atZone(zone)) + " " + zone.getId();
+    }
+}

@@ -1,0 +1,89 @@
+package io.drsp.controller;
+
+import io.drsp.agent.CutRequest;
+import io.drsp.agent.NodeAgent;
+import io.drsp.agent.NodeInspection;
+import io.drsp.agent.NodeKey;
+import io.drsp.agent.ShardCut;
+import io.drsp.agent.Topology;
+import io.drsp.core.config.ClusterPair;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Function;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Scheduler;
+import org.apache.pekko.actor.typed.javadsl.AskPattern;
+
+/**
+ * The entity's questions to agents, each with a deadline. A missing or silent agent is an answer too: it comes back
+ * as a failure naming the shard and its endpoint, never as a hang.
+ */
+final class AgentCalls {
+    private final ClusterPair pair;
+    private final Map<NodeKey, ActorRef<NodeAgent.Command>> agents;
+    private final Duration timeout;
+    private final Scheduler scheduler;
+
+    AgentCalls(ClusterPair pair, Map<NodeKey, ActorRef<NodeAgent.Command>> agents, Duration timeout, Scheduler scheduler) {
+        this.pair = pair;
+        this.agents = agents;
+        this.timeout = timeout;
+        this.scheduler = scheduler;
+    }
+
+    ClusterPair pair() {
+        return pair;
+    }
+
+    String describe(NodeKey key) {
+        return key.describe() + " (" + Topology.endpoint(pair, key) + ")";
+    }
+
+    String noAgent(NodeKey key) {
+        return "no drsp agent has registered for it (start one with 'drsp agent --node " + key + "' or check the controller log)";
+    }
+
+    CompletableFuture<NodeInspection> inspect(NodeKey key) {
+        ActorRef<NodeAgent.Command> agent = agents.get(key);
+        String endpoint = Topology.endpoint(pair, key).toString();
+        if (agent == null) {
+            return CompletableFuture.completedFuture(NodeInspection.unreachable(key, endpoint, noAgent(key)));
+        }
+        return AskPattern.<NodeAgent.Command, NodeInspection>ask(agent, NodeAgent.Inspect::new, timeout, scheduler)
+                .toCompletableFuture()
+                .exceptionally(e -> NodeInspection.unreachable(key, endpoint, "its agent did not answer within " + timeout.toSeconds() + " s"));
+    }
+
+    CompletableFuture<ShardCut> cut(NodeKey key, CutRequest request) {
+        ActorRef<NodeAgent.Command> agent = agents.get(key);
+        if (agent == null) {
+            return CompletableFuture.completedFuture(ShardCut.failed(key, describe(key) + ": " + noAgent(key)));
+        }
+        return AskPattern.<NodeAgent.Command, ShardCut>ask(agent, r -> new NodeAgent.ResolveCut(request, r), timeout, scheduler)
+                .toCompletableFuture()
+                .exceptionally(e -> ShardCut.failed(key, describe(key) + " did not answer within " + timeout.toSeconds() + " s"));
+    }
+
+    CompletableFuture<NodeAgent.SnapshotResult> snapshot(NodeKey key) {
+        ActorRef<NodeAgent.Command> agent = agents.get(key);
+        if (agent == null) {
+            return CompletableFuture.completedFuture(new NodeAgent.SnapshotResult(null, describe(key) + ": " + noAgent(key)));
+        }
+        return AskPattern.<NodeAgent.Command, NodeAgent.SnapshotResult>ask(agent, NodeAgent.TakeSnapshot::new, timeout, scheduler)
+                .toCompletableFuture()
+                .exceptionally(e -> new NodeAgent.SnapshotResult(null, describe(key) + " did not answer within " + timeout.toSeconds() + " s"));
+    }
+
+    /** An operation step: its detail on success, or a failure sentence naming the shard. */
+    CompletableFuture<NodeAgent.StepResult> step(NodeKey key, Function<ActorRef<NodeAgent.StepResult>, NodeAgent.Command> message) {
+        ActorRef<NodeAgent.Command> agent = agents.get(key);
+        if (agent == null) {
+            return CompletableFuture.completedFuture(new NodeAgent.StepResult.Failed(key.toString(), describe(key) + ": " + noAgent(key)));
+        }
+        return AskPattern.<NodeAgent.Command, NodeAgent.StepResult>ask(agent, message::apply, timeout, scheduler)
+                .toCompletableFuture()
+                .exceptionally(e -> new NodeAgent.StepResult.Failed(key.toString(), describe(key) + " did not answer within "
+                        + timeout.toSeconds() + " s"));
+    }
+}

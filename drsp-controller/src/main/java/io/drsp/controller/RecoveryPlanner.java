@@ -1,0 +1,171 @@
+package io.drsp.controller;
+
+import io.drsp.agent.CutRequest;
+import io.drsp.agent.ShardCut;
+import io.drsp.core.gtid.GtidSet;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * Turns a recovery target and what each DR shard's relay index says into a per-shard plan, or into the one sentence
+ * that refuses it. Pure: no I/O, so every rule here is tested without MySQL.
+ *
+ * <p>The recoverable window of a cluster starts at the latest "last applied" production time of its shards (no shard
+ * can go back) and ends at the earliest "last retrieved" one (every shard must have reached the target). A target
+ * outside it is refused with the window, in the cluster's time zone.
+ */
+public final class RecoveryPlanner {
+    private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss.SSSSSS");
+
+    /** A plan, or the refusal. Exactly one is present. */
+    public record Result(Optional<RecoveryPlan> plan, Optional<String> refusal) {
+        static Result refused(String sentence) {
+            return new Result(Optional.empty(), Optional.of(sentence));
+        }
+    }
+
+    private RecoveryPlanner() {
+    }
+
+    /**
+     * @param cuts            per shard (in shard order), what its agent answered for this target
+     * @param productionUuids per shard, the production primary's server uuid when it was reachable (else absent)
+     */
+    public static Result plan(String cluster, TargetSpec target, Map<String, ShardCut> cuts, Map<String, String> productionUuids,
+                              ZoneId zone) {
+        for (var e : cuts.entrySet()) {
+            if (e.getValue().error() != null) {
+                return Result.refused("dr shard " + e.getKey() + " cannot be planned: " + e.getValue().error() + "; nothing was changed.");
+            }
+        }
+        Window window = window(cuts);
+        if (target.kind().equals(CutRequest.TIME)) {
+            long t = target.timeMicros();
+            if (window.start != null && t < window.start || window.end == null || t > window.end) {
+                return Result.refused("time " + target.asTyped() + " is outside the recoverable window of cluster " + cluster
+                        + ", which is " + window.describe(zone) + ".");
+            }
+        }
+        if (target.kind().equals(CutRequest.GTIDS)) {
+            Optional<String> refusal = checkGtidTarget(cluster, target.gtidSet(), cuts, productionUuids);
+            if (refusal.isPresent()) {
+                return Result.refused(refusal.get());
+            }
+        }
+        List<RecoveryPlan.ShardPlan> shards = new ArrayList<>();
+        Long clusterTime = null;
+        for (var e : cuts.entrySet()) {
+            ShardCut c = e.getValue();
+            GtidSet executed = GtidSet.parse(c.executed());
+            GtidSet targetSet = executed.union(GtidSet.parse(c.cut()));
+            GtidSet toReplay = targetSet.subtract(executed);
+            Long last = max(c.cutLastCommitMicros(), c.lastAppliedMicros());
+            shards.add(new RecoveryPlan.ShardPlan(e.getKey(), targetSet.toString(), executed.toString(), toReplay.size(),
+                    c.bytesToReplay(), last, c.applyRatePerSecond()));
+            if (last != null) {
+                clusterTime = clusterTime == null ? last : Math.min(clusterTime, last);
+            }
+        }
+        if (target.kind().equals(CutRequest.TIME)) {
+            clusterTime = target.timeMicros();
+        }
+        return new Result(Optional.of(new RecoveryPlan(target, shards, clusterTime)), Optional.empty());
+    }
+
+    private static Optional<String> checkGtidTarget(String cluster, GtidSet given, Map<String, ShardCut> cuts,
+                                                    Map<String, String> productionUuids) {
+        Map<String, Set<String>> sources = new LinkedHashMap<>();
+        Set<String> all = new HashSet<>();
+        for (var e : cuts.entrySet()) {
+            ShardCut c = e.getValue();
+            Set<String> uuids = new HashSet<>(GtidSet.parse(c.executed()).union(GtidSet.parse(c.retrieved())).uuids());
+            uuids.remove(c.serverUuid()); // the DR shard's own writes are never a production source
+            if (productionUuids.get(e.getKey()) != null) {
+                uuids.add(productionUuids.get(e.getKey()));
+            }
+            sources.put(e.getKey(), uuids);
+            all.addAll(uuids);
+        }
+        for (String uuid : given.uuids()) {
+            if (!all.contains(uuid)) {
+                return Optional.of("the GTID set names " + uuid + ", which is not a production source of cluster " + cluster
+                        + " (its sources: " + String.join(", ", new java.util.TreeSet<>(all)) + ").");
+            }
+        }
+        for (var e : cuts.entrySet()) {
+            String shard = e.getKey();
+            ShardCut c = e.getValue();
+            GtidSet part = restrict(given, sources.get(shard));
+            if (part.isEmpty()) {
+                return Optional.of("the GTID set names no transaction of shard " + shard + " (source "
+                        + String.join(", ", sources.get(shard)) + "); a GTID target must name every shard's source.");
+            }
+            GtidSet executed = GtidSet.parse(c.executed());
+            GtidSet beyond = part.subtract(executed.union(GtidSet.parse(c.retrieved())));
+            if (!beyond.isEmpty()) {
+                return Optional.of("the GTID set goes beyond what dr shard " + shard + " has retrieved (" + beyond.toCompactString()
+                        + " is not in its relay log).");
+            }
+            GtidSet behind = restrict(executed, sources.get(shard)).subtract(part);
+            if (!behind.isEmpty()) {
+                return Optional.of("the GTID set is behind what dr shard " + shard + " has already applied ("
+                        + behind.toCompactString() + " would have to be undone).");
+            }
+        }
+        return Optional.empty();
+    }
+
+    private static GtidSet restrict(GtidSet set, Set<String> uuids) {
+        GtidSet out = GtidSet.empty();
+        for (String u : uuids) {
+            out = out.union(set.forUuid(u));
+        }
+        return out;
+    }
+
+    /** The recoverable window; {@code end} is null while some shard has retrieved nothing. */
+    record Window(Long start, Long end) {
+        String describe(ZoneId zone) {
+            return "from " + (start == null ? "the beginning of the relay log" : format(start, zone)) + " to "
+                    + (end == null ? "(nothing retrieved yet)" : format(end, zone)) + " " + zone.getId();
+        }
+    }
+
+    static Window window(Map<String, ShardCut> cuts) {
+        Long start = null;
+        Long end = null;
+        boolean endKnown = true;
+        for (ShardCut c : cuts.values()) {
+            start = max(start, c.lastAppliedMicros());
+            Long shardEnd = max(c.lastRetrievedMicros(), c.lastAppliedMicros());
+            if (shardEnd == null) {
+                endKnown = false;
+            } else {
+                end = end == null ? shardEnd : Math.min(end, shardEnd);
+            }
+        }
+        return new Window(start, endKnown ? end : null);
+    }
+
+    static String format(long micros, ZoneId zone) {
+        return TIME.format(Instant.ofEpochSecond(micros / 1_000_000, (micros % 1_000_000) * 1000).atZone(zone));
+    }
+
+    private static Long max(Long a, Long b) {
+        if (a == null) {
+            return b;
+        }
+        if (b == null) {
+            return a;
+        }
+        return Math.max(a, b); // not a ternary: mixing Long and long there unboxes a null
+    }
+}

@@ -1,0 +1,108 @@
+package io.drsp.controller;
+
+import io.drsp.agent.NodeAgent;
+import io.drsp.agent.NodeInspection;
+import io.drsp.agent.NodeKey;
+import io.drsp.core.config.Site;
+import io.drsp.core.fault.Failpoints;
+import io.drsp.core.gtid.GtidSet;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+
+/**
+ * The REPLAY step: starts every DR shard's applier towards its planned GTID set at once, then watches them until each
+ * stands at its target, reporting progress as it goes. An applier error or an applier that stops short fails the step
+ * with that shard named; the others are left where they are, so a retry continues from there.
+ */
+final class ReplayWatcher {
+    private static final Executor POLL = CompletableFuture.delayedExecutor(500, TimeUnit.MILLISECONDS);
+    private static final int MAX_SILENT_POLLS = 20;
+
+    /** Progress of one shard: transactions of its plan applied so far, of how many. */
+    record Progress(String shard, long done, long total) {
+    }
+
+    private final AgentCalls agents;
+    private final RecoveryPlan plan;
+    private final Consumer<Progress> progress;
+
+    ReplayWatcher(AgentCalls agents, RecoveryPlan plan, Consumer<Progress> progress) {
+        this.agents = agents;
+        this.plan = plan;
+        this.progress = progress;
+    }
+
+    CompletableFuture<StepOutcome> run(String runbookId) {
+        List<CompletableFuture<NodeAgent.StepResult>> starts = new ArrayList<>();
+        for (RecoveryPlan.ShardPlan s : plan.shards()) {
+            starts.add(agents.step(key(s.shard()), r -> new NodeAgent.StartReplay(s.targetGtids(), r)));
+        }
+        return CompletableFuture.allOf(starts.toArray(CompletableFuture[]::new)).thenCompose(v -> {
+            List<String> failed = starts.stream().map(CompletableFuture::join)
+                    .filter(r -> r instanceof NodeAgent.StepResult.Failed).map(r -> ((NodeAgent.StepResult.Failed) r).reason()).toList();
+            if (!failed.isEmpty()) {
+                return CompletableFuture.completedFuture(new StepOutcome.Failed(String.join("; ", failed)));
+            }
+            Failpoints.crashAfter("ReplayStarted");
+            return watch(runbookId, 0);
+        });
+    }
+
+    private CompletableFuture<StepOutcome> watch(String runbookId, int silentPolls) {
+        Map<String, CompletableFuture<NodeInspection>> looks = new LinkedHashMap<>();
+        for (RecoveryPlan.ShardPlan s : plan.shards()) {
+            looks.put(s.shard(), agents.inspect(key(s.shard())));
+        }
+        return CompletableFuture.allOf(looks.values().toArray(CompletableFuture[]::new)).thenCompose(v -> {
+            Map<String, String> executed = new LinkedHashMap<>();
+            boolean anySilent = false;
+            for (RecoveryPlan.ShardPlan s : plan.shards()) {
+                NodeInspection i = looks.get(s.shard()).join();
+                if (!i.reachable()) {
+                    anySilent = true;
+                    continue;
+                }
+                GtidSet now = GtidSet.parse(i.gtidExecuted());
+                GtidSet target = GtidSet.parse(s.targetGtids());
+                GtidSet toReplay = target.subtract(GtidSet.parse(s.executedAtPlan()));
+                progress.accept(new Progress(s.shard(), toReplay.intersect(now).size(), toReplay.size()));
+                if (now.containsAll(target)) {
+                    executed.put(s.shard(), now.toString());
+                    continue;
+                }
+                if (i.link() != null && i.link().sqlError() != null) {
+                    return done(new StepOutcome.Failed("dr shard " + s.shard() + ": the applier stopped with " + i.link().sqlError()
+                            + "; fix it and run recover again"));
+                }
+                if (i.link() != null && !"Yes".equals(i.link().sqlRunning())) {
+                    return done(new StepOutcome.Failed("dr shard " + s.shard() + ": the applier stopped short of the target, "
+                            + "missing " + target.subtract(now).toCompactString() + "; run recover again"));
+                }
+            }
+            if (executed.size() == plan.shards().size()) {
+                return done(new StepOutcome.Ok(List.of(new PairEvent.ShardsReplayed(runbookId, executed))));
+            }
+            int silent = anySilent ? silentPolls + 1 : 0;
+            if (silent > MAX_SILENT_POLLS) {
+                return done(new StepOutcome.Failed("a DR shard stopped answering during the replay: "
+                        + looks.values().stream().map(CompletableFuture::join).filter(i -> !i.reachable())
+                        .map(i -> i.node() + " (" + i.endpoint() + "): " + i.error()).toList() + "; run recover again when it is back"));
+            }
+            return CompletableFuture.supplyAsync(() -> null, POLL).thenCompose(x -> watch(runbookId, silent));
+        });
+    }
+
+    private NodeKey key(String shard) {
+        return NodeKey.primary(agents.pair().id(), Site.DR, shard);
+    }
+
+    private static CompletableFuture<StepOutcome> done(StepOutcome o) {
+        return CompletableFuture.completedFuture(o);
+    }
+}

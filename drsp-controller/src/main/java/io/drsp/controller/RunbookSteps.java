@@ -1,0 +1,178 @@
+package io.drsp.controller;
+
+import io.drsp.agent.NodeAgent;
+import io.drsp.agent.NodeInspection;
+import io.drsp.agent.NodeKey;
+import io.drsp.agent.ShardCut;
+import io.drsp.agent.Topology;
+import io.drsp.core.config.ClusterPair;
+import io.drsp.core.config.SiteSettings;
+import io.drsp.core.config.Site;
+import io.drsp.core.gtid.GtidSet;
+import java.time.ZoneId;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Consumer;
+
+/**
+ * What each kind of runbook step does, and which events record that it was done. The entity decides when a step runs
+ * and journals around it; this class is where a step touches the world (through agents and hooks).
+ */
+final class RunbookSteps {
+    static final int CLOSE_BOUND_SECONDS = 30;
+
+    private final ClusterPair pair;
+    private final AgentCalls agents;
+    private final SiteSettings drSite;
+    private final ZoneId zone;
+    private final Consumer<ReplayWatcher.Progress> progress;
+
+    RunbookSteps(AgentCalls agents, SiteSettings drSite, ZoneId zone, Consumer<ReplayWatcher.Progress> progress) {
+        this.pair = agents.pair();
+        this.agents = agents;
+        this.drSite = drSite;
+        this.zone = zone;
+        this.progress = progress;
+    }
+
+    CompletableFuture<StepOutcome> execute(Runbook rb, PairState state) {
+        RunbookStep step = rb.current();
+        String id = rb.id();
+        NodeKey dr = step.shard().isEmpty() ? null : NodeKey.primary(pair.id(), Site.DR, step.shard());
+        return switch (step.kind()) {
+            case PREFLIGHT -> preflight().thenApply(o -> ok(o, new PairEvent.PreflightPassed(id)));
+            case ENSURE_LINK -> agents.step(dr, r -> new NodeAgent.EnsureLink(pair.production().shard(step.shard()).primary(),
+                    rb.delaySeconds(), r)).thenApply(r -> outcome(r, d -> new PairEvent.ShardLinkConfigured(id, step.shard(),
+                    rb.delaySeconds(), d)));
+            case STOP_LINK -> agents.step(dr, NodeAgent.StopLink::new)
+                    .thenApply(r -> outcome(r, d -> new PairEvent.ShardLinkStopped(id, step.shard())));
+            case PLAN_RECOVERY -> plan(state.target()).thenApply(result -> result.refusal().<StepOutcome>map(StepOutcome.Failed::new)
+                    .orElseGet(() -> new StepOutcome.Ok(List.of(new PairEvent.RecoveryPlanned(id, result.plan().orElseThrow())))));
+            case REPLAY -> new ReplayWatcher(agents, state.plan(), progress).run(id);
+            case RECORD_RECOVERY_POINT -> recordRecoveryPoint(id, state.plan());
+            case SNAPSHOT -> snapshot(id, state);
+            case OPEN_SHARD -> agents.step(dr, r -> new NodeAgent.SetReadOnly(false, r))
+                    .thenApply(r -> outcome(r, d -> new PairEvent.ShardOpened(id, step.shard())));
+            case CLOSE_SHARD -> agents.step(dr, r -> new NodeAgent.CloseForWrites(CLOSE_BOUND_SECONDS, r))
+                    .thenApply(r -> outcome(r, d -> new PairEvent.ShardClosed(id, step.shard())));
+            case START_DBPROXY -> hook(id, "start_dbproxy", "SERVICE");
+            case STOP_DBPROXY -> hook(id, "stop_dbproxy", "SERVICE_STOPPED");
+        };
+    }
+
+    /** Asks every DR shard's relay index for the target's cut, and plans; used by relaytime, recover and its dry run. */
+    CompletableFuture<RecoveryPlanner.Result> plan(TargetSpec target) {
+        Map<String, CompletableFuture<ShardCut>> cuts = new LinkedHashMap<>();
+        Map<String, CompletableFuture<NodeInspection>> production = new LinkedHashMap<>();
+        for (String shard : pair.dr().shards().keySet()) {
+            cuts.put(shard, agents.cut(NodeKey.primary(pair.id(), Site.DR, shard), target.request()));
+            production.put(shard, agents.inspect(NodeKey.primary(pair.id(), Site.PRODUCTION, shard)));
+        }
+        List<CompletableFuture<?>> all = new ArrayList<>(cuts.values());
+        all.addAll(production.values());
+        return CompletableFuture.allOf(all.toArray(CompletableFuture[]::new)).thenApply(v -> {
+            Map<String, ShardCut> c = new LinkedHashMap<>();
+            cuts.forEach((k, f) -> c.put(k, f.join()));
+            // Production may be the site that was lost: its uuids help validate a GTID target, but are not required.
+            Map<String, String> uuids = new HashMap<>();
+            production.forEach((k, f) -> {
+                NodeInspection i = f.join();
+                if (i.reachable()) {
+                    uuids.put(k, i.serverUuid());
+                }
+            });
+            return RecoveryPlanner.plan(pair.id(), target, c, uuids, zone);
+        });
+    }
+
+    private CompletableFuture<StepOutcome> recordRecoveryPoint(String id, RecoveryPlan plan) {
+        Map<String, CompletableFuture<NodeInspection>> looks = new LinkedHashMap<>();
+        for (RecoveryPlan.ShardPlan s : plan.shards()) {
+            looks.put(s.shard(), agents.inspect(NodeKey.primary(pair.id(), Site.DR, s.shard())));
+        }
+        return CompletableFuture.allOf(looks.values().toArray(CompletableFuture[]::new)).thenApply(v -> {
+            Map<String, String> point = new LinkedHashMap<>();
+            for (RecoveryPlan.ShardPlan s : plan.shards()) {
+                NodeInspection i = looks.get(s.shard()).join();
+                if (!i.reachable()) {
+                    return new StepOutcome.Failed("dr shard " + s.shard() + " (" + i.endpoint() + ") is unreachable: " + i.error());
+                }
+                GtidSet executed = GtidSet.parse(i.gtidExecuted());
+                GtidSet target = GtidSet.parse(s.targetGtids());
+                // Exactly the plan, not a transaction more: a multithreaded applier must not have run past the cut.
+                if (!executed.equals(target)) {
+                    return new StepOutcome.Failed("dr shard " + s.shard() + " does not stand exactly at its plan: missing "
+                            + target.subtract(executed).toCompactString() + ", beyond it " + executed.subtract(target).toCompactString());
+                }
+                point.put(s.shard(), executed.toString());
+            }
+            return new StepOutcome.Ok(List.of(new PairEvent.RecoveryPointRecorded(id,
+                    new RecoveryPoint(point, plan.clusterTimeMicros(), plan.target().describe()))));
+        });
+    }
+
+    private CompletableFuture<StepOutcome> snapshot(String id, PairState state) {
+        List<NodeKey> members = Topology.nodes(pair).stream().filter(k -> k.site() == Site.DR).toList();
+        List<CompletableFuture<NodeAgent.SnapshotResult>> taken = members.stream().map(agents::snapshot).toList();
+        return CompletableFuture.allOf(taken.toArray(CompletableFuture[]::new)).thenApply(v -> {
+            List<String> errors = taken.stream().map(CompletableFuture::join).filter(r -> r.error() != null)
+                    .map(NodeAgent.SnapshotResult::error).toList();
+            if (!errors.isEmpty()) {
+                return new StepOutcome.Failed("the snapshot point could not be taken: " + String.join("; ", errors));
+            }
+            String snapId = "snap-" + pair.id() + "-" + java.time.format.DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")
+                    .format(java.time.LocalDateTime.now(zone));
+            SnapshotPoint snap = new SnapshotPoint(snapId, System.currentTimeMillis(), state.recoveryPoint(),
+                    taken.stream().map(f -> f.join().snapshot()).toList());
+            return new StepOutcome.Ok(List.of(new PairEvent.SnapshotPointRecorded(id, snap)));
+        });
+    }
+
+    private CompletableFuture<StepOutcome> hook(String id, String name, String mode) {
+        return CompletableFuture.supplyAsync(() -> {
+            Hooks.Result r = Hooks.run(name, Hooks.script(drSite, name),
+                    Map.of("DRSP_CLUSTER", pair.id(), "DRSP_SITE", "dr", "DRSP_MODE", mode));
+            return r.ok() ? new StepOutcome.Ok(List.of(new PairEvent.HookRan(id, name, r.output())))
+                    : new StepOutcome.Failed(r.output());
+        });
+    }
+
+    /** Nothing changes before every shard of both sites answers with the settings drsp needs and DR can follow. */
+    CompletableFuture<StepOutcome> preflight() {
+        List<CompletableFuture<String>> problems = new ArrayList<>();
+        Map<String, CompletableFuture<NodeInspection>> drs = new HashMap<>();
+        Map<String, CompletableFuture<NodeInspection>> prods = new HashMap<>();
+        for (Site site : List.of(Site.PRODUCTION, Site.DR)) {
+            for (String shard : pair.at(site).shards().keySet()) {
+                NodeKey key = NodeKey.primary(pair.id(), site, shard);
+                CompletableFuture<NodeInspection> inspection = agents.inspect(key);
+                (site == Site.DR ? drs : prods).put(shard, inspection);
+                problems.add(inspection.thenApply(i -> !i.reachable()
+                        ? key.describe() + " (" + i.endpoint() + ") is unreachable: " + i.error()
+                        : i.settingViolations().isEmpty() ? null
+                        : key.describe() + " (" + i.endpoint() + "): " + String.join(", ", i.settingViolations())));
+            }
+        }
+        for (String shard : pair.dr().shards().keySet()) {
+            problems.add(drs.get(shard).thenCombine(prods.get(shard), (d, p) -> Divergence.check(shard, d, p)));
+        }
+        return CompletableFuture.allOf(problems.toArray(CompletableFuture[]::new)).thenApply(v -> {
+            List<String> found = problems.stream().map(CompletableFuture::join).filter(p -> p != null).toList();
+            return found.isEmpty() ? new StepOutcome.Ok(List.of())
+                    : new StepOutcome.Failed(String.join("; ", found) + "; nothing was changed.");
+        });
+    }
+
+    private static StepOutcome ok(StepOutcome o, PairEvent e) {
+        return o instanceof StepOutcome.Ok ? new StepOutcome.Ok(List.of(e)) : o;
+    }
+
+    private static StepOutcome outcome(NodeAgent.StepResult r, java.util.function.Function<String, PairEvent> onDone) {
+        return r instanceof NodeAgent.StepResult.Done d ? new StepOutcome.Ok(List.of(onDone.apply(d.detail())))
+                : new StepOutcome.Failed(((NodeAgent.StepResult.Failed) r).reason());
+    }
+}

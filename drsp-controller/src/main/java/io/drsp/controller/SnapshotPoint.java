@@ -1,0 +1,15 @@
+package io.drsp.controller;
+
+import io.drsp.agent.MemberSnapshot;
+import java.util.List;
+
+/**
+ * The recovery point, persisted before a DR cluster first serves, with every DR member's GTID set and binlog
+ * position: what a drill's flashback and purge return to.
+ */
+public record SnapshotPoint(String id, long takenAtMillis, RecoveryPoint recoveryPoint, List<MemberSnapshot> members)
+        implements ControllerJson {
+    public SnapshotPoint {
+        members = List.copyOf(members);
+    }
+}
