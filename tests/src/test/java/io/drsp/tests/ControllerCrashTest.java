@@ -50,7 +50,7 @@ class ControllerCrashTest {
 
     @Test
     void killedAfterConfiguringOneOfTwoShardsResumesAndRepeatsNothing() throws Exception {
-        controller = startController(Map.of("DRSP_FAILPOINTS", "crash-after:ShardLinkConfigured:s1"));
+        controller = startController(conf, DIR, Map.of("DRSP_FAILPOINTS", "crash-after:ShardLinkConfigured:s1"));
         Cli.Result crashed = Cli.run("sync", "1", "--delay", "3", "--config", conf);
         assertEquals(1, crashed.exitCode(), crashed.toString());
         assertTrue(controller.waitFor(30, TimeUnit.SECONDS), "the controller halted at the failpoint");
@@ -59,7 +59,7 @@ class ControllerCrashTest {
         assertEquals("3", Db.replicaStatus(sandbox.drPrimary("s1")).orElseThrow().get("SQL_Delay"), "s1 was linked");
         assertTrue(Db.replicaStatus(sandbox.drPrimary("s2")).isEmpty(), "s2 was not reached before the crash");
 
-        controller = startController(Map.of());
+        controller = startController(conf, DIR, Map.of());
         JsonNode first = status();
         // Truthful: either still resuming the interrupted sync, or done with it; never a mode it has not reached.
         assertTrue(first.path("drMode").asText().equals("SYNC")
@@ -86,11 +86,22 @@ class ControllerCrashTest {
                 "the repeated sync found s2 as the resumed one left it");
     }
 
-    static Process startController(Map<String, String> env) throws Exception {
-        Process p = ChildJvm.drsp(DIR.resolve("controller.out"), new HashMap<>(env), "controller", "--config", conf);
-        HttpClient http = HttpClient.newHttpClient();
+    /** A controller in its own JVM, returned once its API answers. */
+    static Process startController(String conf, Path dir, Map<String, String> env) throws Exception {
+        Process p = ChildJvm.drsp(dir.resolve("controller.out"), new HashMap<>(env), "controller", "--config", conf);
         int port = io.drsp.core.config.DrspConfig.load(Path.of(conf)).controller().http().port();
-        Await.until(Duration.ofSeconds(90), () -> {
+        try {
+            awaitApi(p, port);
+        } catch (AssertionError e) {
+            p.destroyForcibly(); // never leave a controller behind for the next test to trip over
+            throw e;
+        }
+        return p;
+    }
+
+    private static void awaitApi(Process p, int port) {
+        HttpClient http = HttpClient.newHttpClient();
+        Await.until(Duration.ofSeconds(180), () -> {
             if (!p.isAlive()) {
                 throw new AssertionError("controller exited with " + p.exitValue());
             }
@@ -101,7 +112,6 @@ class ControllerCrashTest {
                 return false;
             }
         }, "the controller's API answers");
-        return p;
     }
 
     static JsonNode status() throws Exception {
