@@ -23,6 +23,8 @@ import java.util.function.Consumer;
 final class ReplayWatcher {
     private static final Executor POLL = CompletableFuture.delayedExecutor(500, TimeUnit.MILLISECONDS);
     private static final int MAX_SILENT_POLLS = 20;
+    /** How often one shard's applier may be restarted after stopping short without an error. */
+    private static final int MAX_RESTARTS = 5;
 
     /** Progress of one shard: transactions of its plan applied so far, of how many. */
     record Progress(String shard, long done, long total) {
@@ -31,6 +33,7 @@ final class ReplayWatcher {
     private final AgentCalls agents;
     private final RecoveryPlan plan;
     private final Consumer<Progress> progress;
+    private final Map<String, Integer> restarts = new java.util.concurrent.ConcurrentHashMap<>();
 
     ReplayWatcher(AgentCalls agents, RecoveryPlan plan, Consumer<Progress> progress) {
         this.agents = agents;
@@ -80,9 +83,19 @@ final class ReplayWatcher {
                     return done(new StepOutcome.Failed("dr shard " + s.shard() + ": the applier stopped with " + i.link().sqlError()
                             + "; fix it and run recover again"));
                 }
+                if (!target.containsAll(now.subtract(GtidSet.parse(s.executedAtPlan())))) {
+                    return done(new StepOutcome.Failed("dr shard " + s.shard() + " applied beyond its plan ("
+                            + now.subtract(target).toCompactString() + "); stop and investigate before anything else"));
+                }
                 if (i.link() != null && !"Yes".equals(i.link().sqlRunning())) {
-                    return done(new StepOutcome.Failed("dr shard " + s.shard() + ": the applier stopped short of the target, "
-                            + "missing " + target.subtract(now).toCompactString() + "; run recover again"));
+                    // MySQL's multithreaded applier can end an UNTIL SQL_AFTER_GTIDS run early without an error;
+                    // the target is a prefix of the relay log, so starting it again towards the same set is safe.
+                    int n = restarts.merge(s.shard(), 1, Integer::sum);
+                    if (n > MAX_RESTARTS) {
+                        return done(new StepOutcome.Failed("dr shard " + s.shard() + ": the applier stopped short of the target "
+                                + MAX_RESTARTS + " times, missing " + target.subtract(now).toCompactString() + "; run recover again"));
+                    }
+                    agents.step(key(s.shard()), r -> new NodeAgent.StartReplay(s.targetGtids(), r)).join();
                 }
             }
             if (executed.size() == plan.shards().size()) {

@@ -301,8 +301,8 @@ public final class RelayIndex {
                             + "; its checksum setting or layout is not what its format description says");
                 }
                 assembler.accept(h.typeCode(), e.getData(), length, f.id, position);
+                f.readUpTo = position; // per event: a failure further on must not make the next refresh index twice
             }
-            f.readUpTo = position;
             return position - start + magicBytes;
         }
     }

@@ -9,7 +9,7 @@ import java.util.Objects;
  * @param gtid                 the transaction's GTID, as committed on production
  * @param originalCommitMicros {@code original_commit_timestamp} of its GTID event: µs since the epoch on the server
  *                             where it was first committed (production), never the DR's own time
- * @param relayFile            file name (as listed in the relay log index) holding the transaction's last event
+ * @param relayFile            name of the relay file holding the transaction's last event ({@code relay.000012})
  * @param endPosition          relay position just after its last event in {@code relayFile}; counted from event
  *                             lengths, not from {@code end_log_pos} (that is the source's binlog position)
  * @param sizeBytes            relay bytes of the transaction's own events (GTID event to commit), what replaying it
