@@ -49,7 +49,24 @@ wait $workload
 echo; cat "$DIR/workload.out"
 step "sandbox status: every instance, its GTID count and replication" \
   $DRSP sandbox status --dir "$DIR"
-step "AllControl.sh -stopsync 1: stop every link, keep the relay log" \
+step "AllControl.sh -stopsync 1: stop every link, keep the relay log (production is 'lost' from here)" \
   scripts/AllControl.sh -stopsync 1
+target=$(date -d '-8 seconds' '+%Y-%m-%d %H:%M:%S')
+step "bat_mod_relaytime.sh 1 \"$target\": recover to 8 s before the loss (checked against the recoverable window)" \
+  scripts/bat_mod_relaytime.sh 1 "$target"
+step "drsp recover 1 --dry-run: per shard what would be replayed, nothing changes" \
+  $DRSP recover 1 --dry-run
+step "AllControl.sh -recover 1: every DR shard replays its relay log to exactly that point, in parallel" \
+  scripts/AllControl.sh -recover 1
+step "the DR bank balances after recovery (every transfer either wholly there or not at all)" \
+  $DRSP sandbox check --dir "$DIR" --site dr
+step "AllControl.sh -service 1: snapshot point persisted, DR writable, start_dbproxy hook run" \
+  scripts/AllControl.sh -service 1
+step "drsp snapshots 1 and the hook log" \
+  sh -c "$DRSP snapshots 1; cat $DIR/hooks/dbproxy.log"
+step "AllControl.sh -stopservice 1: stop_dbproxy, wait for open transactions, read-only again" \
+  scripts/AllControl.sh -stopservice 1
+step "AllControl.sh -status 1" \
+  scripts/AllControl.sh -status 1
 echo
 echo "demo done: config at $DIR/drsp.conf"
