@@ -23,7 +23,7 @@ import java.util.Random;
  * (2) drsp flashback undoes them on the source, end to end (binlog read through the replication protocol, reverse,
  *     render, apply), with sql_log_bin off.
  * Prints rows/s of both, their ratio, the JVM's peak RSS (VmHWM), and checks the source is back to its snapshot.
- * Args: [rowChanges=1200000] [tables=4] [rowsPerTable=100000] [verifyImages=true] [batchRows=500]
+ * Args: [rowChanges=1200000] [tables=4] [rowsPerTable=100000] [verifyImages=true] [batchRows=500] [workers=4]
  */
 public class FlashbackBench {
     public static void main(String[] args) throws Exception {
@@ -32,6 +32,7 @@ public class FlashbackBench {
         int rowsPerTable = args.length > 2 ? Integer.parseInt(args[2]) : 100_000;
         boolean verify = args.length > 3 ? Boolean.parseBoolean(args[3]) : true;
         int batchRows = args.length > 4 ? Integer.parseInt(args[4]) : 500;
+        int workers = args.length > 5 ? Integer.parseInt(args[5]) : FlashbackApplier.Options.DEFAULT_WORKERS;
         Path dir = Path.of("target/bench");
         Map<String, String> settings = Map.of("innodb-buffer-pool-size", "512M", "innodb-redo-log-capacity", "512M",
                 "max-allowed-packet", "64M");
@@ -66,21 +67,21 @@ public class FlashbackBench {
                     + "', SOURCE_PASSWORD='" + src.credentials().adminPassword() + "', SOURCE_AUTO_POSITION=1, GET_SOURCE_PUBLIC_KEY=1",
                     "START REPLICA IO_THREAD");
             await(r, "SELECT RECEIVED_TRANSACTION_SET FROM performance_schema.replication_connection_status", workload);
-            String workers = one(r, "SELECT @@GLOBAL.replica_parallel_workers");
+            String nativeWorkers = one(r, "SELECT @@GLOBAL.replica_parallel_workers");
             long n0 = System.nanoTime();
             exec(r, "START REPLICA SQL_THREAD");
             await(r, "SELECT @@GLOBAL.gtid_executed", workload);
             double nativeSecs = secs(n0);
             exec(r, "STOP REPLICA");
             double nativeRate = changed / nativeSecs;
-            System.out.printf("native apply (replica_parallel_workers=%s): %.1f s, %.0f rows/s%n", workers, nativeSecs, nativeRate);
+            System.out.printf("native apply (replica_parallel_workers=%s): %.1f s, %.0f rows/s%n", nativeWorkers, nativeSecs, nativeRate);
             if (!checksums(r, tables).equals(checksums(s, tables))) {
                 throw new AssertionError("the replica does not match the source");
             }
 
             ConnectionSettings cs = new ConnectionSettings("127.0.0.1", src.port(), user, src.credentials().adminPassword());
             FlashbackRequest request = FlashbackRequest.onServer(cs, new Selection.AllExcept(snapshot))
-                    .withOptions(new FlashbackApplier.Options(false, null, batchRows, 4 << 20, verify));
+                    .withOptions(new FlashbackApplier.Options(false, null, batchRows, 4 << 20, verify, workers));
             long f0 = System.nanoTime();
             double planSecs;
             long rows;
@@ -93,8 +94,8 @@ public class FlashbackBench {
             double flashSecs = secs(f0);
             double flashRate = rows / flashSecs;
             long rssKb = vmHwmKb();
-            System.out.printf("flashback (verifyImages=%s, batchRows=%d): %.1f s end to end (read+check %.1f s), %.0f rows/s%n",
-                    verify, batchRows, flashSecs, planSecs, flashRate);
+            System.out.printf("flashback (verifyImages=%s, batchRows=%d, workers=%d): %.1f s end to end (read+check %.1f s), %.0f rows/s%n",
+                    verify, batchRows, workers, flashSecs, planSecs, flashRate);
             System.out.printf("ratio flashback/native: %.2f%n", flashRate / nativeRate);
             System.out.printf("peak RSS of this JVM (VmHWM, includes the workload generator): %d MB, max heap %d MB%n",
                     rssKb / 1024, Runtime.getRuntime().maxMemory() >> 20);

@@ -1,6 +1,6 @@
 #!/bin/sh
 # Flashback benchmark. Run from the repository root after `mvn -B -q -o -pl flashback install`:
-#   bench/flashback/run.sh [rowChanges=1200000] [tables=4] [rowsPerTable=100000] [verifyImages=true] [batchRows=500]
+#   bench/flashback/run.sh [rowChanges=1200000] [tables=4] [rowsPerTable=100000] [verifyImages=true] [batchRows=500] [workers=4]
 set -e
 cd "$(dirname "$0")/../.."
 mkdir -p target

@@ -12,7 +12,7 @@ import picocli.CommandLine.Command;
         subcommands = {SandboxCommand.class, ControllerCommand.class, AgentCommand.class,
                 ClusterCommands.Sync.class, ClusterCommands.StopSync.class, ClusterCommands.Status.class,
                 RecoveryCommands.RelayTime.class, RecoveryCommands.Recover.class, RecoveryCommands.Service.class,
-                RecoveryCommands.StopService.class, RecoveryCommands.Snapshots.class})
+                RecoveryCommands.StopService.class, RecoveryCommands.Snapshots.class, FlashbackCommand.class})
 public final class Drsp {
     public static final int DONE = 0;
     public static final int REFUSED = 1;
@@ -29,7 +29,7 @@ public final class Drsp {
             cmd.getErr().println("drsp: " + Refusal.sentence(ex));
             return REFUSED;
         });
-        cl.setExitCodeExceptionMapper(t -> REFUSED);
+        cl.setExitCodeExceptionMapper(t -> t instanceof picocli.CommandLine.ParameterException ? USAGE : REFUSED);
         return cl.execute(args);
     }
 }

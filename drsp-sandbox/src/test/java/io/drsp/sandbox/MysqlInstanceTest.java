@@ -5,12 +5,18 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.drsp.core.config.Endpoint;
+import io.drsp.core.mysql.MysqlAdmin;
+import io.drsp.core.mysql.Role;
+import io.drsp.core.mysql.SettingViolation;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -102,12 +108,17 @@ class MysqlInstanceTest {
 
     @Test
     @Order(5)
-    void settingsCanBeOverriddenForFaultTests() throws SQLException {
-        MysqlInstance minimal = MysqlInstance.startNew(ROOT, "minimal", 7003, Map.of("binlog-row-metadata", "MINIMAL"));
-        try (Connection c = minimal.connect(); Statement st = c.createStatement();
-             ResultSet rs = st.executeQuery("SELECT @@binlog_row_metadata")) {
-            rs.next();
-            assertEquals("MINIMAL", rs.getString(1));
+    void aServerStartedWithoutFullRowMetadataIsReportedByName() {
+        MysqlInstance minimal = MysqlInstance.startNew(ROOT, "minimal", 7003,
+                Map.of("binlog-row-metadata", "MINIMAL", "log-replica-updates", "OFF"));
+        try (MysqlAdmin admin = MysqlAdmin.connect(Endpoint.parse(minimal.endpoint()), minimal.credentials().adminUser(),
+                minimal.credentials().adminPassword(), Duration.ofSeconds(5))) {
+            List<SettingViolation> dr = admin.checkRequiredSettings(Role.DR_SHARD);
+            assertEquals(List.of("binlog_row_metadata", "log_replica_updates"), dr.stream().map(SettingViolation::name).sorted().toList());
+            assertEquals("binlog_row_metadata is MINIMAL, drsp needs FULL",
+                    dr.stream().filter(v -> v.name().equals("binlog_row_metadata")).findFirst().orElseThrow().describe());
+            assertEquals(List.of("binlog_row_metadata"), admin.checkRequiredSettings(Role.PRODUCTION_SHARD).stream()
+                    .map(SettingViolation::name).toList(), "log_replica_updates is only required of DR shards");
         } finally {
             minimal.stop();
         }

@@ -96,6 +96,7 @@ public final class Flashback {
             }
             Map<TableName, TableShape> shapes = new HashMap<>();
             List<String> warnings;
+            Map<TableName, ConflictRule> rules;
             try (Connection target = request.target().connect()) {
                 for (TableDef def : scan.tables().values()) {
                     try {
@@ -105,8 +106,9 @@ public final class Flashback {
                     }
                 }
                 warnings = SafetyWarnings.find(target, new TreeSet<>(scan.tables().keySet()));
+                rules = ConflictRules.read(target, shapes);
             }
-            return new FlashbackPlan(request, state, scan, refusals, warnings, spill, shapes, charsets);
+            return new FlashbackPlan(request, state, scan, refusals, warnings, spill, shapes, rules, charsets);
         } catch (IOException | SQLException | RuntimeException e) {
             spill.close();
             throw e;
@@ -121,7 +123,7 @@ public final class Flashback {
         }
         FlashbackRequest r = plan.request();
         FlashbackApplier applier = new FlashbackApplier(r.target(), r.options());
-        return applier.apply(plan.spill(), plan.shapes(), plan.charsets(), plan.selected(), plan.rows(),
+        return applier.apply(plan.spill(), plan.shapes(), plan.conflictRules(), plan.charsets(), plan.selected(), plan.rows(),
                 progress == null ? FlashbackProgress.Listener.NONE : progress);
     }
 
@@ -149,7 +151,7 @@ public final class Flashback {
         spill.seal();
         TransactionScanner.Result nothing = new TransactionScanner.Result(GtidSet.empty(), 0, 0, 0, 0, Map.of(), Map.of(),
                 List.of(), 0, 0);
-        return new FlashbackPlan(request, state, nothing, refusals, List.of(), spill, Map.of(), charsets);
+        return new FlashbackPlan(request, state, nothing, refusals, List.of(), spill, Map.of(), Map.of(), charsets);
     }
 
     private static FlashbackPlan refusedPlan(FlashbackRequest request, SourceState state, List<Refusal> refusals,

@@ -8,9 +8,7 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.sql.Connection;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -19,10 +17,13 @@ import java.util.Map;
 import java.util.function.IntFunction;
 
 /**
- * Applies the reverse of spilled transactions newest first, each source transaction as one target transaction,
- * in batches; or, as a dry run, writes the reverse SQL and the forward SQL of what it undoes to files.
- * Every statement's matched-row count is checked, so a target that diverged from the binlog stops the run at
- * that transaction (rolled back) rather than being half-reversed silently.
+ * Applies the reverse of spilled transactions, each source transaction as one target transaction, in batches;
+ * or, as a dry run, writes the reverse SQL and the forward SQL of what it undoes to files.
+ *
+ * <p>Applying is parallel on {@code workers} connections, ordered like MySQL's WRITESET dependency tracking
+ * ({@link Writeset}, {@link DependencyScheduler}): each reversed transaction is applied after every transaction
+ * before it in newest-first order that touches one of its rows (or keys, or tables where rows cannot be told
+ * apart); the others run side by side. With one worker the order is exactly newest first.
  */
 public final class FlashbackApplier {
     /**
@@ -31,16 +32,47 @@ public final class FlashbackApplier {
      */
     static final String SQL_MODE = "STRICT_ALL_TABLES,NO_AUTO_VALUE_ON_ZERO,NO_ENGINE_SUBSTITUTION";
 
-    /** Rows per multi-row statement, and an upper bound of SQL text per batch. */
-    public record Options(boolean sqlLogBin, Path dryRunDir, int batchRows, int batchBytes, boolean verifyImages) {
+    /** Transactions submitted and not yet committed, at most, per worker: enough look-ahead to keep all busy. */
+    static final int WINDOW_PER_WORKER = 16;
+    /** Writeset hashes held by the window, at most (8 bytes each in the transaction, ~64 in the last-writer map). */
+    static final int WINDOW_HASHES = 400_000;
+    /** A transaction with more key hashes than this waits for all others instead (its writeset is not kept). */
+    static final int WRITESET_LIMIT = 100_000;
+
+    /**
+     * Rows per multi-row statement, and an upper bound of SQL text per batch; {@code workers} connections apply
+     * independent transactions in parallel (1: strictly one after the other).
+     */
+    public record Options(boolean sqlLogBin, Path dryRunDir, int batchRows, int batchBytes, boolean verifyImages, int workers) {
+        public static final int DEFAULT_WORKERS = 4;
+
         public Options {
             if (batchRows < 1 || batchBytes < 1024) {
                 throw new IllegalArgumentException("batch of " + batchRows + " rows / " + batchBytes + " bytes");
             }
+            if (workers < 1 || workers > 64) {
+                throw new IllegalArgumentException("workers must be 1 to 64, got " + workers);
+            }
+        }
+
+        public Options(boolean sqlLogBin, Path dryRunDir, int batchRows, int batchBytes, boolean verifyImages) {
+            this(sqlLogBin, dryRunDir, batchRows, batchBytes, verifyImages, DEFAULT_WORKERS);
         }
 
         public static Options defaults() {
-            return new Options(true, null, 500, 4 << 20, true);
+            return new Options(true, null, 500, 4 << 20, true, DEFAULT_WORKERS);
+        }
+
+        public Options withWorkers(int n) {
+            return new Options(sqlLogBin, dryRunDir, batchRows, batchBytes, verifyImages, n);
+        }
+
+        public Options withSqlLogBin(boolean on) {
+            return new Options(on, dryRunDir, batchRows, batchBytes, verifyImages, workers);
+        }
+
+        public Options withDryRun(Path dir) {
+            return new Options(sqlLogBin, dir, batchRows, batchBytes, verifyImages, workers);
         }
     }
 
@@ -50,174 +82,143 @@ public final class FlashbackApplier {
 
     private final ConnectionSettings target;
     private final Options options;
-    private final SqlRenderer renderer;
 
     public FlashbackApplier(ConnectionSettings target, Options options) {
         this.target = target;
         this.options = options;
-        this.renderer = new SqlRenderer(options.verifyImages());
     }
 
-    Result apply(SpillStore spill, Map<TableName, TableShape> shapes, IntFunction<String> charsets,
-                 GtidSet selected, long totalRows, FlashbackProgress.Listener listener) throws FlashbackFailed, SQLException {
+    Result apply(SpillStore spill, Map<TableName, TableShape> shapes, Map<TableName, ConflictRule> rules,
+                 IntFunction<String> charsets, GtidSet selected, long totalRows, FlashbackProgress.Listener listener)
+            throws FlashbackFailed, SQLException {
         if (options.dryRunDir() != null) {
             return dryRun(spill, shapes, charsets, totalRows, listener);
         }
         Instant start = Instant.now();
         Tracker tracker = new Tracker(totalRows, spill.transactions(), listener, start);
-        GtidSet.Builder reversed = GtidSet.builder();
-        try (Connection c = target.connect()) {
-            prepareSession(c);
-            for (int i = spill.transactions() - 1; i >= 0; i--) {
-                SpillStore.SpilledTransaction tx = spill.transaction(i);
-                try (Statement st = c.createStatement()) {
-                    forEachReverseBatch(spill, tx, shapes, charsets, batch -> execute(st, batch, tx.gtid()));
-                    c.commit();
-                } catch (RuntimeException | SQLException e) {
-                    rollbackQuietly(c);
-                    GtidSet done = reversed.build();
-                    String reason = e instanceof Diverged ? e.getMessage() : e.toString();
-                    throw new FlashbackFailed(tx.gtid(), done, selected.subtract(done), reason, e);
-                }
-                reversed.add(Gtid.parse(tx.gtid()));
-                tracker.done(tx.rows());
+        Committed committed = new Committed();
+        List<ApplySession> sessions = new ArrayList<>();
+        try {
+            int connections = Math.max(1, Math.min(options.workers(), spill.transactions()));
+            for (int w = 0; w < connections; w++) {
+                sessions.add(ApplySession.open(target, options, new ReverseBatches(spill, shapes, charsets, options)));
             }
+            DependencyScheduler scheduler = new DependencyScheduler(WINDOW_PER_WORKER * connections, WINDOW_HASHES);
+            List<Thread> threads = new ArrayList<>();
+            for (int w = 0; w < sessions.size(); w++) {
+                ApplySession session = sessions.get(w);
+                Thread t = new Thread(() -> work(scheduler, session, committed, tracker), "flashback-apply-" + (w + 1));
+                t.setDaemon(true);
+                threads.add(t);
+                t.start();
+            }
+            try {
+                submitNewestFirst(spill, rules, charsets, scheduler, committed);
+            } finally {
+                scheduler.close();
+                joinAll(threads, scheduler);
+            }
+        } finally {
+            sessions.forEach(ApplySession::close);
+        }
+        if (committed.failure != null) {
+            GtidSet done = committed.build();
+            Throwable e = committed.failure;
+            String reason = e instanceof ApplySession.Diverged ? e.getMessage() : e.toString();
+            throw new FlashbackFailed(committed.failedGtid, done, selected.subtract(done), reason, e);
         }
         tracker.finish();
-        return new Result(reversed.build(), spill.transactions(), tracker.rows, Duration.between(start, Instant.now()), null, null);
+        return new Result(committed.build(), spill.transactions(), tracker.rows, Duration.between(start, Instant.now()), null, null);
     }
 
-    private void prepareSession(Connection c) throws SQLException {
-        try (Statement st = c.createStatement()) {
-            st.execute("SET NAMES utf8mb4");
-            st.execute("SET SESSION sql_mode = '" + SQL_MODE + "', time_zone = '+00:00'");
-            st.execute("SET SESSION sql_log_bin = " + (options.sqlLogBin() ? 1 : 0));
-        }
-        c.setAutoCommit(false);
-    }
-
-    /** A statement matched another number of rows than its image says: the target is not what the binlog says. */
-    static final class Diverged extends RuntimeException {
-        Diverged(String message) {
-            super(message);
-        }
-    }
-
-    private static void execute(Statement st, List<RenderedStatement> batch, String gtid) {
-        try {
-            if (batch.size() == 1) {
-                int n = st.executeUpdate(batch.get(0).sql());
-                check(n, batch.get(0), gtid);
+    /** Reads each transaction's writeset, newest first, and hands it to the scheduler; stops at the first failure. */
+    private static void submitNewestFirst(SpillStore spill, Map<TableName, ConflictRule> rules, IntFunction<String> charsets,
+                                          DependencyScheduler scheduler, Committed committed) {
+        long seq = 0;
+        for (int i = spill.transactions() - 1; i >= 0; i--) {
+            SpillStore.SpilledTransaction tx = spill.transaction(i);
+            try {
+                Writeset ws = Writeset.of(spill, tx, rules, charsets, WRITESET_LIMIT);
+                if (!scheduler.submit(new DependencyScheduler.Node(seq++, tx, ws))) {
+                    return;
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                committed.fail(tx.gtid(), e);
+                scheduler.stop();
+                return;
+            } catch (RuntimeException e) {
+                committed.fail(tx.gtid(), e);
+                scheduler.stop();
                 return;
             }
-            for (RenderedStatement r : batch) {
-                st.addBatch(r.sql());
+        }
+    }
+
+    private static void work(DependencyScheduler scheduler, ApplySession session, Committed committed, Tracker tracker) {
+        while (true) {
+            DependencyScheduler.Node n;
+            try {
+                n = scheduler.next();
+            } catch (InterruptedException e) {
+                scheduler.stop();
+                return;
             }
-            int[] counts = st.executeBatch();
-            for (int k = 0; k < counts.length; k++) {
-                check(counts[k], batch.get(k), gtid);
+            if (n == null) {
+                return;
             }
-        } catch (SQLException e) {
-            throw new UncheckedSql(e);
-        }
-    }
-
-    private static void check(int n, RenderedStatement r, String gtid) {
-        if (n != r.expectedRows()) {
-            String sql = r.sql().length() > 400 ? r.sql().substring(0, 400) + "..." : r.sql();
-            throw new Diverged("the target does not hold what " + gtid + " left: a reverse statement matched " + n
-                    + " rows instead of " + r.expectedRows() + " (changed after the range, or by a trigger or cascade?): " + sql);
-        }
-    }
-
-    static final class UncheckedSql extends RuntimeException {
-        UncheckedSql(SQLException e) {
-            super(e.getMessage(), e);
-        }
-    }
-
-    private static void rollbackQuietly(Connection c) {
-        try {
-            c.rollback();
-        } catch (SQLException ignored) {
-            // the connection is gone; the server rolls the transaction back itself
-        }
-    }
-
-    /** Decodes a transaction's events newest first, reverses them, and hands out rendered batches in order. */
-    private void forEachReverseBatch(SpillStore spill, SpillStore.SpilledTransaction tx, Map<TableName, TableShape> shapes,
-                                     IntFunction<String> charsets, java.util.function.Consumer<List<RenderedStatement>> sink) {
-        Batcher batcher = new Batcher(sink);
-        long[] offsets = tx.eventOffsets();
-        for (int e = offsets.length - 1; e >= 0; e--) {
-            SpillStore.SpilledEvent ev = spill.event(offsets[e]);
-            RowsEvent rows = RowsEventDecoder.decode(ev.type(), ev.body(), ev.table(), charsets);
-            TableShape shape = shapes.get(ev.table().name());
-            for (RowStatement s : ReverseRowBuilder.reverse(shape, rows)) {
-                batcher.add(s);
+            try {
+                session.apply(n.tx);
+            } catch (SQLException | RuntimeException e) {
+                committed.fail(n.tx.gtid(), e);
+                scheduler.finished(n, false);
+                continue;
             }
+            committed.add(n.tx.gtid());
+            scheduler.finished(n, true);
+            tracker.done(n.tx.rows());
         }
-        batcher.flush();
     }
 
-    private void forEachForwardBatch(SpillStore spill, SpillStore.SpilledTransaction tx, Map<TableName, TableShape> shapes,
-                                     IntFunction<String> charsets, java.util.function.Consumer<List<RenderedStatement>> sink) {
-        Batcher batcher = new Batcher(sink);
-        for (long offset : tx.eventOffsets()) {
-            SpillStore.SpilledEvent ev = spill.event(offset);
-            RowsEvent rows = RowsEventDecoder.decode(ev.type(), ev.body(), ev.table(), charsets);
-            for (RowStatement s : ReverseRowBuilder.forward(shapes.get(ev.table().name()), rows)) {
-                batcher.add(s);
-            }
-        }
-        batcher.flush();
-    }
-
-    /** Groups consecutive statements of one kind on one table, up to the batch limits, then renders them. */
-    private final class Batcher {
-        private final java.util.function.Consumer<List<RenderedStatement>> sink;
-        private final List<RowStatement> pending = new ArrayList<>();
-        private long bytes;
-
-        Batcher(java.util.function.Consumer<List<RenderedStatement>> sink) {
-            this.sink = sink;
-        }
-
-        void add(RowStatement s) {
-            if (!pending.isEmpty()) {
-                RowStatement last = pending.get(pending.size() - 1);
-                if (last.getClass() != s.getClass() || !last.table().def().name().equals(s.table().def().name())
-                        || pending.size() >= options.batchRows() || bytes >= options.batchBytes()) {
-                    flush();
+    /** Waits for the workers; they end once the graph is empty or the run stopped and their transaction ended. */
+    private static void joinAll(List<Thread> threads, DependencyScheduler scheduler) {
+        boolean interrupted = false;
+        for (Thread t : threads) {
+            while (true) {
+                try {
+                    t.join();
+                    break;
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                    scheduler.stop(); // workers finish the transaction they are in, then end
                 }
             }
-            pending.add(s);
-            bytes += estimate(s);
         }
-
-        void flush() {
-            if (!pending.isEmpty()) {
-                sink.accept(renderer.render(pending));
-                pending.clear();
-                bytes = 0;
-            }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
         }
     }
 
-    private static long estimate(RowStatement s) {
-        SqlValue[] image = s instanceof RowStatement.InsertRow r ? r.image()
-                : s instanceof RowStatement.DeleteRow r ? r.image() : ((RowStatement.UpdateRow) s).to();
-        long n = 16L * image.length;
-        for (SqlValue v : image) {
-            if (v instanceof SqlValue.Bytes b) {
-                n += 2L * b.bytes().length;
-            } else if (v instanceof SqlValue.Geometry g) {
-                n += 2L * g.internal().length;
-            } else if (v instanceof SqlValue.Json) {
-                n += 256;
+    /** The GTIDs actually committed, and the first failure. Shared by the workers. */
+    private static final class Committed {
+        private final GtidSet.Builder reversed = GtidSet.builder();
+        private String failedGtid;
+        private Throwable failure;
+
+        synchronized void add(String gtid) {
+            reversed.add(Gtid.parse(gtid));
+        }
+
+        synchronized void fail(String gtid, Throwable e) {
+            if (failure == null) {
+                failedGtid = gtid;
+                failure = e;
             }
         }
-        return s instanceof RowStatement.UpdateRow ? 2 * n : n;
+
+        synchronized GtidSet build() {
+            return reversed.build();
+        }
     }
 
     private Result dryRun(SpillStore spill, Map<TableName, TableShape> shapes, IntFunction<String> charsets, long totalRows,
@@ -227,6 +228,7 @@ public final class FlashbackApplier {
         Path reverse = dir.resolve("reverse.sql");
         Path forward = dir.resolve("forward.sql");
         Tracker tracker = new Tracker(totalRows, spill.transactions(), listener, start);
+        ReverseBatches batches = new ReverseBatches(spill, shapes, charsets, options);
         try {
             Files.createDirectories(dir);
             try (BufferedWriter w = Files.newBufferedWriter(reverse, StandardCharsets.UTF_8)) {
@@ -235,7 +237,7 @@ public final class FlashbackApplier {
                 for (int i = spill.transactions() - 1; i >= 0; i--) {
                     SpillStore.SpilledTransaction tx = spill.transaction(i);
                     writeTransaction(w, "reverse of " + tx.gtid(), tx,
-                            sink -> forEachReverseBatch(spill, tx, shapes, charsets, sink));
+                            sink -> batches.reverse(tx, sink));
                     tracker.done(tx.rows());
                 }
             }
@@ -244,7 +246,7 @@ public final class FlashbackApplier {
                 w.write(SqlRenderer.sessionPreamble(true));
                 for (int i = 0; i < spill.transactions(); i++) {
                     SpillStore.SpilledTransaction tx = spill.transaction(i);
-                    writeTransaction(w, tx.gtid(), tx, sink -> forEachForwardBatch(spill, tx, shapes, charsets, sink));
+                    writeTransaction(w, tx.gtid(), tx, sink -> batches.forward(tx, sink));
                 }
             }
         } catch (IOException e) {
@@ -296,7 +298,7 @@ public final class FlashbackApplier {
             this.start = start;
         }
 
-        void done(long r) {
+        synchronized void done(long r) {
             rows += r;
             tx++;
             long now = System.nanoTime();
@@ -306,7 +308,7 @@ public final class FlashbackApplier {
             }
         }
 
-        void finish() {
+        synchronized void finish() {
             report();
         }
 

@@ -4,8 +4,10 @@ import io.drsp.core.gtid.GtidSet;
 
 /**
  * Applying stopped part way. The transaction that failed was rolled back; those in {@code reversed} are undone
- * and committed; {@code remaining} are the selected ones not undone yet (older than the failed one, and it).
- * Rerunning with {@code Selection.Only(remaining)} continues where this stopped once the cause is fixed.
+ * and committed; {@code remaining} are the selected ones not undone yet: the failed one, every one that had to
+ * wait for it, and, with parallel apply, others that had not started yet (so {@code reversed} need not be the
+ * newest ones). Every committed one had already been applied after each remaining one it conflicts with had to
+ * be, so rerunning with {@code Selection.Only(remaining)} continues exactly where this stopped once the cause is fixed.
  */
 public final class FlashbackFailed extends Exception {
     private final String failedGtid;

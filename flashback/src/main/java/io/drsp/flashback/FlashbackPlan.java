@@ -20,10 +20,12 @@ public final class FlashbackPlan implements AutoCloseable {
     private final List<String> warnings;
     private final SpillStore spill;
     private final Map<TableName, TableShape> shapes;
+    private final Map<TableName, ConflictRule> conflictRules;
     private final IntFunction<String> charsets;
 
     FlashbackPlan(FlashbackRequest request, SourceState sourceState, TransactionScanner.Result scan, List<Refusal> refusals,
-                  List<String> warnings, SpillStore spill, Map<TableName, TableShape> shapes, IntFunction<String> charsets) {
+                  List<String> warnings, SpillStore spill, Map<TableName, TableShape> shapes, Map<TableName, ConflictRule> conflictRules,
+                  IntFunction<String> charsets) {
         this.request = request;
         this.sourceState = sourceState;
         this.scan = scan;
@@ -31,6 +33,7 @@ public final class FlashbackPlan implements AutoCloseable {
         this.warnings = List.copyOf(warnings);
         this.spill = spill;
         this.shapes = Map.copyOf(shapes);
+        this.conflictRules = Map.copyOf(conflictRules);
         this.charsets = charsets;
     }
 
@@ -114,6 +117,11 @@ public final class FlashbackPlan implements AutoCloseable {
 
     Map<TableName, TableShape> shapes() {
         return shapes;
+    }
+
+    /** Per table, how its rows enter writesets for parallel apply. */
+    Map<TableName, ConflictRule> conflictRules() {
+        return conflictRules;
     }
 
     IntFunction<String> charsets() {

@@ -29,7 +29,7 @@ final class SpillStore implements AutoCloseable {
     private int count;
     private final List<TableDef> tableDefs = new ArrayList<>();
     private final java.util.Map<TableDef, Integer> tableDefIds = new java.util.HashMap<>();
-    private FileChannel reader;
+    private volatile FileChannel reader;
 
     /** One spilled transaction, as read back from its trailer. */
     record SpilledTransaction(String gtid, long commitMicros, long inserted, long updated, long deleted, long[] eventOffsets) {
@@ -154,12 +154,18 @@ final class SpillStore implements AutoCloseable {
         return new SpilledEvent(type, tableDefs.get(table), bytes);
     }
 
+    /** Opened once, on first read; positional reads on it are safe from several apply threads at once. */
+    private synchronized FileChannel reader() throws IOException {
+        if (reader == null) {
+            out.flush();
+            reader = FileChannel.open(file, StandardOpenOption.READ);
+        }
+        return reader;
+    }
+
     private ByteBuffer read(long at, long length) {
         try {
-            if (reader == null) {
-                out.flush();
-                reader = FileChannel.open(file, StandardOpenOption.READ);
-            }
+            FileChannel reader = reader();
             ByteBuffer b = ByteBuffer.allocate(Math.toIntExact(length));
             while (b.hasRemaining()) {
                 if (reader.read(b, at + b.position()) < 0) {
@@ -182,7 +188,7 @@ final class SpillStore implements AutoCloseable {
     }
 
     @Override
-    public void close() {
+    public synchronized void close() {
         try {
             out.close();
             if (reader != null) {

@@ -163,7 +163,8 @@ class TypeMatrixTest {
         randomDml(r);
         assertFalse(db.executed().equals(snapshot), "the DML wrote nothing");
         FlashbackRequest request = FlashbackRequest.onServer(db.settings(), new Selection.AllExcept(snapshot))
-                .withOptions(new FlashbackApplier.Options(r.nextBoolean(), null, 1 + r.nextInt(300), 1 << 20, r.nextBoolean()));
+                .withOptions(new FlashbackApplier.Options(r.nextBoolean(), null, 1 + r.nextInt(300), 1 << 20, r.nextBoolean(),
+                        r.nextInt(4) == 0 ? 1 : 4)); // mostly parallel: the scheduler must not change any result
         try (FlashbackPlan plan = Flashback.plan(request)) {
             if (Boolean.getBoolean("drsp.flashback.verbose")) {
                 System.out.println("seed " + seed + ": " + plan + "\n json decimals: "
