@@ -23,6 +23,13 @@ final class ClusterCommands {
         return cfg;
     }
 
+    /** Asks the controller to run one command on a cluster and prints the sentence it answers with. */
+    static int runOnCluster(ConfigOption config, String cluster, String action, Map<String, ?> body) {
+        DrspConfig cfg = configFor(config, cluster);
+        System.out.println(new ControllerClient(cfg).post("clusters/" + cluster + "/" + action, body).path("message").asText());
+        return Drsp.DONE;
+    }
+
     @Command(name = "sync", description = "Start or resume delayed sync of a DR cluster, or change its delay in place.")
     static final class Sync implements Callable<Integer> {
         @Mixin
@@ -35,11 +42,7 @@ final class ClusterCommands {
 
         @Override
         public Integer call() {
-            int seconds = parseDelay(delay);
-            DrspConfig cfg = configFor(config, cluster);
-            JsonNode r = new ControllerClient(cfg).post("clusters/" + cluster + "/sync", Map.of("delaySeconds", seconds));
-            System.out.println(r.path("message").asText());
-            return Drsp.DONE;
+            return runOnCluster(config, cluster, "sync", Map.of("delaySeconds", parseDelay(delay)));
         }
 
         static int parseDelay(String text) {
@@ -65,9 +68,7 @@ final class ClusterCommands {
 
         @Override
         public Integer call() {
-            DrspConfig cfg = configFor(config, cluster);
-            System.out.println(new ControllerClient(cfg).post("clusters/" + cluster + "/stopsync", Map.of()).path("message").asText());
-            return Drsp.DONE;
+            return runOnCluster(config, cluster, "stopsync", Map.of());
         }
     }
 

@@ -115,9 +115,7 @@ final class RecoveryCommands {
 
         @Override
         public Integer call() {
-            DrspConfig cfg = ClusterCommands.configFor(config, cluster);
-            System.out.println(new ControllerClient(cfg).post("clusters/" + cluster + "/service", Map.of()).path("message").asText());
-            return Drsp.DONE;
+            return ClusterCommands.runOnCluster(config, cluster, "service", Map.of());
         }
     }
 
@@ -130,9 +128,7 @@ final class RecoveryCommands {
 
         @Override
         public Integer call() {
-            DrspConfig cfg = ClusterCommands.configFor(config, cluster);
-            System.out.println(new ControllerClient(cfg).post("clusters/" + cluster + "/stopservice", Map.of()).path("message").asText());
-            return Drsp.DONE;
+            return ClusterCommands.runOnCluster(config, cluster, "stopservice", Map.of());
         }
     }
 

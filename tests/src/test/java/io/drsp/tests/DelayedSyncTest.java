@@ -50,8 +50,7 @@ class DelayedSyncTest {
         sandbox = Sandbox.up(DIR, Sandbox.Options.defaults(), s -> { });
         conf = sandbox.configFile().toString();
         controller = Controller.start(DrspConfig.load(sandbox.configFile()), Set.of());
-        List<BankShard> shards = sandbox.members(Sandbox.Role.PRODUCTION).stream().map(m -> new BankShard(m.shard(),
-                m.endpoint(), sandbox.credentials().adminUser(), sandbox.credentials().adminPassword())).toList();
+        List<BankShard> shards = Bank.shards(sandbox, Sandbox.Role.PRODUCTION);
         BankSchema.create(shards.get(0), shards.subList(1, shards.size()), 50);
         workload = new BankWorkload(shards.subList(1, shards.size()), 50, 3, 100, 7).start();
         Db.exec(sandbox.production("s1"), "CREATE DATABASE probe",

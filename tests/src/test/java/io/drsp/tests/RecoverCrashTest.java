@@ -49,26 +49,14 @@ class RecoverCrashTest {
     @Test
     void killedDuringReplayTheRestartedControllerCompletesToTheSamePoint() throws Exception {
         controller = ControllerCrashTest.startController(conf, DIR, Map.of("DRSP_FAILPOINTS", "crash-after:ReplayStarted"));
-        List<BankShard> shards = sandbox.members(Sandbox.Role.PRODUCTION).stream().map(m -> new BankShard(m.shard(), m.endpoint(),
-                sandbox.credentials().adminUser(), sandbox.credentials().adminPassword())).toList();
+        List<BankShard> shards = Bank.shards(sandbox, Sandbox.Role.PRODUCTION);
         BankSchema.create(shards.get(0), shards.subList(1, shards.size()), 50);
         assertEquals(0, Cli.run("sync", "1", "--delay", "3600", "--config", conf).exitCode());
         BankWorkload w = new BankWorkload(shards.subList(1, shards.size()), 50, 3, 200, 11).start();
         Await.until(Duration.ofSeconds(60), () -> w.stats().committed() >= 1000, "1000 transfers");
         w.stop();
-        Map<String, GtidSet> written = new HashMap<>();
-        for (String shard : sandbox.shards()) {
-            written.put(shard, Db.executed(sandbox.production(shard)));
-        }
-        Await.until(Duration.ofSeconds(30), () -> {
-            for (String shard : sandbox.shards()) {
-                if (!GtidSet.parse(Db.replicaStatus(sandbox.drPrimary(shard)).orElseThrow().get("Retrieved_Gtid_Set"))
-                        .containsAll(written.get(shard))) {
-                    return false;
-                }
-            }
-            return true;
-        }, "DR retrieved the workload");
+        Map<String, GtidSet> written = Bank.productionExecuted(sandbox);
+        Bank.awaitRetrieved(sandbox, written);
         assertEquals(0, Cli.run("stopsync", "1", "--config", conf).exitCode());
         assertEquals(0, Cli.run("relaytime", "1", "--all", "--config", conf).exitCode());
 

@@ -62,7 +62,7 @@ class RecoveryTest {
         DrspConfig config = DrspConfig.load(sandbox.configFile());
         zone = config.timeZone();
         controller = Controller.start(config, Set.of());
-        List<BankShard> shards = bankShards(Sandbox.Role.PRODUCTION);
+        List<BankShard> shards = Bank.shards(sandbox, Sandbox.Role.PRODUCTION);
         BankSchema.create(shards.get(0), shards.subList(1, shards.size()), 50);
         assertEquals(0, Cli.run("sync", "1", "--delay", "3600", "--config", conf).exitCode(), "sync with a delay DR never reaches");
         workloadStart = nowMicros();
@@ -70,19 +70,7 @@ class RecoveryTest {
         Await.until(Duration.ofSeconds(60), () -> w.stats().committed() >= 1500, "1500 transfers on production");
         w.stop();
         workloadEnd = nowMicros();
-        Map<String, GtidSet> written = new HashMap<>();
-        for (String shard : sandbox.shards()) {
-            written.put(shard, Db.executed(sandbox.production(shard)));
-        }
-        Await.until(Duration.ofSeconds(30), () -> {
-            for (String shard : sandbox.shards()) {
-                GtidSet retrieved = GtidSet.parse(Db.replicaStatus(sandbox.drPrimary(shard)).orElseThrow().get("Retrieved_Gtid_Set"));
-                if (!retrieved.containsAll(written.get(shard))) {
-                    return false;
-                }
-            }
-            return true;
-        }, "DR retrieved everything the workload wrote");
+        Bank.awaitRetrieved(sandbox, Bank.productionExecuted(sandbox));
         assertEquals(0, Cli.run("stopsync", "1", "--config", conf).exitCode());
         for (String shard : sandbox.shards()) {
             production.put(shard, ProductionBinlog.commitTimes(sandbox.production(shard)));
@@ -250,13 +238,8 @@ class RecoveryTest {
     }
 
     static void assertBankHoldsOnDr() throws SQLException {
-        BankTotals totals = BankTotals.read(bankShards(Sandbox.Role.DR).subList(1, 3));
+        BankTotals totals = BankTotals.read(Bank.shards(sandbox, Sandbox.Role.DR).subList(1, 3));
         assertTrue(totals.holdsPerShard(), "seed " + SEED + ": " + totals);
-    }
-
-    static List<BankShard> bankShards(Sandbox.Role role) {
-        return sandbox.members(role).stream().map(m -> new BankShard(m.shard(), m.endpoint(),
-                sandbox.credentials().adminUser(), sandbox.credentials().adminPassword())).toList();
     }
 
     static Map<String, GtidSet> drExecuted() throws SQLException {
