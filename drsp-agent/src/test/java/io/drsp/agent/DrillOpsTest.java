@@ -1,0 +1,150 @@
+package io.drsp.agent;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.drsp.core.config.Endpoint;
+import io.drsp.core.config.PasswordRef;
+import io.drsp.core.config.UserRef;
+import io.drsp.core.gtid.GtidSet;
+import io.drsp.sandbox.MysqlInstance;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Random;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+
+/**
+ * The end of an island drill on one DR shard with a local replica: flashback with sql_log_bin on, the replica replays
+ * the undo, both are purged to the snapshot point, and their tables checksum as at the snapshot.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class DrillOpsTest {
+    static final Path ROOT = Path.of("target/drill-ops").toAbsolutePath();
+    static final long SEED = Long.getLong("drsp.seed", System.nanoTime());
+    static MysqlInstance primary;
+    static MysqlInstance replica;
+    static DrillOps primaryOps;
+    static DrillOps replicaOps;
+    static GtidSet snapshot;
+    static Map<String, Long> snapshotSums;
+
+    @BeforeAll
+    static void up() throws Exception {
+        primary = MysqlInstance.startNew(ROOT, "dr-s1", 301, Map.of());
+        replica = MysqlInstance.startNew(ROOT, "dr-s1-r1", 302, Map.of("super-read-only", "ON"));
+        exec(replica, "CHANGE REPLICATION SOURCE TO SOURCE_HOST='127.0.0.1', SOURCE_PORT=" + primary.port() + ", SOURCE_USER='"
+                + primary.credentials().replicationUser() + "', SOURCE_PASSWORD='" + primary.credentials().replicationPassword()
+                + "', SOURCE_AUTO_POSITION=1, GET_SOURCE_PUBLIC_KEY=1", "START REPLICA");
+        Path secret = ROOT.resolve("admin.secret");
+        Files.deleteIfExists(secret);
+        Files.createFile(secret, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+        Files.writeString(secret, primary.credentials().adminPassword());
+        UserRef admin = new UserRef("admin", primary.credentials().adminUser(), new PasswordRef.FromFile(secret));
+        primaryOps = new DrillOps(NodeKey.parse("1/dr/s1"), Endpoint.parse(primary.endpoint()), admin);
+        replicaOps = new DrillOps(NodeKey.parse("1/dr/s1/r1"), Endpoint.parse(replica.endpoint()), admin);
+        exec(primary, "CREATE DATABASE bank",
+                "CREATE TABLE bank.accounts (id BIGINT PRIMARY KEY, owner VARCHAR(64) CHARACTER SET utf8mb4, balance DECIMAL(20,2),"
+                        + " opened DATETIME(6), note BLOB)",
+                "CREATE TABLE bank.ledger (account BIGINT, amount DECIMAL(20,2), at TIMESTAMP(3) NULL)");
+        StringBuilder rows = new StringBuilder();
+        for (int i = 1; i <= 200; i++) {
+            rows.append(i == 1 ? "" : ",").append("(").append(i).append(", 'cliente-").append(i).append("-\u00e9\u4e2d\uD83D\uDE00', ")
+                    .append(i * 10).append(".25, '2024-01-01 10:00:00.123456', X'00ff").append(String.format("%02x", i % 256)).append("')");
+        }
+        exec(primary, "INSERT INTO bank.accounts VALUES " + rows, "INSERT INTO bank.ledger VALUES (1, 5.00, NULL), (1, 5.00, NULL)");
+        snapshot = executed(primary);
+        assertEquals("replayed the primary's " + snapshot.size() + " transactions", replicaOps.awaitCaughtUp(snapshot, Duration.ofSeconds(60)));
+        snapshotSums = primaryOps.tableChecksums();
+        assertEquals(snapshotSums, replicaOps.tableChecksums(), "replica equals primary at the snapshot");
+    }
+
+    @AfterAll
+    static void down() {
+        if (replica != null) {
+            replica.stop();
+        }
+        if (primary != null) {
+            primary.stop();
+        }
+    }
+
+    @Test
+    @Order(1)
+    void aDrillIsFlashedBackReplayedByTheReplicaAndPurgedToTheSnapshot() throws Exception {
+        Random r = new Random(SEED);
+        try (Connection c = primary.connect(); Statement st = c.createStatement()) {
+            for (int t = 0; t < 300; t++) {
+                int id = 1 + r.nextInt(260);
+                switch (r.nextInt(5)) {
+                    case 0 -> st.execute("INSERT IGNORE INTO bank.accounts VALUES (" + (200 + id) + ", 'drill', 1.00, NOW(6), X'01')");
+                    case 1 -> st.execute("UPDATE bank.accounts SET balance = balance - 1.10, note = X'ff00' WHERE id = " + id);
+                    case 2 -> st.execute("DELETE FROM bank.accounts WHERE id = " + id);
+                    case 3 -> st.execute("UPDATE bank.accounts SET id = id + 1000 WHERE id = " + id);
+                    default -> st.execute("INSERT INTO bank.ledger VALUES (1, 5.00, NULL)"); // a duplicate row in a keyless table
+                }
+            }
+        }
+        assertTrue(!primaryOps.tableChecksums().equals(snapshotSums), "the drill changed data (seed " + SEED + ")");
+        Path archive = ROOT.resolve("archive");
+        String done = primaryOps.flashbackTo(snapshot, archive, false);
+        assertTrue(done.startsWith("reversed "), done);
+        assertTrue(Files.size(archive.resolve("forward.sql")) > 0 && Files.size(archive.resolve("reverse.sql")) > 0,
+                "the drill's forward and reverse SQL are archived before anything is reversed");
+        assertEquals(snapshotSums, primaryOps.tableChecksums(), "primary data is the snapshot's again (seed " + SEED + ")");
+
+        replicaOps.awaitCaughtUp(executed(primary), Duration.ofSeconds(60));
+        assertEquals(snapshotSums, replicaOps.tableChecksums(), "the replica replayed the flashback (seed " + SEED + ")");
+
+        primaryOps.purgeTo(snapshot);
+        replicaOps.purgeTo(snapshot);
+        assertEquals(snapshot, executed(primary));
+        assertEquals(snapshot, executed(replica));
+        assertEquals(snapshotSums, primaryOps.tableChecksums());
+        assertEquals(snapshotSums, replicaOps.tableChecksums());
+        exec(primary, "INSERT INTO bank.ledger VALUES (2, 1.00, NULL)");
+        replicaOps.awaitCaughtUp(executed(primary), Duration.ofSeconds(60)); // replication from the primary works again
+    }
+
+    @Test
+    @Order(2)
+    void aDrillWithDdlIsRefusedNamingItAndNothingChanges() throws Exception {
+        GtidSet before = executed(primary);
+        exec(primary, "UPDATE bank.accounts SET balance = 0 WHERE id = 7", "ALTER TABLE bank.ledger ADD COLUMN memo VARCHAR(10)");
+        Map<String, Long> sums = primaryOps.tableChecksums();
+        GtidSet withDdl = executed(primary);
+        MysqlOperationException e = assertThrows(MysqlOperationException.class,
+                () -> primaryOps.flashbackTo(before, ROOT.resolve("archive-ddl"), false));
+        assertTrue(e.getMessage().contains("ALTER TABLE bank.ledger ADD COLUMN memo") && e.getMessage().contains("nothing was changed")
+                && e.getMessage().contains("Restore this shard from a backup"), e.getMessage());
+        assertEquals(withDdl, executed(primary), "nothing was applied");
+        assertEquals(sums, primaryOps.tableChecksums());
+    }
+
+    static GtidSet executed(MysqlInstance db) throws SQLException {
+        try (Connection c = db.connect(); Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT @@GLOBAL.gtid_executed")) {
+            rs.next();
+            return GtidSet.parse(rs.getString(1));
+        }
+    }
+
+    static void exec(MysqlInstance db, String... sql) throws SQLException {
+        try (Connection c = db.connect(); Statement st = c.createStatement()) {
+            for (String s : sql) {
+                st.execute(s);
+            }
+        }
+    }
+}
