@@ -72,6 +72,9 @@ class BadInputTest {
     void wrongMode() throws Exception {
         refusedAndNothingChanged(Cli.run("stopsync", "1", "--config", conf),
                 "DR cluster 1 is in mode IDLE, where stopsync does not apply; sync would fit.");
+        refusedAndNothingChanged(Cli.run("relaytime", "1", "--all", "--config", conf), "mode IDLE, where relaytime does not apply");
+        refusedAndNothingChanged(Cli.run("recover", "1", "--config", conf), "mode IDLE, where recover does not apply");
+        refusedAndNothingChanged(Cli.run("service", "1", "--config", conf), "mode IDLE, where service does not apply");
     }
 
     @Test

@@ -90,6 +90,10 @@ class RecoveryTest {
     @Test
     @Order(1)
     void recoverToRandomTimesIsExactAgainstProductionsBinlog() throws Exception {
+        Map<String, GtidSet> stopped = drExecuted();
+        refused(Cli.run("recover", "1", "--config", conf), "no recovery target is set for cluster 1; run relaytime first");
+        refused(Cli.run("service", "1", "--config", conf), "mode STOPPED, where service does not apply");
+        assertEquals(stopped, drExecuted(), "nothing applied by the refusals");
         Random random = new Random(SEED);
         long t1 = workloadStart + (long) (random.nextDouble() * (workloadEnd - workloadStart) / 2);
         long t2 = t1 + (long) (random.nextDouble() * (workloadEnd - t1 - 200_000));
