@@ -33,8 +33,8 @@ step "start production cluster 1 and DR cluster 1 (meta + 2 shards each, 1 local
 export DRSP_CONF="$DIR/drsp.conf"
 step "start the drsp controller (journal in the control database, API on 127.0.0.1 with a token)" \
   $DRSP controller --daemon
-step "AllControl.sh -sync 1 -delay_time=5: DR cluster 1 follows production 5 s behind" \
-  scripts/AllControl.sh -sync 1 -delay_time=5
+step "AllControl.sh -sync 1 -delay_time=20: DR cluster 1 follows production 20 s behind (the recoverable window is those 20 s)" \
+  scripts/AllControl.sh -sync 1 -delay_time=20
 echo
 echo "== bank workload on production in the background: 100 transfers/s for 15 s"
 $DRSP sandbox workload --dir "$DIR" --rate 100 --seconds 15 > "$DIR/workload.out" 2>&1 &
@@ -43,7 +43,7 @@ sleep 4 # let the workload run a while before looking; this is a demo's pacing, 
 step "AllControl.sh -status 1 (workload running): applied production time trails by the delay, lag beyond it stays small" \
   scripts/AllControl.sh -status 1
 sleep 5
-step "AllControl.sh -status 1 again, 5 s later: the delay still holds" \
+step "AllControl.sh -status 1 again, 5 s later: the delay still holds, the relay backlog grows" \
   scripts/AllControl.sh -status 1
 wait $workload
 echo; cat "$DIR/workload.out"
