@@ -2,8 +2,8 @@ package io.drsp.controller;
 
 import io.drsp.agent.NodeAgent;
 import io.drsp.agent.NodeKey;
-import io.drsp.agent.Topology;
 import io.drsp.agent.NodeOps;
+import io.drsp.agent.Topology;
 import io.drsp.core.config.ClusterPair;
 import io.drsp.core.config.DrspConfig;
 import io.drsp.core.config.Site;
@@ -68,6 +68,7 @@ public final class Controller implements AutoCloseable {
                                 java.time.Duration.ofSeconds(1), java.time.Duration.ofSeconds(30), 0.2)),
                         "pair-" + pair.id(), Props.empty()));
             }
+            awaitLocalAgents(system, config, entities, remoteAgents);
             ControllerApi api = new ControllerApi(config, entities, system, token);
             ServerBinding binding = Http.get(system).newServerAt(cs.http().host(), cs.http().port()).bind(api.routes())
                     .toCompletableFuture().get(30, TimeUnit.SECONDS);
@@ -76,6 +77,40 @@ public final class Controller implements AutoCloseable {
         } catch (Exception e) {
             system.terminate();
             throw new IllegalStateException("the controller could not start: " + rootMessage(e), e);
+        }
+    }
+
+    /**
+     * The API opens only once every pair entity sees its local agents through the Receptionist: otherwise a command
+     * sent right after start-up (as scripts do) would be refused for agents that are merely still registering.
+     */
+    private static void awaitLocalAgents(ActorSystem<Void> system, DrspConfig config, Map<String, ActorRef<PairEntity.Command>> entities,
+                                         Set<NodeKey> remoteAgents) throws InterruptedException {
+        long deadline = System.nanoTime() + java.time.Duration.ofSeconds(60).toNanos();
+        for (ClusterPair pair : config.clusters().values()) {
+            Set<NodeKey> local = new java.util.HashSet<>(Topology.nodes(pair));
+            local.removeAll(remoteAgents);
+            while (true) {
+                Map<NodeKey, ActorRef<NodeAgent.Command>> seen;
+                try {
+                    seen = org.apache.pekko.actor.typed.javadsl.AskPattern.<PairEntity.Command, Map<NodeKey, ActorRef<NodeAgent.Command>>>ask(
+                            entities.get(pair.id()), PairEntity.GetAgents::new, java.time.Duration.ofSeconds(5), system.scheduler())
+                            .toCompletableFuture().get();
+                } catch (java.util.concurrent.ExecutionException e) {
+                    seen = Map.of();
+                }
+                if (seen.keySet().containsAll(local)) {
+                    break;
+                }
+                if (System.nanoTime() > deadline) {
+                    Set<NodeKey> missing = new java.util.HashSet<>(local);
+                    missing.removeAll(seen.keySet());
+                    log.warn("cluster {}: agents {} not registered after 60 s; commands needing them will be refused",
+                            pair.id(), missing);
+                    break;
+                }
+                Thread.sleep(100);
+            }
         }
     }
 
