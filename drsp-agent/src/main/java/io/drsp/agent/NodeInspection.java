@@ -33,7 +33,7 @@ public record NodeInspection(
                 nowMicros());
     }
 
-    static long nowMicros() {
+    public static long nowMicros() {
         java.time.Instant now = java.time.Instant.now();
         return now.getEpochSecond() * 1_000_000L + now.getNano() / 1_000;
     }

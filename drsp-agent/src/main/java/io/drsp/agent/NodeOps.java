@@ -69,10 +69,8 @@ public final class NodeOps implements AutoCloseable {
         try (MysqlAdmin s = session()) {
             List<String> violations = s.checkRequiredSettings(role()).stream().map(SettingViolation::describe).toList();
             GtidSet executed = s.gtidExecuted();
-            boolean superReadOnly = "ON".equalsIgnoreCase(s.variable("super_read_only").orElse("OFF"))
-                    || "1".equals(s.variable("super_read_only").orElse("0"));
-            boolean readOnly = "ON".equalsIgnoreCase(s.variable("read_only").orElse("OFF"))
-                    || "1".equals(s.variable("read_only").orElse("0"));
+            boolean superReadOnly = isOn(s.variable("super_read_only"));
+            boolean readOnly = isOn(s.variable("read_only"));
             NodeInspection.LinkView link = s.replicaStatus().map(r -> linkView(r, executed)).orElse(null);
             sampleApplyRate(link, executed);
             Long applied = appliedSourceTime(s.connection());
@@ -163,6 +161,10 @@ public final class NodeOps implements AutoCloseable {
 
     private static Long boxed(java.util.OptionalLong v) {
         return v.isPresent() ? v.getAsLong() : null;
+    }
+
+    private static boolean isOn(Optional<String> flag) {
+        return flag.map(v -> v.equalsIgnoreCase("ON") || v.equals("1")).orElse(false);
     }
 
     private static NodeInspection.LinkView linkView(ReplicaStatus r, GtidSet executed) {

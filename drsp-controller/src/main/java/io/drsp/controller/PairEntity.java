@@ -105,6 +105,7 @@ public final class PairEntity extends EventSourcedBehavior<PairEntity.Command, P
     private final Map<NodeKey, ActorRef<NodeAgent.Command>> agents = new HashMap<>();
     private final Map<String, List<ActorRef<Reply>>> waiters = new HashMap<>();
     private final Map<String, long[]> progress = new LinkedHashMap<>(); // shard -> {done, total, doneAtStart, startMillis}
+    private final AgentCalls calls;
     private final RunbookSteps steps;
 
     public static Behavior<Command> create(ClusterPair pair, SiteSettings drSite, ZoneId zone, Duration stepTimeout) {
@@ -119,7 +120,8 @@ public final class PairEntity extends EventSourcedBehavior<PairEntity.Command, P
         super(persistenceId(pair.id()));
         this.ctx = ctx;
         this.pair = pair;
-        this.steps = new RunbookSteps(new AgentCalls(pair, agents, stepTimeout, ctx.getSystem().scheduler()), drSite, zone,
+        this.calls = new AgentCalls(pair, agents, stepTimeout, ctx.getSystem().scheduler());
+        this.steps = new RunbookSteps(calls, drSite, zone,
                 p -> ctx.getSelf().tell(new Progressed(p)));
         ActorRef<Receptionist.Listing> listings = ctx.messageAdapter(Receptionist.Listing.class, AgentsListed::new);
         for (NodeKey key : Topology.nodes(pair)) {
@@ -203,7 +205,7 @@ public final class PairEntity extends EventSourcedBehavior<PairEntity.Command, P
         if (!c.dryRun()) {
             return runbook(state, c.replyTo(), Operation.RECOVER, 0);
         }
-        var refusal = admissible(state, Operation.RECOVER, 0);
+        var refusal = admissible(state, Operation.RECOVER);
         if (refusal != null) {
             return refusal.apply(c.replyTo());
         }
@@ -242,7 +244,7 @@ public final class PairEntity extends EventSourcedBehavior<PairEntity.Command, P
     }
 
     /** Refuses, or returns null when {@code op} may start now. */
-    private java.util.function.Function<ActorRef<Reply>, Effect<PairEvent, PairState>> admissible(PairState state, Operation op, int delay) {
+    private java.util.function.Function<ActorRef<Reply>, Effect<PairEvent, PairState>> admissible(PairState state, Operation op) {
         var refusal = ModeRules.refusal(pair.id(), state.drMode(), op);
         if (refusal.isPresent()) {
             return r -> refuse(r, Reply.Why.WRONG_MODE, refusal.get());
@@ -264,7 +266,7 @@ public final class PairEntity extends EventSourcedBehavior<PairEntity.Command, P
             }
             return busy(replyTo, rb);
         }
-        var refusal = admissible(state, op, delay);
+        var refusal = admissible(state, op);
         if (refusal != null) {
             return refusal.apply(replyTo);
         }
@@ -373,7 +375,6 @@ public final class PairEntity extends EventSourcedBehavior<PairEntity.Command, P
         String why = reason + (rollback.isEmpty() ? "" : rb.operation() == Operation.SYNC
                 ? " (links of " + String.join(", ", rollback) + " started by this sync were stopped again)"
                 : " (shards " + String.join(", ", rollback) + " were made read-only again)");
-        AgentCalls calls = new AgentCalls(pair, agents, Controller.STEP_TIMEOUT, ctx.getSystem().scheduler());
         return Effect().persist(new PairEvent.RunbookFailed(rb.id(), rb.next(), why, rollback)).thenRun(s -> {
             for (String shard : rollback) {
                 NodeKey key = NodeKey.primary(pair.id(), Site.DR, shard);

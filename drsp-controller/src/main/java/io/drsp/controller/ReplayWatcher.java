@@ -64,6 +64,7 @@ final class ReplayWatcher {
         }
         return CompletableFuture.allOf(looks.values().toArray(CompletableFuture[]::new)).thenCompose(v -> {
             Map<String, String> executed = new LinkedHashMap<>();
+            List<CompletableFuture<NodeAgent.StepResult>> restarted = new ArrayList<>();
             boolean anySilent = false;
             for (RecoveryPlan.ShardPlan s : plan.shards()) {
                 NodeInspection i = looks.get(s.shard()).join();
@@ -95,7 +96,7 @@ final class ReplayWatcher {
                         return done(new StepOutcome.Failed("dr shard " + s.shard() + ": the applier stopped short of the target "
                                 + MAX_RESTARTS + " times, missing " + target.subtract(now).toCompactString() + "; run recover again"));
                     }
-                    agents.step(key(s.shard()), r -> new NodeAgent.StartReplay(s.targetGtids(), r)).join();
+                    restarted.add(agents.step(key(s.shard()), r -> new NodeAgent.StartReplay(s.targetGtids(), r)));
                 }
             }
             if (executed.size() == plan.shards().size()) {
@@ -107,7 +108,8 @@ final class ReplayWatcher {
                         + looks.values().stream().map(CompletableFuture::join).filter(i -> !i.reachable())
                         .map(i -> i.node() + " (" + i.endpoint() + "): " + i.error()).toList() + "; run recover again when it is back"));
             }
-            return CompletableFuture.supplyAsync(() -> null, POLL).thenCompose(x -> watch(runbookId, silent));
+            return CompletableFuture.allOf(restarted.toArray(CompletableFuture[]::new))
+                    .thenComposeAsync(x -> watch(runbookId, silent), POLL);
         });
     }
 

@@ -40,28 +40,19 @@ final class StatusCollector {
             Map<String, PairEntity.ReplayProgress> p = (Map<String, PairEntity.ReplayProgress>) sa[2];
             @SuppressWarnings("unchecked")
             Map<NodeKey, ActorRef<NodeAgent.Command>> a = (Map<NodeKey, ActorRef<NodeAgent.Command>>) sa[1];
+            AgentCalls calls = new AgentCalls(pair, a, timeout, system.scheduler());
             Map<NodeKey, CompletableFuture<NodeInspection>> inspections = new HashMap<>();
             for (NodeKey key : Topology.nodes(pair)) {
-                inspections.put(key, inspect(pair, key, a.get(key)));
+                inspections.put(key, calls.inspect(key));
             }
             return CompletableFuture.allOf(inspections.values().toArray(CompletableFuture[]::new))
                     .thenApply(v -> assemble(pair, s, inspections, p));
         });
     }
 
-    private CompletableFuture<NodeInspection> inspect(ClusterPair pair, NodeKey key, ActorRef<NodeAgent.Command> agent) {
-        String endpoint = Topology.endpoint(pair, key).toString();
-        if (agent == null) {
-            return CompletableFuture.completedFuture(NodeInspection.unreachable(key, endpoint, "no agent registered"));
-        }
-        return AskPattern.<NodeAgent.Command, NodeInspection>ask(agent, NodeAgent.Inspect::new, timeout, system.scheduler())
-                .toCompletableFuture()
-                .exceptionally(e -> NodeInspection.unreachable(key, endpoint, "agent did not answer within " + timeout.toSeconds() + " s"));
-    }
-
     private static PairStatus assemble(ClusterPair pair, PairState s, Map<NodeKey, CompletableFuture<NodeInspection>> in,
                                        Map<String, PairEntity.ReplayProgress> progress) {
-        long now = nowMicros();
+        long now = NodeInspection.nowMicros();
         List<PairStatus.ShardStatus> shards = new ArrayList<>();
         for (String shard : pair.dr().shards().keySet()) {
             NodeInspection prod = in.get(NodeKey.primary(pair.id(), Site.PRODUCTION, shard)).join();
@@ -78,10 +69,5 @@ final class StatusCollector {
         return new PairStatus(pair.id(), s.productionMode(), s.drMode(), s.delaySeconds(),
                 s.runbook() == null ? null : s.runbook().progress(), s.lastError(), now, shards, s.target(), s.recoveryPoint(),
                 s.drMode() == Mode.RECOVERING ? progress : Map.of(), s.currentSnapshot() == null ? null : s.currentSnapshot().id());
-    }
-
-    private static long nowMicros() {
-        java.time.Instant i = java.time.Instant.now();
-        return i.getEpochSecond() * 1_000_000L + i.getNano() / 1_000;
     }
 }
