@@ -16,9 +16,7 @@ import io.drsp.sandbox.bank.BankWorkload;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -54,7 +52,7 @@ class DelayedSyncTest {
         BankSchema.create(shards.get(0), shards.subList(1, shards.size()), 50);
         workload = new BankWorkload(shards.subList(1, shards.size()), 50, 3, 100, 7).start();
         Db.exec(sandbox.production("s1"), "CREATE DATABASE probe",
-                "CREATE TABLE probe.visible (id INT PRIMARY KEY, stmt_us BIGINT NOT NULL)");
+                "CREATE TABLE probe.visible (id INT PRIMARY KEY)");
     }
 
     @AfterAll
@@ -213,12 +211,15 @@ class DelayedSyncTest {
      * Commits {@code count} probe rows on production s1, one every 250 ms, each stamped with the server's clock at its
      * statement (at or before its commit), and polls DR s1 every 20 ms for them: seconds from stamp to visibility.
      */
+    /**
+     * Writes {@code count} probe rows on production s1, waits (polling) until all are on DR, and returns for each the
+     * seconds between its production commit and its commit on DR, both as the servers recorded them in DR's binlog
+     * (original and immediate commit timestamps): the moment a row becomes visible, without client or polling noise.
+     */
     static Map<Integer, Double> probeVisibility(int firstId, int count, int delaySeconds) throws Exception {
-        Map<Integer, Double> visibleAfter = new TreeMap<>();
         Thread writer = new Thread(() -> {
             try (Connection c = sandbox.production("s1").instance().connect();
-                 PreparedStatement ps = c.prepareStatement(
-                         "INSERT INTO probe.visible VALUES (?, CAST(UNIX_TIMESTAMP(NOW(6)) * 1000000 AS SIGNED))")) {
+                 PreparedStatement ps = c.prepareStatement("INSERT INTO probe.visible VALUES (?)")) {
                 for (int i = 0; i < count; i++) {
                     ps.setInt(1, firstId + i);
                     ps.executeUpdate();
@@ -229,27 +230,20 @@ class DelayedSyncTest {
             }
         });
         writer.start();
-        try (Connection c = sandbox.drPrimary("s1").instance().connect(); Statement st = c.createStatement()) {
-            long deadline = System.currentTimeMillis() + (count * 250L) + (delaySeconds + 30) * 1000L;
-            while (visibleAfter.size() < count && System.currentTimeMillis() < deadline) {
-                try (ResultSet rs = st.executeQuery("SELECT id, stmt_us FROM probe.visible WHERE id >= " + firstId)) {
-                    long nowUs = System.currentTimeMillis() * 1000;
-                    while (rs.next()) {
-                        int id = rs.getInt(1);
-                        if (!visibleAfter.containsKey(id)) {
-                            visibleAfter.put(id, (nowUs - rs.getLong(2)) / 1e6);
-                        }
-                    }
-                } catch (SQLException e) {
-                    if (e.getErrorCode() != 1146 && e.getErrorCode() != 1049) {
-                        throw e; // the probe table itself is still on its way through the delay
-                    }
+        Sandbox.Member dr = sandbox.drPrimary("s1");
+        Await.until(Duration.ofMillis(count * 250L + (delaySeconds + 30) * 1000L),
+                () -> Long.parseLong(Db.one(dr, "SELECT COUNT(*) FROM probe.visible WHERE id >= " + firstId)) == count,
+                "every probe reached DR");
+        writer.join();
+        Map<Integer, Double> visibleAfter = new TreeMap<>();
+        for (ProductionBinlog.Transaction t : ProductionBinlog.transactions(dr)) {
+            for (long id : t.firstColumns().getOrDefault("probe.visible", List.of())) {
+                if (id >= firstId && id < firstId + count) {
+                    visibleAfter.put((int) id, (t.immediateCommitMicros() - t.originalCommitMicros()) / 1e6);
                 }
-                Thread.sleep(20);
             }
         }
-        writer.join();
-        assertEquals(count, visibleAfter.size(), "every probe reached DR: " + visibleAfter);
+        assertEquals(count, visibleAfter.size(), "every probe is in DR's binlog: " + visibleAfter);
         return visibleAfter;
     }
 }
