@@ -26,11 +26,22 @@ import java.util.TreeMap;
 import java.util.stream.Collectors;
 
 /**
- * What ending an island drill does to one DR member: undo every transaction made since the snapshot point (archiving
- * it first), wait for a local replica to replay that undo, give the member back exactly the snapshot's GTID set, and
- * checksum its tables to prove the data is the snapshot's again.
+ * What ending an island drill does to one DR member: archive the drill's transactions (refusing what cannot be
+ * reversed), undo them exactly once each, wait for a local replica to replay that undo, give the member back exactly
+ * the snapshot's GTID set, and checksum its tables to prove the data is the snapshot's again.
  */
 public final class DrillOps {
+    /**
+     * Where the flashback records each drill transaction it has undone, in the same transaction as the undo: a
+     * flashback cut short by a crash continues with exactly the rest. Replicated like the undo, dropped by the purge.
+     */
+    public static final String LEDGER_SCHEMA = "drsp_flashback";
+    public static final String LEDGER = LEDGER_SCHEMA + ".reversed";
+
+    /** A drill's transactions on one shard, as archived before anything is undone. */
+    public record DrillArchive(GtidSet drill, long transactions, long rows, Path dir) {
+    }
+
     private final NodeKey key;
     private final Endpoint endpoint;
     private final UserRef admin;
@@ -45,83 +56,152 @@ public final class DrillOps {
         return new ConnectionSettings(endpoint.host(), endpoint.port(), admin.name(), admin.password().resolve());
     }
 
+    private String where() {
+        return key.describe() + " (" + endpoint + ")";
+    }
+
     /**
-     * Reverses, newest first, every transaction of this primary that is not in {@code snapshot}, with sql_log_bin on
-     * so its local replicas replay the undo. The forward and reverse SQL are written to {@code archive} first; with
-     * {@code archiveOnly} nothing else happens. Anything that cannot be reversed (DDL, TRUNCATE, ...) refuses the
-     * whole flashback before a row is touched, naming each transaction.
+     * The drill is everything this primary executed beyond its snapshot point. Writes its forward and reverse SQL to
+     * {@code dir} and changes nothing on the server. Anything that cannot be reversed (DDL, TRUNCATE, ...) refuses,
+     * naming each transaction and statement.
      */
-    public String flashbackTo(GtidSet snapshot, Path archive, boolean archiveOnly) {
-        FlashbackRequest request = FlashbackRequest.onServer(settings(), new Selection.AllExcept(snapshot));
+    public DrillArchive archive(GtidSet snapshot, Path dir) {
         try {
-            Files.createDirectories(archive);
-            try (FlashbackPlan dry = Flashback.plan(request.withOptions(FlashbackApplier.Options.defaults().withDryRun(archive)))) {
-                if (dry.isRefused()) {
-                    throw new MysqlOperationException(refusals(dry.refusals()));
-                }
-                if (dry.selected().isEmpty()) {
-                    return "nothing was written since the snapshot point";
-                }
-                Flashback.apply(dry, p -> { });
-                if (archiveOnly) {
-                    return "would reverse " + dry.transactions() + " transactions, " + dry.rows() + " rows; SQL in " + archive;
-                }
+            GtidSet executed = executed();
+            if (!executed.containsAll(snapshot)) {
+                throw new MysqlOperationException(where() + " does not hold its snapshot point: it lacks "
+                        + snapshot.subtract(executed).toCompactString() + "; restore it from a backup taken at the snapshot point.");
             }
-            try (FlashbackPlan plan = Flashback.plan(request.withOptions(FlashbackApplier.Options.defaults().withSqlLogBin(true)))) {
+            GtidSet drill = executed.subtract(snapshot);
+            if (drill.isEmpty()) {
+                return new DrillArchive(drill, 0, 0, dir);
+            }
+            Files.createDirectories(dir);
+            FlashbackRequest request = FlashbackRequest.onServer(settings(), new Selection.Only(drill))
+                    .withOptions(FlashbackApplier.Options.defaults().withDryRun(dir));
+            try (FlashbackPlan plan = Flashback.plan(request)) {
                 if (plan.isRefused()) {
                     throw new MysqlOperationException(refusals(plan.refusals()));
                 }
-                FlashbackApplier.Result r = Flashback.apply(plan, p -> { });
-                return "reversed " + r.transactions() + " transactions, " + r.rows() + " rows in " + r.elapsed().toMillis()
-                        + " ms; forward and reverse SQL archived in " + archive;
+                Flashback.apply(plan, p -> { });
+                return new DrillArchive(drill, plan.transactions(), plan.rows(), dir);
             }
         } catch (MysqlOperationException e) {
             throw e;
         } catch (Exception e) {
-            throw new MysqlOperationException(key.describe() + " (" + endpoint + "): flashback failed: " + e.getMessage(), e);
-        }
-    }
-
-    private String refusals(List<Refusal> refusals) {
-        return key.describe() + " cannot be flashed back; nothing was changed. Not reversible: "
-                + refusals.stream().map(r -> r.gtid() + " " + r.reason() + (r.statement() == null ? "" : " (" + r.statement() + ")"))
-                .collect(Collectors.joining("; ")) + ". Restore this shard from a backup taken at the snapshot point.";
-    }
-
-    /** Polls, up to {@code bound}, until this replica has executed everything in {@code primaryExecuted}. */
-    public String awaitCaughtUp(GtidSet primaryExecuted, Duration bound) {
-        Instant deadline = Instant.now().plus(bound);
-        try (Connection c = settings().connect(); Statement st = c.createStatement()) {
-            GtidSet executed = GtidSet.empty();
-            while (Instant.now().isBefore(deadline)) {
-                try (ResultSet rs = st.executeQuery("SELECT @@GLOBAL.gtid_executed")) {
-                    rs.next();
-                    executed = GtidSet.parse(rs.getString(1));
-                }
-                if (executed.containsAll(primaryExecuted)) {
-                    return "replayed the primary's " + primaryExecuted.size() + " transactions";
-                }
-                try (ResultSet rs = st.executeQuery("SELECT SERVICE_STATE, LAST_ERROR_MESSAGE FROM performance_schema.replication_applier_status_by_worker"
-                        + " WHERE CHANNEL_NAME = '' AND LAST_ERROR_NUMBER <> 0 LIMIT 1")) {
-                    if (rs.next()) {
-                        throw new MysqlOperationException(key.describe() + " stopped replaying: " + rs.getString(2));
-                    }
-                }
-                Thread.sleep(100);
-            }
-            throw new MysqlOperationException(key.describe() + " did not replay its primary within " + bound.toSeconds()
-                    + " s: missing " + primaryExecuted.subtract(executed).toCompactString());
-        } catch (SQLException e) {
-            throw new MysqlOperationException(key.describe() + " (" + endpoint + "): " + e.getMessage(), e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new MysqlOperationException("interrupted");
+            throw new MysqlOperationException(where() + ": the drill could not be archived: " + e.getMessage(), e);
         }
     }
 
     /**
-     * Gives this member exactly {@code snapshot} as its GTID history. A local replica stops replicating first and
-     * starts again afterwards: its primary must have been purged before, or it would fetch the drill back.
+     * Undoes, newest first, each transaction of {@code drill} that the ledger does not hold yet, with sql_log_bin on
+     * so local replicas replay the undo. super_read_only is lifted for the run (read_only stays on: applications
+     * still cannot write) and set again afterwards, since a DR shard outside service is always super read-only.
+     */
+    public String flashback(GtidSet drill, JobRunner.Progress progress) {
+        try (Connection c = settings().connect(); Statement st = c.createStatement()) {
+            st.execute("SET GLOBAL read_only = ON");
+            st.execute("SET GLOBAL super_read_only = OFF");
+            try {
+                st.execute("CREATE DATABASE IF NOT EXISTS " + LEDGER_SCHEMA);
+                st.execute("CREATE TABLE IF NOT EXISTS " + LEDGER + " (source_gtid VARCHAR(100) NOT NULL PRIMARY KEY,"
+                        + " reversed_at TIMESTAMP(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6)) ENGINE=InnoDB");
+                GtidSet undone = ledger(st);
+                GtidSet remaining = drill.subtract(undone);
+                if (remaining.isEmpty()) {
+                    return "all " + drill.size() + " drill transactions are undone";
+                }
+                FlashbackRequest request = FlashbackRequest.onServer(settings(), new Selection.Only(remaining))
+                        .withOptions(FlashbackApplier.Options.defaults().withSqlLogBin(true).withLedger(LEDGER));
+                try (FlashbackPlan plan = Flashback.plan(request)) {
+                    if (plan.isRefused()) {
+                        throw new MysqlOperationException(refusals(plan.refusals()));
+                    }
+                    FlashbackApplier.Result r = Flashback.apply(plan, p -> progress.report(p.rowsDone(), p.rowsTotal()));
+                    return "undid " + r.transactions() + " transactions, " + r.rows() + " rows in " + r.elapsed().toMillis() + " ms"
+                            + (undone.isEmpty() ? "" : " (" + undone.intersect(drill).size() + " were undone before a restart)");
+                }
+            } finally {
+                st.execute("SET GLOBAL super_read_only = ON");
+            }
+        } catch (MysqlOperationException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new MysqlOperationException(where() + ": flashback failed: " + e.getMessage(), e);
+        }
+    }
+
+    private static GtidSet ledger(Statement st) throws SQLException {
+        GtidSet.Builder b = GtidSet.builder();
+        try (ResultSet rs = st.executeQuery("SELECT source_gtid FROM " + LEDGER)) {
+            while (rs.next()) {
+                b.add(io.drsp.core.gtid.Gtid.parse(rs.getString(1)));
+            }
+        }
+        return b.build();
+    }
+
+    private String refusals(List<Refusal> refusals) {
+        return where() + " cannot be flashed back; nothing was changed. Not reversible: "
+                + refusals.stream().map(r -> (r.gtid() == null ? "" : r.gtid() + " ") + r.reason()
+                        + (r.statement() == null ? "" : " (" + r.statement() + ")"))
+                .collect(Collectors.joining("; ")) + ". Restore this shard from a backup taken at the snapshot point.";
+    }
+
+    /**
+     * Polls, up to {@code bound}, until this replica has executed everything in {@code primaryExecuted}; fails at once
+     * when its applier or receiver stopped with an error, since waiting would not help.
+     */
+    public String awaitCaughtUp(GtidSet primaryExecuted, Duration bound, JobRunner.Progress progress) {
+        Instant deadline = Instant.now().plus(bound);
+        try (Connection c = settings().connect(); Statement st = c.createStatement()) {
+            GtidSet executed = executed(st);
+            long total = primaryExecuted.subtract(executed).size();
+            while (true) {
+                long missing = primaryExecuted.subtract(executed).size();
+                progress.report(total - missing, total);
+                if (missing == 0) {
+                    return "replayed " + total + " transactions of its primary";
+                }
+                String error = replicationError(st);
+                if (error != null) {
+                    throw new MysqlOperationException(where() + " stopped replaying its primary: " + error);
+                }
+                if (!Instant.now().isBefore(deadline)) {
+                    throw new MysqlOperationException(where() + " did not replay its primary within " + bound.toSeconds()
+                            + " s: missing " + primaryExecuted.subtract(executed).toCompactString());
+                }
+                Thread.sleep(100);
+                executed = executed(st);
+            }
+        } catch (SQLException e) {
+            throw new MysqlOperationException(where() + ": " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new MysqlOperationException(where() + ": interrupted while waiting for it to catch up");
+        }
+    }
+
+    private static String replicationError(Statement st) throws SQLException {
+        try (ResultSet rs = st.executeQuery("SELECT LAST_ERROR_MESSAGE FROM performance_schema.replication_applier_status_by_worker"
+                + " WHERE CHANNEL_NAME = '' AND LAST_ERROR_NUMBER <> 0 LIMIT 1")) {
+            if (rs.next()) {
+                return rs.getString(1);
+            }
+        }
+        try (ResultSet rs = st.executeQuery("SELECT LAST_ERROR_MESSAGE FROM performance_schema.replication_connection_status"
+                + " WHERE CHANNEL_NAME = '' AND LAST_ERROR_NUMBER <> 0 AND SERVICE_STATE <> 'ON' LIMIT 1")) {
+            if (rs.next()) {
+                return rs.getString(1);
+            }
+        }
+        return null;
+    }
+
+    /**
+     * Gives this member exactly {@code snapshot} as its GTID history, after dropping the flashback ledger locally
+     * (sql_log_bin off: every member drops its own copy). A local replica stops replicating first and starts again
+     * afterwards: its primary must have been purged before, or it would fetch the drill back. Idempotent.
      */
     public String purgeTo(GtidSet snapshot) {
         try (Connection c = settings().connect(); Statement st = c.createStatement()) {
@@ -133,18 +213,39 @@ public final class DrillOps {
                 // has replayed everything (checked before any purge), so its relay log holds nothing it needs.
                 st.execute("RESET REPLICA");
             }
+            dropLedger(st);
             GtidPurge.purgeTo(c, snapshot);
             if (replica) {
                 st.execute("START REPLICA");
             }
             return "gtid_executed is the snapshot point's " + snapshot.toCompactString();
         } catch (Exception e) {
-            throw new MysqlOperationException(key.describe() + " (" + endpoint + "): purge failed: " + e.getMessage(), e);
+            throw new MysqlOperationException(where() + ": purge failed: " + e.getMessage(), e);
+        }
+    }
+
+    private static void dropLedger(Statement st) throws SQLException {
+        boolean superReadOnly;
+        try (ResultSet rs = st.executeQuery("SELECT @@GLOBAL.super_read_only")) {
+            rs.next();
+            superReadOnly = rs.getBoolean(1);
+        }
+        st.execute("SET SESSION sql_log_bin = 0");
+        if (superReadOnly) {
+            st.execute("SET GLOBAL super_read_only = OFF"); // read_only stays on: applications still cannot write
+        }
+        try {
+            st.execute("DROP DATABASE IF EXISTS " + LEDGER_SCHEMA);
+        } finally {
+            if (superReadOnly) {
+                st.execute("SET GLOBAL super_read_only = ON");
+            }
+            st.execute("SET SESSION sql_log_bin = 1");
         }
     }
 
     /** CHECKSUM TABLE of every base table outside MySQL's own schemas: what proves the data is the snapshot's. */
-    public Map<String, Long> tableChecksums() {
+    public Map<String, Long> tableChecksums(JobRunner.Progress progress) {
         Map<String, Long> sums = new TreeMap<>();
         try (Connection c = settings().connect(); Statement st = c.createStatement()) {
             List<String> tables = new ArrayList<>();
@@ -156,14 +257,52 @@ public final class DrillOps {
                 }
             }
             for (String t : tables) {
+                progress.report(sums.size(), tables.size());
                 try (ResultSet rs = st.executeQuery("CHECKSUM TABLE " + t + " EXTENDED")) {
                     rs.next();
                     sums.put(t, rs.getLong(2));
                 }
             }
+            progress.report(sums.size(), tables.size());
             return sums;
         } catch (SQLException e) {
-            throw new MysqlOperationException(key.describe() + " (" + endpoint + "): cannot checksum its tables: " + e.getMessage(), e);
+            throw new MysqlOperationException(where() + ": cannot checksum its tables: " + e.getMessage(), e);
         }
+    }
+
+    public Map<String, Long> tableChecksums() {
+        return tableChecksums((d, t) -> { });
+    }
+
+    private GtidSet executed() throws SQLException {
+        try (Connection c = settings().connect(); Statement st = c.createStatement()) {
+            return executed(st);
+        }
+    }
+
+    private static GtidSet executed(Statement st) throws SQLException {
+        try (ResultSet rs = st.executeQuery("SELECT @@GLOBAL.gtid_executed")) {
+            rs.next();
+            return GtidSet.parse(rs.getString(1));
+        }
+    }
+
+    /** The work of each background job kind; the runner calls it on the blocking dispatcher. */
+    JobRunner.Outcome run(AgentJob job, JobRunner.Progress progress) {
+        return switch (job.kind()) {
+            case ARCHIVE_DRILL -> {
+                DrillArchive a = archive(GtidSet.parse(job.gtids()), Path.of(job.archiveDir()));
+                yield new JobRunner.Outcome(a.drill().isEmpty() ? "nothing was written since the snapshot point"
+                        : a.transactions() + " transactions, " + a.rows() + " row changes; SQL in " + a.dir(),
+                        a.drill().toString(), a.transactions(), a.rows(), Map.of());
+            }
+            case FLASHBACK_DRILL -> JobRunner.Outcome.of(flashback(GtidSet.parse(job.gtids()), progress));
+            case CATCH_UP -> JobRunner.Outcome.of(awaitCaughtUp(GtidSet.parse(job.gtids()),
+                    Duration.ofSeconds(job.boundSeconds()), progress));
+            case CHECKSUM -> {
+                Map<String, Long> sums = tableChecksums(progress);
+                yield new JobRunner.Outcome(sums.size() + " tables checksummed", null, 0, 0, sums);
+            }
+        };
     }
 }

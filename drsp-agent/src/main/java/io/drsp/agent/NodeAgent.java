@@ -59,6 +59,18 @@ public final class NodeAgent {
     public record CloseForWrites(int boundSeconds, ActorRef<StepResult> replyTo) implements Command {
     }
 
+    /** Start a background job, or join it when it is the one already running; answers where the agent's job stands. */
+    public record StartJob(AgentJob job, ActorRef<JobReport> replyTo) implements Command {
+    }
+
+    /** Where the agent's background job stands. */
+    public record GetJob(ActorRef<JobReport> replyTo) implements Command {
+    }
+
+    /** Drop the flashback ledger and make this member's GTID set exactly {@code snapshotGtids} (drill's purge). */
+    public record PurgeTo(String snapshotGtids, ActorRef<StepResult> replyTo) implements Command {
+    }
+
     /** A snapshot, or why it could not be taken. */
     public record SnapshotResult(MemberSnapshot snapshot, String error) implements AgentMessage {
     }
@@ -99,6 +111,7 @@ public final class NodeAgent {
     private final ActorContext<Command> ctx;
     private final NodeOps ops;
     private final Executor blocking;
+    private final JobRunner jobs;
     private boolean heartbeatInFlight;
     private boolean heartbeatFailing;
 
@@ -106,6 +119,8 @@ public final class NodeAgent {
         this.ctx = ctx;
         this.ops = ops;
         this.blocking = ctx.getSystem().dispatchers().lookup(DispatcherSelector.fromConfig("drsp.blocking-dispatcher"));
+        DrillOps drill = ops.drill();
+        this.jobs = new JobRunner(ops.key().toString(), blocking, drill::run);
     }
 
     private Behavior<Command> behavior() {
@@ -119,6 +134,15 @@ public final class NodeAgent {
                 .onMessage(SetReadOnly.class, m -> step(() -> ops.setReadOnly(m.readOnly()), m.replyTo()))
                 .onMessage(StartReplay.class, m -> step(() -> ops.startReplay(GtidSet.parse(m.targetGtids())), m.replyTo()))
                 .onMessage(CloseForWrites.class, m -> step(() -> ops.closeForWrites(Duration.ofSeconds(m.boundSeconds())), m.replyTo()))
+                .onMessage(StartJob.class, m -> {
+                    m.replyTo().tell(jobs.start(m.job()));
+                    return Behaviors.same();
+                })
+                .onMessage(GetJob.class, m -> {
+                    m.replyTo().tell(jobs.report());
+                    return Behaviors.same();
+                })
+                .onMessage(PurgeTo.class, m -> step(() -> ops.drill().purgeTo(GtidSet.parse(m.snapshotGtids())), m.replyTo()))
                 .onMessage(ResolveCut.class, m -> {
                     CompletableFuture.supplyAsync(() -> ops.cut(m.request()), blocking).thenAccept(m.replyTo()::tell);
                     return Behaviors.same();

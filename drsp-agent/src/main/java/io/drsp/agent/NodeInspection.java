@@ -51,6 +51,7 @@ public record NodeInspection(
             String retrievedGtids,
             String executedGtids,
             long backlogTransactions,
-            long backlogBytes) {
+            long backlogBytes,
+            Long secondsBehindSource) {
     }
 }

@@ -18,6 +18,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -54,6 +55,11 @@ public final class NodeOps implements AutoCloseable {
 
     public Endpoint endpoint() {
         return endpoint;
+    }
+
+    /** The drill's operations on this instance (flashback, catch-up, purge, checksums), with the same account. */
+    public DrillOps drill() {
+        return new DrillOps(key, endpoint, admin);
     }
 
     private MysqlAdmin session() {
@@ -174,7 +180,7 @@ public final class NodeOps implements AutoCloseable {
                 r.lastIoError().map(e -> e.describe()).orElse(null), r.lastSqlError().map(e -> e.describe()).orElse(null),
                 r.sourceHost() + ":" + r.sourcePort(), r.sqlDelay(),
                 r.sqlRemainingDelay().isPresent() ? r.sqlRemainingDelay().getAsLong() : null,
-                r.retrievedGtidSet().toString(), executed.toString(), backlog.size(), backlogBytes);
+                r.retrievedGtidSet().toString(), executed.toString(), backlog.size(), backlogBytes, boxed(r.secondsBehindSource()));
     }
 
     /**
@@ -322,7 +328,7 @@ public final class NodeOps implements AutoCloseable {
                 pos = rs.getLong("Position");
             }
             return new MemberSnapshot(key.toString(), endpoint.toString(), s.gtidExecuted().toString(), file, pos,
-                    NodeInspection.nowMicros());
+                    NodeInspection.nowMicros(), Map.of());
         } catch (SQLException e) {
             throw new MysqlOperationException(key.describe() + " (" + endpoint + "): cannot read its GTID set and binlog position: "
                     + e.getMessage(), e);

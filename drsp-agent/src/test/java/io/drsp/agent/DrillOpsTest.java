@@ -7,7 +7,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.drsp.core.config.Endpoint;
 import io.drsp.core.config.PasswordRef;
 import io.drsp.core.config.UserRef;
+import io.drsp.core.gtid.Gtid;
+import io.drsp.core.gtid.GtidInterval;
 import io.drsp.core.gtid.GtidSet;
+import io.drsp.flashback.ConnectionSettings;
+import io.drsp.flashback.Flashback;
+import io.drsp.flashback.FlashbackApplier;
+import io.drsp.flashback.FlashbackPlan;
+import io.drsp.flashback.FlashbackRequest;
+import io.drsp.flashback.Selection;
 import io.drsp.sandbox.MysqlInstance;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -17,6 +25,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import org.junit.jupiter.api.AfterAll;
@@ -37,6 +46,7 @@ class DrillOpsTest {
     static MysqlInstance primary;
     static MysqlInstance replica;
     static DrillOps primaryOps;
+    static ConnectionSettings primarySettings;
     static DrillOps replicaOps;
     static GtidSet snapshot;
     static Map<String, Long> snapshotSums;
@@ -53,6 +63,8 @@ class DrillOpsTest {
         Files.createFile(secret, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
         Files.writeString(secret, primary.credentials().adminPassword());
         UserRef admin = new UserRef("admin", primary.credentials().adminUser(), new PasswordRef.FromFile(secret));
+        primarySettings = new ConnectionSettings("127.0.0.1", primary.port(), primary.credentials().adminUser(),
+                primary.credentials().adminPassword());
         primaryOps = new DrillOps(NodeKey.parse("1/dr/s1"), Endpoint.parse(primary.endpoint()), admin);
         replicaOps = new DrillOps(NodeKey.parse("1/dr/s1/r1"), Endpoint.parse(replica.endpoint()), admin);
         exec(primary, "CREATE DATABASE bank",
@@ -66,7 +78,8 @@ class DrillOpsTest {
         }
         exec(primary, "INSERT INTO bank.accounts VALUES " + rows, "INSERT INTO bank.ledger VALUES (1, 5.00, NULL), (1, 5.00, NULL)");
         snapshot = executed(primary);
-        assertEquals("replayed the primary's " + snapshot.size() + " transactions", replicaOps.awaitCaughtUp(snapshot, Duration.ofSeconds(60)));
+        replicaOps.awaitCaughtUp(snapshot, Duration.ofSeconds(60), NO_PROGRESS);
+        assertTrue(executed(replica).containsAll(snapshot));
         snapshotSums = primaryOps.tableChecksums();
         assertEquals(snapshotSums, replicaOps.tableChecksums(), "replica equals primary at the snapshot");
     }
@@ -99,14 +112,41 @@ class DrillOpsTest {
         }
         assertTrue(!primaryOps.tableChecksums().equals(snapshotSums), "the drill changed data (seed " + SEED + ")");
         Path archive = ROOT.resolve("archive");
-        String done = primaryOps.flashbackTo(snapshot, archive, false);
-        assertTrue(done.startsWith("reversed "), done);
+        DrillOps.DrillArchive drill = primaryOps.archive(snapshot, archive);
+        assertEquals(executed(primary).subtract(snapshot), drill.drill());
+        assertEquals(drill.drill().size(), drill.transactions(), "every drill transaction is archived");
+        assertTrue(drill.transactions() > 150, "most of the 300 drill statements changed a row: " + drill.transactions());
         assertTrue(Files.size(archive.resolve("forward.sql")) > 0 && Files.size(archive.resolve("reverse.sql")) > 0,
                 "the drill's forward and reverse SQL are archived before anything is reversed");
-        assertEquals(snapshotSums, primaryOps.tableChecksums(), "primary data is the snapshot's again (seed " + SEED + ")");
 
-        replicaOps.awaitCaughtUp(executed(primary), Duration.ofSeconds(60));
-        assertEquals(snapshotSums, replicaOps.tableChecksums(), "the replica replayed the flashback (seed " + SEED + ")");
+        // A flashback cut short: the newest 100 drill transactions are undone (with the ledger, as a crashed run
+        // leaves them), then the drill's flashback runs again and must undo exactly the other 200.
+        GtidSet newest = newest(drill.drill(), 100);
+        try (Connection c = primary.connect(); Statement st = c.createStatement()) {
+            st.execute("SET GLOBAL super_read_only = OFF");
+            st.execute("CREATE DATABASE " + DrillOps.LEDGER_SCHEMA);
+            st.execute("CREATE TABLE " + DrillOps.LEDGER + " (source_gtid VARCHAR(100) PRIMARY KEY, reversed_at TIMESTAMP(6) NULL)");
+        }
+        try (FlashbackPlan partial = Flashback.plan(FlashbackRequest.onServer(primarySettings, new Selection.Only(newest))
+                .withOptions(FlashbackApplier.Options.defaults().withSqlLogBin(true).withLedger(DrillOps.LEDGER)))) {
+            Flashback.apply(partial, p -> { });
+        }
+        long[] last = new long[2];
+        String done = primaryOps.flashback(drill.drill(), (d, t) -> {
+            last[0] = d;
+            last[1] = t;
+        });
+        assertTrue(done.startsWith("undid " + (drill.transactions() - 100) + " transactions")
+                && done.contains("100 were undone before a restart"), done);
+        assertTrue(last[1] > 0 && last[0] == last[1], "progress reached its total: " + last[0] + "/" + last[1]);
+        assertEquals(snapshotSums.keySet(), withoutLedger(primaryOps.tableChecksums()).keySet());
+        assertEquals(snapshotSums, withoutLedger(primaryOps.tableChecksums()), "primary data is the snapshot's again (seed " + SEED + ")");
+        assertEquals("1", one(primary, "SELECT @@GLOBAL.super_read_only"), "a DR shard outside service stays super read-only");
+        assertEquals("all " + drill.transactions() + " drill transactions are undone", primaryOps.flashback(drill.drill(), NO_PROGRESS),
+                "running the flashback again changes nothing");
+
+        replicaOps.awaitCaughtUp(executed(primary), Duration.ofSeconds(60), NO_PROGRESS);
+        assertEquals(snapshotSums, withoutLedger(replicaOps.tableChecksums()), "the replica replayed the flashback (seed " + SEED + ")");
 
         primaryOps.purgeTo(snapshot);
         replicaOps.purgeTo(snapshot);
@@ -114,8 +154,9 @@ class DrillOpsTest {
         assertEquals(snapshot, executed(replica));
         assertEquals(snapshotSums, primaryOps.tableChecksums());
         assertEquals(snapshotSums, replicaOps.tableChecksums());
-        exec(primary, "INSERT INTO bank.ledger VALUES (2, 1.00, NULL)");
-        replicaOps.awaitCaughtUp(executed(primary), Duration.ofSeconds(60)); // replication from the primary works again
+        exec(primary, "SET GLOBAL super_read_only = OFF", "SET GLOBAL read_only = OFF", // the next drill's service
+                "INSERT INTO bank.ledger VALUES (2, 1.00, NULL)");
+        replicaOps.awaitCaughtUp(executed(primary), Duration.ofSeconds(60), NO_PROGRESS); // replication from the primary works again
     }
 
     @Test
@@ -126,11 +167,41 @@ class DrillOpsTest {
         Map<String, Long> sums = primaryOps.tableChecksums();
         GtidSet withDdl = executed(primary);
         MysqlOperationException e = assertThrows(MysqlOperationException.class,
-                () -> primaryOps.flashbackTo(before, ROOT.resolve("archive-ddl"), false));
+                () -> primaryOps.archive(before, ROOT.resolve("archive-ddl")));
         assertTrue(e.getMessage().contains("ALTER TABLE bank.ledger ADD COLUMN memo") && e.getMessage().contains("nothing was changed")
                 && e.getMessage().contains("Restore this shard from a backup"), e.getMessage());
         assertEquals(withDdl, executed(primary), "nothing was applied");
         assertEquals(sums, primaryOps.tableChecksums());
+    }
+
+    static final JobRunner.Progress NO_PROGRESS = (d, t) -> { };
+
+    /** The {@code n} highest-numbered transactions of a single-uuid set: the newest of a drill on one server. */
+    static GtidSet newest(GtidSet set, int n) {
+        assertEquals(1, set.uuids().size(), "a drill on one server has one uuid");
+        String uuid = set.uuids().first();
+        List<GtidInterval> intervals = set.intervals(uuid);
+        GtidSet.Builder b = GtidSet.builder();
+        int taken = 0;
+        for (int i = intervals.size() - 1; i >= 0 && taken < n; i--) {
+            for (long gno = intervals.get(i).last(); gno >= intervals.get(i).first() && taken < n; gno--, taken++) {
+                b.add(new Gtid(uuid, gno));
+            }
+        }
+        return b.build();
+    }
+
+    static Map<String, Long> withoutLedger(Map<String, Long> sums) {
+        Map<String, Long> m = new java.util.TreeMap<>(sums);
+        m.keySet().removeIf(t -> t.startsWith("`" + DrillOps.LEDGER_SCHEMA + "`"));
+        return m;
+    }
+
+    static String one(MysqlInstance db, String sql) throws SQLException {
+        try (Connection c = db.connect(); Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
+            rs.next();
+            return rs.getString(1);
+        }
     }
 
     static GtidSet executed(MysqlInstance db) throws SQLException {

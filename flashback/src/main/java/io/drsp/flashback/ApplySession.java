@@ -1,5 +1,6 @@
 package io.drsp.flashback;
 
+import io.drsp.core.gtid.Gtid;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -20,10 +21,12 @@ final class ApplySession implements AutoCloseable {
 
     private final Connection connection;
     private final ReverseBatches batches;
+    private final String ledger;
 
-    private ApplySession(Connection connection, ReverseBatches batches) {
+    private ApplySession(Connection connection, ReverseBatches batches, String ledger) {
         this.connection = connection;
         this.batches = batches;
+        this.ledger = ledger;
     }
 
     static ApplySession open(ConnectionSettings target, FlashbackApplier.Options options, ReverseBatches batches) throws SQLException {
@@ -38,7 +41,7 @@ final class ApplySession implements AutoCloseable {
                 st.execute("SET SESSION transaction_isolation = 'READ-COMMITTED'");
             }
             c.setAutoCommit(false);
-            return new ApplySession(c, batches);
+            return new ApplySession(c, batches, options.ledger());
         } catch (SQLException | RuntimeException e) {
             c.close();
             throw e;
@@ -50,6 +53,9 @@ final class ApplySession implements AutoCloseable {
         for (int attempt = 1; ; attempt++) {
             try (Statement st = connection.createStatement()) {
                 batches.reverse(tx, batch -> execute(st, batch, tx.gtid()));
+                if (ledger != null) {
+                    st.executeUpdate("INSERT INTO " + ledger + " (source_gtid) VALUES ('" + Gtid.parse(tx.gtid()) + "')");
+                }
                 connection.commit();
                 return;
             } catch (UncheckedSql e) {

@@ -41,9 +41,12 @@ public final class FlashbackApplier {
 
     /**
      * Rows per multi-row statement, and an upper bound of SQL text per batch; {@code workers} connections apply
-     * independent transactions in parallel (1: strictly one after the other).
+     * independent transactions in parallel (1: strictly one after the other). With a {@code ledger} table
+     * ({@code schema.table}, column {@code source_gtid}), each reverse transaction also records the GTID it undoes
+     * there, in the same transaction: a run cut short can be continued exactly, skipping what the ledger holds.
      */
-    public record Options(boolean sqlLogBin, Path dryRunDir, int batchRows, int batchBytes, boolean verifyImages, int workers) {
+    public record Options(boolean sqlLogBin, Path dryRunDir, int batchRows, int batchBytes, boolean verifyImages, int workers,
+                          String ledger) {
         public static final int DEFAULT_WORKERS = 4;
 
         public Options {
@@ -53,26 +56,37 @@ public final class FlashbackApplier {
             if (workers < 1 || workers > 64) {
                 throw new IllegalArgumentException("workers must be 1 to 64, got " + workers);
             }
+            if (ledger != null && !ledger.matches("[A-Za-z0-9_]+\\.[A-Za-z0-9_]+")) {
+                throw new IllegalArgumentException("ledger must be schema.table of letters, digits and _, got " + ledger);
+            }
+        }
+
+        public Options(boolean sqlLogBin, Path dryRunDir, int batchRows, int batchBytes, boolean verifyImages, int workers) {
+            this(sqlLogBin, dryRunDir, batchRows, batchBytes, verifyImages, workers, null);
         }
 
         public Options(boolean sqlLogBin, Path dryRunDir, int batchRows, int batchBytes, boolean verifyImages) {
-            this(sqlLogBin, dryRunDir, batchRows, batchBytes, verifyImages, DEFAULT_WORKERS);
+            this(sqlLogBin, dryRunDir, batchRows, batchBytes, verifyImages, DEFAULT_WORKERS, null);
         }
 
         public static Options defaults() {
-            return new Options(true, null, 500, 4 << 20, true, DEFAULT_WORKERS);
+            return new Options(true, null, 500, 4 << 20, true, DEFAULT_WORKERS, null);
         }
 
         public Options withWorkers(int n) {
-            return new Options(sqlLogBin, dryRunDir, batchRows, batchBytes, verifyImages, n);
+            return new Options(sqlLogBin, dryRunDir, batchRows, batchBytes, verifyImages, n, ledger);
         }
 
         public Options withSqlLogBin(boolean on) {
-            return new Options(on, dryRunDir, batchRows, batchBytes, verifyImages, workers);
+            return new Options(on, dryRunDir, batchRows, batchBytes, verifyImages, workers, ledger);
         }
 
         public Options withDryRun(Path dir) {
-            return new Options(sqlLogBin, dir, batchRows, batchBytes, verifyImages, workers);
+            return new Options(sqlLogBin, dir, batchRows, batchBytes, verifyImages, workers, ledger);
+        }
+
+        public Options withLedger(String table) {
+            return new Options(sqlLogBin, dryRunDir, batchRows, batchBytes, verifyImages, workers, table);
         }
     }
 

@@ -8,10 +8,17 @@ import java.util.Objects;
  *
  * @param adminUser       key of the user drsp administers both clusters with
  * @param replicationUser key of the user the DR links replicate as
+ * @param drill           how a drill's end is checked
  */
-public record ClusterPair(String id, ClusterSpec production, ClusterSpec dr, String adminUser, String replicationUser) {
+public record ClusterPair(String id, ClusterSpec production, ClusterSpec dr, String adminUser, String replicationUser,
+                          DrillSettings drill) {
+
+    public ClusterPair(String id, ClusterSpec production, ClusterSpec dr, String adminUser, String replicationUser) {
+        this(id, production, dr, adminUser, replicationUser, DrillSettings.DEFAULTS);
+    }
 
     public ClusterPair {
+        Objects.requireNonNull(drill, "drill");
         Objects.requireNonNull(id, "id");
         Objects.requireNonNull(adminUser, "adminUser");
         Objects.requireNonNull(replicationUser, "replicationUser");

@@ -249,7 +249,9 @@ final class ConfigLoader {
     }
 
     private Optional<ClusterPair> cluster(String id, ConfigNode node) {
-        node.allowOnly("admin-user", "replication-user", Site.PRODUCTION.configKey(), Site.DR.configKey());
+        node.allowOnly("admin-user", "replication-user", "drill", Site.PRODUCTION.configKey(), Site.DR.configKey());
+        DrillSettings drill = node.object("drill", false, "{ verify-checksums = on, replica-lag-bound = 300, catch-up-timeout = 3600 }")
+                .map(ConfigLoader::drill).orElse(DrillSettings.DEFAULTS);
         Optional<String> admin = userRef(node, "admin-user", DEFAULT_ADMIN_USER);
         Optional<String> replication = userRef(node, "replication-user", DEFAULT_REPLICATION_USER);
         Optional<ClusterSpec> production = clusterSpec(node, Site.PRODUCTION);
@@ -268,7 +270,15 @@ final class ConfigLoader {
             node.problem(null, what, "the same shard names at both sites, because each DR shard replicates the production shard of its name");
             return Optional.empty();
         }
-        return Optional.of(new ClusterPair(id, production.get(), dr.get(), admin.get(), replication.get()));
+        return Optional.of(new ClusterPair(id, production.get(), dr.get(), admin.get(), replication.get(), drill));
+    }
+
+    private static DrillSettings drill(ConfigNode node) {
+        node.allowOnly("verify-checksums", "replica-lag-bound", "catch-up-timeout");
+        DrillSettings d = DrillSettings.DEFAULTS;
+        return new DrillSettings(node.bool("verify-checksums", d.verifyChecksums()),
+                node.seconds("replica-lag-bound", d.replicaLagBoundSeconds(), 0, 86_400),
+                node.seconds("catch-up-timeout", d.catchUpTimeoutSeconds(), 1, 7 * 86_400));
     }
 
     private Optional<ClusterSpec> clusterSpec(ConfigNode cluster, Site site) {

@@ -114,6 +114,41 @@ final class ConfigNode {
         return Optional.empty();
     }
 
+    /** A switch: HOCON's true/false (or on/off, yes/no, which Typesafe Config reads as booleans too). */
+    boolean bool(String key, boolean fallback) {
+        ConfigValue value = object.get(key);
+        if (value == null || value.valueType() == ConfigValueType.NULL) {
+            return fallback;
+        }
+        String text = String.valueOf(value.unwrapped()).strip().toLowerCase(Locale.ROOT);
+        switch (text) {
+            case "true", "on", "yes":
+                return true;
+            case "false", "off", "no":
+                return false;
+            default:
+                problem(key, "is " + describe(value), "on or off");
+                return fallback;
+        }
+    }
+
+    /** Whole seconds from {@code min} to {@code max}, written as a number ({@code 300}) or a string ({@code "300"}). */
+    int seconds(String key, int fallback, int min, int max) {
+        ConfigValue value = object.get(key);
+        if (value == null || value.valueType() == ConfigValueType.NULL) {
+            return fallback;
+        }
+        String text = String.valueOf(value.unwrapped()).strip();
+        if ((value.valueType() == ConfigValueType.NUMBER || value.valueType() == ConfigValueType.STRING) && text.matches("[0-9]{1,9}")) {
+            int n = Integer.parseInt(text);
+            if (n >= min && n <= max) {
+                return n;
+            }
+        }
+        problem(key, "is " + describe(value), "whole seconds from " + min + " to " + max);
+        return fallback;
+    }
+
     /** The value at {@code key} if it is present and of the wanted type ({@code null}: any scalar). */
     private Optional<ConfigValue> value(String key, boolean required, ConfigValueType type, String expected) {
         ConfigValue value = object.get(key);

@@ -1,0 +1,29 @@
+package io.drsp.agent;
+
+import java.util.Map;
+
+/**
+ * Where an agent's background job stands. {@code done}/{@code total} count rows (flashback), transactions
+ * (catch-up) or tables (checksum); the result fields are filled once the job is DONE.
+ *
+ * @param gtids        ARCHIVE_DRILL: the drill's transactions (the member's GTID set minus its snapshot point)
+ * @param transactions ARCHIVE_DRILL: how many transactions the drill has; FLASHBACK_DRILL: how many were undone
+ * @param rows         row changes in those transactions
+ * @param checksums    CHECKSUM: table to checksum
+ */
+public record JobReport(String node, AgentJob job, State state, long done, long total, double ratePerSecond, String detail,
+                        String gtids, long transactions, long rows, Map<String, Long> checksums) implements AgentMessage {
+    public enum State { NONE, RUNNING, DONE, FAILED }
+
+    public JobReport {
+        checksums = java.util.Collections.unmodifiableMap(new java.util.TreeMap<>(checksums == null ? Map.of() : checksums));
+    }
+
+    public static JobReport none(String node) {
+        return new JobReport(node, null, State.NONE, 0, 0, 0, null, null, 0, 0, Map.of());
+    }
+
+    public boolean isOf(AgentJob j) {
+        return j.equals(job);
+    }
+}
