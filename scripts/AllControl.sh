@@ -5,12 +5,13 @@
 #   AllControl.sh -status N                       modes, delay, per-shard threads, lag, backlog
 #   AllControl.sh -recover N                      replay to the target set by bat_mod_relaytime.sh, record the recovery point
 #   AllControl.sh -service N / -stopservice N     enter / leave service mode (snapshot point, read-only, dbproxy hooks)
+#   AllControl.sh -flashback N / -purge N         end a drill: undo what it wrote, then reset GTIDs to the snapshot point
 # drsp.conf comes from $DRSP_CONF (or conf/drsp.conf). Exit codes: 0 done, 1 refused or failed, 2 usage.
 set -uo pipefail
 DRSP="${DRSP_BIN:-$(cd "$(dirname "$0")/.." && pwd)/drsp-cli/target/drsp/bin/drsp}"
 
 usage() {
-  echo "usage: AllControl.sh -sync N -delay_time=SECONDS | -stopsync N | -status N | -recover N | -service N | -stopservice N" >&2
+  echo "usage: AllControl.sh -sync N -delay_time=SECONDS | -stopsync N | -status N | -recover N | -service N | -stopservice N | -flashback N | -purge N" >&2
   exit 2
 }
 
@@ -37,5 +38,7 @@ case "$action" in
   -recover)  [ $# -eq 0 ] || usage; exec "$DRSP" recover "$cluster" ;;
   -service)  [ $# -eq 0 ] || usage; exec "$DRSP" service "$cluster" ;;
   -stopservice) [ $# -eq 0 ] || usage; exec "$DRSP" stopservice "$cluster" ;;
+  -flashback) [ $# -eq 0 ] || usage; exec "$DRSP" flashback "$cluster" ;;
+  -purge)    [ $# -eq 0 ] || usage; exec "$DRSP" purge "$cluster" ;;
   *) usage ;;
 esac

@@ -6,6 +6,10 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import io.drsp.core.config.DrspConfig;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -28,6 +32,30 @@ final class ClusterCommands {
         DrspConfig cfg = configFor(config, cluster);
         System.out.println(new ControllerClient(cfg).post("clusters/" + cluster + "/" + action, body).path("message").asText());
         return Drsp.DONE;
+    }
+
+    /**
+     * Posts a command that may run for minutes and prints, every two seconds until it answers, the progress the
+     * controller reports in its status (done/total, rate, ETA per shard or replica).
+     */
+    static JsonNode postShowingProgress(ControllerClient client, String cluster, String action, Map<String, ?> body) {
+        CompletableFuture<JsonNode> done = CompletableFuture.supplyAsync(() -> client.post("clusters/" + cluster + "/" + action, body));
+        while (true) {
+            try {
+                return done.get(2, TimeUnit.SECONDS);
+            } catch (TimeoutException stillRunning) {
+                try {
+                    StatusTable.progressLines(client.get("clusters/" + cluster + "/status")).forEach(System.out::println);
+                } catch (RuntimeException statusUnavailable) {
+                    // progress is a courtesy: the command's own answer is what counts
+                }
+            } catch (ExecutionException e) {
+                throw e.getCause() instanceof RuntimeException re ? re : new IllegalStateException(e.getCause());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while waiting for " + action);
+            }
+        }
     }
 
     @Command(name = "sync", description = "Start or resume delayed sync of a DR cluster, or change its delay in place.")

@@ -34,31 +34,46 @@ import java.util.Set;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
 
 /**
- * {@code drsp flashback --host ...}: the standalone tool a DBA points at one server after a bad statement. Reads
+ * {@code drsp flashback CLUSTER [--dry-run]} ends a drill through the controller (see {@link DrillCommands}).
+ *
+ * <p>{@code drsp flashback --host ...}: the standalone tool a DBA points at one server after a bad statement. Reads
  * the server's binlog (or binlog files), shows what it would undo, refuses with every reason or undoes the chosen
  * transactions newest first, with progress on stderr. Exit 0 done, 1 refused or failed (nothing applied when
  * refused), 2 usage. The password never appears on the command line.
  */
 @Command(name = "flashback", sortOptions = false,
-        description = "Undo chosen transactions on one MySQL server by applying reverse row changes, newest first.")
+        description = {"With CLUSTER: end a drill, undoing on every DR shard what it wrote since the snapshot point.",
+                "With --host: undo chosen transactions on one MySQL server by applying reverse row changes, newest first."})
 public final class FlashbackCommand implements Callable<Integer> {
     private static final DateTimeFormatter TIME = new java.time.format.DateTimeFormatterBuilder()
             .appendPattern("yyyy-MM-dd HH:mm:ss").optionalStart().appendFraction(ChronoField.MICRO_OF_SECOND, 0, 6, true)
             .optionalEnd().toFormatter(Locale.ROOT);
 
-    @Option(names = "--host", required = true, paramLabel = "HOST", description = "Server whose transactions are undone (and whose binlog is read).")
+    @Spec
+    CommandSpec spec;
+    @Parameters(index = "0", arity = "0..1", paramLabel = "CLUSTER",
+            description = "A DR cluster in mode SERVICE_STOPPED: flash back its drill (only --config and --dry-run apply).")
+    String cluster;
+    @Mixin
+    ConfigOption config = new ConfigOption();
+    @Option(names = "--host", paramLabel = "HOST", description = "Server whose transactions are undone (and whose binlog is read).")
     String host;
     @Option(names = "--port", defaultValue = "3306", paramLabel = "PORT", description = "Default: ${DEFAULT-VALUE}.")
     int port;
-    @Option(names = "--user", required = true, paramLabel = "USER",
+    @Option(names = "--user", paramLabel = "USER",
             description = "Needs REPLICATION SLAVE and REPLICATION CLIENT to read binlog, and the right to change the tables.")
     String user;
     @ArgGroup(exclusive = true, multiplicity = "0..1")
     Password password;
-    @ArgGroup(exclusive = true, multiplicity = "1")
+    @ArgGroup(exclusive = true, multiplicity = "0..1")
     Choice choice;
     @Option(names = "--time-zone", paramLabel = "ZONE", description = "Zone of --start-time/--stop-time, e.g. Asia/Shanghai or +08:00 (default: the system's).")
     String timeZone;
@@ -69,9 +84,10 @@ public final class FlashbackCommand implements Callable<Integer> {
     @Option(names = "--binlog-files", split = ",", paramLabel = "FILE",
             description = "Read these binlog files, in order, instead of the server's binlog; the server is still the target.")
     List<Path> binlogFiles = new ArrayList<>();
-    @Option(names = "--dry-run", paramLabel = "DIR",
-            description = "Write reverse.sql and forward.sql (what is being undone) to DIR and change nothing.")
-    Path dryRun;
+    @Option(names = "--dry-run", paramLabel = "DIR", arity = "0..1", fallbackValue = "",
+            description = "Change nothing: with --host write reverse.sql and forward.sql (what is being undone) to DIR; with"
+                    + " CLUSTER check the drill and archive its SQL under var/archive/CLUSTER/SNAPSHOT/dry-run.")
+    String dryRun;
     @Option(names = "--sql-log-bin", defaultValue = "off", paramLabel = "on|off",
             description = "Write the flashback to the server's binlog (on: its replicas replay it). Default: ${DEFAULT-VALUE}.")
     String sqlLogBin;
@@ -110,6 +126,29 @@ public final class FlashbackCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if (cluster != null) {
+            List<String> standalone = new ArrayList<>();
+            for (String option : List.of("--host", "--user", "--password-env", "--password-file", "--exclude-gtids", "--gtids",
+                    "--start-time", "--stop-time", "--time-zone", "--databases", "--tables", "--binlog-files", "--sql-log-bin",
+                    "--workers", "--spill-dir")) {
+                if (spec.commandLine().getParseResult().hasMatchedOption(option)) {
+                    standalone.add(option);
+                }
+            }
+            if (!standalone.isEmpty() || (dryRun != null && !dryRun.isEmpty())) {
+                throw new ParameterException(spec.commandLine(), "flashback " + cluster + " ends a drill through the controller and takes"
+                        + " only --config and --dry-run (no DIR), not " + (standalone.isEmpty() ? "--dry-run " + dryRun
+                        : String.join(", ", standalone)) + "; use --host for the standalone tool.");
+            }
+            return DrillCommands.runDrillStep(config, cluster, "flashback", dryRun != null);
+        }
+        if (host == null || user == null || choice == null) {
+            throw new ParameterException(spec.commandLine(), "flashback needs either a CLUSTER (to end a drill) or --host, --user and"
+                    + " one of --exclude-gtids, --gtids, --start-time/--stop-time (the standalone tool).");
+        }
+        if (dryRun != null && dryRun.isEmpty()) {
+            throw new ParameterException(spec.commandLine(), "--dry-run needs the DIR to write reverse.sql and forward.sql to.");
+        }
         FlashbackRequest request = request();
         try (FlashbackPlan plan = Flashback.plan(request)) {
             out.println("flashback on " + host + ":" + port + ": " + plan.transactions() + " transactions selected, "
@@ -161,7 +200,7 @@ public final class FlashbackCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--workers must be 1 to 64, got " + workers + ".");
         }
         FlashbackApplier.Options options = FlashbackApplier.Options.defaults().withSqlLogBin(logBin).withWorkers(workers)
-                .withDryRun(dryRun);
+                .withDryRun(dryRun == null ? null : Path.of(dryRun));
         return new FlashbackRequest(source, selection(), filter(), server, options, spillDir);
     }
 

@@ -8,9 +8,6 @@ import java.time.format.DateTimeFormatter;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -72,19 +69,7 @@ final class RecoveryCommands {
         @Override
         public Integer call() throws Exception {
             DrspConfig cfg = ClusterCommands.configFor(config, cluster);
-            ControllerClient client = new ControllerClient(cfg);
-            CompletableFuture<JsonNode> done = CompletableFuture.supplyAsync(
-                    () -> client.post("clusters/" + cluster + "/recover", Map.of("dryRun", dryRun)));
-            JsonNode r = null;
-            while (r == null) {
-                try {
-                    r = done.get(2, TimeUnit.SECONDS);
-                } catch (TimeoutException stillRunning) {
-                    printProgress(client.get("clusters/" + cluster + "/status"));
-                } catch (java.util.concurrent.ExecutionException e) {
-                    throw (RuntimeException) e.getCause();
-                }
-            }
+            JsonNode r = ClusterCommands.postShowingProgress(new ControllerClient(cfg), cluster, "recover", Map.of("dryRun", dryRun));
             System.out.println(r.path("message").asText());
             if (dryRun) {
                 System.out.print(planTable(r.path("plan"), cfg.timeZone()));
@@ -92,17 +77,6 @@ final class RecoveryCommands {
                 System.out.print(pointTable(r.path("recoveryPoint"), cfg.timeZone()));
             }
             return Drsp.DONE;
-        }
-
-        private static void printProgress(JsonNode status) {
-            StringBuilder b = new StringBuilder("replaying:");
-            status.path("replayProgress").fields().forEachRemaining(e -> {
-                JsonNode p = e.getValue();
-                b.append(String.format("  %s %d/%d trx, %.0f trx/s, ETA %s", e.getKey(), p.path("done").asLong(),
-                        p.path("total").asLong(), p.path("ratePerSecond").asDouble(),
-                        p.path("etaSeconds").isNull() ? "?" : String.format("%.0f s", p.path("etaSeconds").asDouble())));
-            });
-            System.out.println(b);
         }
     }
 

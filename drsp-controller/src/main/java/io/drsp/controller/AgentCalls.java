@@ -1,6 +1,8 @@
 package io.drsp.controller;
 
 import io.drsp.agent.CutRequest;
+import io.drsp.agent.AgentJob;
+import io.drsp.agent.JobReport;
 import io.drsp.agent.NodeAgent;
 import io.drsp.agent.NodeInspection;
 import io.drsp.agent.NodeKey;
@@ -73,6 +75,27 @@ final class AgentCalls {
         return AskPattern.<NodeAgent.Command, NodeAgent.SnapshotResult>ask(agent, NodeAgent.TakeSnapshot::new, timeout, scheduler)
                 .toCompletableFuture()
                 .exceptionally(e -> new NodeAgent.SnapshotResult(null, describe(key) + " did not answer within " + timeout.toSeconds() + " s"));
+    }
+
+    /** Starts (or joins) a background job on a member; a missing agent is a failed job, a silent one an unknown state. */
+    CompletableFuture<JobReport> startJob(NodeKey key, AgentJob job) {
+        return job(key, job, r -> new NodeAgent.StartJob(job, r));
+    }
+
+    CompletableFuture<JobReport> job(NodeKey key, AgentJob job) {
+        return job(key, job, NodeAgent.GetJob::new);
+    }
+
+    private CompletableFuture<JobReport> job(NodeKey key, AgentJob job, Function<ActorRef<JobReport>, NodeAgent.Command> message) {
+        ActorRef<NodeAgent.Command> agent = agents.get(key);
+        if (agent == null) {
+            return CompletableFuture.completedFuture(new JobReport(key.toString(), job, JobReport.State.FAILED, 0, 0, 0,
+                    describe(key) + ": " + noAgent(key), null, 0, 0, null));
+        }
+        return AskPattern.<NodeAgent.Command, JobReport>ask(agent, message::apply, timeout, scheduler)
+                .toCompletableFuture()
+                .exceptionally(e -> new JobReport(key.toString(), null, JobReport.State.NONE, 0, 0, 0,
+                        describe(key) + " did not answer within " + timeout.toSeconds() + " s", null, 0, 0, null));
     }
 
     /** An operation step: its detail on success, or a failure sentence naming the shard. */

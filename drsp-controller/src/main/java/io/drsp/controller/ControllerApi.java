@@ -71,14 +71,45 @@ final class ControllerApi extends AllDirectives {
                             path("relaytime", () -> post(() -> entity(Jackson.unmarshaller(json, JsonNode.class), body ->
                                     relaytime(pair, body)))),
                             path("recover", () -> post(() -> entity(Jackson.unmarshaller(json, JsonNode.class), body ->
-                                    run(pair, r -> new PairEntity.Recover(body != null && body.path("dryRun").asBoolean(false), r))))),
+                                    run(pair, r -> new PairEntity.Recover(dryRun(body), r))))),
                             path("service", () -> post(() -> run(pair, PairEntity.Service::new))),
                             path("stopservice", () -> post(() -> run(pair, PairEntity.StopService::new))),
+                            path("flashback", () -> post(() -> entity(Jackson.unmarshaller(json, JsonNode.class), body ->
+                                    run(pair, r -> new PairEntity.Flashback(dryRun(body), r))))),
+                            path("drill", () -> post(() -> entity(Jackson.unmarshaller(json, JsonNode.class), body ->
+                                    planDrill(pair, body)))),
+                            path("purge", () -> post(() -> entity(Jackson.unmarshaller(json, JsonNode.class), body ->
+                                    run(pair, r -> new PairEntity.Purge(dryRun(body), r))))),
                             path("snapshots", () -> get(() -> onSuccess(AskPattern.ask(entities.get(pair.id()),
                                     PairEntity.GetState::new, Duration.ofSeconds(10), system.scheduler()),
                                     st -> complete(StatusCodes.OK, Map.of("cluster", pair.id(), "snapshots", st.snapshots()),
                                             Jackson.marshaller(json))))))))));
         })));
+    }
+
+    /** {@code {"to": "yyyy-MM-dd HH:mm:ss" or "", "delaySeconds": D}}: the time is checked here, the window by relaytime. */
+    private Route planDrill(ClusterPair pair, JsonNode body) {
+        JsonNode delay = body == null ? null : body.get("delaySeconds");
+        JsonNode to = body == null ? null : body.get("to");
+        if (to == null || !to.isTextual()) {
+            return problem(StatusCodes.BAD_REQUEST, "bad target", "a drill needs the time to recover to (or \"\" for all relay log).");
+        }
+        if (!to.asText().isBlank()) {
+            try {
+                RecoveryTarget.parseTime(to.asText(), config.timeZone());
+            } catch (IllegalArgumentException e) {
+                return problem(StatusCodes.BAD_REQUEST, "bad target", e.getMessage());
+            }
+        }
+        if (delay == null || !delay.isIntegralNumber() || !delay.canConvertToInt() || delay.asInt() < 0) {
+            return problem(StatusCodes.BAD_REQUEST, "bad delay", "the delay must be a whole number of seconds, 0 or more, got "
+                    + (delay == null ? "none" : delay.toString()) + ".");
+        }
+        return run(pair, r -> new PairEntity.PlanDrill(to.asText().strip(), delay.asInt(), r));
+    }
+
+    private static boolean dryRun(JsonNode body) {
+        return body != null && body.path("dryRun").asBoolean(false);
     }
 
     private Route withPair(String id, Function<ClusterPair, Route> inner) {

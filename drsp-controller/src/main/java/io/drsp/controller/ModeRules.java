@@ -22,6 +22,9 @@ public final class ModeRules {
         ALLOWED_FROM.put(Operation.RECOVER, EnumSet.of(Mode.STOPPED, Mode.RECOVERING, Mode.RECOVERED));
         ALLOWED_FROM.put(Operation.SERVICE, EnumSet.of(Mode.RECOVERED, Mode.SERVICE_STOPPED));
         ALLOWED_FROM.put(Operation.STOPSERVICE, EnumSet.of(Mode.SERVICE));
+        // A drill ends from a stopped service: undo what it wrote, then give every member the snapshot's GTIDs.
+        ALLOWED_FROM.put(Operation.FLASHBACK, EnumSet.of(Mode.SERVICE_STOPPED));
+        ALLOWED_FROM.put(Operation.PURGE, EnumSet.of(Mode.FLASHED_BACK));
     }
 
     private ModeRules() {

@@ -7,7 +7,9 @@ public enum Operation {
     RELAYTIME("relaytime"),
     RECOVER("recover"),
     SERVICE("service"),
-    STOPSERVICE("stopservice");
+    STOPSERVICE("stopservice"),
+    FLASHBACK("flashback"),
+    PURGE("purge");
 
     private final String command;
 

@@ -7,6 +7,7 @@ import io.drsp.core.config.ClusterPair;
 import io.drsp.core.config.Site;
 import io.drsp.core.config.SiteSettings;
 import io.drsp.core.fault.Failpoints;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.ZoneId;
 import java.util.ArrayList;
@@ -58,6 +59,18 @@ public final class PairEntity extends EventSourcedBehavior<PairEntity.Command, P
     public record StopService(ActorRef<Reply> replyTo) implements Command {
     }
 
+    /** End a drill's service: undo what it wrote since the snapshot point (dry run: check and archive only). */
+    public record Flashback(boolean dryRun, ActorRef<Reply> replyTo) implements Command {
+    }
+
+    /** After a flashback: give every DR member exactly the snapshot point's GTID set again. */
+    public record Purge(boolean dryRun, ActorRef<Reply> replyTo) implements Command {
+    }
+
+    /** {@code drill --to}: remember the drill's target and the delay its end resumes sync with. */
+    public record PlanDrill(String to, int resumeDelaySeconds, ActorRef<Reply> replyTo) implements Command {
+    }
+
     public record GetState(ActorRef<PairState> replyTo) implements Command {
     }
 
@@ -65,8 +78,8 @@ public final class PairEntity extends EventSourcedBehavior<PairEntity.Command, P
     public record GetAgents(ActorRef<Map<NodeKey, ActorRef<NodeAgent.Command>>> replyTo) implements Command {
     }
 
-    /** Replay progress per shard while a recover runs (not journaled: it is recomputed from the shards). */
-    public record GetProgress(ActorRef<Map<String, ReplayProgress>> replyTo) implements Command {
+    /** Progress of the running step per shard or replica (not journaled: it is recomputed from the members). */
+    public record GetProgress(ActorRef<Map<String, StepProgress>> replyTo) implements Command {
     }
 
     private record AgentsListed(Receptionist.Listing listing) implements Command {
@@ -81,11 +94,7 @@ public final class PairEntity extends EventSourcedBehavior<PairEntity.Command, P
     private record TargetChecked(TargetSpec target, RecoveryPlanner.Result result, ActorRef<Reply> replyTo) implements Command {
     }
 
-    private record Progressed(ReplayWatcher.Progress progress) implements Command {
-    }
-
-    /** Transactions applied of the plan, with the rate since the replay started and the time it still needs. */
-    public record ReplayProgress(long done, long total, double ratePerSecond, Double etaSeconds) {
+    private record Progressed(StepProgress.Sighting progress) implements Command {
     }
 
     /** How a command ended, for the HTTP layer to turn into a status code. */
@@ -104,25 +113,26 @@ public final class PairEntity extends EventSourcedBehavior<PairEntity.Command, P
     private final Map<ServiceKey<NodeAgent.Command>, NodeKey> watched = new HashMap<>();
     private final Map<NodeKey, ActorRef<NodeAgent.Command>> agents = new HashMap<>();
     private final Map<String, List<ActorRef<Reply>>> waiters = new HashMap<>();
-    private final Map<String, long[]> progress = new LinkedHashMap<>(); // shard -> {done, total, doneAtStart, startMillis}
+    private final Map<String, long[]> progress = new LinkedHashMap<>(); // label -> {done, total, doneAtStart, startMillis}
+    private final Map<String, StepProgress.Sighting> lastSighting = new LinkedHashMap<>();
     private final AgentCalls calls;
     private final RunbookSteps steps;
 
-    public static Behavior<Command> create(ClusterPair pair, SiteSettings drSite, ZoneId zone, Duration stepTimeout) {
-        return Behaviors.setup(ctx -> new PairEntity(ctx, pair, drSite, zone, stepTimeout));
+    public static Behavior<Command> create(ClusterPair pair, SiteSettings drSite, ZoneId zone, Duration stepTimeout, Path archiveRoot) {
+        return Behaviors.setup(ctx -> new PairEntity(ctx, pair, drSite, zone, stepTimeout, archiveRoot));
     }
 
     public static PersistenceId persistenceId(String clusterId) {
         return PersistenceId.ofUniqueId("pair-" + clusterId);
     }
 
-    private PairEntity(ActorContext<Command> ctx, ClusterPair pair, SiteSettings drSite, ZoneId zone, Duration stepTimeout) {
+    private PairEntity(ActorContext<Command> ctx, ClusterPair pair, SiteSettings drSite, ZoneId zone, Duration stepTimeout,
+                       Path archiveRoot) {
         super(persistenceId(pair.id()));
         this.ctx = ctx;
         this.pair = pair;
         this.calls = new AgentCalls(pair, agents, stepTimeout, ctx.getSystem().scheduler());
-        this.steps = new RunbookSteps(calls, drSite, zone,
-                p -> ctx.getSelf().tell(new Progressed(p)));
+        this.steps = new RunbookSteps(calls, drSite, zone, archiveRoot, p -> ctx.getSelf().tell(new Progressed(p)));
         ActorRef<Receptionist.Listing> listings = ctx.messageAdapter(Receptionist.Listing.class, AgentsListed::new);
         for (NodeKey key : Topology.nodes(pair)) {
             ServiceKey<NodeAgent.Command> sk = NodeAgent.serviceKey(key);
@@ -146,6 +156,9 @@ public final class PairEntity extends EventSourcedBehavior<PairEntity.Command, P
                 .onCommand(Recover.class, this::onRecover)
                 .onCommand(Service.class, (s, c) -> runbook(s, c.replyTo(), Operation.SERVICE, 0))
                 .onCommand(StopService.class, (s, c) -> runbook(s, c.replyTo(), Operation.STOPSERVICE, 0))
+                .onCommand(PlanDrill.class, this::onPlanDrill)
+                .onCommand(Flashback.class, (s, c) -> c.dryRun() ? flashbackDryRun(s, c.replyTo()) : runbook(s, c.replyTo(), Operation.FLASHBACK, 0))
+                .onCommand(Purge.class, (s, c) -> c.dryRun() ? purgeDryRun(s, c.replyTo()) : runbook(s, c.replyTo(), Operation.PURGE, 0))
                 .onCommand(GetState.class, (s, c) -> {
                     c.replyTo().tell(s);
                     return Effect().none();
@@ -253,7 +266,88 @@ public final class PairEntity extends EventSourcedBehavior<PairEntity.Command, P
             return r -> refuse(r, Reply.Why.BAD_INPUT, "no recovery target is set for cluster " + pair.id()
                     + "; run relaytime first (a time, --all, or --gtid).");
         }
+        if ((op == Operation.FLASHBACK || op == Operation.PURGE) && state.currentSnapshot() == null) {
+            return r -> refuse(r, Reply.Why.BAD_INPUT, "cluster " + pair.id() + " has no snapshot point to return to"
+                    + " (service records one); restore it from a backup instead.");
+        }
+        if (op == Operation.SERVICE && state.drill() != null) {
+            return r -> refuse(r, Reply.Why.WRONG_MODE, "the flashback of cluster " + pair.id() + "'s drill has begun ("
+                    + state.drill().transactions() + " transactions archived); finish it with flashback before serving again.");
+        }
         return null;
+    }
+
+    private Effect<PairEvent, PairState> onPlanDrill(PairState state, PlanDrill c) {
+        if (c.resumeDelaySeconds() < 0) {
+            return refuse(c.replyTo(), Reply.Why.BAD_INPUT, "delay must be 0 or more seconds, got " + c.resumeDelaySeconds() + ".");
+        }
+        if (state.drMode() != Mode.SYNC && state.drMode() != Mode.STOPPED && state.drMode() != Mode.RECOVERING
+                && state.drMode() != Mode.RECOVERED) {
+            return refuse(c.replyTo(), Reply.Why.WRONG_MODE, "DR cluster " + pair.id() + " is in mode " + state.drMode()
+                    + ", where a drill cannot start; a drill starts from SYNC, STOPPED or RECOVERED"
+                    + (state.drMode() == Mode.SERVICE || state.drMode() == Mode.SERVICE_STOPPED || state.drMode() == Mode.FLASHED_BACK
+                    ? " (end the one in progress with drill " + pair.id() + " --end)" : "") + ".");
+        }
+        DrillPlan plan = new DrillPlan(c.to(), c.resumeDelaySeconds(), System.currentTimeMillis());
+        return Effect().persist(new PairEvent.DrillPlanned("drill-" + shortId(), plan))
+                .thenRun(s -> c.replyTo().tell(new Reply.Done("drill of cluster " + pair.id() + " planned: recover to "
+                        + (c.to().isEmpty() ? "all relay log" : c.to()) + ", then resume sync with delay " + c.resumeDelaySeconds()
+                        + " s at its end.", s, null)));
+    }
+
+    private Effect<PairEvent, PairState> flashbackDryRun(PairState state, ActorRef<Reply> replyTo) {
+        var refusal = dryRunAdmissible(state, Operation.FLASHBACK);
+        if (refusal != null) {
+            return refusal.apply(replyTo);
+        }
+        SnapshotPoint snap = state.currentSnapshot();
+        steps.drill().preflight("dry-run", snap).thenCombine(steps.drill().archive(snap, true), (pre, archive) -> {
+            StringBuilder b = new StringBuilder("dry run, nothing was changed. ");
+            if (pre instanceof StepOutcome.Failed f) {
+                b.append(f.reason()).append(' ');
+            }
+            if (archive.archive() == null) {
+                b.append(String.join(" ", archive.refusals()));
+            } else {
+                b.append("flashback to snapshot point ").append(snap.id()).append(" would undo ")
+                        .append(archive.archive().transactions()).append(" transactions, ").append(archive.archive().rows())
+                        .append(" row changes:");
+                archive.archive().shards().forEach((shard, a) -> b.append("\n  ").append(shard).append(": ").append(a.transactions())
+                        .append(" transactions, ").append(a.rows()).append(" rows; forward and reverse SQL in ").append(a.archiveDir()));
+            }
+            return (Reply) (pre instanceof StepOutcome.Ok && archive.archive() != null
+                    ? new Reply.Done(b.toString(), state, null) : new Reply.Refused(Reply.Why.FAILED, b.toString().trim()));
+        }).exceptionally(e -> new Reply.Refused(Reply.Why.FAILED, String.valueOf(e.getMessage()))).thenAccept(replyTo::tell);
+        return Effect().none();
+    }
+
+    private Effect<PairEvent, PairState> purgeDryRun(PairState state, ActorRef<Reply> replyTo) {
+        var refusal = dryRunAdmissible(state, Operation.PURGE);
+        if (refusal != null) {
+            return refusal.apply(replyTo);
+        }
+        SnapshotPoint snap = state.currentSnapshot();
+        steps.drill().purgePreflight("dry-run", snap).thenApply(pre -> {
+            if (pre instanceof StepOutcome.Failed f) {
+                return (Reply) new Reply.Refused(Reply.Why.FAILED, "dry run: " + f.reason());
+            }
+            StringBuilder b = new StringBuilder("dry run, nothing was changed. purge would give every member of each shard"
+                    + " exactly its snapshot point " + snap.id() + ":");
+            for (String shard : pair.dr().shards().keySet()) {
+                b.append("\n  ").append(shard).append(": ")
+                        .append(DrillSteps.snapshotOf(snap, NodeKey.primary(pair.id(), Site.DR, shard)).toCompactString());
+            }
+            return new Reply.Done(b.toString(), state, null);
+        }).exceptionally(e -> new Reply.Refused(Reply.Why.FAILED, String.valueOf(e.getMessage()))).thenAccept(replyTo::tell);
+        return Effect().none();
+    }
+
+    /** A dry run needs what the real run needs, and no runbook in the way. */
+    private java.util.function.Function<ActorRef<Reply>, Effect<PairEvent, PairState>> dryRunAdmissible(PairState state, Operation op) {
+        if (state.runbookInProgress()) {
+            return r -> busy(r, state.runbook());
+        }
+        return admissible(state, op);
     }
 
     /** Starts a runbook, joins an identical one in progress, or refuses. */
@@ -279,6 +373,8 @@ public final class PairEntity extends EventSourcedBehavior<PairEntity.Command, P
             case RECOVER -> new PairEvent.RecoverRequested(id, plan, state.drMode(), now);
             case SERVICE -> new PairEvent.ServiceRequested(id, plan, state.drMode(), now);
             case STOPSERVICE -> new PairEvent.StopServiceRequested(id, plan, state.drMode(), now);
+            case FLASHBACK -> new PairEvent.FlashbackRequested(id, plan, state.drMode(), now);
+            case PURGE -> new PairEvent.PurgeRequested(id, plan, state.drMode(), now);
             case RELAYTIME -> throw new IllegalArgumentException("relaytime is not a runbook");
         };
         return Effect().persist(requested).thenRun(s -> {
@@ -312,6 +408,21 @@ public final class PairEntity extends EventSourcedBehavior<PairEntity.Command, P
                 s.add(new RunbookStep(RunbookStep.Kind.STOP_DBPROXY, ""));
                 shards.forEach(sh -> s.add(new RunbookStep(RunbookStep.Kind.CLOSE_SHARD, sh)));
             }
+            case FLASHBACK -> {
+                s.add(new RunbookStep(RunbookStep.Kind.DRILL_PREFLIGHT, ""));
+                if (state.drill() == null || !state.drill().snapshotId().equals(state.currentSnapshot().id())) {
+                    // Archived once per drill: after a partial flashback the shards hold undo transactions too,
+                    // which must never be taken for drill transactions.
+                    s.add(new RunbookStep(RunbookStep.Kind.ARCHIVE_DRILL, ""));
+                }
+                s.add(new RunbookStep(RunbookStep.Kind.FLASHBACK, ""));
+                s.add(new RunbookStep(RunbookStep.Kind.REPLICA_CATCH_UP, ""));
+            }
+            case PURGE -> {
+                s.add(new RunbookStep(RunbookStep.Kind.PURGE_PREFLIGHT, ""));
+                shards.forEach(sh -> s.add(new RunbookStep(RunbookStep.Kind.PURGE_SHARD, sh)));
+                s.add(new RunbookStep(RunbookStep.Kind.VERIFY_SNAPSHOT, ""));
+            }
             case RELAYTIME -> throw new IllegalArgumentException("relaytime is not a runbook");
         }
         return s;
@@ -322,9 +433,8 @@ public final class PairEntity extends EventSourcedBehavior<PairEntity.Command, P
         if (rb == null || !rb.id().equals(m.runbookId()) || rb.next() != m.step()) {
             return Effect().none(); // stale: the runbook moved on or ended
         }
-        if (rb.current().kind() == RunbookStep.Kind.REPLAY) {
-            progress.clear();
-        }
+        progress.clear();
+        lastSighting.clear();
         return Effect().persist(new PairEvent.StepStarted(rb.id(), rb.next(), rb.current().describe()))
                 .thenRun(s -> {
                     Failpoints.crashAfter("StepStarted:" + rb.current().kind());
@@ -349,7 +459,8 @@ public final class PairEntity extends EventSourcedBehavior<PairEntity.Command, P
                 case STOPSYNC -> events.add(new PairEvent.SyncStopped(rb.id()));
                 case SERVICE -> events.add(new PairEvent.ServiceStarted(rb.id()));
                 case STOPSERVICE -> events.add(new PairEvent.ServiceStopped(rb.id()));
-                default -> { } // RECOVER ends with the recovery point its last step records
+                case FLASHBACK -> events.add(new PairEvent.FlashbackCompleted(rb.id()));
+                default -> { } // RECOVER and PURGE end with the point their last step records
             }
         }
         return Effect().persist(events).thenRun(s -> {
@@ -394,21 +505,28 @@ public final class PairEntity extends EventSourcedBehavior<PairEntity.Command, P
             case SERVICE -> "DR cluster " + pair.id() + " is in service" + (s.currentSnapshot() == null ? ""
                     : "; snapshot point " + s.currentSnapshot().id()) + ".";
             case STOPSERVICE -> "DR cluster " + pair.id() + " stopped serving and is read-only.";
+            case FLASHBACK -> "DR cluster " + pair.id() + " undid its drill (" + (s.drill() == null ? 0 : s.drill().transactions())
+                    + " transactions, " + (s.drill() == null ? 0 : s.drill().rows()) + " row changes, archived under "
+                    + (s.drill() == null || s.drill().shards().isEmpty() ? "var/archive" : java.nio.file.Path.of(s.drill().shards().values()
+                    .iterator().next().archiveDir()).getParent()) + ") and every local replica replayed it; run purge next.";
+            case PURGE -> "DR cluster " + pair.id() + " is back at snapshot point " + s.currentSnapshot().id()
+                    + " on every member; run sync to resume.";
             case RELAYTIME -> "";
         };
     }
 
-    private void recordProgress(ReplayWatcher.Progress p) {
-        long[] prev = progress.get(p.shard());
+    private void recordProgress(StepProgress.Sighting p) {
+        long[] prev = progress.get(p.label());
         long now = System.currentTimeMillis();
-        progress.put(p.shard(), prev == null ? new long[] {p.done(), p.total(), p.done(), now}
+        progress.put(p.label(), prev == null ? new long[] {p.done(), p.total(), p.done(), now}
                 : new long[] {p.done(), p.total(), prev[2], prev[3]});
+        lastSighting.put(p.label(), p);
     }
 
-    private Map<String, ReplayProgress> progressView() {
-        Map<String, ReplayProgress> view = new LinkedHashMap<>();
+    private Map<String, StepProgress> progressView() {
+        Map<String, StepProgress> view = new LinkedHashMap<>();
         long now = System.currentTimeMillis();
-        progress.forEach((shard, p) -> {
+        progress.forEach((label, p) -> {
             double seconds = Math.max(0.001, (now - p[3]) / 1000.0);
             double rate = (p[0] - p[2]) / seconds;
             Double eta = null;
@@ -417,7 +535,8 @@ public final class PairEntity extends EventSourcedBehavior<PairEntity.Command, P
             } else if (rate > 0) {
                 eta = (p[1] - p[0]) / rate;
             }
-            view.put(shard, new ReplayProgress(p[0], p[1], rate, eta));
+            StepProgress.Sighting s = lastSighting.get(label);
+            view.put(label, new StepProgress(s.activity(), s.unit(), p[0], p[1], rate, eta));
         });
         return view;
     }

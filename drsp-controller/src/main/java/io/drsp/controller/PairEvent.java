@@ -59,6 +59,18 @@ public sealed interface PairEvent extends ControllerJson {
         }
     }
 
+    record FlashbackRequested(String runbookId, List<RunbookStep> steps, Mode fromMode, long atMillis) implements RunbookRequested {
+        public Operation operation() {
+            return Operation.FLASHBACK;
+        }
+    }
+
+    record PurgeRequested(String runbookId, List<RunbookStep> steps, Mode fromMode, long atMillis) implements RunbookRequested {
+        public Operation operation() {
+            return Operation.PURGE;
+        }
+    }
+
     /** Persisted before a step runs: after a crash the journal says what may have half-happened. */
     record StepStarted(String runbookId, int step, String description) implements PairEvent {
     }
@@ -108,6 +120,43 @@ public sealed interface PairEvent extends ControllerJson {
     }
 
     record ServiceStopped(String runbookId) implements PairEvent {
+    }
+
+    /** {@code drill --to}: the drill's target and the delay its {@code --end} resumes sync with. */
+    record DrillPlanned(String runbookId, DrillPlan plan) implements PairEvent {
+    }
+
+    record DrillPreflightPassed(String runbookId) implements PairEvent {
+    }
+
+    /**
+     * The drill's transactions of each shard, checked reversible and archived; from here on the flashback undoes
+     * exactly these, however often it is run again.
+     */
+    record DrillArchived(String runbookId, DrillArchive archive) implements PairEvent {
+    }
+
+    /** Every shard primary undid its drill transactions; {@code detail} per shard. */
+    record ShardsFlashedBack(String runbookId, Map<String, String> detail) implements PairEvent {
+    }
+
+    /** Every local replica replayed its primary's GTID set; {@code detail} per replica. */
+    record ReplicasCaughtUp(String runbookId, Map<String, String> detail) implements PairEvent {
+    }
+
+    /** The drill is undone on every member: mode FLASHED_BACK. */
+    record FlashbackCompleted(String runbookId) implements PairEvent {
+    }
+
+    record PurgePreflightPassed(String runbookId) implements PairEvent {
+    }
+
+    /** The shard's primary and replicas have exactly the snapshot point as GTID set. */
+    record ShardPurged(String runbookId, String shard, String detail) implements PairEvent {
+    }
+
+    /** Every member stands at the snapshot point again (GTIDs, and checksums unless off): mode RECOVERED. */
+    record SnapshotRestored(String runbookId, String snapshotId, String detail) implements PairEvent {
     }
 
     /**

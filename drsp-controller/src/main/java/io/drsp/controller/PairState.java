@@ -7,12 +7,15 @@ import java.util.TreeMap;
 
 /**
  * A cluster pair as the journal knows it: the mode of each site, the delay, the runbook in progress, which DR shards
- * drsp has linked, the recovery target, plan and point, the snapshot points, and the last failure. Rebuilt from
+ * drsp has linked, the recovery target, plan and point, the snapshot points, the last failure, and the archived
+ * transactions of a drill whose flashback has begun. Rebuilt from
  * events at start; the agents' live view is in the status.
  */
 public record PairState(Mode drMode, Mode productionMode, Integer delaySeconds, Runbook runbook,
                         Map<String, Integer> linkedShards, TargetSpec target, RecoveryPlan plan, RecoveryPoint recoveryPoint,
-                        List<SnapshotPoint> snapshots, String lastError, long lastChangeMillis) implements ControllerJson {
+                        List<SnapshotPoint> snapshots, String lastError, long lastChangeMillis, DrillArchive drill,
+                        DrillPlan drillPlan)
+        implements ControllerJson {
 
     public PairState {
         linkedShards = Map.copyOf(linkedShards == null ? Map.of() : linkedShards);
@@ -20,7 +23,7 @@ public record PairState(Mode drMode, Mode productionMode, Integer delaySeconds, 
     }
 
     public static PairState initial() {
-        return new PairState(Mode.IDLE, Mode.SERVICE, null, null, Map.of(), null, null, null, List.of(), null, 0);
+        return new PairState(Mode.IDLE, Mode.SERVICE, null, null, Map.of(), null, null, null, List.of(), null, 0, null, null);
     }
 
     public boolean runbookInProgress() {
@@ -54,7 +57,9 @@ public record PairState(Mode drMode, Mode productionMode, Integer delaySeconds, 
         }
         if (event instanceof PairEvent.PreflightPassed || event instanceof PairEvent.ShardsReplayed
                 || event instanceof PairEvent.ShardOpened || event instanceof PairEvent.ShardClosed
-                || event instanceof PairEvent.HookRan) {
+                || event instanceof PairEvent.HookRan || event instanceof PairEvent.DrillPreflightPassed
+                || event instanceof PairEvent.ShardsFlashedBack || event instanceof PairEvent.ReplicasCaughtUp
+                || event instanceof PairEvent.PurgePreflightPassed || event instanceof PairEvent.ShardPurged) {
             return new Builder(this).advance().build();
         }
         if (event instanceof PairEvent.RecoveryPlanned e) {
@@ -63,14 +68,30 @@ public record PairState(Mode drMode, Mode productionMode, Integer delaySeconds, 
         if (event instanceof PairEvent.SnapshotPointRecorded e) {
             List<SnapshotPoint> snaps = new ArrayList<>(snapshots);
             snaps.add(e.snapshot());
-            return new Builder(this).snapshots(snaps).advance().build();
+            return new Builder(this).snapshots(snaps).drill(null).advance().build();
+        }
+        if (event instanceof PairEvent.DrillPlanned e) {
+            return new Builder(this).drillPlan(e.plan()).build();
+        }
+        if (event instanceof PairEvent.DrillArchived e) {
+            return new Builder(this).drill(e.archive()).advance().build();
+        }
+        if (event instanceof PairEvent.FlashbackCompleted) {
+            return new Builder(this).mode(Mode.FLASHED_BACK).runbook(null).build();
+        }
+        if (event instanceof PairEvent.SnapshotRestored) {
+            // Back at the snapshot point: the recovery point it was taken at holds again, and the drill is over.
+            SnapshotPoint snap = currentSnapshot();
+            return new Builder(this).mode(Mode.RECOVERED).recoveryPoint(snap == null ? recoveryPoint : snap.recoveryPoint())
+                    .drill(null).runbook(null).build();
         }
         if (event instanceof PairEvent.RecoveryTargetSet e) {
             return new Builder(this).target(e.target()).build();
         }
         if (event instanceof PairEvent.SyncStarted e) {
             // Syncing again makes the recovery target and plan history: the next recovery starts from a new stop.
-            return new Builder(this).mode(Mode.SYNC).delay(e.delaySeconds()).runbook(null).target(null).plan(null).build();
+            return new Builder(this).mode(Mode.SYNC).delay(e.delaySeconds()).runbook(null).target(null).plan(null)
+                    .drillPlan(null).build();
         }
         if (event instanceof PairEvent.SyncStopped) {
             return new Builder(this).mode(Mode.STOPPED).runbook(null).build();
@@ -117,6 +138,8 @@ public record PairState(Mode drMode, Mode productionMode, Integer delaySeconds, 
         private List<SnapshotPoint> snapshots;
         private String lastError;
         private long lastChangeMillis;
+        private DrillArchive drill;
+        private DrillPlan drillPlan;
 
         Builder(PairState s) {
             drMode = s.drMode;
@@ -130,6 +153,18 @@ public record PairState(Mode drMode, Mode productionMode, Integer delaySeconds, 
             snapshots = s.snapshots;
             lastError = s.lastError;
             lastChangeMillis = s.lastChangeMillis;
+            drill = s.drill;
+            drillPlan = s.drillPlan;
+        }
+
+        Builder drillPlan(DrillPlan p) {
+            drillPlan = p;
+            return this;
+        }
+
+        Builder drill(DrillArchive d) {
+            drill = d;
+            return this;
         }
 
         Builder mode(Mode m) {
@@ -189,7 +224,7 @@ public record PairState(Mode drMode, Mode productionMode, Integer delaySeconds, 
 
         PairState build() {
             return new PairState(drMode, productionMode, delaySeconds, runbook, linkedShards, target, plan, recoveryPoint,
-                    snapshots, lastError, lastChangeMillis);
+                    snapshots, lastError, lastChangeMillis, drill, drillPlan);
         }
     }
 }

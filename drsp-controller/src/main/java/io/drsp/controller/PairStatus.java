@@ -10,8 +10,8 @@ import java.util.Map;
  */
 public record PairStatus(String cluster, Mode productionMode, Mode drMode, Integer delaySeconds, String runbook,
                          String lastError, long observedAtMicros, List<ShardStatus> shards, TargetSpec target,
-                         RecoveryPoint recoveryPoint, Map<String, PairEntity.ReplayProgress> replayProgress,
-                         String snapshot) implements ControllerJson {
+                         RecoveryPoint recoveryPoint, Map<String, StepProgress> progress,
+                         String snapshot, DrillPlan drillPlan) implements ControllerJson {
 
     public record ShardStatus(String shard, NodeInspection production, NodeInspection dr, List<NodeInspection> drReplicas,
                               Double lagSeconds, Long backlogTransactions, Long backlogBytes) {

@@ -26,16 +26,12 @@ final class ReplayWatcher {
     /** How often one shard's applier may be restarted after stopping short without an error. */
     private static final int MAX_RESTARTS = 5;
 
-    /** Progress of one shard: transactions of its plan applied so far, of how many. */
-    record Progress(String shard, long done, long total) {
-    }
-
     private final AgentCalls agents;
     private final RecoveryPlan plan;
-    private final Consumer<Progress> progress;
+    private final Consumer<StepProgress.Sighting> progress;
     private final Map<String, Integer> restarts = new java.util.concurrent.ConcurrentHashMap<>();
 
-    ReplayWatcher(AgentCalls agents, RecoveryPlan plan, Consumer<Progress> progress) {
+    ReplayWatcher(AgentCalls agents, RecoveryPlan plan, Consumer<StepProgress.Sighting> progress) {
         this.agents = agents;
         this.plan = plan;
         this.progress = progress;
@@ -75,7 +71,7 @@ final class ReplayWatcher {
                 GtidSet now = GtidSet.parse(i.gtidExecuted());
                 GtidSet target = GtidSet.parse(s.targetGtids());
                 GtidSet toReplay = target.subtract(GtidSet.parse(s.executedAtPlan()));
-                progress.accept(new Progress(s.shard(), toReplay.intersect(now).size(), toReplay.size()));
+                progress.accept(new StepProgress.Sighting(s.shard(), "replaying", "trx", toReplay.intersect(now).size(), toReplay.size()));
                 if (now.containsAll(target)) {
                     executed.put(s.shard(), now.toString());
                     continue;

@@ -18,7 +18,21 @@ public record RunbookStep(Kind kind, String shard) {
         START_DBPROXY,
         STOP_DBPROXY,
         /** Wait (bounded) for open transactions, then super_read_only on. */
-        CLOSE_SHARD
+        CLOSE_SHARD,
+        /** Every DR member answers, holds its snapshot point, and every local replica replicates within the lag bound. */
+        DRILL_PREFLIGHT,
+        /** Every shard's drill transactions, checked reversible, written as forward and reverse SQL under var/archive. */
+        ARCHIVE_DRILL,
+        /** Every shard primary undoes its drill transactions, in parallel, exactly once each, logged for its replicas. */
+        FLASHBACK,
+        /** Every local replica replays its primary's whole GTID set (the flashback included). */
+        REPLICA_CATCH_UP,
+        /** Every member answers and every replica has executed its primary's GTID set: nothing is purged before. */
+        PURGE_PREFLIGHT,
+        /** The shard's primary, then its replicas, get exactly the snapshot point as GTID set. */
+        PURGE_SHARD,
+        /** Every member's GTID set is the snapshot point and its tables' checksums are the snapshot's. */
+        VERIFY_SNAPSHOT
     }
 
     public String describe() {
@@ -34,6 +48,13 @@ public record RunbookStep(Kind kind, String shard) {
             case START_DBPROXY -> "run the DR site's start_dbproxy hook";
             case STOP_DBPROXY -> "run the DR site's stop_dbproxy hook";
             case CLOSE_SHARD -> "wait for open transactions on dr shard " + shard + ", then make it read-only";
+            case DRILL_PREFLIGHT -> "check every DR member holds its snapshot point and every local replica is healthy";
+            case ARCHIVE_DRILL -> "check the drill is reversible and archive its forward and reverse SQL";
+            case FLASHBACK -> "undo every shard's drill transactions, newest first";
+            case REPLICA_CATCH_UP -> "wait until every local replica has replayed the flashback";
+            case PURGE_PREFLIGHT -> "check every member answers and every local replica has caught up";
+            case PURGE_SHARD -> "purge dr shard " + shard + " (primary, then replicas) to the snapshot point";
+            case VERIFY_SNAPSHOT -> "check every member's GTID set and table checksums equal the snapshot point's";
         };
     }
 }

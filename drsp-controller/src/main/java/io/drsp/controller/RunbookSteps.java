@@ -9,6 +9,7 @@ import io.drsp.core.config.ClusterPair;
 import io.drsp.core.config.SiteSettings;
 import io.drsp.core.config.Site;
 import io.drsp.core.gtid.GtidSet;
+import java.nio.file.Path;
 import java.time.ZoneId;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -29,14 +30,20 @@ final class RunbookSteps {
     private final AgentCalls agents;
     private final SiteSettings drSite;
     private final ZoneId zone;
-    private final Consumer<ReplayWatcher.Progress> progress;
+    private final Consumer<StepProgress.Sighting> progress;
+    private final DrillSteps drill;
 
-    RunbookSteps(AgentCalls agents, SiteSettings drSite, ZoneId zone, Consumer<ReplayWatcher.Progress> progress) {
+    RunbookSteps(AgentCalls agents, SiteSettings drSite, ZoneId zone, Path archiveRoot, Consumer<StepProgress.Sighting> progress) {
         this.pair = agents.pair();
         this.agents = agents;
         this.drSite = drSite;
         this.zone = zone;
         this.progress = progress;
+        this.drill = new DrillSteps(agents, archiveRoot, progress);
+    }
+
+    DrillSteps drill() {
+        return drill;
     }
 
     CompletableFuture<StepOutcome> execute(Runbook rb, PairState state) {
@@ -61,6 +68,13 @@ final class RunbookSteps {
                     .thenApply(r -> outcome(r, d -> new PairEvent.ShardClosed(id, step.shard())));
             case START_DBPROXY -> hook(id, "start_dbproxy", "SERVICE");
             case STOP_DBPROXY -> hook(id, "stop_dbproxy", "SERVICE_STOPPED");
+            case DRILL_PREFLIGHT -> drill.preflight(id, state.currentSnapshot());
+            case ARCHIVE_DRILL -> drill.archiveStep(id, state.currentSnapshot());
+            case FLASHBACK -> drill.flashback(id, state.drill());
+            case REPLICA_CATCH_UP -> drill.replicaCatchUp(id);
+            case PURGE_PREFLIGHT -> drill.purgePreflight(id, state.currentSnapshot());
+            case PURGE_SHARD -> drill.purgeShard(id, step.shard(), state.currentSnapshot());
+            case VERIFY_SNAPSHOT -> drill.verify(id, state.currentSnapshot());
         };
     }
 
@@ -118,7 +132,8 @@ final class RunbookSteps {
     private CompletableFuture<StepOutcome> snapshot(String id, PairState state) {
         List<NodeKey> members = Topology.nodes(pair).stream().filter(k -> k.site() == Site.DR).toList();
         List<CompletableFuture<NodeAgent.SnapshotResult>> taken = members.stream().map(agents::snapshot).toList();
-        return CompletableFuture.allOf(taken.toArray(CompletableFuture[]::new)).thenApply(v -> {
+        // The shards are read-only and not replicating here, so the checksums belong to the GTID sets read with them.
+        return CompletableFuture.allOf(taken.toArray(CompletableFuture[]::new)).thenCombine(drill.snapshotChecksums(), (v, sums) -> {
             List<String> errors = taken.stream().map(CompletableFuture::join).filter(r -> r.error() != null)
                     .map(NodeAgent.SnapshotResult::error).toList();
             if (!errors.isEmpty()) {
@@ -127,7 +142,7 @@ final class RunbookSteps {
             String snapId = "snap-" + pair.id() + "-" + java.time.format.DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")
                     .format(java.time.LocalDateTime.now(zone));
             SnapshotPoint snap = new SnapshotPoint(snapId, System.currentTimeMillis(), state.recoveryPoint(),
-                    taken.stream().map(f -> f.join().snapshot()).toList());
+                    taken.stream().map(f -> f.join().snapshot()).map(m -> m.withChecksums(sums.getOrDefault(m.node(), Map.of()))).toList());
             return new StepOutcome.Ok(List.of(new PairEvent.SnapshotPointRecorded(id, snap)));
         });
     }

@@ -31,13 +31,13 @@ final class StatusCollector {
         CompletionStage<PairState> state = AskPattern.ask(entity, PairEntity.GetState::new, timeout, system.scheduler());
         CompletionStage<Map<NodeKey, ActorRef<NodeAgent.Command>>> agents =
                 AskPattern.ask(entity, PairEntity.GetAgents::new, timeout, system.scheduler());
-        CompletionStage<Map<String, PairEntity.ReplayProgress>> progress =
+        CompletionStage<Map<String, StepProgress>> progress =
                 AskPattern.ask(entity, PairEntity.GetProgress::new, timeout, system.scheduler());
         return state.thenCombine(agents, (s, a) -> new Object[] {s, a}).thenCombine(progress, (sa, p) -> new Object[] {sa[0], sa[1], p})
                 .thenCompose(sa -> {
             PairState s = (PairState) sa[0];
             @SuppressWarnings("unchecked")
-            Map<String, PairEntity.ReplayProgress> p = (Map<String, PairEntity.ReplayProgress>) sa[2];
+            Map<String, StepProgress> p = (Map<String, StepProgress>) sa[2];
             @SuppressWarnings("unchecked")
             Map<NodeKey, ActorRef<NodeAgent.Command>> a = (Map<NodeKey, ActorRef<NodeAgent.Command>>) sa[1];
             AgentCalls calls = new AgentCalls(pair, a, timeout, system.scheduler());
@@ -51,7 +51,7 @@ final class StatusCollector {
     }
 
     private static PairStatus assemble(ClusterPair pair, PairState s, Map<NodeKey, CompletableFuture<NodeInspection>> in,
-                                       Map<String, PairEntity.ReplayProgress> progress) {
+                                       Map<String, StepProgress> progress) {
         long now = NodeInspection.nowMicros();
         List<PairStatus.ShardStatus> shards = new ArrayList<>();
         for (String shard : pair.dr().shards().keySet()) {
@@ -68,6 +68,7 @@ final class StatusCollector {
         }
         return new PairStatus(pair.id(), s.productionMode(), s.drMode(), s.delaySeconds(),
                 s.runbook() == null ? null : s.runbook().progress(), s.lastError(), now, shards, s.target(), s.recoveryPoint(),
-                s.drMode() == Mode.RECOVERING ? progress : Map.of(), s.currentSnapshot() == null ? null : s.currentSnapshot().id());
+                s.runbookInProgress() ? progress : Map.of(), s.currentSnapshot() == null ? null : s.currentSnapshot().id(),
+                s.drillPlan());
     }
 }
