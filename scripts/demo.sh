@@ -64,9 +64,24 @@ step "AllControl.sh -service 1: snapshot point persisted, DR writable, start_dbp
   scripts/AllControl.sh -service 1
 step "drsp snapshots 1 and the hook log" \
   sh -c "$DRSP snapshots 1; cat $DIR/hooks/dbproxy.log"
+step "drill traffic: bank transfers on the DR cluster in service for 8 s" \
+  $DRSP sandbox workload --dir "$DIR" --site dr --rate 100 --seconds 8
 step "AllControl.sh -stopservice 1: stop_dbproxy, wait for open transactions, read-only again" \
   scripts/AllControl.sh -stopservice 1
+step "drsp flashback 1 --dry-run: what the drill wrote per shard, checked reversible, nothing changes" \
+  $DRSP flashback 1 --dry-run
+step "AllControl.sh -flashback 1: archive the drill's SQL, undo it on every shard in parallel, wait for the local replicas" \
+  scripts/AllControl.sh -flashback 1
+step "AllControl.sh -purge 1: every member's GTID set back to the snapshot point, checksums equal the snapshot's" \
+  scripts/AllControl.sh -purge 1
+step "the DR bank balances are the recovery point's again" \
+  $DRSP sandbox check --dir "$DIR" --site dr
+step "AllControl.sh -sync 1 -delay_time=20: delayed sync resumes where the relay log stood, as if there had been no drill" \
+  scripts/AllControl.sh -sync 1 -delay_time=20
 step "AllControl.sh -status 1" \
   scripts/AllControl.sh -status 1
+echo
+echo "the drill's forward and reverse SQL, per shard:"
+find "$DIR/state/archive" -name '*.sql' | sort | while read -r f; do printf '  %s (%s bytes)\n' "$f" "$(stat -c %s "$f")"; done
 echo
 echo "demo done: config at $DIR/drsp.conf"

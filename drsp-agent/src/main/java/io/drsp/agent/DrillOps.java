@@ -141,10 +141,23 @@ public final class DrillOps {
         return b.build();
     }
 
+    /**
+     * One sentence for all refusals: each distinct reason (and statement) once, with the transactions it applies to
+     * (the first few of many), so a DBA sees every DDL by name without a page of repeats.
+     */
     private String refusals(List<Refusal> refusals) {
+        Map<String, List<String>> byReason = new java.util.LinkedHashMap<>();
+        for (Refusal r : refusals) {
+            String why = r.reason() + (r.statement() == null ? "" : " (" + r.statement() + ")");
+            List<String> gtids = byReason.computeIfAbsent(why, k -> new ArrayList<>());
+            if (r.gtid() != null && !gtids.contains(r.gtid())) {
+                gtids.add(r.gtid());
+            }
+        }
         return where() + " cannot be flashed back; nothing was changed. Not reversible: "
-                + refusals.stream().map(r -> (r.gtid() == null ? "" : r.gtid() + " ") + r.reason()
-                        + (r.statement() == null ? "" : " (" + r.statement() + ")"))
+                + byReason.entrySet().stream().map(e -> (e.getValue().isEmpty() ? "" : e.getValue().size() <= 3
+                        ? String.join(", ", e.getValue()) + " " : e.getValue().size() + " transactions (" + String.join(", ",
+                        e.getValue().subList(0, 3)) + ", ...) ") + e.getKey())
                 .collect(Collectors.joining("; ")) + ". Restore this shard from a backup taken at the snapshot point.";
     }
 

@@ -112,11 +112,17 @@ final class RecoveryCommands {
         ConfigOption config = new ConfigOption();
         @Parameters(index = "0", paramLabel = "CLUSTER")
         String cluster;
+        @Option(names = "--json", description = "Print the snapshot points as JSON, with every member's GTID set and table checksums.")
+        boolean json;
 
         @Override
         public Integer call() {
             DrspConfig cfg = ClusterCommands.configFor(config, cluster);
             JsonNode r = new ControllerClient(cfg).get("clusters/" + cluster + "/snapshots");
+            if (json) {
+                System.out.println(r.toPrettyString());
+                return Drsp.DONE;
+            }
             if (r.path("snapshots").isEmpty()) {
                 System.out.println("cluster " + cluster + " has no snapshot points yet (service records one).");
             }
@@ -125,7 +131,8 @@ final class RecoveryCommands {
                         .asLong()).atZone(cfg.timeZone())) + "  recovery point: " + s.path("recoveryPoint").path("target").asText());
                 for (JsonNode m : s.path("members")) {
                     System.out.println("  " + m.path("node").asText() + "  " + m.path("binlogFile").asText() + ":"
-                            + m.path("binlogPosition").asLong() + "  " + m.path("gtidExecuted").asText().replace("\n", ""));
+                            + m.path("binlogPosition").asLong() + "  " + m.path("gtidExecuted").asText().replace("\n", "")
+                            + (m.path("tableChecksums").isEmpty() ? "" : "  (" + m.path("tableChecksums").size() + " table checksums)"));
                 }
             }
             return Drsp.DONE;

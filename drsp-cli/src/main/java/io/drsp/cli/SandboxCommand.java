@@ -90,7 +90,7 @@ final class SandboxCommand {
         }
     }
 
-    @Command(name = "workload", description = "Run bank transfers on the production cluster, then check the balances.")
+    @Command(name = "workload", description = "Run bank transfers on a site's cluster (production, or dr during a drill), then check the balances.")
     static final class Workload implements Callable<Integer> {
         @picocli.CommandLine.Mixin
         DirOption dir = new DirOption();
@@ -104,15 +104,21 @@ final class SandboxCommand {
         int accounts;
         @Option(names = "--seed", defaultValue = "1", description = "Random seed (default: ${DEFAULT-VALUE}).")
         long seed;
+        @Option(names = "--site", defaultValue = "production",
+                description = "production (creates the bank schema if needed) or dr (a drill's traffic on the recovered schema).")
+        String site;
 
         @Override
         public Integer call() throws SQLException, InterruptedException {
+            Sandbox.Role role = role(site);
             if (rate <= 0 || seconds < 1 || threads < 1 || accounts < 2) {
                 throw new IllegalArgumentException("--rate must be > 0, --seconds >= 1, --threads >= 1 and --accounts >= 2");
             }
             Sandbox sb = Sandbox.open(dir.dir);
-            SandboxBank bank = SandboxBank.of(sb, Sandbox.Role.PRODUCTION);
-            BankSchema.create(bank.meta(), bank.dataShards(), accounts);
+            SandboxBank bank = SandboxBank.of(sb, role);
+            if (role == Sandbox.Role.PRODUCTION) {
+                BankSchema.create(bank.meta(), bank.dataShards(), accounts); // DR gets its schema by replication only
+            }
             BankWorkload w = new BankWorkload(bank.dataShards(), accounts, threads, rate, seed).start();
             Thread.sleep(Duration.ofSeconds(seconds).toMillis()); // the run's length is the point here, not a wait
             BankWorkload.Stats stats = w.stop();
@@ -133,15 +139,18 @@ final class SandboxCommand {
 
         @Override
         public Integer call() throws SQLException {
-            Sandbox.Role role = switch (site) {
-                case "production" -> Sandbox.Role.PRODUCTION;
-                case "dr" -> Sandbox.Role.DR;
-                default -> throw new IllegalArgumentException("--site must be production or dr, not \"" + site + "\"");
-            };
-            BankTotals totals = BankTotals.read(SandboxBank.of(Sandbox.open(dir.dir), role).dataShards());
+            BankTotals totals = BankTotals.read(SandboxBank.of(Sandbox.open(dir.dir), role(site)).dataShards());
             System.out.println(site + " balances: " + totals);
             return totals.holds() ? Drsp.DONE : Drsp.REFUSED;
         }
+    }
+
+    static Sandbox.Role role(String site) {
+        return switch (site) {
+            case "production" -> Sandbox.Role.PRODUCTION;
+            case "dr" -> Sandbox.Role.DR;
+            default -> throw new IllegalArgumentException("--site must be production or dr, not \"" + site + "\".");
+        };
     }
 
     /** The bank's shards at one site of a sandbox. */

@@ -46,13 +46,14 @@ final class BinlogColumnType {
     }
 
     /**
-     * The columns MySQL gives a charset in the optional metadata (its {@code is_character_type} on the real type):
-     * CHAR, VARCHAR, TEXT/BLOB and GEOMETRY, but not ENUM/SET (they have their own list) nor JSON.
+     * The columns MySQL gives a charset in the optional metadata (its {@code is_character_type} on the binlog type):
+     * CHAR, VARCHAR, TEXT/BLOB, but not ENUM/SET (they have their own list), JSON nor GEOMETRY. Counting GEOMETRY
+     * shifted the charset of every character column after it (found with mixed charsets after a GEOMETRY column).
      */
     static boolean hasCharset(int type, int realType) {
         return switch (type) {
             case STRING -> realType != ENUM && realType != SET;
-            case VAR_STRING, VARCHAR, BLOB, GEOMETRY -> true;
+            case VAR_STRING, VARCHAR, BLOB -> true;
             default -> false;
         };
     }

@@ -1,0 +1,276 @@
+package io.drsp.tests;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.drsp.core.gtid.GtidSet;
+import io.drsp.sandbox.Sandbox;
+import io.drsp.sandbox.bank.BankSchema;
+import io.drsp.sandbox.bank.BankShard;
+import io.drsp.sandbox.bank.BankTotals;
+import io.drsp.sandbox.bank.BankWorkload;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+
+/**
+ * The island drill on 2 shards (and meta), each DR shard with a local replica, while production keeps taking bank
+ * transfers: recover, serve thousands of drill writes (bank transfers and every kind of column), then flashback and
+ * purge with the controller killed between them and again in the middle of the purge. Every DR member must be back at
+ * its snapshot point (GTIDs and checksums), and once sync caught up DR must equal production with no errant GTID.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class DrillTest {
+    static final Path DIR = Path.of("target/drill").toAbsolutePath();
+    static final long SEED = Long.getLong("drsp.seed", System.nanoTime());
+    static final ObjectMapper JSON = new ObjectMapper();
+    static Sandbox sandbox;
+    static String conf;
+    static Process controller;
+    static BankWorkload production;
+
+    @BeforeAll
+    static void up() throws Exception {
+        sandbox = Sandbox.up(DIR, Sandbox.Options.defaults().withReplicas(1), s -> { });
+        conf = sandbox.configFile().toString();
+        controller = ControllerCrashTest.startController(conf, DIR, Map.of());
+        List<BankShard> shards = Bank.shards(sandbox, Sandbox.Role.PRODUCTION);
+        BankSchema.create(shards.get(0), shards.subList(1, shards.size()), 50);
+        for (String shard : List.of("s1", "s2")) {
+            DrillTypes.create(sandbox.production(shard));
+        }
+        production = new BankWorkload(shards.subList(1, shards.size()), 50, 2, 40, SEED).start();
+        assertEquals(0, Cli.run("sync", "1", "--delay", "2", "--config", conf).exitCode());
+    }
+
+    @AfterAll
+    static void down() {
+        if (production != null) {
+            production.close();
+        }
+        if (controller != null) {
+            controller.destroy();
+        }
+        if (sandbox != null) {
+            sandbox.down(false);
+        }
+    }
+
+    @Test
+    @Order(1)
+    void aDrillIsRolledBackToItsSnapshotPointThroughControllerCrashesAndSyncResumes() throws Exception {
+        Await.until(Duration.ofSeconds(60), () -> tableExists(sandbox.drPrimary("s2"), DrillTypes.SCHEMA + ".nokey")
+                && production.stats().committed() > 200, "DR has the schemas and production has been busy");
+        Cli.Result started = Cli.run("drill", "1", "--to", "", "--delay", "2", "--config", conf);
+        assertEquals(0, started.exitCode(), started.toString());
+        assertTrue(started.out().contains("== recover: done") && started.out().contains("is in service for the drill"), started.out());
+        JsonNode snap = JSON.readTree(Cli.run("status", "1", "--json", "--config", conf).out());
+        assertEquals("SERVICE", snap.path("drMode").asText());
+        Map<String, GtidSet> point = new TreeMap<>();
+        Map<String, Map<String, Long>> sums = new TreeMap<>();
+        snapshotPoint(point, sums);
+        assertEquals(List.of("meta", "s1", "s2"), List.copyOf(point.keySet()));
+        for (String shard : sandbox.shards()) {
+            assertEquals(point.get(shard), Db.executed(sandbox.drPrimary(shard)), "the snapshot point is where " + shard + " stands");
+            assertFalse(sums.get(shard).isEmpty(), "the snapshot point has " + shard + "'s table checksums");
+        }
+
+        // The drill: bank transfers and type-matrix writes on the DR cluster while production keeps going.
+        BankWorkload drill = new BankWorkload(Bank.shards(sandbox, Sandbox.Role.DR).subList(1, 3), 50, 2, 200, SEED + 1).start();
+        Random r = new Random(SEED);
+        for (String shard : List.of("s1", "s2")) {
+            DrillTypes.write(sandbox.drPrimary(shard), r, 1200);
+        }
+        Await.until(Duration.ofSeconds(60), () -> drill.stats().committed() >= 1000, "1000 drill transfers");
+        drill.stop();
+        long drillTransactions = 0;
+        for (String shard : List.of("s1", "s2")) {
+            drillTransactions += Db.executed(sandbox.drPrimary(shard)).subtract(point.get(shard)).size();
+        }
+        assertTrue(drillTransactions > 2000, "thousands of drill transactions: " + drillTransactions + " (seed " + SEED + ")");
+        assertEquals(0, Cli.run("stopservice", "1", "--config", conf).exitCode());
+
+        Cli.Result dry = Cli.run("flashback", "1", "--dry-run", "--config", conf);
+        assertEquals(0, dry.exitCode(), dry.toString());
+        assertTrue(dry.out().contains("would undo " + drillTransactions + " transactions"), dry.out());
+        assertEquals(drillTransactions, Db.executed(sandbox.drPrimary("s1")).subtract(point.get("s1")).size()
+                + Db.executed(sandbox.drPrimary("s2")).subtract(point.get("s2")).size(), "the dry run changed nothing");
+
+        // Killed once the flashback is complete and journaled, before any purge.
+        restartController("crash-after:FlashbackCompleted");
+        Cli.Result flashback = Cli.run("flashback", "1", "--config", conf);
+        assertEquals(1, flashback.exitCode(), flashback.toString());
+        awaitHalted(flashback);
+        restartController(null);
+        assertEquals("FLASHED_BACK", status().path("drMode").asText());
+        for (Sandbox.Member m : drMembers()) {
+            assertEquals(sums.get(m.shard()), checksums(m, true), m.name() + " holds the snapshot's data again (seed " + SEED + ")");
+        }
+        for (String shard : List.of("s1", "s2")) {
+            Path archive = sandbox.dir().resolve("state/archive/1").resolve(snap.path("snapshot").asText()).resolve(shard);
+            assertTrue(Files.size(archive.resolve("forward.sql")) > 10_000 && Files.size(archive.resolve("reverse.sql")) > 10_000,
+                    "the drill of " + shard + " is archived in " + archive);
+        }
+
+        // Killed in the middle of the purge: s1 purged, s2 not yet.
+        restartController("crash-after:ShardPurged:s1");
+        Cli.Result purge = Cli.run("purge", "1", "--config", conf);
+        assertEquals(1, purge.exitCode(), purge.toString());
+        awaitHalted(purge);
+        restartController(null);
+        Await.until(Duration.ofSeconds(120), () -> status().path("drMode").asText().equals("RECOVERED"),
+                "the restarted controller finishes the purge it found in its journal");
+        for (Sandbox.Member m : drMembers()) {
+            assertEquals(point.get(m.shard()), Db.executed(m), m.name() + " has exactly the snapshot point as GTID set");
+            assertEquals(sums.get(m.shard()), checksums(m, false), m.name() + " equals the snapshot point (seed " + SEED + ")");
+        }
+
+        Cli.Result end = Cli.run("drill", "1", "--end", "--config", conf);
+        assertEquals(0, end.exitCode(), end.toString());
+        assertTrue(end.out().contains("resume sync, delay 2 s") && end.out().contains("in sync again"), end.out());
+        production.stop();
+        Map<String, GtidSet> written = Bank.productionExecuted(sandbox);
+        Await.until(Duration.ofSeconds(120), () -> {
+            for (Sandbox.Member m : drMembers()) {
+                if (!Db.executed(m).containsAll(written.get(m.shard()))) {
+                    return false;
+                }
+            }
+            return true;
+        }, "every DR member caught up with production after the drill");
+        for (Sandbox.Member m : drMembers()) {
+            GtidSet errant = Db.executed(m).subtract(Db.executed(sandbox.production(m.shard())));
+            assertTrue(errant.isEmpty(), m.name() + " has errant GTIDs " + errant);
+            Map<String, Long> prod = checksums(sandbox.production(m.shard()), false);
+            prod.keySet().removeIf(t -> t.startsWith("`drsp_heartbeat`"));
+            Map<String, Long> dr = checksums(m, false);
+            dr.keySet().removeIf(t -> t.startsWith("`drsp_heartbeat`"));
+            assertEquals(prod, dr, m.name() + " equals production after the drill (seed " + SEED + ")");
+        }
+        BankTotals totals = BankTotals.read(Bank.shards(sandbox, Sandbox.Role.DR).subList(1, 3));
+        assertTrue(totals.holds(), "the bank invariant holds on DR: " + totals);
+    }
+
+    @Test
+    @Order(2)
+    void aDrillWithDdlIsRefusedAtFlashbackWithTheDdlListedAndNothingChanges() throws Exception {
+        Cli.Result started = Cli.run("drill", "1", "--to", "", "--delay", "2", "--config", conf);
+        assertEquals(0, started.exitCode(), started.toString());
+        Db.exec(sandbox.drPrimary("s2"), "UPDATE drill_types.nokey SET c = c + 1",
+                "ALTER TABLE drill_types.nokey ADD COLUMN memo INT");
+        Db.exec(sandbox.drPrimary("s1"), "DELETE FROM bank.accounts ORDER BY id LIMIT 1");
+        Cli.Result early = Cli.run("purge", "1", "--config", conf);
+        assertEquals(1, early.exitCode(), early.toString());
+        assertTrue(early.err().contains("mode SERVICE") && early.err().contains("purge does not apply"), early.err());
+        assertEquals(0, Cli.run("stopservice", "1", "--config", conf).exitCode());
+        Map<String, GtidSet> before = new TreeMap<>();
+        Map<String, Map<String, Long>> data = new TreeMap<>();
+        for (Sandbox.Member m : drMembers()) {
+            before.put(m.name(), Db.executed(m));
+            data.put(m.name(), checksums(m, false));
+        }
+        for (boolean dryRun : List.of(true, false)) {
+            Cli.Result refused = dryRun ? Cli.run("flashback", "1", "--dry-run", "--config", conf) : Cli.run("flashback", "1", "--config", conf);
+            assertEquals(1, refused.exitCode(), refused.toString());
+            assertTrue(refused.err().contains("dr shard s2") && refused.err().contains("ALTER TABLE drill_types.nokey ADD COLUMN memo")
+                    && refused.err().contains("Restore this shard from a backup"), refused.err());
+        }
+        assertEquals("SERVICE_STOPPED", status().path("drMode").asText());
+        for (Sandbox.Member m : drMembers()) {
+            assertEquals(before.get(m.name()), Db.executed(m), m.name() + ": nothing was applied");
+            assertEquals(data.get(m.name()), checksums(m, false), m.name() + ": no data changed");
+        }
+    }
+
+    /** Each shard's snapshot GTID set and its primary's checksums, from the controller's newest snapshot point. */
+    static void snapshotPoint(Map<String, GtidSet> point, Map<String, Map<String, Long>> sums) throws Exception {
+        Cli.Result r = Cli.run("snapshots", "1", "--json", "--config", conf);
+        assertEquals(0, r.exitCode(), r.toString());
+        JsonNode snaps = JSON.readTree(r.out()).path("snapshots");
+        JsonNode last = snaps.get(snaps.size() - 1);
+        for (JsonNode m : last.path("members")) {
+            String node = m.path("node").asText();
+            if (node.split("/").length == 3) {
+                String shard = node.split("/")[2];
+                point.put(shard, GtidSet.parse(m.path("gtidExecuted").asText()));
+                Map<String, Long> s = new TreeMap<>();
+                m.path("tableChecksums").fields().forEachRemaining(e -> s.put(e.getKey(), e.getValue().asLong()));
+                sums.put(shard, s);
+            }
+        }
+    }
+
+    static List<Sandbox.Member> drMembers() {
+        List<Sandbox.Member> all = new ArrayList<>(sandbox.members(Sandbox.Role.DR));
+        all.addAll(sandbox.members(Sandbox.Role.DR_REPLICA));
+        return all;
+    }
+
+    /** CHECKSUM TABLE of every user table, as drsp computes them; {@code withoutLedger} hides the flashback ledger. */
+    static Map<String, Long> checksums(Sandbox.Member m, boolean withoutLedger) throws SQLException {
+        Map<String, Long> sums = new TreeMap<>();
+        List<String> tables = new ArrayList<>();
+        try (Connection c = m.instance().connect(); Statement st = c.createStatement()) {
+            try (ResultSet rs = st.executeQuery("SELECT CONCAT('`', TABLE_SCHEMA, '`.`', TABLE_NAME, '`') FROM information_schema.TABLES"
+                    + " WHERE TABLE_TYPE = 'BASE TABLE' AND TABLE_SCHEMA NOT IN ('mysql', 'sys', 'performance_schema', 'information_schema')")) {
+                while (rs.next()) {
+                    tables.add(rs.getString(1));
+                }
+            }
+            for (String t : tables) {
+                if (withoutLedger && t.startsWith("`drsp_flashback`")) {
+                    continue;
+                }
+                try (ResultSet rs = st.executeQuery("CHECKSUM TABLE " + t + " EXTENDED")) {
+                    rs.next();
+                    sums.put(t, rs.getLong(2));
+                }
+            }
+        }
+        return sums;
+    }
+
+    static boolean tableExists(Sandbox.Member m, String table) throws SQLException {
+        String[] p = table.split("\\.");
+        return "1".equals(Db.one(m, "SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = '" + p[0]
+                + "' AND TABLE_NAME = '" + p[1] + "'"));
+    }
+
+    static JsonNode status() throws Exception {
+        Cli.Result r = Cli.run("status", "1", "--json", "--config", conf);
+        assertEquals(0, r.exitCode(), r.toString());
+        return JSON.readTree(r.out());
+    }
+
+    static void restartController(String failpoint) throws Exception {
+        if (controller.isAlive()) {
+            controller.destroy();
+            assertTrue(controller.waitFor(60, TimeUnit.SECONDS), "the controller stopped");
+        }
+        controller = ControllerCrashTest.startController(conf, DIR, failpoint == null ? Map.of() : Map.of("DRSP_FAILPOINTS", failpoint));
+    }
+
+    static void awaitHalted(Cli.Result command) throws InterruptedException {
+        assertTrue(controller.waitFor(60, TimeUnit.SECONDS), "the controller halted at its failpoint; the command said " + command);
+        assertEquals(137, controller.exitValue());
+    }
+}
