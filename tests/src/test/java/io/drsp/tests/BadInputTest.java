@@ -75,6 +75,30 @@ class BadInputTest {
         refusedAndNothingChanged(Cli.run("relaytime", "1", "--all", "--config", conf), "mode IDLE, where relaytime does not apply");
         refusedAndNothingChanged(Cli.run("recover", "1", "--config", conf), "mode IDLE, where recover does not apply");
         refusedAndNothingChanged(Cli.run("service", "1", "--config", conf), "mode IDLE, where service does not apply");
+        refusedAndNothingChanged(Cli.run("flashback", "1", "--config", conf), "mode IDLE, where flashback does not apply");
+        refusedAndNothingChanged(Cli.run("flashback", "1", "--dry-run", "--config", conf), "mode IDLE, where flashback does not apply");
+        refusedAndNothingChanged(Cli.run("purge", "1", "--dry-run", "--config", conf), "mode IDLE, where purge does not apply");
+        refusedAndNothingChanged(Cli.run("drill", "1", "--to", "", "--delay", "60", "--config", conf),
+                "mode IDLE, where a drill cannot start; a drill starts from SYNC, STOPPED or RECOVERED");
+        refusedAndNothingChanged(Cli.run("drill", "1", "--end", "--config", conf), "mode IDLE, where no drill is in progress");
+    }
+
+    @Test
+    @Order(3)
+    void badDrillInput() throws Exception {
+        refusedAndNothingChanged(Cli.run("drill", "1", "--to", "2024-13-01 10:00:00", "--delay", "60", "--config", conf),
+                "2024-13-01 10:00:00");
+        refusedAndNothingChanged(Cli.run("drill", "1", "--to", "", "--config", conf), "drill --to needs --delay SECONDS");
+        refusedAndNothingChanged(Cli.run("drill", "1", "--to", "", "--delay", "-1", "--config", conf), "whole number of seconds");
+        Cli.Result both = Cli.run("drill", "1", "--to", "", "--end", "--config", conf);
+        assertEquals(2, both.exitCode(), "--to and --end exclude each other: " + both);
+        Cli.Result mixed = Cli.run("flashback", "1", "--host", "127.0.0.1", "--config", conf);
+        assertEquals(2, mixed.exitCode(), mixed.toString());
+        assertTrue(mixed.err().contains("takes only --config and --dry-run (no DIR), not --host"), mixed.err());
+        Cli.Result neither = Cli.run("flashback", "--config", conf);
+        assertEquals(2, neither.exitCode(), neither.toString());
+        assertTrue(neither.err().contains("either a CLUSTER (to end a drill) or --host"), neither.err());
+        assertNothingChanged();
     }
 
     @Test
