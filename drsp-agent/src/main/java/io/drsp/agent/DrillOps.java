@@ -66,6 +66,10 @@ public final class DrillOps {
      * naming each transaction and statement.
      */
     public DrillArchive archive(GtidSet snapshot, Path dir) {
+        return archive(snapshot, dir, (d, t) -> { });
+    }
+
+    public DrillArchive archive(GtidSet snapshot, Path dir, JobRunner.Progress progress) {
         try {
             GtidSet executed = executed();
             if (!executed.containsAll(snapshot)) {
@@ -83,7 +87,7 @@ public final class DrillOps {
                 if (plan.isRefused()) {
                     throw new MysqlOperationException(refusals(plan.refusals()));
                 }
-                Flashback.apply(plan, p -> { });
+                Flashback.apply(plan, p -> progress.report(p.rowsDone(), p.rowsTotal()));
                 return new DrillArchive(drill, plan.transactions(), plan.rows(), dir);
             }
         } catch (MysqlOperationException e) {
@@ -304,7 +308,7 @@ public final class DrillOps {
     JobRunner.Outcome run(AgentJob job, JobRunner.Progress progress) {
         return switch (job.kind()) {
             case ARCHIVE_DRILL -> {
-                DrillArchive a = archive(GtidSet.parse(job.gtids()), Path.of(job.archiveDir()));
+                DrillArchive a = archive(GtidSet.parse(job.gtids()), Path.of(job.archiveDir()), progress);
                 yield new JobRunner.Outcome(a.drill().isEmpty() ? "nothing was written since the snapshot point"
                         : a.transactions() + " transactions, " + a.rows() + " row changes; SQL in " + a.dir(),
                         a.drill().toString(), a.transactions(), a.rows(), Map.of());
