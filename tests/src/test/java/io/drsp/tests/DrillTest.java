@@ -172,6 +172,53 @@ class DrillTest {
 
     @Test
     @Order(2)
+    void aBrokenReplicaRefusesFlashbackALaggingOneRefusesPurgeAndDataThatDiffersFromTheSnapshotFailsTheCheck() throws Exception {
+        Cli.Result started = Cli.run("drill", "1", "--to", "", "--delay", "2", "--config", conf);
+        assertEquals(0, started.exitCode(), started.toString());
+        DrillTypes.write(sandbox.drPrimary("s1"), new Random(SEED + 2), 50);
+        assertEquals(0, Cli.run("stopservice", "1", "--config", conf).exitCode());
+        Sandbox.Member r1 = sandbox.members(Sandbox.Role.DR_REPLICA).stream().filter(m -> m.shard().equals("s1")).findFirst().orElseThrow();
+        Sandbox.Member r2 = sandbox.members(Sandbox.Role.DR_REPLICA).stream().filter(m -> m.shard().equals("s2")).findFirst().orElseThrow();
+        Db.exec(r1, "STOP REPLICA SQL_THREAD");
+        Cli.Result broken = Cli.run("flashback", "1", "--config", conf);
+        assertEquals(1, broken.exitCode(), broken.toString());
+        assertTrue(broken.err().contains("dr shard s1 replica r1") && broken.err().contains("is not replicating from its primary")
+                && broken.err().contains("nothing was changed"), broken.err());
+        assertEquals("SERVICE_STOPPED", status().path("drMode").asText());
+        Db.exec(r1, "START REPLICA SQL_THREAD");
+        Cli.Result flashback = Cli.run("flashback", "1", "--config", conf);
+        assertEquals(0, flashback.exitCode(), flashback.toString());
+
+        // s2's replica stops applying and its primary gets a write the snapshot does not have.
+        Db.exec(r2, "STOP REPLICA SQL_THREAD");
+        Db.exec(sandbox.drPrimary("s2"), "SET GLOBAL super_read_only = OFF",
+                "INSERT INTO drill_types.nokey VALUES (99, 'stray', 1)", "SET GLOBAL super_read_only = ON");
+        Cli.Result early = Cli.run("purge", "1", "--config", conf);
+        assertEquals(1, early.exitCode(), early.toString());
+        assertTrue(early.err().contains("purge refused, nothing was changed") && early.err().contains("dr shard s2 replica r1 (")
+                && early.err().contains("has not replayed"),
+                early.err());
+        Db.exec(r2, "START REPLICA SQL_THREAD");
+        GtidSet s2Executed = Db.executed(sandbox.drPrimary("s2"));
+        Await.until(Duration.ofSeconds(30), () -> Db.executed(r2).containsAll(s2Executed), "s2's replica caught up");
+        Cli.Result differs = Cli.run("purge", "1", "--config", conf);
+        assertEquals(1, differs.exitCode(), differs.toString());
+        assertTrue(differs.err().contains("dr shard s2 (") && differs.err().contains("differs from the snapshot point: `drill_types`.`nokey`")
+                && differs.err().contains("Restore these members from a backup"), differs.err());
+        assertEquals("FLASHED_BACK", status().path("drMode").asText(), "a failed check leaves the drill unfinished");
+
+        // The DBA undoes the stray write by hand; purge again finds every member at the snapshot point.
+        Db.exec(sandbox.drPrimary("s2"), "SET GLOBAL super_read_only = OFF",
+                "DELETE FROM drill_types.nokey WHERE a = 99 AND b = 'stray'", "SET GLOBAL super_read_only = ON");
+        GtidSet fixed = Db.executed(sandbox.drPrimary("s2"));
+        Await.until(Duration.ofSeconds(30), () -> Db.executed(r2).containsAll(fixed), "s2's replica has the fix");
+        Cli.Result purge = Cli.run("purge", "1", "--config", conf);
+        assertEquals(0, purge.exitCode(), purge.toString());
+        assertEquals("RECOVERED", status().path("drMode").asText());
+    }
+
+    @Test
+    @Order(3)
     void aDrillWithDdlIsRefusedAtFlashbackWithTheDdlListedAndNothingChanges() throws Exception {
         Cli.Result started = Cli.run("drill", "1", "--to", "", "--delay", "2", "--config", conf);
         assertEquals(0, started.exitCode(), started.toString());
