@@ -23,6 +23,9 @@ import java.util.Random;
  * (2) drsp flashback undoes them on the source, end to end (binlog read through the replication protocol, reverse,
  *     render, apply), with sql_log_bin off.
  * Prints rows/s of both, their ratio, the JVM's peak RSS (VmHWM), and checks the source is back to its snapshot.
+ * Also prints, per phase, the machine's 1-minute load average (sampled every second) and the CPU seconds the
+ * mysqld applying (and, for flashback, this JVM) used: on a shared machine the wall times depend on foreign load,
+ * the CPU seconds much less.
  * Args: [rowChanges=1200000] [tables=4] [rowsPerTable=100000] [verifyImages=true] [batchRows=500] [workers=4]
  */
 public class FlashbackBench {
@@ -68,10 +71,12 @@ public class FlashbackBench {
                     "START REPLICA IO_THREAD");
             await(r, "SELECT RECEIVED_TRANSACTION_SET FROM performance_schema.replication_connection_status", workload);
             String nativeWorkers = one(r, "SELECT @@GLOBAL.replica_parallel_workers");
+            Phase nativePhase = new Phase(replica);
             long n0 = System.nanoTime();
             exec(r, "START REPLICA SQL_THREAD");
             await(r, "SELECT @@GLOBAL.gtid_executed", workload);
             double nativeSecs = secs(n0);
+            System.out.println("native phase: " + nativePhase.end());
             exec(r, "STOP REPLICA");
             double nativeRate = changed / nativeSecs;
             System.out.printf("native apply (replica_parallel_workers=%s): %.1f s, %.0f rows/s%n", nativeWorkers, nativeSecs, nativeRate);
@@ -82,6 +87,7 @@ public class FlashbackBench {
             ConnectionSettings cs = new ConnectionSettings("127.0.0.1", src.port(), user, src.credentials().adminPassword());
             FlashbackRequest request = FlashbackRequest.onServer(cs, new Selection.AllExcept(snapshot))
                     .withOptions(new FlashbackApplier.Options(false, null, batchRows, 4 << 20, verify, workers));
+            Phase flashbackPhase = new Phase(src);
             long f0 = System.nanoTime();
             double planSecs;
             long rows;
@@ -92,6 +98,7 @@ public class FlashbackBench {
                 Flashback.apply(plan, p -> System.out.println("  " + p));
             }
             double flashSecs = secs(f0);
+            System.out.println("flashback phase: " + flashbackPhase.end());
             double flashRate = rows / flashSecs;
             long rssKb = vmHwmKb();
             System.out.printf("flashback (verifyImages=%s, batchRows=%d, workers=%d): %.1f s end to end (read+check %.1f s), %.0f rows/s%n",
@@ -107,6 +114,52 @@ public class FlashbackBench {
         } finally {
             replica.stop();
             src.stop();
+        }
+    }
+
+    /** Load average and CPU seconds over one timed phase. */
+    static final class Phase {
+        private final long mysqldPid;
+        private final double mysqldCpu0;
+        private final double jvmCpu0;
+        private final List<Double> load = new java.util.concurrent.CopyOnWriteArrayList<>();
+        private final Thread sampler;
+
+        Phase(MysqlInstance applying) throws Exception {
+            mysqldPid = applying.processHandle().orElseThrow().pid();
+            mysqldCpu0 = cpuSeconds(mysqldPid);
+            jvmCpu0 = cpuSeconds(ProcessHandle.current().pid());
+            sampler = new Thread(() -> {
+                try {
+                    while (true) {
+                        load.add(Double.parseDouble(Files.readString(Path.of("/proc/loadavg")).split(" ")[0]));
+                        Thread.sleep(1000); // a sampling period, not a wait for a condition
+                    }
+                } catch (Exception e) {
+                    // interrupted: the phase ended
+                }
+            }, "load-sampler");
+            sampler.setDaemon(true);
+            sampler.start();
+        }
+
+        String end() throws Exception {
+            double mysqld = cpuSeconds(mysqldPid) - mysqldCpu0;
+            double jvm = cpuSeconds(ProcessHandle.current().pid()) - jvmCpu0;
+            sampler.interrupt();
+            sampler.join();
+            double min = load.stream().mapToDouble(Double::doubleValue).min().orElse(0);
+            double max = load.stream().mapToDouble(Double::doubleValue).max().orElse(0);
+            double mean = load.stream().mapToDouble(Double::doubleValue).average().orElse(0);
+            return String.format("load average %.1f-%.1f (mean %.1f); CPU: applying mysqld %.1f s, this JVM %.1f s",
+                    min, max, mean, mysqld, jvm);
+        }
+
+        /** utime + stime of a process, from /proc (clock ticks of 1/100 s). */
+        static double cpuSeconds(long pid) throws Exception {
+            String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+            String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            return (Long.parseLong(f[11]) + Long.parseLong(f[12])) / 100.0;
         }
     }
 

@@ -8,10 +8,11 @@ import java.util.List;
 
 /**
  * One connection to the target applying reversed transactions, each as one target transaction. Every
- * statement's matched-row count is checked, so a target that diverged from the binlog stops the run at that
- * transaction (rolled back) rather than being half-reversed silently. A deadlock or lock wait timeout with a
- * concurrent session (InnoDB may lock more than the rows a statement changes) rolls the transaction back and
- * runs it again, as MySQL's replica workers do; anything else fails it.
+ * statement's matched-row count is checked ({@link StatementSender}), so a target that diverged from the binlog
+ * stops the run at that transaction (rolled back) rather than being half-reversed silently. A deadlock or lock
+ * wait timeout with a concurrent session (InnoDB may lock more than the rows a statement changes) rolls the
+ * transaction back and runs it again once the sessions it may have met are out of the way, as MySQL's replica
+ * workers do; anything else fails it.
  */
 final class ApplySession implements AutoCloseable {
     /** Deadlock (1213) and lock wait timeout (1205): the transaction is rolled back whole and may be retried. */
@@ -21,16 +22,16 @@ final class ApplySession implements AutoCloseable {
 
     private final Connection connection;
     private final ReverseBatches batches;
-    private final String ledger;
+    private final FlashbackApplier.Options options;
 
-    private ApplySession(Connection connection, ReverseBatches batches, String ledger) {
+    private ApplySession(Connection connection, ReverseBatches batches, FlashbackApplier.Options options) {
         this.connection = connection;
         this.batches = batches;
-        this.ledger = ledger;
+        this.options = options;
     }
 
     static ApplySession open(ConnectionSettings target, FlashbackApplier.Options options, ReverseBatches batches) throws SQLException {
-        Connection c = target.connect();
+        Connection c = target.connectForMultiStatements();
         try {
             try (Statement st = c.createStatement()) {
                 st.execute("SET NAMES utf8mb4");
@@ -41,32 +42,33 @@ final class ApplySession implements AutoCloseable {
                 st.execute("SET SESSION transaction_isolation = 'READ-COMMITTED'");
             }
             c.setAutoCommit(false);
-            return new ApplySession(c, batches, options.ledger());
+            return new ApplySession(c, batches, options);
         } catch (SQLException | RuntimeException e) {
             c.close();
             throw e;
         }
     }
 
-    /** Applies and commits the reverse of {@code tx}; on any exception it was rolled back. */
-    void apply(SpillStore.SpilledTransaction tx) throws SQLException {
+    /**
+     * Applies and commits the reverse of {@code tx}; on any exception it was rolled back. An error in a request
+     * of several statements hides the matched-row counts of the statements before it (the driver reads every
+     * answer before returning the first), so a transaction failing that way is run once more, one statement
+     * per request: what went wrong first is what gets reported, a divergence rather than its consequence.
+     */
+    void apply(SpillStore.SpilledTransaction tx, LockConflictWait beforeRetry) throws SQLException {
+        int requestBytes = options.batchBytes();
         for (int attempt = 1; ; attempt++) {
-            try (Statement st = connection.createStatement()) {
-                batches.reverse(tx, batch -> execute(st, batch, tx.gtid()));
-                if (ledger != null) {
-                    st.executeUpdate("INSERT INTO " + ledger + " (source_gtid) VALUES ('" + Gtid.parse(tx.gtid()) + "')");
-                }
-                connection.commit();
+            try {
+                applyOnce(tx, requestBytes);
                 return;
-            } catch (UncheckedSql e) {
-                rollbackQuietly();
-                if (attempt < RETRIES && retryable(e.getCause())) {
-                    continue;
-                }
-                throw e.getCause();
             } catch (SQLException e) {
                 rollbackQuietly();
                 if (attempt < RETRIES && retryable(e)) {
+                    awaitQuietly(beforeRetry, e);
+                    continue;
+                }
+                if (requestBytes > 0) {
+                    requestBytes = 0;
                     continue;
                 }
                 throw e;
@@ -77,15 +79,38 @@ final class ApplySession implements AutoCloseable {
         }
     }
 
-    private static boolean retryable(SQLException e) {
-        return e.getErrorCode() == ER_LOCK_DEADLOCK || e.getErrorCode() == ER_LOCK_WAIT_TIMEOUT;
+    private void applyOnce(SpillStore.SpilledTransaction tx, int requestBytes) throws SQLException {
+        try (Statement st = connection.createStatement()) {
+            StatementSender sender = new StatementSender(st, tx.gtid(), requestBytes);
+            batches.reverse(tx, batch -> send(sender, batch));
+            if (options.ledger() != null) {
+                sender.add(new RenderedStatement("INSERT INTO " + options.ledger() + " (source_gtid) VALUES ('"
+                        + Gtid.parse(tx.gtid()) + "')", 1));
+            }
+            sender.flush();
+            connection.commit();
+        } catch (UncheckedSql e) {
+            throw e.getCause();
+        }
     }
 
-    /** A statement matched another number of rows than its image says: the target is not what the binlog says. */
-    static final class Diverged extends RuntimeException {
-        Diverged(String message) {
-            super(message);
+    /** What a transaction rolled back by a deadlock or lock wait timeout waits for before it runs again. */
+    @FunctionalInterface
+    interface LockConflictWait {
+        void await() throws InterruptedException;
+    }
+
+    private static void awaitQuietly(LockConflictWait wait, SQLException cause) throws SQLException {
+        try {
+            wait.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw cause;
         }
+    }
+
+    private static boolean retryable(SQLException e) {
+        return e.getErrorCode() == ER_LOCK_DEADLOCK || e.getErrorCode() == ER_LOCK_WAIT_TIMEOUT;
     }
 
     private static final class UncheckedSql extends RuntimeException {
@@ -99,29 +124,13 @@ final class ApplySession implements AutoCloseable {
         }
     }
 
-    private static void execute(Statement st, List<RenderedStatement> batch, String gtid) {
+    private static void send(StatementSender sender, List<RenderedStatement> batch) {
         try {
-            if (batch.size() == 1) {
-                check(st.executeUpdate(batch.get(0).sql()), batch.get(0), gtid);
-                return;
-            }
             for (RenderedStatement r : batch) {
-                st.addBatch(r.sql());
-            }
-            int[] counts = st.executeBatch();
-            for (int k = 0; k < counts.length; k++) {
-                check(counts[k], batch.get(k), gtid);
+                sender.add(r);
             }
         } catch (SQLException e) {
             throw new UncheckedSql(e);
-        }
-    }
-
-    private static void check(int n, RenderedStatement r, String gtid) {
-        if (n != r.expectedRows()) {
-            String sql = r.sql().length() > 400 ? r.sql().substring(0, 400) + "..." : r.sql();
-            throw new Diverged("the target does not hold what " + gtid + " left: a reverse statement matched " + n
-                    + " rows instead of " + r.expectedRows() + " (changed after the range, or by a trigger or cascade?): " + sql);
         }
     }
 

@@ -51,9 +51,11 @@ final class DependencyScheduler {
     private final Map<Long, Node> lastWriter = new HashMap<>();
     private final Set<Node> unfinished = Collections.newSetFromMap(new IdentityHashMap<>());
     private final PriorityQueue<Node> ready = new PriorityQueue<>(Comparator.comparingLong(n -> n.seq));
+    private final Set<Node> running = Collections.newSetFromMap(new IdentityHashMap<>());
+    /** Running transactions rolled back by a lock conflict, waiting in {@link #awaitOthersAfterLockConflict}: they hold no locks. */
+    private final Set<Node> rolledBack = Collections.newSetFromMap(new IdentityHashMap<>());
     private Node lastEverything;
     private long hashesHeld;
-    private int running;
     private boolean closed;
     private boolean stopped;
 
@@ -128,7 +130,7 @@ final class DependencyScheduler {
                 }
                 Node n = ready.poll();
                 if (n != null) {
-                    running++;
+                    running.add(n);
                     return n;
                 }
                 changed.await();
@@ -142,7 +144,8 @@ final class DependencyScheduler {
     void finished(Node n, boolean committed) {
         lock.lock();
         try {
-            running--;
+            running.remove(n);
+            rolledBack.remove(n);
             unfinished.remove(n);
             hashesHeld -= n.writeset.hashes().length;
             for (long h : n.writeset.hashes()) {
@@ -163,6 +166,30 @@ final class DependencyScheduler {
             n.dependents.clear();
             changed.signalAll();
         } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Called by a running transaction rolled back by a deadlock or lock wait timeout, before it runs again: waits
+     * until every other transaction running now has ended. Retrying at once would meet the same lock holders,
+     * which on a busy machine may not even have been scheduled since, and can lose the same deadlock every time.
+     * A transaction waiting here holds no locks, so nothing waits for it while it waits: of two rolled back
+     * together, the later runs again at once and the earlier once it has ended, so no two wait for each other.
+     */
+    void awaitOthersAfterLockConflict(Node n) throws InterruptedException {
+        lock.lock();
+        try {
+            rolledBack.add(n);
+            changed.signalAll();
+            Set<Node> holders = Collections.newSetFromMap(new IdentityHashMap<>());
+            holders.addAll(running);
+            holders.removeAll(rolledBack);
+            while (!stopped && holders.stream().anyMatch(h -> running.contains(h) && !rolledBack.contains(h))) {
+                changed.await();
+            }
+        } finally {
+            rolledBack.remove(n);
             lock.unlock();
         }
     }

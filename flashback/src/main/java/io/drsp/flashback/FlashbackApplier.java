@@ -40,8 +40,9 @@ public final class FlashbackApplier {
     static final int WRITESET_LIMIT = 100_000;
 
     /**
-     * Rows per multi-row statement, and an upper bound of SQL text per batch; {@code workers} connections apply
-     * independent transactions in parallel (1: strictly one after the other). With a {@code ledger} table
+     * Rows per multi-row statement, and an upper bound of SQL text per batch and per request (a transaction's
+     * statements are sent together up to it); {@code workers} connections apply independent transactions in
+     * parallel (1: strictly one after the other). With a {@code ledger} table
      * ({@code schema.table}, column {@code source_gtid}), each reverse transaction also records the GTID it undoes
      * there, in the same transaction: a run cut short can be continued exactly, skipping what the ledger holds.
      */
@@ -138,7 +139,7 @@ public final class FlashbackApplier {
         if (committed.failure != null) {
             GtidSet done = committed.build();
             Throwable e = committed.failure;
-            String reason = e instanceof ApplySession.Diverged ? e.getMessage() : e.toString();
+            String reason = e instanceof StatementSender.Diverged ? e.getMessage() : e.toString();
             throw new FlashbackFailed(committed.failedGtid, done, selected.subtract(done), reason, e);
         }
         tracker.finish();
@@ -182,7 +183,7 @@ public final class FlashbackApplier {
                 return;
             }
             try {
-                session.apply(n.tx);
+                session.apply(n.tx, () -> scheduler.awaitOthersAfterLockConflict(n));
             } catch (SQLException | RuntimeException e) {
                 committed.fail(n.tx.gtid(), e);
                 scheduler.finished(n, false);

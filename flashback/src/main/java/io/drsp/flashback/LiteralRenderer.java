@@ -67,9 +67,8 @@ final class LiteralRenderer {
         if (charset != null) {
             s.append('_').append(charset).append(' ');
         }
-        s.append("X'");
-        HEX.formatHex(s, bytes);
-        s.append('\'');
+        // formatHex(byte[]) fills one array in bulk; formatting into the builder would append char by char
+        s.append("X'").append(HEX.formatHex(bytes)).append('\'');
     }
 
     /**

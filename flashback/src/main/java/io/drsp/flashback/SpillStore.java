@@ -148,25 +148,36 @@ final class SpillStore implements AutoCloseable {
         int type = head.getInt();
         int table = head.getInt();
         int length = head.getInt();
-        ByteBuffer body = read(offset + 12, length);
         byte[] bytes = new byte[length];
-        body.get(bytes);
+        read(offset + 12, ByteBuffer.wrap(bytes));
         return new SpilledEvent(type, tableDefs.get(table), bytes);
     }
 
-    /** Opened once, on first read; positional reads on it are safe from several apply threads at once. */
-    private synchronized FileChannel reader() throws IOException {
-        if (reader == null) {
-            out.flush();
-            reader = FileChannel.open(file, StandardOpenOption.READ);
+    /**
+     * Opened once, on first read; positional reads on it are safe from several apply threads at once, so only
+     * opening it takes the lock.
+     */
+    private FileChannel reader() throws IOException {
+        FileChannel r = reader;
+        if (r != null) {
+            return r;
         }
-        return reader;
+        synchronized (this) {
+            if (reader == null) {
+                out.flush();
+                reader = FileChannel.open(file, StandardOpenOption.READ);
+            }
+            return reader;
+        }
     }
 
     private ByteBuffer read(long at, long length) {
+        return read(at, ByteBuffer.allocate(Math.toIntExact(length)));
+    }
+
+    private ByteBuffer read(long at, ByteBuffer b) {
         try {
             FileChannel reader = reader();
-            ByteBuffer b = ByteBuffer.allocate(Math.toIntExact(length));
             while (b.hasRemaining()) {
                 if (reader.read(b, at + b.position()) < 0) {
                     throw new IOException("spill file " + file + " ends at " + (at + b.position()));

@@ -1,14 +1,14 @@
 package io.drsp.flashback;
 
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.jooq.Condition;
 import org.jooq.DSLContext;
 import org.jooq.Field;
-import org.jooq.InsertValuesStepN;
-import org.jooq.Query;
 import org.jooq.Record;
 import org.jooq.RowN;
 import org.jooq.SQLDialect;
@@ -20,7 +20,8 @@ import org.jooq.impl.DSL;
 
 /**
  * Renders batches of {@link RowStatement}s with jOOQ (MySQL dialect, quoted identifiers); literal text comes
- * from {@link LiteralRenderer} as raw SQL, so no bind value conversion can touch it.
+ * from {@link LiteralRenderer} as raw SQL, so no bind value conversion can touch it. Multi-row statements are
+ * rendered by jOOQ once per table and filled with rows per batch ({@link MultiRowStatements}).
  *
  * <p>Row identity: by primary key when the table has one, else every non-generated column, binary-exact,
  * with {@code LIMIT 1} (duplicate rows of a keyless table come back with the right multiplicity, one at a time).
@@ -34,14 +35,17 @@ public final class SqlRenderer {
                     // every value is inlined (LIMIT 1 included): the SQL is executed as is and written to dry-run files
                     .withStatementType(StatementType.STATIC_STATEMENT));
     private final boolean verifyImages;
+    private final MultiRowStatements multiRow;
 
     public SqlRenderer(boolean verifyImages) {
         this.verifyImages = verifyImages;
+        this.multiRow = new MultiRowStatements(ctx, verifyImages);
     }
 
     /**
      * Renders a run of statements of one kind on one table, in order. Multi-row statements are used where the
-     * identity allows: INSERTs always, DELETEs by primary key; UPDATEs and keyless DELETEs are one per row.
+     * identity allows: INSERTs always; DELETEs and UPDATEs by a primary key that joins exactly (see
+     * {@link TableShape#joinsOnKey}); anything else is one statement per row.
      */
     public List<RenderedStatement> render(List<? extends RowStatement> batch) {
         List<RenderedStatement> out = new ArrayList<>();
@@ -50,67 +54,73 @@ public final class SqlRenderer {
         }
         RowStatement first = batch.get(0);
         TableShape shape = first.table();
-        Table<Record> table = DSL.table(DSL.name(shape.def().database(), shape.def().table()));
         if (first instanceof RowStatement.InsertRow) {
-            out.add(insert(table, shape, batch));
+            out.add(multiRow.insert(shape, batch));
         } else if (first instanceof RowStatement.DeleteRow) {
-            {
-                if (shape.hasPrimaryKey()) {
-                    out.add(deleteByKey(table, shape, batch));
-                } else {
-                    for (RowStatement r : batch) {
-                        Query q = ctx.deleteFrom(table).where(identity(shape, ((RowStatement.DeleteRow) r).image())).limit(1);
-                        out.add(new RenderedStatement(ctx.render(q), 1));
-                    }
-                }
-            }
+            deletes(shape, batch, out);
         } else if (shape.allowsMultiRowUpdate()) {
-            updateInRuns(table, shape, batch, out);
+            updateInRuns(shape, batch, out);
         } else {
-            {
-                for (RowStatement r : batch) {
-                    RowStatement.UpdateRow row = (RowStatement.UpdateRow) r;
-                    Map<Field<?>, Field<?>> set = new LinkedHashMap<>();
-                    for (int c : shape.writable()) {
-                        set.put(column(shape, c), literal(row.to()[c]));
-                    }
-                    var where = ctx.update(table).set(set).where(identity(shape, row.from()));
-                    Query q = shape.hasPrimaryKey() ? where : where.limit(1);
-                    out.add(new RenderedStatement(ctx.render(q), 1));
-                }
+            for (RowStatement r : batch) {
+                out.add(updateOne(shape, (RowStatement.UpdateRow) r));
             }
         }
         return out;
     }
 
+    private void deletes(TableShape shape, List<? extends RowStatement> batch, List<RenderedStatement> out) {
+        if (batch.size() > 1 && shape.hasPrimaryKey()) {
+            out.add(verifyImages && shape.joinsOnKey() ? multiRow.delete(shape, batch) : deleteByKey(shape, batch));
+        } else {
+            for (RowStatement r : batch) {
+                var where = ctx.deleteFrom(table(shape)).where(identity(shape, ((RowStatement.DeleteRow) r).image()));
+                out.add(new RenderedStatement(ctx.render(shape.hasPrimaryKey() ? where : where.limit(1)), 1));
+            }
+        }
+    }
+
+    private RenderedStatement updateOne(TableShape shape, RowStatement.UpdateRow row) {
+        Map<Field<?>, Field<?>> set = new LinkedHashMap<>();
+        for (int c : shape.writable()) {
+            set.put(column(shape, c), literal(row.to()[c]));
+        }
+        var where = ctx.update(table(shape)).set(set).where(identity(shape, row.from()));
+        return new RenderedStatement(ctx.render(shape.hasPrimaryKey() ? where : where.limit(1)), 1);
+    }
+
     /**
-     * UPDATEs in runs of rows whose key does not change and appears once in the run: each run is one
-     * {@code UPDATE t JOIN (VALUES ROW(..), ..) v ON key SET ..}, where the order of rows cannot matter. A row
-     * that changes its key, or repeats one, is its own statement at its place in the order.
+     * UPDATEs in runs of rows whose key does not change and appears once in the run: each run is one joined
+     * UPDATE ({@link MultiRowStatements}), where the order of rows cannot matter. A row that changes its key,
+     * or repeats one, is its own statement at its place in the order.
      */
-    private void updateInRuns(Table<Record> table, TableShape shape, List<? extends RowStatement> batch, List<RenderedStatement> out) {
+    private void updateInRuns(TableShape shape, List<? extends RowStatement> batch, List<RenderedStatement> out) {
         List<RowStatement.UpdateRow> run = new ArrayList<>();
-        java.util.Set<List<SqlValue>> keys = new java.util.HashSet<>();
+        Set<List<SqlValue>> keys = new HashSet<>();
         for (RowStatement r : batch) {
             RowStatement.UpdateRow row = (RowStatement.UpdateRow) r;
             List<SqlValue> from = key(shape, row.from());
             boolean sameKey = from.equals(key(shape, row.to()));
             if (!sameKey || keys.contains(from)) {
-                flushRun(table, shape, run, out);
+                flushRun(shape, run, out);
                 keys.clear();
             }
             if (sameKey) {
                 run.add(row);
                 keys.add(from);
             } else {
-                Map<Field<?>, Field<?>> set = new LinkedHashMap<>();
-                for (int c : shape.writable()) {
-                    set.put(column(shape, c), literal(row.to()[c]));
-                }
-                out.add(new RenderedStatement(ctx.render(ctx.update(table).set(set).where(identity(shape, row.from()))), 1));
+                out.add(updateOne(shape, row));
             }
         }
-        flushRun(table, shape, run, out);
+        flushRun(shape, run, out);
+    }
+
+    private void flushRun(TableShape shape, List<RowStatement.UpdateRow> run, List<RenderedStatement> out) {
+        if (run.size() == 1) {
+            out.add(updateOne(shape, run.get(0)));
+        } else if (!run.isEmpty()) {
+            out.add(multiRow.update(shape, run));
+        }
+        run.clear();
     }
 
     private static List<SqlValue> key(TableShape shape, SqlValue[] image) {
@@ -121,118 +131,8 @@ public final class SqlRenderer {
         return k;
     }
 
-    private void flushRun(Table<Record> table, TableShape shape, List<RowStatement.UpdateRow> run, List<RenderedStatement> out) {
-        if (run.isEmpty()) {
-            return;
-        }
-        if (run.size() == 1) {
-            RowStatement.UpdateRow row = run.get(0);
-            Map<Field<?>, Field<?>> set = new LinkedHashMap<>();
-            for (int c : shape.writable()) {
-                set.put(column(shape, c), literal(row.to()[c]));
-            }
-            out.add(new RenderedStatement(ctx.render(ctx.update(table).set(set).where(identity(shape, row.from()))), 1));
-            run.clear();
-            return;
-        }
-        List<Integer> pk = shape.def().primaryKey();
-        List<Integer> writable = shape.writable();
-        List<Integer> compared = verifyImages ? shape.nonKeyComparable() : List.of();
-        // v's columns: k<i> key values, n<i> new values, o<i> old values (compared binary-exact where bytes)
-        List<String> names = new ArrayList<>();
-        pk.forEach(c -> names.add("k" + c));
-        writable.forEach(c -> names.add("n" + c));
-        compared.forEach(c -> names.add("o" + c));
-        StringBuilder values = new StringBuilder("(VALUES ");
-        for (int i = 0; i < run.size(); i++) {
-            RowStatement.UpdateRow row = run.get(i);
-            values.append(i == 0 ? "ROW(" : ", ROW(");
-            boolean first = true;
-            for (int c : pk) {
-                first = comma(values, first);
-                LiteralRenderer.append(values, row.from()[c]);
-            }
-            for (int c : writable) {
-                first = comma(values, first);
-                LiteralRenderer.append(values, row.to()[c]);
-            }
-            for (int c : compared) {
-                first = comma(values, first);
-                byte[] exact = LiteralRenderer.exactBytes(row.from()[c]);
-                if (exact != null) {
-                    LiteralRenderer.hex(values, null, exact);
-                } else {
-                    LiteralRenderer.append(values, row.from()[c]);
-                }
-            }
-            values.append(')');
-        }
-        values.append(") AS `v` (");
-        for (int i = 0; i < names.size(); i++) {
-            values.append(i == 0 ? "`" : ", `").append(names.get(i)).append('`');
-        }
-        values.append(')');
-        Table<?> v = DSL.table(DSL.raw(values.toString()));
-        List<Condition> on = new ArrayList<>();
-        for (int c : pk) {
-            on.add(qualified(shape, c).eq(DSL.field(DSL.name("v", "k" + c))));
-        }
-        for (int c : compared) {
-            Field<Object> vo = DSL.field(DSL.name("v", "o" + c));
-            int type = shape.def().columns().get(c).type();
-            if (isBytes(shape, c)) {
-                on.add(DSL.condition("CAST({0} AS BINARY) <=> {1}", qualified(shape, c), vo));
-            } else if (type == BinlogColumnType.DATE || type == BinlogColumnType.DATETIME2 || type == BinlogColumnType.TIMESTAMP2
-                    || type == BinlogColumnType.TIME2) {
-                // v's column is text: compare the column's own text form, which is what the binlog value is printed as
-                on.add(DSL.condition("CAST({0} AS CHAR) <=> {1}", qualified(shape, c), vo));
-            } else {
-                on.add(DSL.condition("{0} <=> {1}", qualified(shape, c), vo));
-            }
-        }
-        Map<Field<?>, Field<?>> set = new LinkedHashMap<>();
-        for (int c : writable) {
-            set.put(qualified(shape, c), DSL.field(DSL.name("v", "n" + c)));
-        }
-        out.add(new RenderedStatement(ctx.render(ctx.update(table.join(v).on(DSL.and(on))).set(set)), run.size()));
-        run.clear();
-    }
-
-    private static boolean comma(StringBuilder s, boolean first) {
-        if (!first) {
-            s.append(", ");
-        }
-        return false;
-    }
-
-    private static boolean isBytes(TableShape shape, int c) {
-        ColumnDef col = shape.def().columns().get(c);
-        return BinlogColumnType.hasCharset(col.type(), col.realType());
-    }
-
-    private static Field<Object> qualified(TableShape shape, int c) {
-        return DSL.field(DSL.name(shape.def().database(), shape.def().table(), shape.def().columns().get(c).name()));
-    }
-
-    private RenderedStatement insert(Table<Record> table, TableShape shape, List<? extends RowStatement> batch) {
-        List<Integer> cols = shape.writable();
-        List<Field<?>> fields = new ArrayList<>(cols.size());
-        for (int c : cols) {
-            fields.add(column(shape, c));
-        }
-        InsertValuesStepN<Record> q = ctx.insertInto(table, fields);
-        for (RowStatement r : batch) {
-            SqlValue[] image = ((RowStatement.InsertRow) r).image();
-            List<Field<?>> values = new ArrayList<>(cols.size());
-            for (int c : cols) {
-                values.add(literal(image[c]));
-            }
-            q = q.values(values);
-        }
-        return new RenderedStatement(ctx.render(q), batch.size());
-    }
-
-    private RenderedStatement deleteByKey(Table<Record> table, TableShape shape, List<? extends RowStatement> batch) {
+    /** Rows named by key: with verifyImages each by its whole image, else by the key alone. */
+    private RenderedStatement deleteByKey(TableShape shape, List<? extends RowStatement> batch) {
         Condition where;
         List<Integer> pk = shape.def().primaryKey();
         if (verifyImages) {
@@ -263,7 +163,11 @@ public final class SqlRenderer {
             }
             where = DSL.row(keyFields).in(rows);
         }
-        return new RenderedStatement(ctx.render(ctx.deleteFrom(table).where(where)), batch.size());
+        return new RenderedStatement(ctx.render(ctx.deleteFrom(table(shape)).where(where)), batch.size());
+    }
+
+    private static Table<Record> table(TableShape shape) {
+        return DSL.table(DSL.name(shape.def().database(), shape.def().table()));
     }
 
     /** The condition that finds the row whose image is known. */

@@ -18,12 +18,17 @@ public record TableShape(TableDef def, List<Boolean> generated, boolean secondar
         }
     }
 
-    /**
-     * Whether UPDATEs of several rows may be one statement: a primary key of integer or DECIMAL columns (a join
-     * on a string key could mix collations, one on a temporal key would compare text) and no other UNIQUE key.
-     */
+    /** Whether UPDATEs of several rows may be one statement: {@link #joinsOnKey} and no other UNIQUE key. */
     public boolean allowsMultiRowUpdate() {
-        if (!hasPrimaryKey() || secondaryUnique) {
+        return joinsOnKey() && !secondaryUnique;
+    }
+
+    /**
+     * Whether rows can be found by joining on the primary key: one of integer or DECIMAL columns (a join on a
+     * string key could mix collations, one on a temporal key would compare text).
+     */
+    public boolean joinsOnKey() {
+        if (!hasPrimaryKey()) {
             return false;
         }
         for (int c : def.primaryKey()) {

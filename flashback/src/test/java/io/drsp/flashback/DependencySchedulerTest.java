@@ -109,4 +109,63 @@ class DependencySchedulerTest {
         assertNull(s.next(), "neither c (dependent) nor d (not started) may run after a failure");
         assertFalse(s.submit(node(4, false, 9)));
     }
+
+    @Test
+    void aTransactionRolledBackByALockConflictRunsAgainOnceTheOthersRunningThenHaveEnded() throws Exception {
+        DependencyScheduler s = new DependencyScheduler(10, 100);
+        DependencyScheduler.Node a = node(0, false, 1);
+        DependencyScheduler.Node b = node(1, false, 2);
+        DependencyScheduler.Node c = node(2, false, 3);
+        for (DependencyScheduler.Node n : List.of(a, b, c)) {
+            assertTrue(s.submit(n));
+        }
+        assertEquals(a, s.next());
+        assertEquals(b, s.next());
+        Thread retry = new Thread(() -> {
+            try {
+                s.awaitOthersAfterLockConflict(a);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        retry.start();
+        awaitState(retry, Thread.State.WAITING);
+        assertEquals(c, s.next(), "c started after the conflict: a does not wait for it");
+        s.finished(b, true);
+        retry.join(10_000);
+        assertFalse(retry.isAlive(), "b ended, so a may run again");
+    }
+
+    @Test
+    void ofTwoTransactionsRolledBackTheLaterRunsAgainAtOnceAndTheEarlierAfterIt() throws Exception {
+        DependencyScheduler s = new DependencyScheduler(10, 100);
+        DependencyScheduler.Node a = node(0, false, 1);
+        DependencyScheduler.Node b = node(1, false, 2);
+        assertTrue(s.submit(a));
+        assertTrue(s.submit(b));
+        assertEquals(a, s.next());
+        assertEquals(b, s.next());
+        Thread retryA = new Thread(() -> {
+            try {
+                s.awaitOthersAfterLockConflict(a);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        retryA.start();
+        awaitState(retryA, Thread.State.WAITING);
+        s.awaitOthersAfterLockConflict(b); // a, waiting, holds no locks: b runs again at once
+        assertTrue(retryA.isAlive(), "a waits for b's second run");
+        s.finished(b, true);
+        retryA.join(10_000);
+        assertFalse(retryA.isAlive(), "b ended, so a may run again");
+    }
+
+    private static void awaitState(Thread t, Thread.State state) {
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        while (t.getState() != state) {
+            assertTrue(System.nanoTime() < deadline, t + " never reached " + state + ", is " + t.getState());
+            Thread.onSpinWait();
+        }
+    }
 }

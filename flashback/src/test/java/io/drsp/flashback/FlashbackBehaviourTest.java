@@ -188,4 +188,50 @@ class FlashbackBehaviourTest {
         assertEquals(before, db.dump("b.div"), "the failed transaction's reverse was rolled back");
         assertTrue(failed.reversed().isEmpty());
     }
+
+    @Test
+    void onUpdateTimestampsKeepTheirValueWhenTheRangeLeftThemAlone() throws Exception {
+        db.exec("CREATE TABLE b.stamp (id INT PRIMARY KEY, v INT, "
+                        + "ts TIMESTAMP(6) NOT NULL DEFAULT '2001-02-03 04:05:06' ON UPDATE CURRENT_TIMESTAMP(6), "
+                        + "dt DATETIME NOT NULL DEFAULT '2001-02-03 04:05:06' ON UPDATE CURRENT_TIMESTAMP)",
+                "INSERT INTO b.stamp (id, v) VALUES (1, 0), (2, 0), (3, 0)");
+        List<String> before = db.dump("b.stamp");
+        GtidSet snapshot = db.executed();
+        db.exec("UPDATE b.stamp SET v = v + 1, ts = ts, dt = dt"); // three rows in one event, the stamps unchanged
+        flashbackAllSince(snapshot);
+        assertEquals(before, db.dump("b.stamp"));
+    }
+
+    @Test
+    void aDivergenceIsReportedRatherThanTheErrorItCausesLaterInTheSameTransaction() throws Exception {
+        db.exec("CREATE TABLE b.first (id INT PRIMARY KEY, v INT)", "INSERT INTO b.first VALUES (1, 0), (5, 0)");
+        GtidSet s0 = db.executed();
+        db.exec("BEGIN", "DELETE FROM b.first WHERE id = 5", "UPDATE b.first SET v = 1 WHERE id = 1", "COMMIT");
+        GtidSet s1 = db.executed();
+        // after the range: its reverse UPDATE now matches nothing, and its reverse INSERT, run after it, collides
+        db.exec("UPDATE b.first SET v = 9 WHERE id = 1", "INSERT INTO b.first VALUES (5, 7)");
+        List<String> before = db.dump("b.first");
+        FlashbackFailed failed = assertThrows(FlashbackFailed.class, () ->
+                Flashback.run(FlashbackRequest.onServer(db.settings(), new Selection.Only(s1.subtract(s0))), null));
+        assertTrue(failed.getMessage().contains("matched 0 rows instead of 1"), failed.getMessage());
+        assertEquals(before, db.dump("b.first"));
+    }
+
+    @Test
+    void aRowInsertedInTheRangeAndChangedAfterItStopsTheMultiRowDelete() throws Exception {
+        db.exec("CREATE TABLE b.divins (id INT PRIMARY KEY, v INT, s VARCHAR(10))", "INSERT INTO b.divins VALUES (1, 0, 'keep')");
+        GtidSet s0 = db.executed();
+        db.exec("INSERT INTO b.divins VALUES (2, 0, 'a'), (3, 0, 'b'), (4, NULL, 'c')"); // one reverse DELETE of 3 rows
+        GtidSet s1 = db.executed();
+        db.exec("UPDATE b.divins SET s = 'B' WHERE id = 3"); // after the range: only the letter case differs
+        List<String> before = db.dump("b.divins");
+        FlashbackFailed failed = assertThrows(FlashbackFailed.class, () ->
+                Flashback.run(FlashbackRequest.onServer(db.settings(), new Selection.Only(s1.subtract(s0))), null));
+        assertTrue(failed.getMessage().contains("matched 2 rows instead of 3"), failed.getMessage());
+        assertEquals(before, db.dump("b.divins"), "the failed transaction's reverse was rolled back");
+
+        db.exec("UPDATE b.divins SET s = 'b' WHERE id = 3");
+        Flashback.run(FlashbackRequest.onServer(db.settings(), new Selection.Only(s1.subtract(s0))), null);
+        assertEquals(List.of("1:0:keep"), db.column("SELECT CONCAT_WS(':', id, v, s) FROM b.divins"));
+    }
 }
