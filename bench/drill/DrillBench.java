@@ -56,8 +56,10 @@ public class DrillBench {
                 }
                 double drill = (System.nanoTime() - t) / 1e9;
                 double stop = timed(() -> check(Drsp.run("stopservice", "1", "--config", conf), "stopservice"));
+                long before = lastOrdering(sandbox);
                 double flashback = timed(() -> check(Drsp.run("flashback", "1", "--config", conf), "flashback"));
                 double purge = timed(() -> check(Drsp.run("purge", "1", "--config", conf), "purge"));
+                printStepTimes(sandbox, before);
                 results.add(new double[] {changed, service, drill, stop, flashback, purge, changed / flashback});
                 System.out.printf("round %d: %d row changes; service %.1f s, drill writes %.1f s, stopservice %.1f s,"
                         + " flashback %.1f s (%.0f rows/s), purge %.1f s, flashback + purge %.1f s%n", round, changed, service,
@@ -76,6 +78,33 @@ public class DrillBench {
         }
         System.out.printf("median: flashback %.1f s (%.0f rows/s), purge %.1f s, flashback + purge %.1f s%n",
                 median(results, 4), median(results, 6), median(results, 5), medianSum(results));
+    }
+
+    static long lastOrdering(Sandbox sandbox) throws SQLException {
+        try (Connection c = sandbox.control().instance().connect(); Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("SELECT COALESCE(MAX(ordering), 0) FROM drsp.event_journal")) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+
+    /** Each runbook step since {@code after}, timed from the journal: StepStarted to the next event written after it. */
+    static void printStepTimes(Sandbox sandbox, long after) throws SQLException {
+        List<String[]> events = new ArrayList<>();
+        try (Connection c = sandbox.control().instance().connect(); Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("SELECT event_ser_manifest, write_timestamp, CAST(event_payload AS CHAR)"
+                     + " FROM drsp.event_journal WHERE ordering > " + after + " ORDER BY ordering")) {
+            while (rs.next()) {
+                events.add(new String[] {rs.getString(1), rs.getString(2), rs.getString(3)});
+            }
+        }
+        for (int i = 0; i < events.size(); i++) {
+            if (events.get(i)[0].endsWith("StepStarted") && i + 1 < events.size()) {
+                String description = events.get(i)[2].replaceAll(".*\"description\":\"([^\"]*)\".*", "$1");
+                System.out.printf("    %6.1f s  %s%n", (Long.parseLong(events.get(i + 1)[1]) - Long.parseLong(events.get(i)[1])) / 1000.0,
+                        description);
+            }
+        }
     }
 
     static void load(MysqlInstance db) throws SQLException {
