@@ -11,6 +11,7 @@ import io.drsp.flashback.FlashbackRequest;
 import io.drsp.flashback.GtidPurge;
 import io.drsp.flashback.Refusal;
 import io.drsp.flashback.Selection;
+import io.drsp.flashback.SuperReadOnly;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -242,21 +243,10 @@ public final class DrillOps {
     }
 
     private static void dropLedger(Statement st) throws SQLException {
-        boolean superReadOnly;
-        try (ResultSet rs = st.executeQuery("SELECT @@GLOBAL.super_read_only")) {
-            rs.next();
-            superReadOnly = rs.getBoolean(1);
-        }
         st.execute("SET SESSION sql_log_bin = 0");
-        if (superReadOnly) {
-            st.execute("SET GLOBAL super_read_only = OFF"); // read_only stays on: applications still cannot write
-        }
         try {
-            st.execute("DROP DATABASE IF EXISTS " + LEDGER_SCHEMA);
+            SuperReadOnly.lifted(st, () -> st.execute("DROP DATABASE IF EXISTS " + LEDGER_SCHEMA));
         } finally {
-            if (superReadOnly) {
-                st.execute("SET GLOBAL super_read_only = ON");
-            }
             st.execute("SET SESSION sql_log_bin = 1");
         }
     }

@@ -23,6 +23,16 @@ public record JobReport(String node, AgentJob job, State state, long done, long 
         return new JobReport(node, null, State.NONE, 0, 0, 0, null, null, 0, 0, Map.of());
     }
 
+    /** A job that could not run or ended in error, {@code why} in a sentence naming the member. */
+    public static JobReport failed(String node, AgentJob job, String why) {
+        return new JobReport(node, job, State.FAILED, 0, 0, 0, why, null, 0, 0, Map.of());
+    }
+
+    /** No answer from the member's agent: its job's state is unknown ({@code why} says so), not failed. */
+    public static JobReport silent(String node, String why) {
+        return new JobReport(node, null, State.NONE, 0, 0, 0, why, null, 0, 0, Map.of());
+    }
+
     public boolean isOf(AgentJob j) {
         return j.equals(job);
     }

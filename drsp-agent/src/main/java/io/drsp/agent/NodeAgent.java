@@ -111,6 +111,7 @@ public final class NodeAgent {
     private final ActorContext<Command> ctx;
     private final NodeOps ops;
     private final Executor blocking;
+    private final DrillOps drill;
     private final JobRunner jobs;
     private boolean heartbeatInFlight;
     private boolean heartbeatFailing;
@@ -119,7 +120,7 @@ public final class NodeAgent {
         this.ctx = ctx;
         this.ops = ops;
         this.blocking = ctx.getSystem().dispatchers().lookup(DispatcherSelector.fromConfig("drsp.blocking-dispatcher"));
-        DrillOps drill = ops.drill();
+        this.drill = ops.drill();
         this.jobs = new JobRunner(ops.key().toString(), blocking, drill::run);
     }
 
@@ -142,7 +143,7 @@ public final class NodeAgent {
                     m.replyTo().tell(jobs.report());
                     return Behaviors.same();
                 })
-                .onMessage(PurgeTo.class, m -> step(() -> ops.drill().purgeTo(GtidSet.parse(m.snapshotGtids())), m.replyTo()))
+                .onMessage(PurgeTo.class, m -> step(() -> drill.purgeTo(GtidSet.parse(m.snapshotGtids())), m.replyTo()))
                 .onMessage(ResolveCut.class, m -> {
                     CompletableFuture.supplyAsync(() -> ops.cut(m.request()), blocking).thenAccept(m.replyTo()::tell);
                     return Behaviors.same();

@@ -80,11 +80,11 @@ final class DrillCommands {
             Map<String, Object> plan = new HashMap<>();
             plan.put("to", phase.to);
             plan.put("delaySeconds", d);
-            if (!"SERVICE".equals(client.get("clusters/" + cluster + "/status").path("drMode").asText())) {
+            String mode = mode(client);
+            if (!"SERVICE".equals(mode)) {
                 System.out.println("== " + client.post("clusters/" + cluster + "/drill", plan).path("message").asText());
             }
-            for (int i = 0; i < 6; i++) {
-                String mode = client.get("clusters/" + cluster + "/status").path("drMode").asText();
+            for (int i = 0; i < 6; i++, mode = mode(client)) {
                 switch (mode) {
                     case "SYNC" -> step(client, "stop sync", "stopsync", Map.of());
                     case "STOPPED" -> {
@@ -131,6 +131,10 @@ final class DrillCommands {
                 }
             }
             throw new IllegalStateException("the drill of DR cluster " + cluster + " did not end; see drsp status " + cluster + ".");
+        }
+
+        private String mode(ControllerClient client) {
+            return client.get("clusters/" + cluster + "/status").path("drMode").asText();
         }
 
         /** One runbook of the drill, printed with its duration and answer. */

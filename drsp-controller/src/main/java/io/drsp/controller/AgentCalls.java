@@ -89,13 +89,11 @@ final class AgentCalls {
     private CompletableFuture<JobReport> job(NodeKey key, AgentJob job, Function<ActorRef<JobReport>, NodeAgent.Command> message) {
         ActorRef<NodeAgent.Command> agent = agents.get(key);
         if (agent == null) {
-            return CompletableFuture.completedFuture(new JobReport(key.toString(), job, JobReport.State.FAILED, 0, 0, 0,
-                    describe(key) + ": " + noAgent(key), null, 0, 0, null));
+            return CompletableFuture.completedFuture(JobReport.failed(key.toString(), job, describe(key) + ": " + noAgent(key)));
         }
         return AskPattern.<NodeAgent.Command, JobReport>ask(agent, message::apply, timeout, scheduler)
                 .toCompletableFuture()
-                .exceptionally(e -> new JobReport(key.toString(), null, JobReport.State.NONE, 0, 0, 0,
-                        describe(key) + " did not answer within " + timeout.toSeconds() + " s", null, 0, 0, null));
+                .exceptionally(e -> JobReport.silent(key.toString(), describe(key) + " did not answer within " + timeout.toSeconds() + " s"));
     }
 
     /** An operation step: its detail on success, or a failure sentence naming the shard. */

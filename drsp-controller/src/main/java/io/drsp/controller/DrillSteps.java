@@ -2,7 +2,6 @@ package io.drsp.controller;
 
 import io.drsp.agent.AgentJob;
 import io.drsp.agent.JobReport;
-import io.drsp.agent.MemberSnapshot;
 import io.drsp.agent.NodeAgent;
 import io.drsp.agent.NodeInspection;
 import io.drsp.agent.NodeKey;
@@ -65,9 +64,7 @@ final class DrillSteps {
 
     /** The shard's snapshot point: its primary's GTID set when the snapshot was taken. */
     static GtidSet snapshotOf(SnapshotPoint snap, NodeKey primary) {
-        return snap.members().stream().filter(m -> m.node().equals(primary.toString())).findFirst()
-                .map(m -> GtidSet.parse(m.gtidExecuted()))
-                .orElseThrow(() -> new IllegalStateException("snapshot point " + snap.id() + " has no member " + primary));
+        return GtidSet.parse(snap.member(primary).gtidExecuted());
     }
 
     private Map<NodeKey, CompletableFuture<NodeInspection>> inspectAllMembers() {
@@ -285,8 +282,7 @@ final class DrillSteps {
                 }
                 long tables = 0;
                 for (JobWatcher.Task t : tasks) {
-                    Map<String, Long> expected = snap.members().stream().filter(m -> m.node().equals(primary(t.node().shard()).toString()))
-                            .findFirst().map(MemberSnapshot::tableChecksums).orElse(Map.of());
+                    Map<String, Long> expected = snap.member(primary(t.node().shard())).tableChecksums();
                     Map<String, Long> actual = r.done().get(t.label()).checksums();
                     tables += actual.size();
                     String diff = difference(expected, actual);

@@ -67,7 +67,7 @@ final class JobWatcher {
                 JobReport r = looks.get(t.label()).join();
                 if (r.state() == JobReport.State.NONE && r.detail() != null) { // the agent did not answer
                     if (silent.merge(t.label(), 1, Integer::sum) > MAX_SILENT_POLLS) {
-                        ended.put(t.label(), failed(t, r.detail()));
+                        ended.put(t.label(), JobReport.failed(t.node().toString(), t.job(), r.detail()));
                     }
                     continue;
                 }
@@ -75,7 +75,7 @@ final class JobWatcher {
                 if (!r.isOf(t.job()) || r.state() == JobReport.State.NONE) {
                     // The agent restarted, or ran another job meanwhile: ask again, a bounded number of times.
                     if (restarts.merge(t.label(), 1, Integer::sum) > MAX_RESTARTS) {
-                        ended.put(t.label(), failed(t, agents.describe(t.node()) + " kept losing its " + t.job().kind()
+                        ended.put(t.label(), JobReport.failed(t.node().toString(), t.job(), agents.describe(t.node()) + " kept losing its " + t.job().kind()
                                 + " job" + (r.job() == null ? "" : " (it is busy with " + r.job().kind() + ")")));
                     } else {
                         restarted.add(agents.startJob(t.node(), t.job()));
@@ -103,9 +103,5 @@ final class JobWatcher {
             return CompletableFuture.allOf(restarted.toArray(CompletableFuture[]::new))
                     .thenComposeAsync(x -> poll(tasks, ended, silent, restarts), POLL);
         });
-    }
-
-    private static JobReport failed(Task t, String why) {
-        return new JobReport(t.node().toString(), t.job(), JobReport.State.FAILED, 0, 0, 0, why, null, 0, 0, null);
     }
 }

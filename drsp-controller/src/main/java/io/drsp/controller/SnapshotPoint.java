@@ -12,4 +12,10 @@ public record SnapshotPoint(String id, long takenAtMillis, RecoveryPoint recover
     public SnapshotPoint {
         members = List.copyOf(members);
     }
+
+    /** What the snapshot recorded of one member. */
+    MemberSnapshot member(io.drsp.agent.NodeKey key) {
+        return members.stream().filter(m -> m.node().equals(key.toString())).findFirst()
+                .orElseThrow(() -> new IllegalStateException("snapshot point " + id + " has no member " + key));
+    }
 }

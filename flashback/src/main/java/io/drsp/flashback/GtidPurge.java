@@ -43,24 +43,12 @@ public final class GtidPurge {
                             + " (STOP REPLICA). Nothing changed.");
                 }
             }
-            boolean superReadOnly;
-            try (ResultSet rs = st.executeQuery("SELECT @@GLOBAL.super_read_only")) {
-                rs.next();
-                superReadOnly = rs.getBoolean(1);
-            }
-            if (superReadOnly) {
-                st.execute("SET GLOBAL super_read_only = OFF"); // read_only stays ON: clients still cannot write
-            }
-            try {
+            SuperReadOnly.lifted(st, () -> {
                 resetBinaryLogs(st);
                 if (!snapshot.isEmpty()) {
                     st.execute("SET GLOBAL gtid_purged = '" + snapshot.toCompactString() + "'");
                 }
-            } finally {
-                if (superReadOnly) {
-                    st.execute("SET GLOBAL super_read_only = ON");
-                }
-            }
+            });
         }
         GtidSet after = executed(c);
         if (!after.equals(snapshot)) {

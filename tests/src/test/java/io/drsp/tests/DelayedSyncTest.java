@@ -236,7 +236,7 @@ class DelayedSyncTest {
                 "every probe reached DR");
         writer.join();
         Map<Integer, Double> visibleAfter = new TreeMap<>();
-        for (ProductionBinlog.Transaction t : ProductionBinlog.transactions(dr)) {
+        for (BinlogOracle.Transaction t : BinlogOracle.transactions(dr)) {
             for (long id : t.firstColumns().getOrDefault("probe.visible", List.of())) {
                 if (id >= firstId && id < firstId + count) {
                     visibleAfter.put((int) id, (t.immediateCommitMicros() - t.originalCommitMicros()) / 1e6);

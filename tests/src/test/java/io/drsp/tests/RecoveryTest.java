@@ -73,7 +73,7 @@ class RecoveryTest {
         Bank.awaitRetrieved(sandbox, Bank.productionExecuted(sandbox));
         assertEquals(0, Cli.run("stopsync", "1", "--config", conf).exitCode());
         for (String shard : sandbox.shards()) {
-            production.put(shard, ProductionBinlog.commitTimes(sandbox.production(shard)));
+            production.put(shard, BinlogOracle.commitTimes(sandbox.production(shard)));
         }
     }
 
@@ -105,7 +105,7 @@ class RecoveryTest {
             assertEquals(0, r.exitCode(), "seed " + SEED + ": " + r);
             assertTrue(r.out().contains("recovered to time " + typed), r.out());
             for (String shard : sandbox.shards()) {
-                GtidSet expected = ProductionBinlog.committedAtOrBefore(production.get(shard), t);
+                GtidSet expected = BinlogOracle.committedAtOrBefore(production.get(shard), t);
                 assertEquals(expected, Db.executed(sandbox.drPrimary(shard)),
                         "seed " + SEED + ", target " + typed + ": dr shard " + shard + " holds exactly production's transactions up to the target");
             }

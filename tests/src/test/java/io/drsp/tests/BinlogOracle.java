@@ -21,7 +21,7 @@ import java.util.stream.Stream;
  * log with its commit timestamps, read by MySQL's own mysqlbinlog. On a replica the binlog records both the
  * production commit time (original) and the moment the replica itself committed it (immediate).
  */
-final class ProductionBinlog {
+final class BinlogOracle {
     private static final Pattern TIMESTAMPS =
             Pattern.compile("original_committed_timestamp=(\\d+)(?:\\s+immediate_commit_timestamp=(\\d+))?");
     private static final Pattern GTID_NEXT = Pattern.compile("SET @@SESSION.GTID_NEXT= '([0-9a-f-]+:\\d+)'");
@@ -32,7 +32,7 @@ final class ProductionBinlog {
     record Transaction(Gtid gtid, long originalCommitMicros, long immediateCommitMicros, Map<String, List<Long>> firstColumns) {
     }
 
-    private ProductionBinlog() {
+    private BinlogOracle() {
     }
 
     /** GTID to original commit time (µs), in binlog order. */
