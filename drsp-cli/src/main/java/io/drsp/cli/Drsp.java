@@ -7,7 +7,8 @@ import picocli.CommandLine.Command;
  * {@code drsp}: every command a DBA or a runbook script gives the DR controller. Exit codes are part of the
  * contract with existing scripts: 0 done, 1 refused or failed (one sentence says why), 2 usage.
  */
-@Command(name = "drsp", mixinStandardHelpOptions = true, version = "drsp 0.1.0",
+// INHERIT: every subcommand answers --help too (a DBA types it before anything else).
+@Command(name = "drsp", mixinStandardHelpOptions = true, scope = CommandLine.ScopeType.INHERIT, version = "drsp 0.1.0",
         description = "Keeps a DR copy of a sharded MySQL 8 cluster a chosen delay behind production.",
         subcommands = {SandboxCommand.class, ControllerCommand.class, AgentCommand.class,
                 ClusterCommands.Sync.class, ClusterCommands.StopSync.class, ClusterCommands.Status.class,

@@ -2,11 +2,9 @@ package io.drsp.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static io.drsp.cli.CliRun.drsp;
 
 import io.drsp.sandbox.MysqlInstance;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -58,13 +56,13 @@ class FlashbackCommandTest {
         exec("UPDATE bank.account SET balance = 0");
         String bad = one("SELECT GTID_SUBTRACT(@@GLOBAL.gtid_executed, '" + snapshot + "')");
 
-        Run r = drsp("flashback", "--host", "127.0.0.1", "--port", Integer.toString(mysql.port()), "--user",
+        CliRun r = drsp("flashback", "--host", "127.0.0.1", "--port", Integer.toString(mysql.port()), "--user",
                 mysql.credentials().adminUser(), "--password-file", passwordFile.toString(), "--gtids", bad, "--workers", "2");
 
-        assertEquals(Drsp.DONE, r.code, r.err);
+        assertEquals(Drsp.DONE, r.code(), r.err());
         assertEquals(before, rows("SELECT CONCAT(id, ':', owner, ':', balance) FROM bank.account ORDER BY id"));
-        assertTrue(r.out.contains("undone 1 transactions, 3 rows"), r.out);
-        assertTrue(r.err.contains("flashback: 3/3 rows"), "progress on stderr: " + r.err);
+        assertTrue(r.out().contains("undone 1 transactions, 3 rows"), r.out());
+        assertTrue(r.err().contains("flashback: 3/3 rows"), "progress on stderr: " + r.err());
     }
 
     @Test
@@ -74,12 +72,12 @@ class FlashbackCommandTest {
         List<String> after = rows("SELECT CONCAT(id, ':', owner, ':', balance) FROM bank.account ORDER BY id");
         String executed = one("SELECT @@GLOBAL.gtid_executed");
 
-        Run r = drsp("flashback", "--host", "127.0.0.1", "--port", Integer.toString(mysql.port()), "--user",
+        CliRun r = drsp("flashback", "--host", "127.0.0.1", "--port", Integer.toString(mysql.port()), "--user",
                 mysql.credentials().adminUser(), "--password-file", passwordFile.toString(), "--exclude-gtids", snapshot);
 
-        assertEquals(Drsp.REFUSED, r.code);
-        assertTrue(r.err.contains("DDL or TRUNCATE") && r.err.contains("TRUNCATE TABLE bank.audit"), r.err);
-        assertTrue(r.err.contains("drsp: flashback refused"), r.err);
+        assertEquals(Drsp.REFUSED, r.code());
+        assertTrue(r.err().contains("DDL or TRUNCATE") && r.err().contains("TRUNCATE TABLE bank.audit"), r.err());
+        assertTrue(r.err().contains("drsp: flashback refused"), r.err());
         assertEquals(after, rows("SELECT CONCAT(id, ':', owner, ':', balance) FROM bank.account ORDER BY id"));
         assertEquals(executed, one("SELECT @@GLOBAL.gtid_executed"));
         exec("UPDATE bank.account SET owner = 'ann' WHERE id = 1");
@@ -90,51 +88,27 @@ class FlashbackCommandTest {
         String executed = one("SELECT @@GLOBAL.gtid_executed");
         String port = Integer.toString(mysql.port());
         String user = mysql.credentials().adminUser();
-        Run none = drsp("flashback", "--host", "127.0.0.1", "--port", port, "--user", user, "--password-file", passwordFile.toString());
+        CliRun none = drsp("flashback", "--host", "127.0.0.1", "--port", port, "--user", user, "--password-file", passwordFile.toString());
         // a usage error: picocli's 2, or 1 where Drsp's exit code mapper folds every exception into "refused"
-        assertTrue(none.code == Drsp.USAGE || none.code == Drsp.REFUSED, "no selection: " + none.code + " " + none.err);
-        assertTrue(none.err.contains("--exclude-gtids") && none.err.contains("--gtids"), "names the choices: " + none.err);
+        assertTrue(none.code() == Drsp.USAGE || none.code() == Drsp.REFUSED, "no selection: " + none.code() + " " + none.err());
+        assertTrue(none.err().contains("--exclude-gtids") && none.err().contains("--gtids"), "names the choices: " + none.err());
 
-        Run badTime = drsp("flashback", "--host", "127.0.0.1", "--port", port, "--user", user, "--password-file",
+        CliRun badTime = drsp("flashback", "--host", "127.0.0.1", "--port", port, "--user", user, "--password-file",
                 passwordFile.toString(), "--start-time", "yesterday");
-        assertEquals(Drsp.REFUSED, badTime.code);
-        assertTrue(badTime.err.contains("drsp: --start-time \"yesterday\" is not yyyy-MM-dd HH:mm:ss[.ffffff]."), badTime.err);
+        assertEquals(Drsp.REFUSED, badTime.code());
+        assertTrue(badTime.err().contains("drsp: --start-time \"yesterday\" is not yyyy-MM-dd HH:mm:ss[.ffffff]."), badTime.err());
 
         Path open = Files.createTempFile(Path.of("target"), "cli-flashback-open", ".pw",
                 PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-r--r--")));
         try {
-            Run readable = drsp("flashback", "--host", "127.0.0.1", "--port", port, "--user", user, "--password-file",
+            CliRun readable = drsp("flashback", "--host", "127.0.0.1", "--port", port, "--user", user, "--password-file",
                     open.toString(), "--gtids", executed);
-            assertEquals(Drsp.REFUSED, readable.code);
-            assertTrue(readable.err.contains("can be read by others"), readable.err);
+            assertEquals(Drsp.REFUSED, readable.code());
+            assertTrue(readable.err().contains("can be read by others"), readable.err());
         } finally {
             Files.delete(open);
         }
         assertEquals(executed, one("SELECT @@GLOBAL.gtid_executed"));
-    }
-
-    record Run(int code, String out, String err) {
-    }
-
-    /** One drsp command line run as a script runs it, with its output captured. */
-    private static Run drsp(String... args) {
-        PrintStream out = System.out;
-        PrintStream err = System.err;
-        ByteArrayOutputStream o = new ByteArrayOutputStream();
-        ByteArrayOutputStream e = new ByteArrayOutputStream();
-        System.setOut(new PrintStream(o, true, StandardCharsets.UTF_8));
-        System.setErr(new PrintStream(e, true, StandardCharsets.UTF_8));
-        int code;
-        try {
-            code = Drsp.run(args);
-        } finally {
-            System.setOut(out);
-            System.setErr(err);
-        }
-        Run r = new Run(code, o.toString(StandardCharsets.UTF_8), e.toString(StandardCharsets.UTF_8));
-        System.out.print(r.out);
-        System.err.print(r.err);
-        return r;
     }
 
     private static void exec(String... sql) throws Exception {

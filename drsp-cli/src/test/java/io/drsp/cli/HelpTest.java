@@ -1,0 +1,45 @@
+package io.drsp.cli;
+
+import static io.drsp.cli.CliRun.drsp;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+
+/** Every command and subcommand answers --help with its usage and exit 0, without touching anything. */
+class HelpTest {
+
+    @Test
+    void everyCommandAnswersHelp() {
+        List<List<String>> paths = new ArrayList<>();
+        collect(new CommandLine(new Drsp()), new ArrayList<>(), paths);
+        assertTrue(paths.size() > 15, "expected every drsp command, found " + paths);
+        for (List<String> path : paths) {
+            List<String> args = new ArrayList<>(path);
+            args.add("--help");
+            CliRun r = drsp(args.toArray(String[]::new));
+            assertEquals(0, r.code(), "exit code of " + args);
+            String last = path.isEmpty() ? "drsp" : path.get(path.size() - 1);
+            assertTrue(r.out().startsWith("Usage: ") && r.out().contains(last), "usage of " + args + ": " + r.out());
+        }
+    }
+
+    @Test
+    void versionIsAnswered() {
+        CliRun r = drsp("--version");
+        assertEquals(0, r.code());
+        assertTrue(r.out().startsWith("drsp "), r.out());
+    }
+
+    private static void collect(CommandLine cl, List<String> path, List<List<String>> into) {
+        into.add(List.copyOf(path));
+        for (var e : cl.getSubcommands().entrySet()) {
+            List<String> sub = new ArrayList<>(path);
+            sub.add(e.getKey());
+            collect(e.getValue(), sub, into);
+        }
+    }
+}
