@@ -79,6 +79,18 @@ public final class NodeAgent {
         INSTANCE
     }
 
+    /** A heartbeat write ended; {@code error} is null when it was written. Handled on the actor's thread. */
+    private record HeartbeatWritten(String error) implements Command {
+    }
+
+    private enum RelayIndexTick implements Command {
+        INSTANCE
+    }
+
+    /** A relay index refresh ended; {@code error} is null when it succeeded. */
+    private record RelayIndexRefreshed(String error) implements Command {
+    }
+
     /** How an operation ended, in a sentence that names the shard. */
     public sealed interface StepResult extends AgentMessage {
         String node();
@@ -91,6 +103,8 @@ public final class NodeAgent {
     }
 
     public static final Duration HEARTBEAT_INTERVAL = Duration.ofSeconds(1);
+    /** How often a DR primary's agent reads new relay log into its index; each refresh reads only what was added. */
+    public static final Duration RELAY_INDEX_INTERVAL = Duration.ofSeconds(10);
 
     public static ServiceKey<Command> serviceKey(NodeKey key) {
         return ServiceKey.create(Command.class, "drsp-node-" + key);
@@ -104,6 +118,10 @@ public final class NodeAgent {
             if (heartbeat) {
                 timers.startTimerWithFixedDelay(HeartbeatTick.INSTANCE, HEARTBEAT_INTERVAL);
             }
+            if (ops.key().site() == Site.DR && ops.key().isPrimary()) {
+                ctx.getSelf().tell(RelayIndexTick.INSTANCE); // warm the index now, not at the first recovery
+                timers.startTimerWithFixedDelay(RelayIndexTick.INSTANCE, RELAY_INDEX_INTERVAL);
+            }
             return new NodeAgent(ctx, ops).behavior();
         }));
     }
@@ -113,8 +131,11 @@ public final class NodeAgent {
     private final Executor blocking;
     private final DrillOps drill;
     private final JobRunner jobs;
+    // Only touched on the actor's thread: completions come back as messages.
     private boolean heartbeatInFlight;
     private boolean heartbeatFailing;
+    private boolean relayIndexInFlight;
+    private boolean relayIndexFailing;
 
     private NodeAgent(ActorContext<Command> ctx, NodeOps ops) {
         this.ctx = ctx;
@@ -154,6 +175,9 @@ public final class NodeAgent {
                     return Behaviors.same();
                 })
                 .onMessageEquals(HeartbeatTick.INSTANCE, this::heartbeat)
+                .onMessage(HeartbeatWritten.class, this::heartbeatWritten)
+                .onMessageEquals(RelayIndexTick.INSTANCE, this::refreshRelayIndex)
+                .onMessage(RelayIndexRefreshed.class, this::relayIndexRefreshed)
                 .onSignal(PostStop.class, s -> {
                     ops.close();
                     return Behaviors.same();
@@ -174,15 +198,39 @@ public final class NodeAgent {
             return Behaviors.same(); // a slow production must not pile up heartbeat writes
         }
         heartbeatInFlight = true;
-        CompletableFuture.runAsync(ops::writeHeartbeat, blocking).whenComplete((ok, error) -> {
-            heartbeatInFlight = false;
-            if (error != null && !heartbeatFailing) {
-                ctx.getLog().warn("{}", rootMessage(error));
-            } else if (error == null && heartbeatFailing) {
-                ctx.getLog().info("{}: heartbeat written again", ops.key().describe());
-            }
-            heartbeatFailing = error != null;
-        });
+        ctx.pipeToSelf(CompletableFuture.runAsync(ops::writeHeartbeat, blocking),
+                (ok, error) -> new HeartbeatWritten(error == null ? null : rootMessage(error)));
+        return Behaviors.same();
+    }
+
+    private Behavior<Command> heartbeatWritten(HeartbeatWritten m) {
+        heartbeatInFlight = false;
+        if (m.error() != null && !heartbeatFailing) {
+            ctx.getLog().warn("{}", m.error());
+        } else if (m.error() == null && heartbeatFailing) {
+            ctx.getLog().info("{}: heartbeat written again", ops.key().describe());
+        }
+        heartbeatFailing = m.error() != null;
+        return Behaviors.same();
+    }
+
+    private Behavior<Command> refreshRelayIndex() {
+        if (relayIndexInFlight) {
+            return Behaviors.same(); // the first build of a large relay log takes longer than the interval
+        }
+        relayIndexInFlight = true;
+        ctx.pipeToSelf(CompletableFuture.runAsync(ops::refreshRelayIndex, blocking),
+                (ok, error) -> new RelayIndexRefreshed(error == null ? null : rootMessage(error)));
+        return Behaviors.same();
+    }
+
+    private Behavior<Command> relayIndexRefreshed(RelayIndexRefreshed m) {
+        relayIndexInFlight = false;
+        if (m.error() != null && !relayIndexFailing) {
+            // Not fatal: a recovery cut reads the relay log itself and reports what is wrong with it.
+            ctx.getLog().warn("{}: cannot index the relay log: {}", ops.key().describe(), m.error());
+        }
+        relayIndexFailing = m.error() != null;
         return Behaviors.same();
     }
 

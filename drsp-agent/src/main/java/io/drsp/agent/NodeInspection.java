@@ -51,7 +51,7 @@ public record NodeInspection(
             String retrievedGtids,
             String executedGtids,
             long backlogTransactions,
-            long backlogBytes,
+            Long backlogBytes,
             Long secondsBehindSource) {
     }
 }

@@ -20,6 +20,8 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * Everything an agent does to its MySQL instance, as plain blocking JDBC: the actor only decides when. Each call
@@ -37,6 +39,8 @@ public final class NodeOps implements AutoCloseable {
     private final UserRef replication;
     private MysqlAdmin heartbeatSession;
     private boolean heartbeatTableReady;
+    /** Guards {@link #relayIndex}: the agent's warm-up, recovery cuts and status all read the relay log through it. */
+    private final ReentrantLock relayLock = new ReentrantLock();
     private RelayIndex relayIndex;
     private long rateSampleNanos;
     private long rateSampleExecuted = -1;
@@ -77,7 +81,8 @@ public final class NodeOps implements AutoCloseable {
             GtidSet executed = s.gtidExecuted();
             boolean superReadOnly = isOn(s.variable("super_read_only"));
             boolean readOnly = isOn(s.variable("read_only"));
-            NodeInspection.LinkView link = s.replicaStatus().map(r -> linkView(r, executed)).orElse(null);
+            NodeInspection.LinkView link = s.replicaStatus().map(r -> linkView(r, executed, backlogBytes(s, r, executed)))
+                    .orElse(null);
             sampleApplyRate(link, executed);
             Long applied = appliedSourceTime(s.connection());
             return new NodeInspection(key.toString(), endpoint.toString(), true, null, s.serverUuid(), executed.toString(),
@@ -134,13 +139,9 @@ public final class NodeOps implements AutoCloseable {
      * bytes, and the shard's window (last applied and last retrieved production times). Reads only relay log
      * written since the last call.
      */
-    public synchronized ShardCut cut(CutRequest request) {
+    public ShardCut cut(CutRequest request) {
         try (MysqlAdmin s = session()) {
-            Path indexFile = relayLogIndexFile(s);
-            if (relayIndex == null || !relayIndex.indexFile().equals(indexFile)) {
-                relayIndex = RelayIndex.open(indexFile);
-            }
-            relayIndex.refresh();
+            RelayIndex relayIndex = freshRelayIndex(s);
             GtidSet executed = s.gtidExecuted();
             GtidSet retrieved = relayIndex.retrieved();
             GtidSet cut = switch (request.kind()) {
@@ -173,9 +174,67 @@ public final class NodeOps implements AutoCloseable {
         return flag.map(v -> v.equalsIgnoreCase("ON") || v.equals("1")).orElse(false);
     }
 
-    private static NodeInspection.LinkView linkView(ReplicaStatus r, GtidSet executed) {
+    /**
+     * Keeps this DR shard's relay index current, so that a recovery cut or a status after an agent restart does not
+     * have to read the whole relay log first (a full build reads it at a few hundred MB/s). No-op without a link.
+     */
+    public void refreshRelayIndex() {
+        if (key.site() != Site.DR) {
+            return;
+        }
+        try (MysqlAdmin s = session()) {
+            if (s.replicaStatus().isPresent()) {
+                freshRelayIndex(s);
+            }
+        }
+    }
+
+    /** The relay index brought up to date with the relay log, built on first use. */
+    private RelayIndex freshRelayIndex(MysqlAdmin s) {
+        Path indexFile = relayLogIndexFile(s);
+        relayLock.lock();
+        try {
+            if (relayIndex == null || !relayIndex.indexFile().equals(indexFile)) {
+                relayIndex = RelayIndex.open(indexFile);
+            } else {
+                relayIndex.refresh();
+            }
+            return relayIndex;
+        } finally {
+            relayLock.unlock();
+        }
+    }
+
+    /**
+     * Relay bytes of the retrieved but unapplied transactions, from the relay index: MySQL's own numbers cannot say
+     * it (Relay_Log_Space counts every relay file, applied ones too, and drsp keeps relay_log_purge off). Null while
+     * the index is first being built or busy: status answers at once rather than wait for a read of the relay log.
+     */
+    private Long backlogBytes(MysqlAdmin s, ReplicaStatus r, GtidSet executed) {
         GtidSet backlog = r.retrievedGtidSet().subtract(executed);
-        long backlogBytes = backlog.isEmpty() ? 0 : Math.max(0, r.relayLogSpace() - r.relayLogPos());
+        if (backlog.isEmpty()) {
+            return 0L;
+        }
+        try {
+            if (!relayLock.tryLock(1, TimeUnit.SECONDS)) {
+                return null;
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return null;
+        }
+        try {
+            if (relayIndex == null) {
+                return null;
+            }
+            return freshRelayIndex(s).bytesOf(backlog); // the lock is reentrant; the refresh reads only new relay log
+        } finally {
+            relayLock.unlock();
+        }
+    }
+
+    private static NodeInspection.LinkView linkView(ReplicaStatus r, GtidSet executed, Long backlogBytes) {
+        GtidSet backlog = r.retrievedGtidSet().subtract(executed);
         return new NodeInspection.LinkView(r.ioRunning(), r.sqlRunning(), r.sqlState(),
                 r.lastIoError().map(e -> e.describe()).orElse(null), r.lastSqlError().map(e -> e.describe()).orElse(null),
                 r.sourceHost() + ":" + r.sourcePort(), r.sqlDelay(),
