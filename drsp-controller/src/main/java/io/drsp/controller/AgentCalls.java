@@ -24,12 +24,14 @@ import org.apache.pekko.actor.typed.javadsl.AskPattern;
 final class AgentCalls {
     private final ClusterPair pair;
     private final Map<NodeKey, ActorRef<NodeAgent.Command>> agents;
+    private final Map<NodeKey, String> conflicts;
     private final Duration timeout;
     private final Scheduler scheduler;
 
-    AgentCalls(ClusterPair pair, Map<NodeKey, ActorRef<NodeAgent.Command>> agents, Duration timeout, Scheduler scheduler) {
+    AgentCalls(ClusterPair pair, AgentDirectory directory, Duration timeout, Scheduler scheduler) {
         this.pair = pair;
-        this.agents = agents;
+        this.agents = directory.agents();
+        this.conflicts = directory.conflicts();
         this.timeout = timeout;
         this.scheduler = scheduler;
     }
@@ -43,6 +45,11 @@ final class AgentCalls {
     }
 
     String noAgent(NodeKey key) {
+        String conflict = conflicts.get(key);
+        if (conflict != null) {
+            return "more than one drsp agent serves it (" + conflict + "), so drsp will not act on it: stop the 'drsp agent --node "
+                    + key + "' that should not run";
+        }
         return "no drsp agent has registered for it (start one with 'drsp agent --node " + key + "' or check the controller log)";
     }
 

@@ -43,6 +43,14 @@ public final class Controller implements AutoCloseable {
 
     /** Starts everything and returns once the API listens; {@code remoteAgents} are served by {@code drsp agent}. */
     public static Controller start(DrspConfig config, Set<NodeKey> remoteAgents) {
+        Set<NodeKey> known = new java.util.HashSet<>();
+        config.clusters().values().forEach(pair -> known.addAll(Topology.nodes(pair)));
+        for (NodeKey key : remoteAgents) {
+            if (!known.contains(key)) {
+                throw new IllegalArgumentException("remote agent " + key + " is not a node of the configuration; nodes are "
+                        + known.stream().map(NodeKey::toString).sorted().toList() + ".");
+            }
+        }
         var cs = config.controller();
         ControlDbSchema.ensure(cs.controlDb(), config.user(cs.controlDb().user()));
         ApiToken token = ApiToken.loadOrCreate(cs.tokenFile());
@@ -93,9 +101,9 @@ public final class Controller implements AutoCloseable {
             while (true) {
                 Map<NodeKey, ActorRef<NodeAgent.Command>> seen;
                 try {
-                    seen = org.apache.pekko.actor.typed.javadsl.AskPattern.<PairEntity.Command, Map<NodeKey, ActorRef<NodeAgent.Command>>>ask(
+                    seen = org.apache.pekko.actor.typed.javadsl.AskPattern.<PairEntity.Command, AgentDirectory>ask(
                             entities.get(pair.id()), PairEntity.GetAgents::new, java.time.Duration.ofSeconds(5), system.scheduler())
-                            .toCompletableFuture().get();
+                            .toCompletableFuture().get().agents();
                 } catch (java.util.concurrent.ExecutionException e) {
                     seen = Map.of();
                 }

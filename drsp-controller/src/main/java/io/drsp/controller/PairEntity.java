@@ -75,7 +75,7 @@ public final class PairEntity extends EventSourcedBehavior<PairEntity.Command, P
     }
 
     /** The agents of this pair that have registered, for status collection. */
-    public record GetAgents(ActorRef<Map<NodeKey, ActorRef<NodeAgent.Command>>> replyTo) implements Command {
+    public record GetAgents(ActorRef<AgentDirectory> replyTo) implements Command {
     }
 
     /** Progress of the running step per shard or replica (not journaled: it is recomputed from the members). */
@@ -111,7 +111,7 @@ public final class PairEntity extends EventSourcedBehavior<PairEntity.Command, P
     private final ActorContext<Command> ctx;
     private final ClusterPair pair;
     private final Map<ServiceKey<NodeAgent.Command>, NodeKey> watched = new HashMap<>();
-    private final Map<NodeKey, ActorRef<NodeAgent.Command>> agents = new HashMap<>();
+    private final AgentDirectory agents = AgentDirectory.live();
     private final Map<String, List<ActorRef<Reply>>> waiters = new HashMap<>();
     private final Map<String, long[]> progress = new LinkedHashMap<>(); // label -> {done, total, doneAtStart, startMillis}
     private final Map<String, StepProgress.Sighting> lastSighting = new LinkedHashMap<>();
@@ -164,7 +164,7 @@ public final class PairEntity extends EventSourcedBehavior<PairEntity.Command, P
                     return Effect().none();
                 })
                 .onCommand(GetAgents.class, (s, c) -> {
-                    c.replyTo().tell(Map.copyOf(agents));
+                    c.replyTo().tell(agents.copy());
                     return Effect().none();
                 })
                 .onCommand(GetProgress.class, (s, c) -> {
@@ -200,9 +200,22 @@ public final class PairEntity extends EventSourcedBehavior<PairEntity.Command, P
         @SuppressWarnings("unchecked")
         ServiceKey<NodeAgent.Command> sk = (ServiceKey<NodeAgent.Command>) m.listing().getKey();
         NodeKey key = watched.get(sk);
-        if (key != null) {
-            m.listing().getServiceInstances(sk).stream().findFirst()
-                    .ifPresentOrElse(ref -> agents.put(key, ref), () -> agents.remove(key));
+        if (key == null) {
+            return Effect().none();
+        }
+        var instances = m.listing().getServiceInstances(sk);
+        if (instances.size() > 1) {
+            // Two processes driving one MySQL instance (a forgotten agent, a host started twice): acting through
+            // either could undo what the other does, so neither is used until one is stopped.
+            String where = instances.stream().map(r -> r.path().address().toString()).sorted()
+                    .collect(java.util.stream.Collectors.joining(" and "));
+            agents.agents().remove(key);
+            agents.conflicts().put(key, where);
+            ctx.getLog().error("{}: {} agents registered ({}); commands needing it are refused until one is stopped",
+                    key.describe(), instances.size(), where);
+        } else {
+            agents.conflicts().remove(key);
+            instances.stream().findFirst().ifPresentOrElse(ref -> agents.agents().put(key, ref), () -> agents.agents().remove(key));
         }
         return Effect().none();
     }

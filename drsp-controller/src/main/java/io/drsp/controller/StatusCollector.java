@@ -29,7 +29,7 @@ final class StatusCollector {
 
     CompletionStage<PairStatus> collect(ClusterPair pair, ActorRef<PairEntity.Command> entity) {
         CompletionStage<PairState> state = AskPattern.ask(entity, PairEntity.GetState::new, timeout, system.scheduler());
-        CompletionStage<Map<NodeKey, ActorRef<NodeAgent.Command>>> agents =
+        CompletionStage<AgentDirectory> agents =
                 AskPattern.ask(entity, PairEntity.GetAgents::new, timeout, system.scheduler());
         CompletionStage<Map<String, StepProgress>> progress =
                 AskPattern.ask(entity, PairEntity.GetProgress::new, timeout, system.scheduler());
@@ -38,9 +38,7 @@ final class StatusCollector {
             PairState s = (PairState) sa[0];
             @SuppressWarnings("unchecked")
             Map<String, StepProgress> p = (Map<String, StepProgress>) sa[2];
-            @SuppressWarnings("unchecked")
-            Map<NodeKey, ActorRef<NodeAgent.Command>> a = (Map<NodeKey, ActorRef<NodeAgent.Command>>) sa[1];
-            AgentCalls calls = new AgentCalls(pair, a, timeout, system.scheduler());
+            AgentCalls calls = new AgentCalls(pair, (AgentDirectory) sa[1], timeout, system.scheduler());
             Map<NodeKey, CompletableFuture<NodeInspection>> inspections = new HashMap<>();
             for (NodeKey key : Topology.nodes(pair)) {
                 inspections.put(key, calls.inspect(key));
