@@ -26,7 +26,8 @@ final class SandboxCommand {
         Path dir;
     }
 
-    @Command(name = "up", description = "Start production and DR clusters (meta + N shards each) and the control database.")
+    @Command(name = "up", description = "Start production and DR clusters (meta + N shards each) and the control database;"
+            + " --dir must be missing, empty, or a stopped earlier sandbox (it is replaced).")
     static final class Up implements Callable<Integer> {
         @picocli.CommandLine.Mixin
         DirOption dir = new DirOption();
@@ -34,7 +35,8 @@ final class SandboxCommand {
         int shards;
         @Option(names = "--replicas", defaultValue = "0", description = "Local replicas per DR shard (0-3).")
         int replicas;
-        @Option(names = "--cluster", defaultValue = "1", description = "Cluster id (default: ${DEFAULT-VALUE}).")
+        @Option(names = "--cluster", defaultValue = "1",
+                description = "Cluster id: 1-32 letters, digits, _ or - (default: ${DEFAULT-VALUE}).")
         String cluster;
 
         @Override
@@ -100,7 +102,8 @@ final class SandboxCommand {
         int seconds;
         @Option(names = "--threads", defaultValue = "4", description = "Concurrent clients (default: ${DEFAULT-VALUE}).")
         int threads;
-        @Option(names = "--accounts", defaultValue = "100", description = "Accounts per shard (default: ${DEFAULT-VALUE}).")
+        @Option(names = "--accounts", defaultValue = "100",
+                description = "Accounts per shard, 2-" + BankSchema.MAX_ACCOUNTS_PER_SHARD + " (default: ${DEFAULT-VALUE}).")
         int accounts;
         @Option(names = "--seed", defaultValue = "1", description = "Random seed (default: ${DEFAULT-VALUE}).")
         long seed;
@@ -111,8 +114,16 @@ final class SandboxCommand {
         @Override
         public Integer call() throws SQLException, InterruptedException {
             Sandbox.Role role = role(site);
-            if (rate <= 0 || seconds < 1 || threads < 1 || accounts < 2) {
-                throw new IllegalArgumentException("--rate must be > 0, --seconds >= 1, --threads >= 1 and --accounts >= 2");
+            // NaN fails every comparison: ask for what is wanted instead of ruling out what is not.
+            if (!(rate > 0) || Double.isInfinite(rate)) {
+                throw new IllegalArgumentException("--rate must be a positive, finite number of transfers per second, not " + rate + ".");
+            }
+            if (seconds < 1 || threads < 1) {
+                throw new IllegalArgumentException("--seconds and --threads must be at least 1, not " + seconds + " and " + threads + ".");
+            }
+            if (accounts < 2 || accounts > BankSchema.MAX_ACCOUNTS_PER_SHARD) {
+                throw new IllegalArgumentException("--accounts must be between 2 and " + BankSchema.MAX_ACCOUNTS_PER_SHARD
+                        + " (each shard owns that many account ids, the next shard's follow), not " + accounts + ".");
             }
             Sandbox sb = Sandbox.open(dir.dir);
             SandboxBank bank = SandboxBank.of(sb, role);
@@ -123,8 +134,9 @@ final class SandboxCommand {
             Thread.sleep(Duration.ofSeconds(seconds).toMillis()); // the run's length is the point here, not a wait
             BankWorkload.Stats stats = w.stop();
             BankTotals totals = BankTotals.read(bank.dataShards());
-            System.out.printf("committed %d transfers in %d s (%.1f/s), %d deadlock retries, per shard %s%n",
-                    stats.committed(), seconds, stats.committed() / (double) seconds, stats.retried(), stats.committedPerShard());
+            System.out.printf("committed %d transfers in %d s (%.1f/s), declined %d for insufficient funds, %d deadlock retries,"
+                    + " committed per shard %s%n", stats.committed(), seconds, stats.committed() / (double) seconds,
+                    stats.declined(), stats.retried(), stats.committedPerShard());
             System.out.println("balances: " + totals);
             return totals.holds() ? Drsp.DONE : Drsp.REFUSED;
         }

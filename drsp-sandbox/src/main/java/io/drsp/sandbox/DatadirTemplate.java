@@ -85,7 +85,7 @@ final class DatadirTemplate {
         try {
             if (!p.waitFor(5, TimeUnit.MINUTES) || p.exitValue() != 0) {
                 p.destroyForcibly();
-                throw new IOException("mysqld --initialize failed; see " + errorLog + ":\n" + MysqlInstance.tail(errorLog, 15));
+                throw new IOException("mysqld --initialize failed; see " + errorLog + ":\n" + c.mask(MysqlInstance.tail(errorLog, 15)));
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

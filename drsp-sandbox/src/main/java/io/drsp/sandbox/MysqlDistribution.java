@@ -86,14 +86,38 @@ public final class MysqlDistribution {
         return Path.of(System.getProperty("user.home"), ".cache", "drsp", "mysql-" + VERSION);
     }
 
+    /** Where the dynamic loader finds libaio on the Debian and RPM layouts mysqld is built for. */
+    static final List<Path> LIBRARY_DIRS = List.of("/usr/lib/x86_64-linux-gnu", "/lib/x86_64-linux-gnu", "/lib64",
+            "/usr/lib64", "/lib", "/usr/lib").stream().map(Path::of).toList();
+
     private static void requireLibaio() {
-        for (String dir : List.of("/lib/x86_64-linux-gnu", "/usr/lib/x86_64-linux-gnu", "/lib64", "/usr/lib64", "/lib", "/usr/lib")) {
-            if (Files.exists(Path.of(dir, "libaio.so.1")) || Files.exists(Path.of(dir, "libaio.so.1t64"))) {
-                return;
+        libaioProblem(LIBRARY_DIRS).ifPresent(problem -> {
+            throw new IllegalStateException(problem);
+        });
+    }
+
+    /**
+     * Why mysqld could not load libaio from {@code dirs}, if it could not. mysqld asks for the soname
+     * {@code libaio.so.1} exactly; Debian 13's {@code libaio1t64} ships only {@code libaio.so.1t64}, which the loader
+     * never substitutes, so that file alone is a problem whose fix is a link (as scripts/setup.sh makes).
+     */
+    static Optional<String> libaioProblem(List<Path> dirs) {
+        for (Path dir : dirs) {
+            // exists() follows links: a dangling libaio.so.1 link counts as missing, as it does for the loader.
+            if (Files.exists(dir.resolve("libaio.so.1"))) {
+                return Optional.empty();
             }
         }
-        throw new IllegalStateException("MySQL needs libaio.so.1, which this machine lacks: run "
-                + "'apt-get update && apt-get install -y libaio1' as root (scripts/setup.sh does it).");
+        for (Path dir : dirs) {
+            Path t64 = dir.resolve("libaio.so.1t64");
+            if (Files.exists(t64)) {
+                return Optional.of("MySQL needs libaio.so.1 but this machine has only " + t64 + ": run 'ln -s " + t64 + " "
+                        + dir.resolve("libaio.so.1") + "' as root (scripts/setup.sh does it).");
+            }
+        }
+        return Optional.of("MySQL needs libaio.so.1, which this machine lacks: run 'apt-get update && apt-get install -y "
+                + "libaio1' as root, or on Debian 13 'apt-get update && apt-get install -y libaio1t64 && ln -s "
+                + "/usr/lib/x86_64-linux-gnu/libaio.so.1t64 /usr/lib/x86_64-linux-gnu/libaio.so.1' (scripts/setup.sh does it).");
     }
 
     private static Path locateZip() throws IOException {

@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
@@ -30,6 +31,11 @@ public final class MysqlInstance {
     private static final Logger log = LoggerFactory.getLogger(MysqlInstance.class);
     private static final Duration START_DEADLINE = Duration.ofSeconds(120);
     private static final Duration STOP_DEADLINE = Duration.ofSeconds(60);
+    /** Fresh ports a first start tries when another process took the one it was given. */
+    private static final int START_ATTEMPTS = 5;
+    /** What mysqld writes when its TCP port or unix socket belongs to someone else (it then exits). */
+    private static final List<String> ADDRESS_IN_USE = List.of("Bind on TCP/IP port", "Address already in use",
+            "is using unix socket file", "Unable to setup unix socket lock file");
 
     /** What drsp requires of every member (DESIGN section 2), plus what keeps a sandbox light. */
     static final Map<String, String> REQUIRED_SETTINGS = orderedMap(
@@ -54,9 +60,15 @@ public final class MysqlInstance {
             "max-connections", "300",
             "character-set-server", "utf8mb4");
 
-    private final Spec spec;
+    private volatile Spec spec;
     private final MysqlDistribution dist;
     private volatile Process process;
+    /**
+     * True until the first successful start of an instance this JVM created: until then nobody (no drsp.conf, no
+     * replication link) knows its port, so a port someone else took meanwhile may be swapped for a fresh one. Later
+     * the port is part of the topology and a start on a taken port must fail instead.
+     */
+    private boolean portMayMove;
 
     /** A setting value that removes a default setting from the command line instead of overriding it. */
     public static final String DROP = "!";
@@ -84,6 +96,7 @@ public final class MysqlInstance {
             Files.createDirectories(spec.dir().resolve("tmp"));
             template.copyTo(spec.dir().resolve("data"));
             MysqlInstance instance = new MysqlInstance(spec, dist);
+            instance.portMayMove = true;
             instance.writeSpec();
             return instance;
         } catch (IOException e) {
@@ -169,7 +182,11 @@ public final class MysqlInstance {
 
     /** Where a failed start explains itself: the error log once mysqld opened it, its console output before. */
     private Path startLog() {
-        return Files.exists(errorLog()) ? errorLog() : spec.dir().resolve("mysqld.out");
+        return Files.exists(errorLog()) ? errorLog() : consoleLog();
+    }
+
+    private Path consoleLog() {
+        return spec.dir().resolve("mysqld.out");
     }
 
     public Path pidFile() {
@@ -211,39 +228,135 @@ public final class MysqlInstance {
         return cmd;
     }
 
-    /** Starts mysqld and returns once it accepts connections; fails with the tail of the error log if it dies. */
+    /**
+     * Starts mysqld and returns once it accepts connections and is the server this instance describes; fails with
+     * the tail of the error log if it dies. The port was only free when it was picked, so on a first start a mysqld
+     * that died because another process took its port is started again on a fresh one, a few times at most.
+     */
     public synchronized void start() {
         if (isAlive()) {
             return;
         }
-        try {
-            Files.deleteIfExists(pidFile());
-            Path out = spec.dir().resolve("mysqld.out");
-            process = new ProcessBuilder(commandLine()).redirectErrorStream(true)
-                    .redirectOutput(ProcessBuilder.Redirect.appendTo(out.toFile())).start();
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot start mysqld for " + spec.name(), e);
+        for (int attempt = 1; ; attempt++) {
+            long[] logOffsets = {size(errorLog()), size(consoleLog())};
+            try {
+                Files.deleteIfExists(pidFile());
+                Path out = consoleLog();
+                process = new ProcessBuilder(commandLine()).redirectErrorStream(true)
+                        .redirectOutput(ProcessBuilder.Redirect.appendTo(out.toFile())).start();
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot start mysqld for " + spec.name(), e);
+            }
+            try {
+                awaitReady(logOffsets);
+                portMayMove = false;
+                return;
+            } catch (PortTaken e) {
+                if (!portMayMove) {
+                    throw new IllegalStateException("mysqld " + spec.name() + " cannot listen on " + endpoint()
+                            + ", which another process holds; stop that process, as this instance's port is named in its"
+                            + " sandbox's drsp.conf and replication links.");
+                }
+                if (attempt >= START_ATTEMPTS) {
+                    throw new IllegalStateException("mysqld " + spec.name() + " found its port taken by another process "
+                            + START_ATTEMPTS + " times in a row; last tried " + endpoint() + ".");
+                }
+                int taken = spec.port();
+                moveTo(Sandbox.freePort());
+                log.info("port {} of mysqld {} was taken by another process; starting it on {}", taken, spec.name(), spec.port());
+            }
         }
-        awaitReady();
     }
 
-    private void awaitReady() {
+    /** Thrown while starting when mysqld died because its address was taken: the one failure a new port cures. */
+    private static final class PortTaken extends RuntimeException {
+        PortTaken() {
+            super(null, null, false, false);
+        }
+    }
+
+    private void moveTo(int port) {
+        spec = new Spec(spec.name(), spec.dir(), port, spec.serverId(), spec.settings());
+        try {
+            writeSpec();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot record the new port of " + spec.name() + " in " + spec.dir(), e);
+        }
+    }
+
+    /**
+     * Waits until our mysqld answers. Every sandbox instance shares the administrator's credentials, so a server that
+     * answers on our port may be another sandbox's that took the port after we picked it: only a server reporting our
+     * server_id and data directory counts.
+     */
+    private void awaitReady(long[] logOffsets) {
         Instant deadline = Instant.now().plus(START_DEADLINE);
-        SQLException last = null;
+        String last = "";
         while (Instant.now().isBefore(deadline)) {
             if (process != null && !process.isAlive()) {
+                if (addressInUse(logOffsets)) {
+                    throw new PortTaken();
+                }
                 throw new IllegalStateException("mysqld " + spec.name() + " exited with code " + process.exitValue()
                         + " while starting; last lines of " + startLog() + ":\n" + tail(startLog(), 20));
             }
-            try (Connection c = connect()) {
-                return;
+            try (Connection c = probe()) {
+                Optional<String> stranger = stranger(c);
+                if (stranger.isEmpty()) {
+                    return;
+                }
+                last = "the server answering there is not this instance (" + stranger.get() + ")";
             } catch (SQLException e) {
-                last = e;
+                last = e.getMessage();
             }
             pause(Duration.ofMillis(100));
         }
         throw new IllegalStateException("mysqld " + spec.name() + " did not accept connections on " + endpoint()
-                + " within " + START_DEADLINE.toSeconds() + " s: " + (last == null ? "" : last.getMessage()));
+                + " within " + START_DEADLINE.toSeconds() + " s: " + last);
+    }
+
+    /** What the server behind {@code c} is, if it is not this instance. */
+    private Optional<String> stranger(Connection c) throws SQLException {
+        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT @@server_id, @@datadir")) {
+            rs.next();
+            long serverId = rs.getLong(1);
+            String datadir = rs.getString(2);
+            if (serverId == spec.serverId() && sameFile(datadir, dataDir())) {
+                return Optional.empty();
+            }
+            return Optional.of("server_id " + serverId + ", datadir " + datadir);
+        }
+    }
+
+    private static boolean sameFile(String reported, Path ours) {
+        try {
+            return reported != null && Files.isSameFile(Path.of(reported), ours);
+        } catch (IOException | java.nio.file.InvalidPathException e) {
+            return false; // a data directory we cannot even look at is not ours
+        }
+    }
+
+    /** Whether what this start's mysqld wrote (past {@code offsets}) says another process holds its port or socket. */
+    private boolean addressInUse(long[] offsets) {
+        String written = readFrom(errorLog(), offsets[0]) + readFrom(consoleLog(), offsets[1]);
+        return ADDRESS_IN_USE.stream().anyMatch(written::contains);
+    }
+
+    private static long size(Path file) {
+        try {
+            return Files.exists(file) ? Files.size(file) : 0;
+        } catch (IOException e) {
+            return 0;
+        }
+    }
+
+    private static String readFrom(Path file, long offset) {
+        try (var ch = java.nio.channels.FileChannel.open(file)) {
+            ch.position(Math.min(offset, ch.size()));
+            return new String(java.nio.channels.Channels.newInputStream(ch).readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            return "";
+        }
     }
 
     /** The pid of the running server: our child, or the one named by the pid file if another JVM started it. */
@@ -264,8 +377,12 @@ public final class MysqlInstance {
         if (handle.isEmpty()) {
             return;
         }
-        try (Connection c = connect(); Statement st = c.createStatement()) {
-            st.execute("SHUTDOWN");
+        try (Connection c = probe(); Statement st = c.createStatement()) {
+            if (stranger(c).isPresent()) {
+                handle.get().destroy(); // SHUTDOWN would stop whoever holds our port now, not our mysqld
+            } else {
+                st.execute("SHUTDOWN");
+            }
         } catch (SQLException e) {
             handle.get().destroy();
         }
@@ -304,14 +421,29 @@ public final class MysqlInstance {
     }
 
     static String jdbcUrl(String endpoint) {
+        return jdbcUrl(endpoint, Duration.ofMinutes(10));
+    }
+
+    private static String jdbcUrl(String endpoint, Duration socketTimeout) {
         return "jdbc:mysql://" + endpoint + "/?useSSL=false&allowPublicKeyRetrieval=true&connectTimeout=3000"
-                + "&socketTimeout=600000&rewriteBatchedStatements=true&useUnicode=true&characterEncoding=utf8";
+                + "&socketTimeout=" + socketTimeout.toMillis()
+                + "&rewriteBatchedStatements=true&useUnicode=true&characterEncoding=utf8";
     }
 
     /** A connection as the sandbox administrator. */
     public Connection connect() throws SQLException {
         SandboxCredentials c = credentials();
         return DriverManager.getConnection(jdbcUrl(), c.adminUser(), c.adminPassword());
+    }
+
+    /**
+     * A connection for start and stop, which must not hang: whatever took our port may accept the TCP connection and
+     * never send MySQL's greeting, which the ordinary ten-minute socket timeout would wait out.
+     */
+    private Connection probe() throws SQLException {
+        SandboxCredentials c = credentials();
+        return DriverManager.getConnection(jdbcUrl(endpoint(), Duration.ofSeconds(5)),
+                c.adminUser(), c.adminPassword());
     }
 
     static String tail(Path file, int lines) {

@@ -6,6 +6,7 @@ import java.io.Writer;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.sql.Connection;
@@ -25,6 +26,8 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.function.Consumer;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
 
 /**
  * A production cluster and a DR cluster of real MySQL instances on this machine: per cluster a meta shard and N data
@@ -43,9 +46,18 @@ public final class Sandbox {
         }
     }
 
-    /** Shape of the sandbox: shard count (besides meta), local replicas per DR shard, extra mysqld settings. */
+    /**
+     * Shape of the sandbox: cluster id, shard count (besides meta), local replicas per DR shard, extra mysqld settings.
+     * The cluster id becomes part of directory names and a quoted HOCON key, hence its narrow alphabet.
+     */
     public record Options(String clusterId, int shards, int drReplicasPerShard, Map<String, String> extraSettings) {
+        private static final java.util.regex.Pattern CLUSTER_ID = java.util.regex.Pattern.compile("[A-Za-z0-9_-]{1,32}");
+
         public Options {
+            if (clusterId == null || !CLUSTER_ID.matcher(clusterId).matches()) {
+                throw new IllegalArgumentException("cluster id must be 1 to 32 letters, digits, _ or -, got "
+                        + (clusterId == null ? "none" : "\"" + clusterId + "\""));
+            }
             if (shards < 1 || shards > 16) {
                 throw new IllegalArgumentException("shards must be between 1 and 16, got " + shards);
             }
@@ -82,33 +94,98 @@ public final class Sandbox {
         this.dist = dist;
     }
 
-    /** Creates and starts a fresh sandbox in {@code dir}; refuses if one is running there. */
+    /**
+     * Creates and starts a fresh sandbox in {@code dir}, replacing whatever is there. Refuses, changing nothing, unless
+     * {@code dir} is missing, empty, or a previous sandbox none of whose servers still runs: replacing means deleting,
+     * and neither a directory this class did not make nor a sandbox someone may be using is ever deleted. If any step
+     * fails, the servers already started are stopped again and the directory is left for its logs.
+     */
     public static Sandbox up(Path dir, Options options, Consumer<String> progress) {
         dir = dir.toAbsolutePath().normalize();
+        requireReplaceable(dir);
         MysqlDistribution dist = MysqlDistribution.obtain();
         SandboxCredentials credentials = DatadirTemplate.obtain(dist).credentials();
-        List<Long> reaped = StaleInstances.reap(dir);
-        if (!reaped.isEmpty()) {
-            progress.accept("stopped " + reaped.size() + " mysqld left running by an earlier run: " + reaped);
-        }
+        Sandbox sandbox = new Sandbox(dir, options.clusterId(), List.of(), credentials, dist);
         try {
             SandboxFiles.deleteTree(dir);
             Files.createDirectories(dir);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot prepare " + dir, e);
         }
-        List<Member> members = plan(dir, options, dist);
-        Sandbox sandbox = new Sandbox(dir, options.clusterId(), members, credentials, dist);
+        // The state file comes first, so that a directory left by an 'up' that died at any later point is still
+        // recognised as a sandbox by the next 'up' and by 'down'.
         sandbox.writeState();
-        sandbox.parallel(members, m -> {
-            m.instance().start();
-            progress.accept("started " + m.name() + " on " + m.endpoint());
-        });
-        sandbox.wireReplicas();
-        sandbox.createControlDatabase();
-        sandbox.writeConfig(freePort(), freePort());
+        sandbox = new Sandbox(dir, options.clusterId(), plan(dir, options, dist), credentials, dist);
+        sandbox.writeState();
+        try {
+            sandbox.parallel(sandbox.members, m -> {
+                m.instance().start();
+                progress.accept("started " + m.name() + " on " + m.endpoint());
+            });
+            sandbox.wireReplicas();
+            sandbox.createControlDatabase();
+            sandbox.writeConfig(freePort(), freePort());
+        } catch (RuntimeException e) {
+            sandbox.stopAfterFailedUp(e);
+            throw e;
+        }
         progress.accept("wrote " + sandbox.configFile());
         return sandbox;
+    }
+
+    /** Refuses a directory that {@link #up} must not replace; see there. */
+    static void requireReplaceable(Path dir) {
+        String accepted = "give --dir a missing or empty directory, or one a previous 'drsp sandbox up' made";
+        if (!Files.exists(dir, LinkOption.NOFOLLOW_LINKS)) {
+            return;
+        }
+        if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
+            throw new IllegalArgumentException(dir + " is not a directory, and 'sandbox up' replaces its directory; "
+                    + accepted + ".");
+        }
+        try (Stream<Path> entries = Files.list(dir)) {
+            if (entries.findAny().isEmpty()) {
+                return;
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + dir, e);
+        }
+        if (!isSandbox(dir)) {
+            throw new IllegalArgumentException("refusing to replace " + dir + ", which is neither empty nor a sandbox (it has no "
+                    + STATE_FILE + ") and would be deleted; " + accepted + ".");
+        }
+        List<Long> running = StaleInstances.running(dir);
+        if (!running.isEmpty()) {
+            throw new IllegalArgumentException("a sandbox is running in " + dir + " (mysqld pid "
+                    + running.stream().map(String::valueOf).collect(Collectors.joining(", ")) + "); run 'drsp sandbox down --dir "
+                    + dir + "' first.");
+        }
+    }
+
+    /** Whether {@code dir} holds a state file this class wrote: the mark of a directory it may replace. */
+    private static boolean isSandbox(Path dir) {
+        Path state = dir.resolve(STATE_FILE);
+        if (!Files.isRegularFile(state, LinkOption.NOFOLLOW_LINKS)) {
+            return false;
+        }
+        Properties p = new Properties();
+        try (var in = Files.newBufferedReader(state)) {
+            p.load(in);
+        } catch (IOException | IllegalArgumentException e) {
+            return false;
+        }
+        return p.getProperty("cluster") != null && p.getProperty("members") != null;
+    }
+
+    /** After a failed {@link #up}: no server of a half-made sandbox may keep running unseen. */
+    private void stopAfterFailedUp(RuntimeException cause) {
+        for (Member m : members) {
+            try {
+                m.instance().stop();
+            } catch (RuntimeException e) {
+                cause.addSuppressed(e);
+            }
+        }
     }
 
     /** The sandbox described by {@code dir}'s state file, whatever JVM started it. */
@@ -188,14 +265,23 @@ public final class Sandbox {
             Member primary = drPrimary(replica.shard());
             try (Connection c = replica.instance().connect(); Statement st = c.createStatement()) {
                 st.execute("CHANGE REPLICATION SOURCE TO SOURCE_HOST='127.0.0.1', SOURCE_PORT=" + primary.instance().port()
-                        + ", SOURCE_USER='" + credentials.replicationUser() + "', SOURCE_PASSWORD='"
-                        + credentials.replicationPassword() + "', SOURCE_AUTO_POSITION=1, GET_SOURCE_PUBLIC_KEY=1");
+                        + ", SOURCE_USER=" + sqlString(credentials.replicationUser()) + ", SOURCE_PASSWORD="
+                        + sqlString(credentials.replicationPassword()) + ", SOURCE_AUTO_POSITION=1, GET_SOURCE_PUBLIC_KEY=1");
                 st.execute("START REPLICA");
             } catch (SQLException e) {
-                throw new IllegalStateException("cannot make " + replica.name() + " a replica of " + primary.name() + ": "
-                        + e.getMessage(), e);
+                throw replicaSetupFailed(replica.name(), primary.name(), e, credentials);
             }
         }
+    }
+
+    /** The failure of CHANGE REPLICATION SOURCE, whose text MySQL may quote back with the password in it. */
+    static IllegalStateException replicaSetupFailed(String replica, String primary, SQLException e, SandboxCredentials c) {
+        return new IllegalStateException("cannot make " + replica + " a replica of " + primary + ": " + c.mask(e.getMessage()),
+                c.mask(e));
+    }
+
+    private static String sqlString(String s) {
+        return "'" + s.replace("\\", "\\\\").replace("'", "''") + "'";
     }
 
     private void createControlDatabase() {
@@ -240,6 +326,10 @@ public final class Sandbox {
         }
     }
 
+    /**
+     * Runs {@code action} on every member, four at a time, and returns only when every one has finished, so that a
+     * failure never leaves a start still going on behind the caller's back; rethrows the first failure.
+     */
     private void parallel(List<Member> of, Consumer<Member> action) {
         ExecutorService pool = Executors.newFixedThreadPool(Math.min(4, Math.max(1, of.size())));
         try {
@@ -247,11 +337,22 @@ public final class Sandbox {
             for (Member m : of) {
                 futures.add(pool.submit(() -> action.accept(m)));
             }
+            RuntimeException first = null;
             for (Future<?> f : futures) {
-                f.get();
+                try {
+                    f.get();
+                } catch (ExecutionException e) {
+                    RuntimeException failure = e.getCause() instanceof RuntimeException re ? re : new IllegalStateException(e.getCause());
+                    if (first == null) {
+                        first = failure;
+                    } else {
+                        first.addSuppressed(failure);
+                    }
+                }
             }
-        } catch (ExecutionException e) {
-            throw e.getCause() instanceof RuntimeException re ? re : new IllegalStateException(e.getCause());
+            if (first != null) {
+                throw first;
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted", e);

@@ -5,6 +5,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
+import java.sql.SQLException;
 import java.util.HexFormat;
 
 /**
@@ -27,6 +28,30 @@ public record SandboxCredentials(String adminUser, String adminPassword, String 
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /**
+     * {@code text} with both passwords replaced by {@code ****}: MySQL quotes the statement near a syntax error, and a
+     * statement that sets up replication carries a password.
+     */
+    public String mask(String text) {
+        if (text == null) {
+            return null;
+        }
+        String masked = text;
+        for (String secret : new String[] {adminPassword, replicationPassword}) {
+            if (secret != null && !secret.isEmpty()) {
+                masked = masked.replace(secret, "****");
+            }
+        }
+        return masked;
+    }
+
+    /** A copy of {@code e} (state, code, stack) whose message is {@link #mask(String) masked}, to keep as a cause. */
+    public SQLException mask(SQLException e) {
+        SQLException copy = new SQLException(mask(e.getMessage()), e.getSQLState(), e.getErrorCode());
+        copy.setStackTrace(e.getStackTrace());
+        return copy;
     }
 
     private static String randomPassword() {

@@ -48,6 +48,22 @@ public final class StaleInstances {
         return stopped;
     }
 
+    /** The pids of every live mysqld whose pid file lies under {@code root}, stopping none. */
+    static List<Long> running(Path root) {
+        List<Long> live = new ArrayList<>();
+        if (!Files.isDirectory(root)) {
+            return live;
+        }
+        try (Stream<Path> files = Files.walk(root, 4)) {
+            for (Path pidFile : files.filter(p -> p.getFileName().toString().equals("mysqld.pid")).toList()) {
+                liveMysqld(pidFile, pidFile.resolveSibling("data")).ifPresent(h -> live.add(h.pid()));
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot scan " + root + " for running instances", e);
+        }
+        return live;
+    }
+
     static Optional<ProcessHandle> liveMysqld(Path pidFile, Path dataDir) {
         long pid;
         try {

@@ -3,12 +3,16 @@ package io.drsp.sandbox;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.drsp.core.config.Endpoint;
 import io.drsp.core.mysql.MysqlAdmin;
 import io.drsp.core.mysql.Role;
 import io.drsp.core.mysql.SettingViolation;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -121,6 +125,68 @@ class MysqlInstanceTest {
                     .map(SettingViolation::name).toList(), "log_replica_updates is only required of DR shards");
         } finally {
             minimal.stop();
+        }
+    }
+
+    @Test
+    @Order(6)
+    void aFirstStartOnATakenPortMovesToAFreshPortAndARestartThereIsRefused() throws Exception {
+        MysqlInstance moved;
+        try (ServerSocket squatter = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            moved = fresh("moved", squatter.getLocalPort(), 7004);
+            try {
+                moved.start();
+            } catch (RuntimeException e) {
+                moved.kill();
+                throw e;
+            }
+            assertNotEquals(squatter.getLocalPort(), moved.port(), "started elsewhere than on the taken port");
+        }
+        try {
+            assertEquals("7004", query(moved, "SELECT @@server_id"));
+            assertEquals(moved.port(), Integer.parseInt(query(moved, "SELECT @@port")));
+            assertEquals(moved.port(), MysqlInstance.open(MysqlDistribution.obtain(), moved.dir()).port(),
+                    "the new port is recorded for other JVMs");
+            moved.stop();
+            // Once started, the port is in drsp.conf and replication links: a taken port must fail the restart, not move it.
+            try (ServerSocket squatter = new ServerSocket(moved.port(), 1, InetAddress.getLoopbackAddress())) {
+                IllegalStateException e = assertThrows(IllegalStateException.class, moved::start);
+                assertEquals("mysqld moved cannot listen on " + moved.endpoint() + ", which another process holds; stop that"
+                        + " process, as this instance's port is named in its sandbox's drsp.conf and replication links.", e.getMessage());
+                assertFalse(moved.isAlive());
+            }
+        } finally {
+            moved.stop();
+        }
+    }
+
+    @Test
+    @Order(7)
+    void anotherSandboxServerAnsweringOnOurPortIsNotTakenForOurs() throws Exception {
+        // All sandbox instances share the administrator's credentials, so connecting alone proves nothing.
+        MysqlInstance twin = fresh("twin", db.port(), 7005);
+        try {
+            twin.start();
+            assertNotEquals(db.port(), twin.port(), "the twin moved off the port the lifecycle server holds");
+            assertEquals("7005", query(twin, "SELECT @@server_id"));
+            assertTrue(Files.isSameFile(twin.dataDir(), Path.of(query(twin, "SELECT @@datadir"))));
+        } finally {
+            twin.kill(); // kill, not stop: on failure the twin's port may still reach the lifecycle server
+        }
+        assertEquals("7001", query("SELECT @@server_id"), "the lifecycle server was left alone");
+    }
+
+    private static MysqlInstance fresh(String name, int port, int serverId) throws IOException {
+        StaleInstances.reap(ROOT.resolve(name));
+        SandboxFiles.deleteTree(ROOT.resolve(name));
+        return MysqlInstance.create(MysqlDistribution.obtain(),
+                new MysqlInstance.Spec(name, ROOT.resolve(name), port, serverId, Map.of()));
+    }
+
+    private static String query(MysqlInstance instance, String sql) throws SQLException {
+        try (Connection c = instance.connect(); Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
+            rs.next();
+            return rs.getString(1);
         }
     }
 

@@ -1,24 +1,44 @@
 package io.drsp.sandbox;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-/** {@code sandbox down} leaves no server running and no data behind; {@code up} over a live one cleans it first. */
+/**
+ * {@code sandbox up} refuses a directory where a sandbox runs and changes nothing; after {@code down --keep-data} it
+ * replaces the stopped one; {@code down} leaves no server running and no data behind.
+ */
 class SandboxDownTest {
     static final Path DIR = Path.of("target/sandbox-down-test").toAbsolutePath();
 
+    @BeforeAll
+    static void clear() {
+        Leftovers.clear(DIR);
+    }
+
     @Test
-    void downStopsEverythingAndUpReplacesALeftoverSandbox() {
+    void upRefusesARunningSandboxReplacesAStoppedOneAndDownStopsEverything() {
         Sandbox first = Sandbox.up(DIR, Sandbox.Options.defaults().withShards(1), s -> { });
         List<ProcessHandle> firstPids = first.members().stream().map(m -> m.instance().processHandle().orElseThrow()).toList();
-        // A second 'up' in the same directory (as after a crashed demo) must stop the old servers, not fight them.
+
+        IllegalArgumentException refused = assertThrows(IllegalArgumentException.class,
+                () -> Sandbox.up(DIR, Sandbox.Options.defaults().withShards(1), s -> { }));
+        assertTrue(refused.getMessage().startsWith("a sandbox is running in " + DIR + " (mysqld pid "), refused.getMessage());
+        assertTrue(refused.getMessage().endsWith("); run 'drsp sandbox down --dir " + DIR + "' first."), refused.getMessage());
+        assertTrue(firstPids.stream().allMatch(ProcessHandle::isAlive), "the refused up stopped nothing");
+        assertTrue(Files.exists(first.configFile()), "the refused up deleted nothing");
+
+        first.down(true);
+        assertTrue(firstPids.stream().noneMatch(ProcessHandle::isAlive), "down stops every server");
         Sandbox second = Sandbox.up(DIR, Sandbox.Options.defaults().withShards(1), s -> { });
-        assertTrue(firstPids.stream().noneMatch(ProcessHandle::isAlive), "the leftover sandbox's servers were stopped");
+        assertEquals(5, second.members().size());
         List<ProcessHandle> secondPids = second.members().stream().map(m -> m.instance().processHandle().orElseThrow()).toList();
         second.down(false);
         assertTrue(secondPids.stream().noneMatch(ProcessHandle::isAlive), "down stops every server");

@@ -30,6 +30,7 @@ class SandboxTest {
 
     @BeforeAll
     static void up() {
+        Leftovers.clear(DIR);
         sandbox = Sandbox.up(DIR, Sandbox.Options.defaults().withReplicas(1), s -> { });
     }
 

@@ -11,6 +11,7 @@ import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.regex.Pattern;
 
 /**
  * One object of the configuration tree, read leniently: every problem is recorded with its full path
@@ -127,7 +128,7 @@ final class ConfigNode {
             case "false", "off", "no":
                 return false;
             default:
-                problem(key, "is " + describe(value), "on or off");
+                problem(key, "is " + describe(key, value), "on or off");
                 return fallback;
         }
     }
@@ -145,7 +146,7 @@ final class ConfigNode {
                 return n;
             }
         }
-        problem(key, "is " + describe(value), "whole seconds from " + min + " to " + max);
+        problem(key, "is " + describe(key, value), "whole seconds from " + min + " to " + max);
         return fallback;
     }
 
@@ -160,13 +161,38 @@ final class ConfigNode {
         }
         boolean scalar = value.valueType() != ConfigValueType.OBJECT && value.valueType() != ConfigValueType.LIST;
         if (type == null ? !scalar : value.valueType() != type) {
-            problem(key, "is " + describe(value), expected);
+            problem(key, "is " + describe(key, value), expected);
             return Optional.empty();
         }
         return Optional.of(value);
     }
 
-    private static String describe(ConfigValue value) {
+    /**
+     * Whether the value at {@code key} may be a secret and must never be printed: a key named like a password, secret
+     * or token, or anything inside one ({@code password { env = ... }} is where a password typed by mistake lands).
+     */
+    boolean secret(String key) {
+        if (SECRET_NAME.matcher(key).find()) {
+            return true;
+        }
+        return path.stream().anyMatch(p -> SECRET_NAME.matcher(p).find());
+    }
+
+    private static final Pattern SECRET_NAME = Pattern.compile("(?i)password|passwd|passphrase|pwd|secret|token|credential");
+
+    /** Whether a line of the file names a setting whose value must not be printed. */
+    static boolean namesSecret(String line) {
+        return SECRET_NAME.matcher(line).find();
+    }
+
+    /** Said instead of a value that is not printed. */
+    static final String NOT_SHOWN = "(not shown: values of settings named like password, secret or token are never printed)";
+
+    /** How a value that is not what was expected looks, in words, without showing a value that may be a secret. */
+    private String describe(String key, ConfigValue value) {
+        if (secret(key) && value.valueType() != ConfigValueType.OBJECT && value.valueType() != ConfigValueType.LIST) {
+            return "a " + value.valueType().name().toLowerCase(Locale.ROOT) + " " + NOT_SHOWN;
+        }
         return switch (value.valueType()) {
             case OBJECT -> "an object";
             case LIST -> "a list";

@@ -29,6 +29,7 @@ public final class BankWorkload implements AutoCloseable {
     private final double transfersPerSecond;
     private final long seed;
     private final AtomicLong committed = new AtomicLong();
+    private final AtomicLong declined = new AtomicLong();
     private final AtomicLong retried = new AtomicLong();
     private final Map<String, AtomicLong> committedPerShard = new ConcurrentHashMap<>();
     private final AtomicReference<Throwable> failure = new AtomicReference<>();
@@ -37,9 +38,17 @@ public final class BankWorkload implements AutoCloseable {
     private CountDownLatch stopped;
 
     public BankWorkload(List<BankShard> dataShards, int accountsPerShard, int threads, double transfersPerSecond, long seed) {
-        if (dataShards.isEmpty() || accountsPerShard < 2 || threads < 1 || transfersPerSecond <= 0) {
-            throw new IllegalArgumentException("a bank workload needs shards, at least 2 accounts per shard, "
-                    + "1+ threads and a positive rate");
+        if (dataShards.isEmpty()) {
+            throw new IllegalArgumentException("a bank workload needs at least one data shard, got none");
+        }
+        BankSchema.requireAccountsPerShard(accountsPerShard, 2);
+        if (threads < 1) {
+            throw new IllegalArgumentException("a bank workload needs at least 1 thread, got " + threads);
+        }
+        // NaN fails every comparison, so it is refused by asking for what is wanted rather than ruling out what is not.
+        if (!(transfersPerSecond > 0) || Double.isInfinite(transfersPerSecond)) {
+            throw new IllegalArgumentException("the transfer rate must be a positive, finite number of transfers per second, got "
+                    + transfersPerSecond);
         }
         this.dataShards = List.copyOf(dataShards);
         this.accountsPerShard = accountsPerShard;
@@ -117,9 +126,12 @@ public final class BankWorkload implements AutoCloseable {
     private void execute(Connection c, Transfer.Local t) throws SQLException {
         for (int attempt = 0; ; attempt++) {
             try {
-                transferOnce(c, t);
-                committed.incrementAndGet();
-                committedPerShard.get(t.shard().shard()).incrementAndGet();
+                if (transferOnce(c, t)) {
+                    committed.incrementAndGet();
+                    committedPerShard.get(t.shard().shard()).incrementAndGet();
+                } else {
+                    declined.incrementAndGet();
+                }
                 return;
             } catch (SQLTransactionRollbackException e) {
                 c.rollback();
@@ -134,7 +146,8 @@ public final class BankWorkload implements AutoCloseable {
         }
     }
 
-    private static void transferOnce(Connection c, Transfer.Local t) throws SQLException {
+    /** True if the transfer committed, false if it was declined (and rolled back, having written nothing). */
+    private static boolean transferOnce(Connection c, Transfer.Local t) throws SQLException {
         long lo = Math.min(t.from(), t.to());
         long hi = Math.max(t.from(), t.to());
         BigDecimal payerBalance = null;
@@ -152,7 +165,7 @@ public final class BankWorkload implements AutoCloseable {
         }
         if (payerBalance == null || payerBalance.compareTo(t.amount()) < 0) {
             c.rollback();
-            return; // insufficient funds: a real bank declines, and so do we
+            return false; // insufficient funds: a real bank declines, and so do we
         }
         try (PreparedStatement debit = c.prepareStatement(
                 "UPDATE bank.accounts SET balance = balance - ?, updated_at = NOW(6) WHERE id = ?");
@@ -172,6 +185,7 @@ public final class BankWorkload implements AutoCloseable {
             journal.executeUpdate();
         }
         c.commit();
+        return true;
     }
 
     /** Stops the workers, waiting for in-flight transfers; rethrows the first failure any worker met. */
@@ -196,11 +210,18 @@ public final class BankWorkload implements AutoCloseable {
     public Stats stats() {
         Map<String, Long> perShard = new java.util.TreeMap<>();
         committedPerShard.forEach((k, v) -> perShard.put(k, v.get()));
-        return new Stats(committed.get(), retried.get(), perShard);
+        return new Stats(committed.get(), declined.get(), retried.get(), perShard);
     }
 
-    /** Transfers committed (declined ones not counted) and deadlock retries. */
-    public record Stats(long committed, long retried, Map<String, Long> committedPerShard) {
+    /**
+     * What the workload did: transfers committed (each one a row of {@code bank.transfers} and a transaction of its
+     * shard), transfers declined for insufficient funds (rolled back, nothing written, not in {@code committed}), and
+     * deadlock retries (a retried transfer counts once, as whatever it finally was).
+     */
+    public record Stats(long committed, long declined, long retried, Map<String, Long> committedPerShard) {
+        public Stats {
+            committedPerShard = java.util.Collections.unmodifiableMap(new java.util.TreeMap<>(committedPerShard)); // shard order
+        }
     }
 
     @Override
