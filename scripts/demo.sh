@@ -28,6 +28,12 @@ cleanup() {
 }
 trap cleanup EXIT
 
+if [ -f "$DIR/sandbox.properties" ]; then
+  # A sandbox kept by an earlier DRSP_DEMO_KEEP=1 run: sandbox up refuses a running one, so start from scratch.
+  echo "== taking down the sandbox an earlier run kept in $DIR"
+  $DRSP sandbox down --dir "$DIR"
+fi
+
 step "start production cluster 1 and DR cluster 1 (meta + 2 shards each, 1 local replica per DR shard) and the control database" \
   $DRSP sandbox up --dir "$DIR" --shards 2 --replicas 1
 export DRSP_CONF="$DIR/drsp.conf"
