@@ -152,9 +152,13 @@ public final class NodeOps implements AutoCloseable {
             };
             Long cutLast = relayIndex.transactionsIn(cut).stream().mapToLong(t -> t.originalCommitMicros()).boxed()
                     .max(Long::compare).orElse(null);
+            io.drsp.agent.relay.ReplayClosure reach = relayIndex.replayClosure(cut, executed);
+            boolean applierRunning = s.replicaStatus().map(ReplicaStatus::sqlThreadRunning).orElse(false);
             return new ShardCut(key.toString(), s.serverUuid(), executed.toString(), retrieved.toString(), cut.toString(), cutLast,
                     boxed(relayIndex.firstCommitMicros()), boxed(relayIndex.lastCommitMicros()), appliedSourceTime(s.connection()),
-                    relayIndex.bytesOf(cut.subtract(executed)), applyRatePerSecond, null);
+                    relayIndex.bytesOf(cut.subtract(executed)), applyRatePerSecond, reach.wouldApply().toString(),
+                    reach.firstOutside() == null ? null : reach.firstOutside().toString(), reach.prefix().toString(),
+                    applierRunning, null);
         } catch (RuntimeException | SQLException e) {
             return ShardCut.failed(key, key.describe() + " (" + endpoint + "): " + e.getMessage());
         }

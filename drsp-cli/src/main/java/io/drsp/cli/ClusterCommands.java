@@ -6,10 +6,6 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import io.drsp.core.config.DrspConfig;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -27,35 +23,34 @@ final class ClusterCommands {
         return cfg;
     }
 
-    /** Asks the controller to run one command on a cluster and prints the sentence it answers with. */
+    /** How long one request following a runbook waits for its end: the cadence of the progress lines. */
+    static final int FOLLOW_WAIT_SECONDS = 2;
+
+    /** Asks the controller to run one command on a cluster, follows it to its end and prints the sentence it ends with. */
     static int runOnCluster(ConfigOption config, String cluster, String action, Map<String, ?> body) {
         DrspConfig cfg = configFor(config, cluster);
-        System.out.println(new ControllerClient(cfg).post("clusters/" + cluster + "/" + action, body).path("message").asText());
+        System.out.println(postShowingProgress(new ControllerClient(cfg), cluster, action, body).path("message").asText());
         return Drsp.DONE;
     }
 
     /**
-     * Posts a command that may run for minutes and prints, every two seconds until it answers, the progress the
-     * controller reports in its status (done/total, rate, ETA per shard or replica).
+     * Posts a command and follows it to its end, printing the progress the controller reports in its status
+     * (done/total, rate, ETA per shard or replica) every {@value #FOLLOW_WAIT_SECONDS} seconds. A runbook's command
+     * answers within seconds that it runs (HTTP 202); it is then followed with short requests for as long as it runs,
+     * without an overall limit: a recovery of hours is normal, and a failed runbook or a controller that stops
+     * answering ends the wait with its own sentence.
      */
     static JsonNode postShowingProgress(ControllerClient client, String cluster, String action, Map<String, ?> body) {
-        CompletableFuture<JsonNode> done = CompletableFuture.supplyAsync(() -> client.post("clusters/" + cluster + "/" + action, body));
-        while (true) {
+        JsonNode r = client.post("clusters/" + cluster + "/" + action, body);
+        while (r.path("running").asBoolean(false)) {
             try {
-                return done.get(2, TimeUnit.SECONDS);
-            } catch (TimeoutException stillRunning) {
-                try {
-                    StatusTable.progressLines(client.get("clusters/" + cluster + "/status")).forEach(System.out::println);
-                } catch (RuntimeException statusUnavailable) {
-                    // progress is a courtesy: the command's own answer is what counts
-                }
-            } catch (ExecutionException e) {
-                throw e.getCause() instanceof RuntimeException re ? re : new IllegalStateException(e.getCause());
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException("interrupted while waiting for " + action);
+                StatusTable.progressLines(client.get("clusters/" + cluster + "/status")).forEach(System.out::println);
+            } catch (RuntimeException statusUnavailable) {
+                // progress is a courtesy: how the runbook ends is what counts
             }
+            r = client.get("clusters/" + cluster + "/runbooks/" + r.path("runbookId").asText() + "?waitSeconds=" + FOLLOW_WAIT_SECONDS);
         }
+        return r;
     }
 
     @Command(name = "sync", description = "Start or resume delayed sync of a DR cluster, or change its delay in place.")

@@ -26,8 +26,16 @@ import org.apache.pekko.http.javadsl.server.Route;
  * refusal a problem document whose {@code detail} is the one sentence the CLI prints.
  */
 final class ControllerApi extends AllDirectives {
-    /** Long enough for any runbook of this version to finish; the CLI waits as long. */
+    /**
+     * The bound of a command the entity answers itself (relaytime, dry runs, drill planning). A runbook's command is
+     * answered within seconds, done or running, and is then followed through {@code runbooks/<id>}, each request
+     * waiting at most {@link PairEntity#MAX_WAIT}: a recovery may run for hours, an HTTP request may not.
+     */
     static final Duration COMMAND_TIMEOUT = Duration.ofMinutes(10);
+
+    /** A runbook that goes on (HTTP 202): follow it at {@code clusters/<cluster>/runbooks/<runbookId>}. */
+    record Running(String cluster, String runbookId, boolean running, String progress, String message) {
+    }
 
     /** A refusal or failure: {@code status} is the HTTP code, {@code detail} the sentence for the DBA. */
     record Problem(String title, int status, String detail) {
@@ -68,6 +76,8 @@ final class ControllerApi extends AllDirectives {
                             path("sync", () -> post(() -> entity(Jackson.unmarshaller(json, JsonNode.class), body ->
                                     sync(pair, body)))),
                             path("stopsync", () -> post(() -> run(pair, PairEntity.StopSync::new))),
+                            path(PathMatchers.segment("runbooks").slash(PathMatchers.segment()), runbookId -> get(() ->
+                                    parameterOptional("waitSeconds", wait -> follow(pair, runbookId, wait)))),
                             path("relaytime", () -> post(() -> entity(Jackson.unmarshaller(json, JsonNode.class), body ->
                                     relaytime(pair, body)))),
                             path("recover", () -> post(() -> entity(Jackson.unmarshaller(json, JsonNode.class), body ->
@@ -106,6 +116,21 @@ final class ControllerApi extends AllDirectives {
                     + (delay == null ? "none" : delay.toString()) + ".");
         }
         return run(pair, r -> new PairEntity.PlanDrill(to.asText().strip(), delay.asInt(), r));
+    }
+
+    /** {@code GET runbooks/<id>?waitSeconds=N}: how the runbook ended, or 202 once N seconds (at most 30) passed. */
+    private Route follow(ClusterPair pair, String runbookId, java.util.Optional<String> waitSeconds) {
+        long seconds = 0;
+        if (waitSeconds.isPresent()) {
+            try {
+                seconds = Long.parseLong(waitSeconds.get().strip());
+            } catch (NumberFormatException e) {
+                return problem(StatusCodes.BAD_REQUEST, "bad wait", "waitSeconds must be a whole number of seconds, got \""
+                        + waitSeconds.get() + "\".");
+            }
+        }
+        Duration wait = Duration.ofSeconds(Math.max(0, Math.min(seconds, PairEntity.MAX_WAIT.toSeconds())));
+        return run(pair, r -> new PairEntity.AwaitRunbook(runbookId, wait, r));
     }
 
     private static boolean dryRun(JsonNode body) {
@@ -162,6 +187,11 @@ final class ControllerApi extends AllDirectives {
                         + COMMAND_TIMEOUT.toMinutes() + " minutes; see 'drsp status " + pair.id() + "'.");
             }
             PairEntity.Reply r = result.get();
+            if (r instanceof PairEntity.Reply.Running running) {
+                return complete(StatusCodes.ACCEPTED, new Running(pair.id(), running.runbookId(), true, running.progress(),
+                        "DR cluster " + pair.id() + " is running " + (running.progress().isEmpty() ? running.runbookId()
+                        : running.progress()) + "."), Jackson.marshaller(json));
+            }
             if (r instanceof PairEntity.Reply.Done d) {
                 return complete(StatusCodes.OK, new CommandResult(pair.id(), d.message(), d.state().drMode(),
                         d.state().delaySeconds(), d.plan(), d.state().recoveryPoint()), Jackson.marshaller(json));

@@ -15,16 +15,21 @@ public final class ModeRules {
     private static final Map<Operation, Set<Mode>> ALLOWED_FROM = new EnumMap<>(Operation.class);
 
     static {
-        ALLOWED_FROM.put(Operation.SYNC, EnumSet.of(Mode.IDLE, Mode.STOPPED, Mode.RECOVERED, Mode.SYNC));
-        ALLOWED_FROM.put(Operation.STOPSYNC, EnumSet.of(Mode.SYNC));
+        // A recovery that keeps failing must not be a dead end: from RECOVERING sync abandons it and resumes delayed
+        // sync (what is applied is a prefix of production), stopsync stops the appliers and keeps the target, and
+        // relaytime picks another target (the planner refuses one behind what is applied).
+        ALLOWED_FROM.put(Operation.SYNC, EnumSet.of(Mode.IDLE, Mode.STOPPED, Mode.RECOVERING, Mode.RECOVERED, Mode.SYNC));
+        ALLOWED_FROM.put(Operation.STOPSYNC, EnumSet.of(Mode.SYNC, Mode.RECOVERING));
         // A recovered cluster is a prefix of production: it may be rolled further forward, never back.
-        ALLOWED_FROM.put(Operation.RELAYTIME, EnumSet.of(Mode.STOPPED, Mode.RECOVERED));
+        ALLOWED_FROM.put(Operation.RELAYTIME, EnumSet.of(Mode.STOPPED, Mode.RECOVERING, Mode.RECOVERED));
         ALLOWED_FROM.put(Operation.RECOVER, EnumSet.of(Mode.STOPPED, Mode.RECOVERING, Mode.RECOVERED));
         ALLOWED_FROM.put(Operation.SERVICE, EnumSet.of(Mode.RECOVERED, Mode.SERVICE_STOPPED));
         ALLOWED_FROM.put(Operation.STOPSERVICE, EnumSet.of(Mode.SERVICE));
         // A drill ends from a stopped service: undo what it wrote, then give every member the snapshot's GTIDs.
         ALLOWED_FROM.put(Operation.FLASHBACK, EnumSet.of(Mode.SERVICE_STOPPED));
         ALLOWED_FROM.put(Operation.PURGE, EnumSet.of(Mode.FLASHED_BACK));
+        // drill --to runs stopsync, relaytime, recover and service from wherever the cluster stands on that path.
+        ALLOWED_FROM.put(Operation.DRILL, EnumSet.of(Mode.SYNC, Mode.STOPPED, Mode.RECOVERING, Mode.RECOVERED));
     }
 
     private ModeRules() {

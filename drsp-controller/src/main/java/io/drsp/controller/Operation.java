@@ -9,7 +9,9 @@ public enum Operation {
     SERVICE("service"),
     STOPSERVICE("stopservice"),
     FLASHBACK("flashback"),
-    PURGE("purge");
+    PURGE("purge"),
+    /** {@code drill --to}: records the drill's plan; the steps it then runs are the commands above. */
+    DRILL("drill");
 
     private final String command;
 

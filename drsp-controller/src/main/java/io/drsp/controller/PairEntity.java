@@ -97,9 +97,23 @@ public final class PairEntity extends EventSourcedBehavior<PairEntity.Command, P
     private record Progressed(StepProgress.Sighting progress) implements Command {
     }
 
+    /**
+     * Follow a runbook: answers how it ended, at once if it has, else when it ends or with {@link Reply.Running} once
+     * {@code atMost} has passed. A recovery runs for hours; every HTTP request about it stays short.
+     */
+    public record AwaitRunbook(String runbookId, Duration atMost, ActorRef<Reply> replyTo) implements Command {
+    }
+
+    private record WaitExpired(String runbookId, ActorRef<Reply> replyTo) implements Command {
+    }
+
     /** How a command ended, for the HTTP layer to turn into a status code. */
     public sealed interface Reply {
         record Done(String message, PairState state, RecoveryPlan plan) implements Reply {
+        }
+
+        /** The runbook goes on; follow it with {@link AwaitRunbook}. */
+        record Running(String runbookId, String progress) implements Reply {
         }
 
         record Refused(Why why, String reason) implements Reply {
@@ -107,6 +121,11 @@ public final class PairEntity extends EventSourcedBehavior<PairEntity.Command, P
 
         enum Why { WRONG_MODE, BUSY, BAD_INPUT, FAILED }
     }
+
+    /** How long a command that starts a runbook waits for its end before answering that it runs. */
+    static final Duration FIRST_ANSWER_WITHIN = Duration.ofSeconds(2);
+    /** The longest one request following a runbook waits: HTTP requests stay short, however long the runbook. */
+    static final Duration MAX_WAIT = Duration.ofSeconds(30);
 
     private final ActorContext<Command> ctx;
     private final ClusterPair pair;
@@ -171,6 +190,8 @@ public final class PairEntity extends EventSourcedBehavior<PairEntity.Command, P
                     c.replyTo().tell(progressView());
                     return Effect().none();
                 })
+                .onCommand(AwaitRunbook.class, this::onAwaitRunbook)
+                .onCommand(WaitExpired.class, this::onWaitExpired)
                 .onCommand(Progressed.class, (s, c) -> {
                     recordProgress(c.progress());
                     return Effect().none();
@@ -250,7 +271,7 @@ public final class PairEntity extends EventSourcedBehavior<PairEntity.Command, P
         if (refusal.isPresent()) {
             return refuse(c.replyTo(), Reply.Why.WRONG_MODE, refusal.get());
         }
-        ctx.pipeToSelf(steps.plan(c.target()), (result, error) -> new TargetChecked(c.target(), error == null ? result
+        ctx.pipeToSelf(steps.planNewTarget(c.target()), (result, error) -> new TargetChecked(c.target(), error == null ? result
                 : RecoveryPlanner.Result.refused("the target could not be checked: " + error.getMessage()), c.replyTo()));
         return Effect().none();
     }
@@ -294,12 +315,9 @@ public final class PairEntity extends EventSourcedBehavior<PairEntity.Command, P
         if (c.resumeDelaySeconds() < 0) {
             return refuse(c.replyTo(), Reply.Why.BAD_INPUT, "delay must be 0 or more seconds, got " + c.resumeDelaySeconds() + ".");
         }
-        if (state.drMode() != Mode.SYNC && state.drMode() != Mode.STOPPED && state.drMode() != Mode.RECOVERING
-                && state.drMode() != Mode.RECOVERED) {
-            return refuse(c.replyTo(), Reply.Why.WRONG_MODE, "DR cluster " + pair.id() + " is in mode " + state.drMode()
-                    + ", where a drill cannot start; a drill starts from SYNC, STOPPED or RECOVERED"
-                    + (state.drMode() == Mode.SERVICE || state.drMode() == Mode.SERVICE_STOPPED || state.drMode() == Mode.FLASHED_BACK
-                    ? " (end the one in progress with drill " + pair.id() + " --end)" : "") + ".");
+        var refusal = ModeRules.refusal(pair.id(), state.drMode(), Operation.DRILL);
+        if (refusal.isPresent()) {
+            return refuse(c.replyTo(), Reply.Why.WRONG_MODE, refusal.get());
         }
         DrillPlan plan = new DrillPlan(c.to(), c.resumeDelaySeconds(), System.currentTimeMillis());
         return Effect().persist(new PairEvent.DrillPlanned("drill-" + shortId(), plan))
@@ -368,7 +386,7 @@ public final class PairEntity extends EventSourcedBehavior<PairEntity.Command, P
         if (state.runbookInProgress()) {
             Runbook rb = state.runbook();
             if (rb.operation() == op && (op != Operation.SYNC || rb.delaySeconds() == delay)) {
-                waiters.computeIfAbsent(rb.id(), k -> new ArrayList<>()).add(replyTo); // the same command again: join it
+                await(rb.id(), replyTo, FIRST_ANSWER_WITHIN); // the same command again: join it
                 return Effect().none();
             }
             return busy(replyTo, rb);
@@ -388,10 +406,10 @@ public final class PairEntity extends EventSourcedBehavior<PairEntity.Command, P
             case STOPSERVICE -> new PairEvent.StopServiceRequested(id, plan, state.drMode(), now);
             case FLASHBACK -> new PairEvent.FlashbackRequested(id, plan, state.drMode(), now);
             case PURGE -> new PairEvent.PurgeRequested(id, plan, state.drMode(), now);
-            case RELAYTIME -> throw new IllegalArgumentException("relaytime is not a runbook");
+            case RELAYTIME, DRILL -> throw new IllegalArgumentException(op.command() + " is not a runbook");
         };
         return Effect().persist(requested).thenRun(s -> {
-            waiters.computeIfAbsent(id, k -> new ArrayList<>()).add(replyTo);
+            await(id, replyTo, FIRST_ANSWER_WITHIN);
             ctx.getSelf().tell(new RunStep(id, 0));
         });
     }
@@ -436,7 +454,7 @@ public final class PairEntity extends EventSourcedBehavior<PairEntity.Command, P
                 shards.forEach(sh -> s.add(new RunbookStep(RunbookStep.Kind.PURGE_SHARD, sh)));
                 s.add(new RunbookStep(RunbookStep.Kind.VERIFY_SNAPSHOT, ""));
             }
-            case RELAYTIME -> throw new IllegalArgumentException("relaytime is not a runbook");
+            case RELAYTIME, DRILL -> throw new IllegalArgumentException(op.command() + " is not a runbook");
         }
         return s;
     }
@@ -488,21 +506,27 @@ public final class PairEntity extends EventSourcedBehavior<PairEntity.Command, P
 
     /**
      * Journals the failure and undoes what this runbook changed from a resting mode: links a sync started, shards a
-     * service opened. A recover is not undone: it stays RECOVERING and a retry continues from where each shard stands.
+     * service opened, shards a stopservice closed (it stays in SERVICE, so every shard must stay writable). A recover
+     * is not undone: it stays RECOVERING and a retry continues from where each shard stands.
      */
     private Effect<PairEvent, PairState> fail(PairState state, Runbook rb, String reason) {
         List<String> rollback = switch (rb.operation()) {
             case SYNC -> rb.fromMode() == Mode.SYNC ? List.of() : state.shardsLinkedBy(rb);
             case SERVICE -> state.stepsDoneBy(rb, RunbookStep.Kind.OPEN_SHARD);
+            case STOPSERVICE -> state.stepsDoneBy(rb, RunbookStep.Kind.CLOSE_SHARD);
             default -> List.of();
         };
-        String why = reason + (rollback.isEmpty() ? "" : rb.operation() == Operation.SYNC
-                ? " (links of " + String.join(", ", rollback) + " started by this sync were stopped again)"
-                : " (shards " + String.join(", ", rollback) + " were made read-only again)");
+        String why = reason + (rollback.isEmpty() ? "" : switch (rb.operation()) {
+            case SYNC -> " (links of " + String.join(", ", rollback) + " started by this sync were stopped again)";
+            case STOPSERVICE -> " (shards " + String.join(", ", rollback) + " were made writable again: DR cluster " + pair.id()
+                    + " stays in service)";
+            default -> " (shards " + String.join(", ", rollback) + " were made read-only again)";
+        });
         return Effect().persist(new PairEvent.RunbookFailed(rb.id(), rb.next(), why, rollback)).thenRun(s -> {
             for (String shard : rollback) {
                 NodeKey key = NodeKey.primary(pair.id(), Site.DR, shard);
-                calls.step(key, rb.operation() == Operation.SYNC ? NodeAgent.StopLink::new : r -> new NodeAgent.SetReadOnly(true, r))
+                calls.step(key, rb.operation() == Operation.SYNC ? NodeAgent.StopLink::new
+                                : r -> new NodeAgent.SetReadOnly(rb.operation() != Operation.STOPSERVICE, r))
                         .thenAccept(r -> ctx.getLog().info("cluster {}: undoing {} on {}: {}", pair.id(), rb.id(), shard, r));
             }
             answer(rb.id(), new Reply.Refused(Reply.Why.FAILED, why));
@@ -524,7 +548,7 @@ public final class PairEntity extends EventSourcedBehavior<PairEntity.Command, P
                     .iterator().next().archiveDir()).getParent()) + ") and every local replica replayed it; run purge next.";
             case PURGE -> "DR cluster " + pair.id() + " is back at snapshot point " + s.currentSnapshot().id()
                     + " on every member; run sync to resume.";
-            case RELAYTIME -> "";
+            case RELAYTIME, DRILL -> "";
         };
     }
 
@@ -552,6 +576,42 @@ public final class PairEntity extends EventSourcedBehavior<PairEntity.Command, P
             view.put(label, new StepProgress(s.activity(), s.unit(), p[0], p[1], rate, eta));
         });
         return view;
+    }
+
+    /** Answers {@code replyTo} when the runbook ends, or with Running after {@code wait}, whichever comes first. */
+    private void await(String runbookId, ActorRef<Reply> replyTo, Duration wait) {
+        waiters.computeIfAbsent(runbookId, k -> new ArrayList<>()).add(replyTo);
+        ctx.scheduleOnce(wait, ctx.getSelf(), new WaitExpired(runbookId, replyTo));
+    }
+
+    private Effect<PairEvent, PairState> onAwaitRunbook(PairState state, AwaitRunbook c) {
+        Runbook running = state.runbook();
+        if (running != null && running.id().equals(c.runbookId())) {
+            Duration wait = c.atMost().compareTo(MAX_WAIT) > 0 ? MAX_WAIT : c.atMost().isNegative() ? Duration.ZERO : c.atMost();
+            await(running.id(), c.replyTo(), wait);
+            return Effect().none();
+        }
+        Runbook finished = state.finishedRunbook();
+        if (finished != null && finished.id().equals(c.runbookId())) {
+            c.replyTo().tell(state.lastError() != null ? new Reply.Refused(Reply.Why.FAILED, state.lastError())
+                    : new Reply.Done(doneMessage(finished, state), state, state.plan()));
+            return Effect().none();
+        }
+        return refuse(c.replyTo(), Reply.Why.BAD_INPUT, "cluster " + pair.id() + " has no runbook " + c.runbookId()
+                + " in progress or just ended (" + (running != null ? "running: " + running.id() : finished != null
+                ? "last: " + finished.id() : "none yet") + "); see drsp status " + pair.id() + ".");
+    }
+
+    private Effect<PairEvent, PairState> onWaitExpired(PairState state, WaitExpired m) {
+        List<ActorRef<Reply>> list = waiters.get(m.runbookId());
+        if (list != null && list.remove(m.replyTo())) {
+            if (list.isEmpty()) {
+                waiters.remove(m.runbookId());
+            }
+            Runbook rb = state.runbook();
+            m.replyTo().tell(new Reply.Running(m.runbookId(), rb != null && rb.id().equals(m.runbookId()) ? rb.progress() : ""));
+        }
+        return Effect().none();
     }
 
     private void answer(String runbookId, Reply reply) {

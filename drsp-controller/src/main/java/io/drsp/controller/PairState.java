@@ -10,11 +10,15 @@ import java.util.TreeMap;
  * drsp has linked, the recovery target, plan and point, the snapshot points, the last failure, and the archived
  * transactions of a drill whose flashback has begun. Rebuilt from
  * events at start; the agents' live view is in the status.
+ *
+ * <p>{@code finishedRunbook} is the last runbook that ended, so a CLI following it learns how it ended even when it
+ * asks after the end (or after a controller restart): it failed when {@code lastError} is set, since a runbook's
+ * start clears the error and only its failure sets one.
  */
 public record PairState(Mode drMode, Mode productionMode, Integer delaySeconds, Runbook runbook,
                         Map<String, Integer> linkedShards, TargetSpec target, RecoveryPlan plan, RecoveryPoint recoveryPoint,
                         List<SnapshotPoint> snapshots, String lastError, long lastChangeMillis, DrillArchive drill,
-                        DrillPlan drillPlan)
+                        DrillPlan drillPlan, Runbook finishedRunbook)
         implements ControllerJson {
 
     public PairState {
@@ -23,7 +27,7 @@ public record PairState(Mode drMode, Mode productionMode, Integer delaySeconds, 
     }
 
     public static PairState initial() {
-        return new PairState(Mode.IDLE, Mode.SERVICE, null, null, Map.of(), null, null, null, List.of(), null, 0, null, null);
+        return new PairState(Mode.IDLE, Mode.SERVICE, null, null, Map.of(), null, null, null, List.of(), null, 0, null, null, null);
     }
 
     public boolean runbookInProgress() {
@@ -140,6 +144,7 @@ public record PairState(Mode drMode, Mode productionMode, Integer delaySeconds, 
         private long lastChangeMillis;
         private DrillArchive drill;
         private DrillPlan drillPlan;
+        private Runbook finishedRunbook;
 
         Builder(PairState s) {
             drMode = s.drMode;
@@ -155,6 +160,7 @@ public record PairState(Mode drMode, Mode productionMode, Integer delaySeconds, 
             lastChangeMillis = s.lastChangeMillis;
             drill = s.drill;
             drillPlan = s.drillPlan;
+            finishedRunbook = s.finishedRunbook;
         }
 
         Builder drillPlan(DrillPlan p) {
@@ -178,6 +184,9 @@ public record PairState(Mode drMode, Mode productionMode, Integer delaySeconds, 
         }
 
         Builder runbook(Runbook r) {
+            if (r == null && runbook != null) {
+                finishedRunbook = runbook; // every runbook ends here, done or failed
+            }
             runbook = r;
             return this;
         }
@@ -224,7 +233,7 @@ public record PairState(Mode drMode, Mode productionMode, Integer delaySeconds, 
 
         PairState build() {
             return new PairState(drMode, productionMode, delaySeconds, runbook, linkedShards, target, plan, recoveryPoint,
-                    snapshots, lastError, lastChangeMillis, drill, drillPlan);
+                    snapshots, lastError, lastChangeMillis, drill, drillPlan, finishedRunbook);
         }
     }
 }

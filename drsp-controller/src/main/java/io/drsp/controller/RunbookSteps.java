@@ -24,8 +24,6 @@ import java.util.function.Consumer;
  * and journals around it; this class is where a step touches the world (through agents and hooks).
  */
 final class RunbookSteps {
-    static final int CLOSE_BOUND_SECONDS = 30;
-
     private final ClusterPair pair;
     private final AgentCalls agents;
     private final SiteSettings drSite;
@@ -64,7 +62,7 @@ final class RunbookSteps {
             case SNAPSHOT -> snapshot(id, state);
             case OPEN_SHARD -> agents.step(dr, r -> new NodeAgent.SetReadOnly(false, r))
                     .thenApply(r -> outcome(r, d -> new PairEvent.ShardOpened(id, step.shard())));
-            case CLOSE_SHARD -> agents.step(dr, r -> new NodeAgent.CloseForWrites(CLOSE_BOUND_SECONDS, r))
+            case CLOSE_SHARD -> agents.step(dr, r -> new NodeAgent.CloseForWrites(pair.service().drainTimeoutSeconds(), r))
                     .thenApply(r -> outcome(r, d -> new PairEvent.ShardClosed(id, step.shard())));
             case START_DBPROXY -> hook(id, "start_dbproxy", "SERVICE");
             case STOP_DBPROXY -> hook(id, "stop_dbproxy", "SERVICE_STOPPED");
@@ -78,8 +76,17 @@ final class RunbookSteps {
         };
     }
 
-    /** Asks every DR shard's relay index for the target's cut, and plans; used by relaytime, recover and its dry run. */
+    /** Asks every DR shard's relay index for the target's cut, and plans; used by recover and its dry run. */
     CompletableFuture<RecoveryPlanner.Result> plan(TargetSpec target) {
+        return plan(target, false);
+    }
+
+    /** The same for relaytime, which also refuses while an applier still runs. */
+    CompletableFuture<RecoveryPlanner.Result> planNewTarget(TargetSpec target) {
+        return plan(target, true);
+    }
+
+    private CompletableFuture<RecoveryPlanner.Result> plan(TargetSpec target, boolean newTarget) {
         Map<String, CompletableFuture<ShardCut>> cuts = new LinkedHashMap<>();
         Map<String, CompletableFuture<NodeInspection>> production = new LinkedHashMap<>();
         for (String shard : pair.dr().shards().keySet()) {
@@ -99,7 +106,8 @@ final class RunbookSteps {
                     uuids.put(k, i.serverUuid());
                 }
             });
-            return RecoveryPlanner.plan(pair.id(), target, c, uuids, zone);
+            return newTarget ? RecoveryPlanner.planNewTarget(pair.id(), target, c, uuids, zone)
+                    : RecoveryPlanner.plan(pair.id(), target, c, uuids, zone);
         });
     }
 

@@ -22,7 +22,27 @@ class ModeRulesTest {
 
     @Test
     void aRefusalNamesTheModeAndWhatWouldFit() {
-        assertEquals("DR cluster 1 is in mode STOPPED, where service does not apply; sync, relaytime, recover would fit.",
+        assertEquals("DR cluster 1 is in mode STOPPED, where service does not apply; sync, relaytime, recover, drill would fit.",
                 ModeRules.refusal("1", Mode.STOPPED, Operation.SERVICE).orElseThrow());
+    }
+
+    @Test
+    void aRecoveryThatKeepsFailingCanBeLeft() {
+        assertTrue(ModeRules.allows(Mode.RECOVERING, Operation.RELAYTIME), "another target");
+        assertTrue(ModeRules.allows(Mode.RECOVERING, Operation.STOPSYNC), "stop the appliers, keep the target");
+        assertTrue(ModeRules.allows(Mode.RECOVERING, Operation.SYNC), "abandon the recovery, resume delayed sync");
+        assertFalse(ModeRules.allows(Mode.RECOVERING, Operation.SERVICE), "never serve a half-recovered cluster");
+        assertEquals("DR cluster 1 is in mode RECOVERING, where service does not apply; sync, stopsync, relaytime, recover, drill"
+                + " would fit.", ModeRules.refusal("1", Mode.RECOVERING, Operation.SERVICE).orElseThrow());
+    }
+
+    @Test
+    void aDrillStartsOnlyOnTheWayFromSyncToService() {
+        for (Mode m : Mode.values()) {
+            boolean expected = m == Mode.SYNC || m == Mode.STOPPED || m == Mode.RECOVERING || m == Mode.RECOVERED;
+            assertEquals(expected, ModeRules.allows(m, Operation.DRILL), m.name());
+        }
+        assertEquals("DR cluster 1 is in mode SERVICE, where drill does not apply; stopservice would fit.",
+                ModeRules.refusal("1", Mode.SERVICE, Operation.DRILL).orElseThrow());
     }
 }

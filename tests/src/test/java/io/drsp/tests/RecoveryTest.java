@@ -133,6 +133,19 @@ class RecoveryTest {
         refused(Cli.run("relaytime", "1", "--gtid", gtidTarget(Map.of("s1", s1 + ":1-3")), "--config", conf),
                 "is behind what dr shard s1 has already applied");
         refused(Cli.run("relaytime", "7", "--all", "--config", conf), "cluster \"7\" is not configured");
+        JsonNode target = status().path("target");
+        long have = Db.executed(sandbox.drPrimary("s1")).forUuid(s1).size();
+        long can = GtidSet.parse(Db.replicaStatus(sandbox.drPrimary("s1")).orElseThrow().get("Retrieved_Gtid_Set"))
+                .union(Db.executed(sandbox.drPrimary("s1"))).forUuid(s1).size();
+        assertTrue(can >= have + 3, "seed " + SEED + ": s1 has retrieved transactions to leave a hole in (" + have + " of " + can + ")");
+        // UNTIL SQL_AFTER_GTIDS would apply the hole too: the applier goes in relay order until every target GTID is applied.
+        String holed = s1 + ":1-" + (have + 1) + ":" + (have + 3) + "-" + can;
+        refused(Cli.run("relaytime", "1", "--gtid", gtidTarget(Map.of("s1", holed)), "--config", conf),
+                "the GTID set is not a prefix of dr shard s1's relay log beyond what it has applied: MySQL applies the relay log"
+                        + " in order, so replaying to it would also apply " + s1 + ":" + (have + 2) + "; for s1 a target must take"
+                        + " every retrieved transaction before its last one, such as " + s1 + ":1-" + (have + 1) + " (stopping before "
+                        + s1 + ":" + (have + 2) + ") or " + s1 + ":1-" + can + ".");
+        assertEquals(target, status().path("target"), "a refused relaytime leaves the recorded target as it was");
         refused(Cli.run("stopservice", "1", "--config", conf), "mode RECOVERED, where stopservice does not apply");
         assertEquals(before, drExecuted(), "nothing was applied by any refusal");
         assertEquals("RECOVERED", status().path("drMode").asText());

@@ -225,6 +225,14 @@ public final class RelayIndex {
         return out;
     }
 
+    /**
+     * What replaying to {@code applied + cut} would apply, in relay order: the planner refuses a cut that is not a
+     * prefix of the unapplied relay log, since MySQL's applier would run through its holes.
+     */
+    public synchronized ReplayClosure replayClosure(GtidSet cut, GtidSet applied) {
+        return table.replayClosure(cut, applied);
+    }
+
     /** Number of indexed transactions. */
     public synchronized long size() {
         return table.size();

@@ -142,6 +142,32 @@ final class TransactionTable implements TransactionAssembler.Sink {
         return builder.build();
     }
 
+    /** See {@link ReplayClosure}: one pass back to find the cut's last unapplied row, one forward to its first hole. */
+    ReplayClosure replayClosure(GtidSet cut, GtidSet applied) {
+        IntPredicate inCut = in(cut);
+        IntPredicate done = in(applied);
+        int last = -1;
+        for (int i = n - 1; i >= 0; i--) {
+            if (inCut.test(i) && !done.test(i)) {
+                last = i;
+                break;
+            }
+        }
+        int firstOutside = -1;
+        for (int i = 0; i <= last && firstOutside < 0; i++) {
+            if (!done.test(i) && !inCut.test(i)) {
+                firstOutside = i;
+            }
+        }
+        int end = last;
+        GtidSet wouldApply = gtids(i -> i <= end && !done.test(i));
+        if (firstOutside < 0) {
+            return new ReplayClosure(wouldApply, null, wouldApply);
+        }
+        int hole = firstOutside;
+        return new ReplayClosure(wouldApply, gtid(hole), gtids(i -> i < hole && !done.test(i)));
+    }
+
     /** A membership test of row {@code i} in {@code set}, without building a Gtid per row. */
     IntPredicate in(GtidSet set) {
         long[][] byId = new long[uuids.size()][];

@@ -9,16 +9,23 @@ import java.util.Objects;
  * @param adminUser       key of the user drsp administers both clusters with
  * @param replicationUser key of the user the DR links replicate as
  * @param drill           how a drill's end is checked
+ * @param service         how the DR cluster leaves service
  */
 public record ClusterPair(String id, ClusterSpec production, ClusterSpec dr, String adminUser, String replicationUser,
-                          DrillSettings drill) {
+                          DrillSettings drill, ServiceSettings service) {
 
     public ClusterPair(String id, ClusterSpec production, ClusterSpec dr, String adminUser, String replicationUser) {
         this(id, production, dr, adminUser, replicationUser, DrillSettings.DEFAULTS);
     }
 
+    public ClusterPair(String id, ClusterSpec production, ClusterSpec dr, String adminUser, String replicationUser,
+                       DrillSettings drill) {
+        this(id, production, dr, adminUser, replicationUser, drill, ServiceSettings.DEFAULTS);
+    }
+
     public ClusterPair {
         Objects.requireNonNull(drill, "drill");
+        Objects.requireNonNull(service, "service");
         Objects.requireNonNull(id, "id");
         Objects.requireNonNull(adminUser, "adminUser");
         Objects.requireNonNull(replicationUser, "replicationUser");

@@ -55,7 +55,7 @@ final class ConfigLoader {
             config = ConfigFactory.parseFile(file.toFile(),
                     ConfigParseOptions.defaults().setSyntax(ConfigSyntax.CONF).setAllowMissing(false)).resolve();
         } catch (ConfigException e) {
-            throw new InvalidConfigException(file, List.of("(file): " + e.getMessage() + ", expected valid HOCON"));
+            throw new InvalidConfigException(file, List.of("(file): " + syntaxError(e) + ", expected valid HOCON"));
         }
         ConfigNode root = new ConfigNode(config.root(), List.of(), problems);
         Optional<ConfigNode> drsp = root.object("drsp", true, "an object holding all drsp settings");
@@ -68,6 +68,27 @@ final class ConfigLoader {
         }
         log.info("loaded {}: clusters {}, time zone {}", file, String.join(", ", result.clusters().keySet()), result.timeZone());
         return result;
+    }
+
+    /**
+     * The parser's complaint, which quotes the text it choked on; when that line names a password, secret or token,
+     * only the line number is given, since the quoted text may be the secret.
+     */
+    private String syntaxError(ConfigException e) {
+        int line = e.origin() == null ? -1 : e.origin().lineNumber();
+        if (line < 1) {
+            return e.getMessage();
+        }
+        try {
+            List<String> lines = Files.readAllLines(file);
+            if (line <= lines.size() && ConfigNode.namesSecret(lines.get(line - 1))) {
+                return "line " + line + " is not valid HOCON (the parser's words are not shown, as they may quote that line,"
+                        + " which names a password, secret or token)";
+            }
+        } catch (java.io.IOException | java.io.UncheckedIOException unreadable) {
+            return "line " + line + " is not valid HOCON";
+        }
+        return e.getMessage();
     }
 
     /** Returns null when there were problems; by then they are all recorded. */
@@ -175,7 +196,9 @@ final class ConfigLoader {
                 try {
                     return Optional.of(new PasswordRef.FromEnv(name));
                 } catch (IllegalArgumentException e) {
-                    report(node, "env", e.getMessage());
+                    // Not e's message: it quotes the value, and a password typed where its variable's name belongs is common.
+                    node.problem("env", "is not an environment variable name " + ConfigNode.NOT_SHOWN,
+                            "the name of a variable holding the password: letters, digits and _");
                     return Optional.empty();
                 }
             });
@@ -249,9 +272,11 @@ final class ConfigLoader {
     }
 
     private Optional<ClusterPair> cluster(String id, ConfigNode node) {
-        node.allowOnly("admin-user", "replication-user", "drill", Site.PRODUCTION.configKey(), Site.DR.configKey());
+        node.allowOnly("admin-user", "replication-user", "drill", "service", Site.PRODUCTION.configKey(), Site.DR.configKey());
         DrillSettings drill = node.object("drill", false, "{ verify-checksums = on, replica-lag-bound = 300, catch-up-timeout = 3600 }")
                 .map(ConfigLoader::drill).orElse(DrillSettings.DEFAULTS);
+        ServiceSettings service = node.object("service", false, "{ drain-timeout = 30 }")
+                .map(ConfigLoader::service).orElse(ServiceSettings.DEFAULTS);
         Optional<String> admin = userRef(node, "admin-user", DEFAULT_ADMIN_USER);
         Optional<String> replication = userRef(node, "replication-user", DEFAULT_REPLICATION_USER);
         Optional<ClusterSpec> production = clusterSpec(node, Site.PRODUCTION);
@@ -270,7 +295,7 @@ final class ConfigLoader {
             node.problem(null, what, "the same shard names at both sites, because each DR shard replicates the production shard of its name");
             return Optional.empty();
         }
-        return Optional.of(new ClusterPair(id, production.get(), dr.get(), admin.get(), replication.get(), drill));
+        return Optional.of(new ClusterPair(id, production.get(), dr.get(), admin.get(), replication.get(), drill, service));
     }
 
     private static DrillSettings drill(ConfigNode node) {
@@ -279,6 +304,11 @@ final class ConfigLoader {
         return new DrillSettings(node.bool("verify-checksums", d.verifyChecksums()),
                 node.seconds("replica-lag-bound", d.replicaLagBoundSeconds(), 0, 86_400),
                 node.seconds("catch-up-timeout", d.catchUpTimeoutSeconds(), 1, 7 * 86_400));
+    }
+
+    private static ServiceSettings service(ConfigNode node) {
+        node.allowOnly("drain-timeout");
+        return new ServiceSettings(node.seconds("drain-timeout", ServiceSettings.DEFAULTS.drainTimeoutSeconds(), 1, 86_400));
     }
 
     private Optional<ClusterSpec> clusterSpec(ConfigNode cluster, Site site) {

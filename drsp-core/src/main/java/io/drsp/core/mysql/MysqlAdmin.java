@@ -142,12 +142,35 @@ public final class MysqlAdmin implements AutoCloseable {
                     row.put(meta.getColumnLabel(i), rs.getString(i));
                 }
                 if (Objects.toString(row.get("Channel_Name"), "").isEmpty()) {
+                    rs.close();
+                    preferWorkerError(row);
                     return Optional.of(ReplicaStatus.fromRow(row));
                 }
             }
             return Optional.empty();
         } catch (SQLException e) {
             throw failed(sql, e);
+        }
+    }
+
+    /**
+     * With a multithreaded applier, SHOW REPLICA STATUS only says the coordinator stopped "because there were error(s)
+     * in the worker(s)"; the error a DBA has to fix (a duplicate key, a missing row) is the worker's, so it takes the
+     * coordinator's place. When the worker table cannot be read, the coordinator's message stays.
+     */
+    private void preferWorkerError(Map<String, String> row) {
+        if (Objects.toString(row.get("Last_SQL_Errno"), "0").strip().equals("0")) {
+            return;
+        }
+        try (Statement statement = connection.createStatement(); ResultSet rs = statement.executeQuery(
+                "SELECT LAST_ERROR_NUMBER, LAST_ERROR_MESSAGE FROM performance_schema.replication_applier_status_by_worker"
+                        + " WHERE CHANNEL_NAME = '' AND LAST_ERROR_NUMBER <> 0 ORDER BY LAST_ERROR_TIMESTAMP DESC LIMIT 1")) {
+            if (rs.next() && rs.getString(2) != null && !rs.getString(2).isBlank()) {
+                row.put("Last_SQL_Errno", rs.getString(1));
+                row.put("Last_SQL_Error", rs.getString(2));
+            }
+        } catch (SQLException unreadable) {
+            // the coordinator's message still names the failed transaction
         }
     }
 

@@ -92,21 +92,20 @@ class DrspConfigTest {
     }
 
     @Test
-    void theSampleConfigurationLoads() throws IOException {
-        Path conf = Files.createDirectories(dir.resolve("conf"));
-        Files.copy(Path.of("../conf/drsp.conf"), conf.resolve("drsp.conf"));
-        writeSecret(conf.resolve("secrets/repl"), "x", "rw-------");
-        for (String hook : List.of("start_dbproxy.sh", "stop_dbproxy.sh")) {
-            Path script = dir.resolve("scripts/hooks").resolve(hook);
-            Files.createDirectories(script.getParent());
-            Files.writeString(script, "#!/bin/sh\n");
-            Files.setPosixFilePermissions(script, PosixFilePermissions.fromString("rwx------"));
-        }
-        DrspConfig config = DrspConfig.load(conf.resolve("drsp.conf"));
-        assertEquals(dir.resolve("var"), config.home());
+    void theSampleConfigurationLoadsAsCommitted() {
+        // Exactly the committed file, nothing created first: it is the default path of every command on a fresh clone.
+        Path sample = Path.of("../conf/drsp.conf").toAbsolutePath().normalize();
+        Path repo = sample.getParent().getParent();
+        DrspConfig config = DrspConfig.load(sample);
+        assertEquals(repo.resolve("var"), config.home());
         assertEquals(List.of("1"), List.copyOf(config.clusters().keySet()));
         assertEquals(List.of("meta", "s1", "s2"), List.copyOf(config.cluster("1").dr().shards().keySet()));
-        assertEquals(Optional.of(dir.resolve("scripts/hooks/start_dbproxy.sh")), config.site(Site.DR).startDbproxyHook());
+        for (Site site : Site.values()) {
+            assertEquals(Optional.of(repo.resolve("scripts/hooks/start_dbproxy.sh")), config.site(site).startDbproxyHook());
+            assertEquals(Optional.of(repo.resolve("scripts/hooks/stop_dbproxy.sh")), config.site(site).stopDbproxyHook());
+        }
+        assertEquals(new PasswordRef.FromEnv("DRSP_ADMIN_PASSWORD"), config.user("admin").password());
+        assertEquals(new PasswordRef.FromEnv("DRSP_REPL_PASSWORD"), config.user("replication").password());
     }
 
     @Test
@@ -125,6 +124,16 @@ class DrspConfigTest {
         assertEquals(List.of("1", "2", "10"), List.copyOf(config.clusters().keySet()));
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> config.cluster("7"));
         assertEquals("cluster \"7\" is not configured in " + dir.resolve("drsp.conf") + ", expected one of: 1, 2, 10", e.getMessage());
+    }
+
+    @Test
+    void stopservicesDrainTimeoutIsAPerClusterSettingOfWholeSeconds() throws IOException {
+        assertEquals(30, DrspConfig.load(write(VALID)).cluster("1").service().drainTimeoutSeconds(), "the default");
+        assertEquals(5, DrspConfig.load(write(VALID + "drsp.clusters.\"1\".service.drain-timeout = 5\n")).cluster("1").service()
+                .drainTimeoutSeconds());
+        assertProblems(VALID + "drsp.clusters.\"1\".service { drain-timeout = 0, drain = 3 }\n",
+                "drsp.clusters.1.service.drain-timeout: is the number 0, expected whole seconds from 1 to 86400",
+                "drsp.clusters.1.service.drain: is not a known setting, expected one of drain-timeout");
     }
 
     @Test
@@ -271,7 +280,105 @@ class DrspConfigTest {
     @Test
     void configurationHoldsNoSecret() throws IOException {
         DrspConfig config = DrspConfig.load(write(VALID));
+        assertEquals("s3cr3t", config.user("replication").password().resolve(), "the secret is there to be found");
+        assertEquals(List.of(), valuesHolding(config, "s3cr3t"), "no part of the configuration holds the secret");
         assertFalse(config.toString().contains("s3cr3t"), config.toString());
+        // The search above must be able to fail: it finds a secret planted in a record and in a private field.
+        UserRef leaky = new UserRef("admin", "s3cr3t", new PasswordRef.FromEnv("X"));
+        assertEquals(List.of("UserRef.name"), valuesHolding(leaky, "s3cr3t"));
+        assertEquals(List.of("Holder.secret"), valuesHolding(List.of(new Holder("s3cr3t")), "s3cr3t"));
+    }
+
+    /** A class that would keep a secret out of its toString(): what a search of toString() alone would miss. */
+    private static final class Holder {
+        private final char[] secret;
+
+        Holder(String secret) {
+            this.secret = secret.toCharArray();
+        }
+    }
+
+    /**
+     * Where under {@code root} a value holds {@code secret}, as {@code Type.component} names: every record component,
+     * field of a drsp class, collection element, map key and value, Optional and char array, however deep.
+     */
+    private static List<String> valuesHolding(Object root, String secret) {
+        List<String> found = new java.util.ArrayList<>();
+        search(root, "root", secret, found, java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>()));
+        return found;
+    }
+
+    private static void search(Object o, String where, String secret, List<String> found, java.util.Set<Object> seen) {
+        if (o == null || !seen.add(o)) {
+            return;
+        }
+        if (o instanceof char[] chars) {
+            if (new String(chars).contains(secret)) {
+                found.add(where);
+            }
+        } else if (o instanceof CharSequence || o instanceof Path || o instanceof Number || o instanceof Enum<?>
+                || o instanceof ZoneId || o instanceof Boolean) {
+            if (o.toString().contains(secret)) {
+                found.add(where);
+            }
+        } else if (o instanceof Optional<?> opt) {
+            search(opt.orElse(null), where, secret, found, seen);
+        } else if (o instanceof java.util.Map<?, ?> map) {
+            map.forEach((k, v) -> {
+                search(k, where, secret, found, seen);
+                search(v, where, secret, found, seen);
+            });
+        } else if (o instanceof Iterable<?> items) {
+            items.forEach(item -> search(item, where, secret, found, seen));
+        } else if (o.getClass().getName().startsWith("io.drsp.")) {
+            for (Class<?> c = o.getClass(); c != null && c != Object.class; c = c.getSuperclass()) {
+                for (java.lang.reflect.Field f : c.getDeclaredFields()) {
+                    if (!java.lang.reflect.Modifier.isStatic(f.getModifiers())) {
+                        f.setAccessible(true);
+                        try {
+                            search(f.get(o), c.getSimpleName() + "." + f.getName(), secret, found, seen);
+                        } catch (IllegalAccessException e) {
+                            throw new AssertionError(e);
+                        }
+                    }
+                }
+            }
+        } else if (o.toString().contains(secret)) {
+            found.add(where + " (" + o.getClass().getName() + ")");
+        }
+    }
+
+    @Test
+    void anInlinePasswordIsRefusedWithoutBeingPrinted() throws IOException {
+        Path file = write(VALID + """
+                drsp.users.admin.password = "Pa55-inline-x"
+                drsp.users.replication.password = null
+                drsp.users.replication.password { env = "Pa55 typed as a name" }
+                drsp.controller.token-file = 4711
+                """);
+        InvalidConfigException e = assertThrows(InvalidConfigException.class, () -> DrspConfig.load(file));
+        assertEquals(List.of(
+                "drsp.controller.token-file: is a number (not shown: values of settings named like password, secret or token"
+                        + " are never printed), expected the path of the controller's token file",
+                "drsp.users.admin.password: is a string (not shown: values of settings named like password, secret or token"
+                        + " are never printed), expected { env = VARIABLE } or { file = path }",
+                "drsp.users.replication.password.env: is not an environment variable name (not shown: values of settings named"
+                        + " like password, secret or token are never printed), expected the name of a variable holding the"
+                        + " password: letters, digits and _"), e.problems().stream().sorted().toList());
+        for (String value : List.of("Pa55", "inline", "typed as", "4711")) {
+            assertFalse(e.getMessage().contains(value), e.getMessage());
+        }
+    }
+
+    @Test
+    void aSyntaxErrorOnAPasswordLineIsNotQuoted() throws IOException {
+        Path file = write(VALID + "drsp.users.admin.password = Pa55\"zq9}\n");
+        InvalidConfigException e = assertThrows(InvalidConfigException.class, () -> DrspConfig.load(file));
+        assertFalse(e.getMessage().contains("Pa55"), e.getMessage());
+        assertFalse(e.getMessage().contains("zq9"), e.getMessage());
+        int line = VALID.split("\n", -1).length;
+        assertEquals(List.of("(file): line " + line + " is not valid HOCON (the parser's words are not shown, as they may quote"
+                + " that line, which names a password, secret or token), expected valid HOCON"), e.problems());
     }
 
     private Path write(String text) throws IOException {
