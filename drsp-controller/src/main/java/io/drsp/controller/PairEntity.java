@@ -468,7 +468,8 @@ public final class PairEntity extends EventSourcedBehavior<PairEntity.Command, P
         lastSighting.clear();
         return Effect().persist(new PairEvent.StepStarted(rb.id(), rb.next(), rb.current().describe()))
                 .thenRun(s -> {
-                    Failpoints.crashAfter("StepStarted:" + rb.current().kind());
+                    Failpoints.crashAfter("StepStarted:" + rb.current().kind()
+                            + (rb.current().shard().isEmpty() ? "" : ":" + rb.current().shard()));
                     ctx.pipeToSelf(steps.execute(rb, s), (outcome, error) -> new StepFinished(rb.id(), rb.next(),
                             outcome != null ? outcome : new StepOutcome.Failed(String.valueOf(error.getMessage()))));
                 });

@@ -5,7 +5,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.drsp.core.gtid.GtidSet;
 import io.drsp.sandbox.Sandbox;
+import io.drsp.sandbox.bank.BankSchema;
+import io.drsp.sandbox.bank.BankShard;
+import io.drsp.sandbox.bank.BankTotals;
+import io.drsp.sandbox.bank.BankWorkload;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -16,21 +21,29 @@ import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
 
 /**
  * A controller killed (halted, as kill -9 would) right after journaling that it configured dr shard s1, before s2:
- * restarted, it tells the truth, finishes the sync it was running, and a repeated sync changes nothing twice.
+ * restarted, it tells the truth, finishes the sync it was running, and a repeated sync changes nothing twice. Then,
+ * under the bank workload, killed after journaling that it started changing s2's delay but before asking s2's agent:
+ * restarted, it finishes the change, and DR ends as an exact copy of production.
  */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ControllerCrashTest {
     static final Path DIR = Path.of("target/controller-crash").toAbsolutePath();
     static Sandbox sandbox;
     static String conf;
     static Process controller;
+    static BankWorkload production;
 
     @BeforeAll
     static void up() {
@@ -40,6 +53,9 @@ class ControllerCrashTest {
 
     @AfterAll
     static void down() {
+        if (production != null) {
+            production.close();
+        }
         if (controller != null) {
             controller.destroy();
         }
@@ -49,6 +65,7 @@ class ControllerCrashTest {
     }
 
     @Test
+    @Order(1)
     void killedAfterConfiguringOneOfTwoShardsResumesAndRepeatsNothing() throws Exception {
         controller = startController(conf, DIR, Map.of("DRSP_FAILPOINTS", "crash-after:ShardLinkConfigured:s1"));
         Cli.Result crashed = Cli.run("sync", "1", "--delay", "3", "--config", conf);
@@ -84,6 +101,46 @@ class ControllerCrashTest {
         }
         assertTrue(detailOfLastLinkConfigured("s2").contains("already has delay 3 s"),
                 "the repeated sync found s2 as the resumed one left it");
+    }
+
+    @Test
+    @Order(2)
+    void killedBetweenJournalingAStepAndAskingTheAgentFinishesTheStepUnderLoad() throws Exception {
+        List<BankShard> shards = Bank.shards(sandbox, Sandbox.Role.PRODUCTION);
+        BankSchema.create(shards.get(0), shards.subList(1, shards.size()), 50);
+        production = new BankWorkload(shards.subList(1, shards.size()), 50, 2, 40, 11).start();
+        controller.destroy();
+        controller.waitFor(60, TimeUnit.SECONDS);
+
+        controller = startController(conf, DIR, Map.of("DRSP_FAILPOINTS", "crash-after:StepStarted:ENSURE_LINK:s2"));
+        Cli.Result crashed = Cli.run("sync", "1", "--delay", "5", "--config", conf);
+        assertEquals(1, crashed.exitCode(), crashed.toString());
+        assertTrue(controller.waitFor(30, TimeUnit.SECONDS), "the controller halted at the failpoint");
+        assertEquals(137, controller.exitValue());
+        assertEquals("5", Db.replicaStatus(sandbox.drPrimary("s1")).orElseThrow().get("SQL_Delay"), "s1 was changed");
+        assertEquals("3", Db.replicaStatus(sandbox.drPrimary("s2")).orElseThrow().get("SQL_Delay"),
+                "s2's step was journaled as started, but its agent was never asked");
+
+        controller = startController(conf, DIR, Map.of());
+        Await.until(Duration.ofSeconds(60), () -> status().path("drMode").asText().equals("SYNC")
+                        && status().path("delaySeconds").asInt() == 5,
+                "the restarted controller finishes the interrupted delay change");
+        for (Sandbox.Member dr : sandbox.members(Sandbox.Role.DR)) {
+            Map<String, String> rs = Db.replicaStatus(dr).orElseThrow();
+            assertEquals("5", rs.get("SQL_Delay"), dr.name());
+            assertEquals("Yes", rs.get("Replica_IO_Running"), dr.name());
+            assertEquals("Yes", rs.get("Replica_SQL_Running"), dr.name());
+        }
+        assertEquals(Map.of("meta", 3, "s1", 3, "s2", 3), linkConfiguredEventsPerShard(), "each shard changed once more, s2 too");
+
+        production.stop();
+        Map<String, GtidSet> written = Bank.productionExecuted(sandbox);
+        Copies.awaitApplied(sandbox.members(Sandbox.Role.DR), written, Duration.ofSeconds(90));
+        for (Sandbox.Member dr : sandbox.members(Sandbox.Role.DR)) {
+            Copies.assertEqualsProduction(sandbox, dr, "after a controller crash mid-sync under load");
+        }
+        BankTotals totals = BankTotals.read(Bank.shards(sandbox, Sandbox.Role.DR).subList(1, 3));
+        assertTrue(totals.holds(), "the bank invariant holds on DR: " + totals);
     }
 
     /** A controller in its own JVM, returned once its API answers. */

@@ -14,10 +14,7 @@ import io.drsp.sandbox.bank.BankTotals;
 import io.drsp.sandbox.bank.BankWorkload;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -123,7 +120,7 @@ class DrillTest {
         restartController(null);
         assertEquals("FLASHED_BACK", status().path("drMode").asText());
         for (Sandbox.Member m : drMembers()) {
-            assertEquals(sums.get(m.shard()), checksums(m, true), m.name() + " holds the snapshot's data again (seed " + SEED + ")");
+            assertEquals(sums.get(m.shard()), Copies.checksums(m, true), m.name() + " holds the snapshot's data again (seed " + SEED + ")");
         }
         for (String shard : List.of("s1", "s2")) {
             Path archive = sandbox.dir().resolve("state/archive/1").resolve(snap.path("snapshot").asText()).resolve(shard);
@@ -141,7 +138,7 @@ class DrillTest {
                 "the restarted controller finishes the purge it found in its journal");
         for (Sandbox.Member m : drMembers()) {
             assertEquals(point.get(m.shard()), Db.executed(m), m.name() + " has exactly the snapshot point as GTID set");
-            assertEquals(sums.get(m.shard()), checksums(m, false), m.name() + " equals the snapshot point (seed " + SEED + ")");
+            assertEquals(sums.get(m.shard()), Copies.checksums(m, false), m.name() + " equals the snapshot point (seed " + SEED + ")");
         }
 
         Cli.Result end = Cli.run("drill", "1", "--end", "--config", conf);
@@ -149,22 +146,9 @@ class DrillTest {
         assertTrue(end.out().contains("resume sync, delay 2 s") && end.out().contains("in sync again"), end.out());
         production.stop();
         Map<String, GtidSet> written = Bank.productionExecuted(sandbox);
-        Await.until(Duration.ofSeconds(120), () -> {
-            for (Sandbox.Member m : drMembers()) {
-                if (!Db.executed(m).containsAll(written.get(m.shard()))) {
-                    return false;
-                }
-            }
-            return true;
-        }, "every DR member caught up with production after the drill");
+        Copies.awaitApplied(drMembers(), written, Duration.ofSeconds(120));
         for (Sandbox.Member m : drMembers()) {
-            GtidSet errant = Db.executed(m).subtract(Db.executed(sandbox.production(m.shard())));
-            assertTrue(errant.isEmpty(), m.name() + " has errant GTIDs " + errant);
-            Map<String, Long> prod = checksums(sandbox.production(m.shard()), false);
-            prod.keySet().removeIf(t -> t.startsWith("`drsp_heartbeat`"));
-            Map<String, Long> dr = checksums(m, false);
-            dr.keySet().removeIf(t -> t.startsWith("`drsp_heartbeat`"));
-            assertEquals(prod, dr, m.name() + " equals production after the drill (seed " + SEED + ")");
+            Copies.assertEqualsProduction(sandbox, m, "after the drill, seed " + SEED);
         }
         BankTotals totals = BankTotals.read(Bank.shards(sandbox, Sandbox.Role.DR).subList(1, 3));
         assertTrue(totals.holds(), "the bank invariant holds on DR: " + totals);
@@ -233,7 +217,7 @@ class DrillTest {
         Map<String, Map<String, Long>> data = new TreeMap<>();
         for (Sandbox.Member m : drMembers()) {
             before.put(m.name(), Db.executed(m));
-            data.put(m.name(), checksums(m, false));
+            data.put(m.name(), Copies.checksums(m, false));
         }
         for (boolean dryRun : List.of(true, false)) {
             Cli.Result refused = dryRun ? Cli.run("flashback", "1", "--dry-run", "--config", conf) : Cli.run("flashback", "1", "--config", conf);
@@ -244,7 +228,7 @@ class DrillTest {
         assertEquals("SERVICE_STOPPED", status().path("drMode").asText());
         for (Sandbox.Member m : drMembers()) {
             assertEquals(before.get(m.name()), Db.executed(m), m.name() + ": nothing was applied");
-            assertEquals(data.get(m.name()), checksums(m, false), m.name() + ": no data changed");
+            assertEquals(data.get(m.name()), Copies.checksums(m, false), m.name() + ": no data changed");
         }
     }
 
@@ -270,30 +254,6 @@ class DrillTest {
         List<Sandbox.Member> all = new ArrayList<>(sandbox.members(Sandbox.Role.DR));
         all.addAll(sandbox.members(Sandbox.Role.DR_REPLICA));
         return all;
-    }
-
-    /** CHECKSUM TABLE of every user table, as drsp computes them; {@code withoutLedger} hides the flashback ledger. */
-    static Map<String, Long> checksums(Sandbox.Member m, boolean withoutLedger) throws SQLException {
-        Map<String, Long> sums = new TreeMap<>();
-        List<String> tables = new ArrayList<>();
-        try (Connection c = m.instance().connect(); Statement st = c.createStatement()) {
-            try (ResultSet rs = st.executeQuery("SELECT CONCAT('`', TABLE_SCHEMA, '`.`', TABLE_NAME, '`') FROM information_schema.TABLES"
-                    + " WHERE TABLE_TYPE = 'BASE TABLE' AND TABLE_SCHEMA NOT IN ('mysql', 'sys', 'performance_schema', 'information_schema')")) {
-                while (rs.next()) {
-                    tables.add(rs.getString(1));
-                }
-            }
-            for (String t : tables) {
-                if (withoutLedger && t.startsWith("`drsp_flashback`")) {
-                    continue;
-                }
-                try (ResultSet rs = st.executeQuery("CHECKSUM TABLE " + t + " EXTENDED")) {
-                    rs.next();
-                    sums.put(t, rs.getLong(2));
-                }
-            }
-        }
-        return sums;
     }
 
     static boolean tableExists(Sandbox.Member m, String table) throws SQLException {
