@@ -29,7 +29,7 @@ public class DrillBench {
         int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 3;
         int rowChanges = args.length > 1 ? Integer.parseInt(args[1]) : 100000;
         Path dir = Path.of("target/bench-drill").toAbsolutePath();
-        Sandbox sandbox = Sandbox.up(dir.resolve("sandbox"), Sandbox.Options.defaults().withReplicas(1), s -> { });
+        Sandbox sandbox = Sandbox.upReplacing(dir.resolve("sandbox"), Sandbox.Options.defaults().withReplicas(1), s -> { });
         String conf = sandbox.configFile().toString();
         Controller controller = Controller.start(DrspConfig.load(sandbox.configFile()), Set.of());
         List<double[]> results = new ArrayList<>();

@@ -28,7 +28,7 @@ public class RecoverBench {
         int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 3;
         int trxPerRound = args.length > 1 ? Integer.parseInt(args[1]) : 30000;
         Path dir = Path.of("target/bench-recover").toAbsolutePath();
-        Sandbox sandbox = Sandbox.up(dir.resolve("sandbox"), Sandbox.Options.defaults().withShards(1), s -> { });
+        Sandbox sandbox = Sandbox.upReplacing(dir.resolve("sandbox"), Sandbox.Options.defaults().withShards(1), s -> { });
         String conf = sandbox.configFile().toString();
         Controller controller = Controller.start(DrspConfig.load(sandbox.configFile()), Set.of());
         MysqlInstance production = sandbox.production("s1").instance();

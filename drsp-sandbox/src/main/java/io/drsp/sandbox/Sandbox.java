@@ -188,6 +188,28 @@ public final class Sandbox {
         }
     }
 
+    /**
+     * {@link #up} for tests and benchmarks that own {@code dir}: a sandbox an earlier run left there (a killed test
+     * JVM leaves its servers running) is taken down first instead of refused. Anything else is still refused.
+     */
+    public static Sandbox upReplacing(Path dir, Options options, Consumer<String> progress) {
+        takeDownLeftover(dir);
+        return up(dir, options, progress);
+    }
+
+    /** Stops the servers of a sandbox an earlier run left in {@code dir}: those its state file names, else its pid files. */
+    static void takeDownLeftover(Path dir) {
+        if (Files.isRegularFile(dir.resolve(STATE_FILE))) {
+            try {
+                open(dir).down(false);
+                return;
+            } catch (RuntimeException e) {
+                // a state file whose run died before it was complete: the pid files still say what runs
+            }
+        }
+        StaleInstances.reap(dir);
+    }
+
     /** The sandbox described by {@code dir}'s state file, whatever JVM started it. */
     public static Sandbox open(Path dir) {
         dir = dir.toAbsolutePath().normalize();

@@ -20,7 +20,7 @@ class SandboxDownTest {
 
     @BeforeAll
     static void clear() {
-        Leftovers.clear(DIR);
+        Sandbox.takeDownLeftover(DIR);
     }
 
     @Test

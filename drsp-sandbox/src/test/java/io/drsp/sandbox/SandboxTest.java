@@ -30,7 +30,7 @@ class SandboxTest {
 
     @BeforeAll
     static void up() {
-        Leftovers.clear(DIR);
+        Sandbox.takeDownLeftover(DIR);
         sandbox = Sandbox.up(DIR, Sandbox.Options.defaults().withReplicas(1), s -> { });
     }
 

@@ -47,7 +47,7 @@ class ControllerCrashTest {
 
     @BeforeAll
     static void up() {
-        sandbox = Sandbox.up(DIR, Sandbox.Options.defaults(), s -> { });
+        sandbox = Sandbox.upReplacing(DIR, Sandbox.Options.defaults(), s -> { });
         conf = sandbox.configFile().toString();
     }
 

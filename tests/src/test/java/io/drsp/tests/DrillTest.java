@@ -47,7 +47,7 @@ class DrillTest {
 
     @BeforeAll
     static void up() throws Exception {
-        sandbox = Sandbox.up(DIR, Sandbox.Options.defaults().withReplicas(1), s -> { });
+        sandbox = Sandbox.upReplacing(DIR, Sandbox.Options.defaults().withReplicas(1), s -> { });
         conf = sandbox.configFile().toString();
         controller = ControllerCrashTest.startController(conf, DIR, Map.of());
         List<BankShard> shards = Bank.shards(sandbox, Sandbox.Role.PRODUCTION);

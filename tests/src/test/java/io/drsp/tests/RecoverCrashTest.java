@@ -32,7 +32,7 @@ class RecoverCrashTest {
 
     @BeforeAll
     static void up() {
-        sandbox = Sandbox.up(DIR, Sandbox.Options.defaults(), s -> { });
+        sandbox = Sandbox.upReplacing(DIR, Sandbox.Options.defaults(), s -> { });
         conf = sandbox.configFile().toString();
     }
 

@@ -58,7 +58,7 @@ class RecoveryRetryTest {
 
     @BeforeAll
     static void up() throws Exception {
-        sandbox = Sandbox.up(DIR, Sandbox.Options.defaults(), s -> { });
+        sandbox = Sandbox.upReplacing(DIR, Sandbox.Options.defaults(), s -> { });
         Files.writeString(sandbox.configFile(), "drsp.clusters.\"1\".service.drain-timeout = " + DRAIN_TIMEOUT + "\n",
                 StandardOpenOption.APPEND);
         conf = sandbox.configFile().toString();

@@ -57,7 +57,7 @@ class RecoveryTest {
 
     @BeforeAll
     static void up() throws Exception {
-        sandbox = Sandbox.up(DIR, Sandbox.Options.defaults(), s -> { });
+        sandbox = Sandbox.upReplacing(DIR, Sandbox.Options.defaults(), s -> { });
         conf = sandbox.configFile().toString();
         DrspConfig config = DrspConfig.load(sandbox.configFile());
         zone = config.timeZone();

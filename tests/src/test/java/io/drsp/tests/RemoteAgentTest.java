@@ -36,7 +36,7 @@ class RemoteAgentTest {
 
     @BeforeAll
     static void up() {
-        sandbox = Sandbox.up(DIR, Sandbox.Options.defaults().withShards(1), s -> { });
+        sandbox = Sandbox.upReplacing(DIR, Sandbox.Options.defaults().withShards(1), s -> { });
         conf = sandbox.configFile().toString();
         controller = Controller.start(DrspConfig.load(sandbox.configFile()), Set.of(NodeKey.parse("1/dr/s1")));
     }
