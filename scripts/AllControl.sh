@@ -1,44 +1,69 @@
 #!/usr/bin/env bash
 # AllControl.sh: the front existing DR runbooks call, kept flag-compatible; every action is the drsp CLI's.
 #   AllControl.sh -sync N -delay_time=SECONDS     start or resume delayed sync of DR cluster N, or change its delay
+#                                                 (also -delay_time SECONDS; SECONDS is a whole number, 0 or more)
 #   AllControl.sh -stopsync N                     stop every link of DR cluster N (relay logs kept)
-#   AllControl.sh -status N                       modes, delay, per-shard threads, lag, backlog
+#   AllControl.sh -status N [-json]               modes, delay, per-shard threads, lag, backlog (-json: for machines)
 #   AllControl.sh -recover N                      replay to the target set by bat_mod_relaytime.sh, record the recovery point
 #   AllControl.sh -service N / -stopservice N     enter / leave service mode (snapshot point, read-only, dbproxy hooks)
 #   AllControl.sh -flashback N / -purge N         end a drill: undo what it wrote, then reset GTIDs to the snapshot point
-# drsp.conf comes from $DRSP_CONF (or conf/drsp.conf). Exit codes: 0 done, 1 refused or failed, 2 usage.
+# drsp.conf comes from $DRSP_CONF (or conf/drsp.conf); the drsp command from $DRSP_BIN (or this checkout's build).
+# Exit codes: 0 done, 1 refused or failed (one sentence on stderr), 2 usage (unknown or not yet available flag,
+# missing or malformed argument, extra argument).
 set -uo pipefail
 DRSP="${DRSP_BIN:-$(cd "$(dirname "$0")/.." && pwd)/drsp-cli/target/drsp/bin/drsp}"
 
 usage() {
-  echo "usage: AllControl.sh -sync N -delay_time=SECONDS | -stopsync N | -status N | -recover N | -service N | -stopservice N | -flashback N | -purge N" >&2
+  echo "usage: AllControl.sh -sync N -delay_time=SECONDS | -stopsync N | -status N [-json] | -recover N | -service N | -stopservice N | -flashback N | -purge N" >&2
   exit 2
+}
+
+drsp() {
+  if [ ! -x "$DRSP" ]; then
+    echo "AllControl.sh: no drsp command at $DRSP; build it with scripts/setup.sh or set DRSP_BIN." >&2
+    exit 1
+  fi
+  exec "$DRSP" "$@"
 }
 
 [ $# -ge 2 ] || usage
 action=$1
 cluster=$2
 shift 2
+# A cluster id is never empty and never looks like a flag (a runbook that lost its N must not act on "-json").
+case "$cluster" in
+  "" | -*) usage ;;
+esac
 case "$action" in
   -sync)
     delay=""
+    seen=0
     while [ $# -gt 0 ]; do
       case "$1" in
         -delay_time=*) delay=${1#-delay_time=} ;;
         -delay_time) [ $# -ge 2 ] || usage; delay=$2; shift ;;
         *) usage ;;
       esac
+      seen=$((seen + 1))
       shift
     done
-    [ -n "$delay" ] || usage
-    exec "$DRSP" sync "$cluster" --delay "$delay"
+    # Exactly one delay, digits only: a runbook typo ("1h", "-5", "") is a usage error, not a guess.
+    [ "$seen" -eq 1 ] || usage
+    [[ "$delay" =~ ^[0-9]+$ ]] || usage
+    drsp sync "$cluster" --delay "$delay"
     ;;
-  -stopsync) [ $# -eq 0 ] || usage; exec "$DRSP" stopsync "$cluster" ;;
-  -status)   [ $# -eq 0 ] || usage; exec "$DRSP" status "$cluster" ;;
-  -recover)  [ $# -eq 0 ] || usage; exec "$DRSP" recover "$cluster" ;;
-  -service)  [ $# -eq 0 ] || usage; exec "$DRSP" service "$cluster" ;;
-  -stopservice) [ $# -eq 0 ] || usage; exec "$DRSP" stopservice "$cluster" ;;
-  -flashback) [ $# -eq 0 ] || usage; exec "$DRSP" flashback "$cluster" ;;
-  -purge)    [ $# -eq 0 ] || usage; exec "$DRSP" purge "$cluster" ;;
+  -status)
+    case $# in
+      0) drsp status "$cluster" ;;
+      1) case "$1" in -json | --json) drsp status "$cluster" --json ;; *) usage ;; esac ;;
+      *) usage ;;
+    esac
+    ;;
+  -stopsync) [ $# -eq 0 ] || usage; drsp stopsync "$cluster" ;;
+  -recover)  [ $# -eq 0 ] || usage; drsp recover "$cluster" ;;
+  -service)  [ $# -eq 0 ] || usage; drsp service "$cluster" ;;
+  -stopservice) [ $# -eq 0 ] || usage; drsp stopservice "$cluster" ;;
+  -flashback) [ $# -eq 0 ] || usage; drsp flashback "$cluster" ;;
+  -purge)    [ $# -eq 0 ] || usage; drsp purge "$cluster" ;;
   *) usage ;;
 esac

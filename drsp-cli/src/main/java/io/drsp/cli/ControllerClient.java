@@ -10,6 +10,8 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 
 /** The CLI's side of the controller API: address and token come from drsp.conf, refusals become exceptions. */
@@ -53,11 +55,32 @@ final class ControllerClient {
         return URI.create("http://" + h.host() + ":" + h.port() + "/api/v1/" + path);
     }
 
+    /**
+     * The controller's token, from the file its first start made. A file this user cannot read (the controller runs as
+     * another user, the file is theirs with mode 0600) is named as such: "has the controller been started?" would
+     * send the DBA looking in the wrong place.
+     */
+    private ApiToken token() {
+        Path file = config.controller().tokenFile();
+        if (!Files.notExists(file) && !Files.isDirectory(file) && !Files.isReadable(file)) {
+            throw new CommandRefused("the API token file " + file + " cannot be read by user " + System.getProperty("user.name")
+                    + "; run drsp as the user that started the controller");
+        }
+        return ApiToken.read(file);
+    }
+
     private JsonNode send(HttpRequest.Builder request) {
-        ApiToken token = ApiToken.read(config.controller().tokenFile());
+        ApiToken token = token();
         try {
             HttpResponse<String> r = http.send(request.header("Authorization", "Bearer " + token.value())
                     .timeout(Duration.ofMinutes(11)).build(), HttpResponse.BodyHandlers.ofString());
+            if (r.statusCode() == 401) {
+                // The controller's own sentence tells an HTTP client to send a token; the CLI did, from the file.
+                var h = config.controller().http();
+                throw new CommandRefused("the drsp controller at " + h.host() + ":" + h.port() + " did not accept the token in "
+                        + config.controller().tokenFile() + "; that file no longer holds the token this controller made at its first"
+                        + " start, or this configuration names another controller's port");
+            }
             JsonNode body;
             try {
                 body = r.body().isBlank() ? JSON.createObjectNode() : JSON.readTree(r.body());

@@ -12,6 +12,8 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -27,9 +29,19 @@ final class BinlogOracle {
     private static final Pattern GTID_NEXT = Pattern.compile("SET @@SESSION.GTID_NEXT= '([0-9a-f-]+:\\d+)'");
     private static final Pattern ROW_TABLE = Pattern.compile("^### (?:INSERT INTO|UPDATE|DELETE FROM) `([^`]+)`\\.`([^`]+)`");
     private static final Pattern FIRST_COLUMN = Pattern.compile("^###\\s+@1=(-?\\d+)");
+    private static final Pattern EVENT_AT = Pattern.compile("^# at (\\d+)$");
+    private static final Pattern EVENT_HEADER =
+            Pattern.compile("^#\\d{6}\\s+\\d{1,2}:\\d{2}:\\d{2}\\s+server id\\s+\\d+\\s+end_log_pos\\s+\\d+(?:\\s+CRC32 0x[0-9a-f]+)?\\s+(.+)$");
+    private static final Pattern TRANSACTION_LENGTH = Pattern.compile("transaction_length=(\\d+)");
+    /** Events a relay log holds between transactions, never inside one's own bytes. */
+    private static final List<String> FRAMING_EVENTS = List.of("Start:", "Previous-GTIDs", "Rotate", "Stop", "Heartbeat");
 
-    /** One transaction: its commit times (µs) and the first-column values of the rows it wrote, per table. */
-    record Transaction(Gtid gtid, long originalCommitMicros, long immediateCommitMicros, Map<String, List<Long>> firstColumns) {
+    /**
+     * One transaction: its commit times (µs), the first-column values of the rows it wrote per table (numeric first
+     * columns only), and every table it wrote rows in ({@code schema.table}).
+     */
+    record Transaction(Gtid gtid, long originalCommitMicros, long immediateCommitMicros, Map<String, List<Long>> firstColumns,
+                       Set<String> tables) {
     }
 
     private BinlogOracle() {
@@ -67,7 +79,7 @@ final class BinlogOracle {
                 }
                 Matcher g = GTID_NEXT.matcher(line);
                 if (g.find() && pending != null) {
-                    current = new Transaction(Gtid.parse(g.group(1)), pending[0], pending[1], new LinkedHashMap<>());
+                    current = new Transaction(Gtid.parse(g.group(1)), pending[0], pending[1], new LinkedHashMap<>(), new TreeSet<>());
                     transactions.add(current);
                     pending = null;
                     continue;
@@ -75,6 +87,9 @@ final class BinlogOracle {
                 Matcher row = ROW_TABLE.matcher(line);
                 if (row.find()) {
                     table = row.group(1) + "." + row.group(2);
+                    if (current != null) {
+                        current.tables().add(table);
+                    }
                     continue;
                 }
                 Matcher col = FIRST_COLUMN.matcher(line);
@@ -88,6 +103,90 @@ final class BinlogOracle {
             throw new IllegalStateException("mysqlbinlog failed for " + member.name());
         }
         return transactions;
+    }
+
+    /**
+     * The relay bytes of every complete transaction in a DR member's relay log files (those its relay index lists):
+     * the lengths of the transaction's own events, GTID event to commit, from the event offsets mysqlbinlog prints
+     * ({@code # at N}; the last event of a file ends at the file's size). A transaction counts as complete when
+     * those lengths add up to the {@code transaction_length} its GTID event declares; a partial copy the receiver
+     * left at the end of a file before fetching the transaction again is skipped. Read the files only while the
+     * receiver is stopped.
+     */
+    static Map<Gtid, Long> relayTransactionBytes(Sandbox.Member member) throws Exception {
+        Path dataDir = member.instance().dataDir();
+        Map<Gtid, Long> bytes = new LinkedHashMap<>();
+        for (String listed : Files.readAllLines(dataDir.resolve("relay.index"))) {
+            if (listed.isBlank()) {
+                continue;
+            }
+            Path file = dataDir.resolve(listed.strip()).normalize();
+            List<Long> offsets = new ArrayList<>();
+            List<String> types = new ArrayList<>();
+            List<String> gtids = new ArrayList<>();
+            Process p = new ProcessBuilder(MysqlDistribution.obtain().mysqlbinlog().toString(), "--base64-output=decode-rows",
+                    file.toString()).redirectErrorStream(true).start();
+            try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream()))) {
+                String line;
+                boolean headerNext = false;
+                while ((line = r.readLine()) != null) {
+                    Matcher at = EVENT_AT.matcher(line);
+                    if (at.matches()) {
+                        offsets.add(Long.parseLong(at.group(1)));
+                        types.add(null);
+                        gtids.add(null);
+                        headerNext = true;
+                        continue;
+                    }
+                    if (headerNext) {
+                        Matcher h = EVENT_HEADER.matcher(line);
+                        if (!h.matches()) {
+                            throw new IllegalStateException("unexpected event header in " + file + ": " + line);
+                        }
+                        types.set(types.size() - 1, h.group(1));
+                        headerNext = false;
+                        continue;
+                    }
+                    Matcher g = GTID_NEXT.matcher(line);
+                    if (g.find() && !gtids.isEmpty()) {
+                        gtids.set(gtids.size() - 1, g.group(1));
+                    }
+                }
+            }
+            if (p.waitFor() != 0) {
+                throw new IllegalStateException("mysqlbinlog failed on " + file);
+            }
+            long size = Files.size(file);
+            String gtid = null;
+            long declared = 0;
+            long sum = 0;
+            for (int i = 0; i <= offsets.size(); i++) {
+                String type = i < offsets.size() ? types.get(i) : "Stop"; // the end of the file ends a transaction too
+                boolean framing = FRAMING_EVENTS.stream().anyMatch(type::startsWith);
+                if ((framing || type.startsWith("GTID")) && gtid != null) {
+                    if (sum == declared) {
+                        bytes.put(Gtid.parse(gtid), sum);
+                    }
+                    gtid = null;
+                }
+                if (i == offsets.size()) {
+                    break;
+                }
+                long length = (i + 1 < offsets.size() ? offsets.get(i + 1) : size) - offsets.get(i);
+                if (type.startsWith("GTID")) {
+                    Matcher len = TRANSACTION_LENGTH.matcher(type);
+                    if (!len.find() || gtids.get(i) == null) {
+                        throw new IllegalStateException("GTID event without transaction_length or GTID in " + file + ": " + type);
+                    }
+                    gtid = gtids.get(i);
+                    declared = Long.parseLong(len.group(1));
+                    sum = length;
+                } else if (!framing && gtid != null) {
+                    sum += length;
+                }
+            }
+        }
+        return bytes;
     }
 
     /** The transactions committed at or before {@code micros}: what a recovery to that time must leave on DR. */
