@@ -15,10 +15,16 @@ import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.http.javadsl.marshallers.jackson.Jackson;
+import org.apache.pekko.http.javadsl.model.ContentType;
+import org.apache.pekko.http.javadsl.model.HttpCharsets;
+import org.apache.pekko.http.javadsl.model.HttpEntity;
+import org.apache.pekko.http.javadsl.model.HttpResponse;
+import org.apache.pekko.http.javadsl.model.MediaTypes;
 import org.apache.pekko.http.javadsl.model.StatusCode;
 import org.apache.pekko.http.javadsl.model.StatusCodes;
 import org.apache.pekko.http.javadsl.server.AllDirectives;
 import org.apache.pekko.http.javadsl.server.PathMatchers;
+import org.apache.pekko.http.javadsl.server.RejectionHandler;
 import org.apache.pekko.http.javadsl.server.Route;
 
 /**
@@ -61,7 +67,37 @@ final class ControllerApi extends AllDirectives {
         this.status = new StatusCollector(system, Duration.ofSeconds(10));
     }
 
+    /** RFC 9457's media type: a client (or a script with curl) can tell a refusal from an answer by its type alone. */
+    static final ContentType PROBLEM_JSON = MediaTypes.applicationWithFixedCharset("problem+json", HttpCharsets.UTF_8).toContentType();
+
     Route routes() {
+        return handleRejections(problemRejections(), this::apiRoutes);
+    }
+
+    /**
+     * Pekko's own answers to requests no route takes (unknown path, wrong method, a body that is not the JSON
+     * expected) are plain text; they become problem documents like every other refusal, their sentence kept.
+     */
+    private RejectionHandler problemRejections() {
+        return RejectionHandler.defaultHandler().mapRejectionResponse(response -> {
+            if (response.entity() instanceof HttpEntity.Strict strict && !strict.getContentType().equals(PROBLEM_JSON)) {
+                String sentence = strict.getData().utf8String().strip();
+                return response.withEntity(problemEntity(new Problem(response.status().reason(), response.status().intValue(),
+                        sentence.isEmpty() ? response.status().reason() : sentence)));
+            }
+            return response;
+        });
+    }
+
+    private HttpEntity.Strict problemEntity(Problem p) {
+        try {
+            return org.apache.pekko.http.javadsl.model.HttpEntities.create(PROBLEM_JSON, json.writeValueAsBytes(p));
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private Route apiRoutes() {
         return pathPrefix("api", () -> pathPrefix("v1", () -> optionalHeaderValueByName("Authorization", auth -> {
             if (!token.accepts(auth.orElse(null))) {
                 return problem(StatusCodes.UNAUTHORIZED, "unauthorized", "the request has no valid token; send "
@@ -207,6 +243,6 @@ final class ControllerApi extends AllDirectives {
     }
 
     private Route problem(StatusCode code, String title, String detail) {
-        return complete(code, new Problem(title, code.intValue(), detail), Jackson.marshaller(json));
+        return complete(HttpResponse.create().withStatus(code).withEntity(problemEntity(new Problem(title, code.intValue(), detail))));
     }
 }
