@@ -11,29 +11,18 @@
 # Exit codes: 0 done, 1 refused or failed (one sentence on stderr), 2 usage (unknown or not yet available flag,
 # missing or malformed argument, extra argument).
 set -uo pipefail
-DRSP="${DRSP_BIN:-$(cd "$(dirname "$0")/.." && pwd)/drsp-cli/target/drsp/bin/drsp}"
+. "$(dirname "$0")/drsp-lib.sh"
 
 usage() {
   echo "usage: AllControl.sh -sync N -delay_time=SECONDS | -stopsync N | -status N [-json] | -recover N | -service N | -stopservice N | -flashback N | -purge N" >&2
   exit 2
 }
 
-drsp() {
-  if [ ! -x "$DRSP" ]; then
-    echo "AllControl.sh: no drsp command at $DRSP; build it with scripts/setup.sh or set DRSP_BIN." >&2
-    exit 1
-  fi
-  exec "$DRSP" "$@"
-}
-
 [ $# -ge 2 ] || usage
 action=$1
 cluster=$2
 shift 2
-# A cluster id is never empty and never looks like a flag (a runbook that lost its N must not act on "-json").
-case "$cluster" in
-  "" | -*) usage ;;
-esac
+is_cluster_id "$cluster" || usage
 case "$action" in
   -sync)
     delay=""

@@ -6,26 +6,15 @@
 # drsp.conf comes from $DRSP_CONF (or conf/drsp.conf); the drsp command from $DRSP_BIN (or this checkout's build).
 # Exit codes: 0 done, 1 refused or failed (one sentence on stderr), 2 usage.
 set -uo pipefail
-DRSP="${DRSP_BIN:-$(cd "$(dirname "$0")/.." && pwd)/drsp-cli/target/drsp/bin/drsp}"
+. "$(dirname "$0")/drsp-lib.sh"
 
 usage() {
   echo "usage: bat_mod_relaytime.sh N \"yyyy-MM-dd HH:mm:ss\" | N \"\" | N --gtid SET" >&2
   exit 2
 }
 
-drsp() {
-  if [ ! -x "$DRSP" ]; then
-    echo "bat_mod_relaytime.sh: no drsp command at $DRSP; build it with scripts/setup.sh or set DRSP_BIN." >&2
-    exit 1
-  fi
-  exec "$DRSP" "$@"
-}
-
 [ $# -ge 1 ] || usage
-# A cluster id is never empty and never looks like a flag.
-case "$1" in
-  "" | -*) usage ;;
-esac
+is_cluster_id "$1" || usage
 case $# in
   2) [ "$2" = "--gtid" ] && usage # the set is missing
      [ -z "$2" ] && drsp relaytime "$1" --all
