@@ -14,6 +14,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.function.Function;
 import java.util.Map;
 import java.util.UUID;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -512,13 +513,16 @@ public final class PairEntity extends EventSourcedBehavior<PairEntity.Command, P
      */
     private Effect<PairEvent, PairState> fail(PairState state, Runbook rb, String reason) {
         List<String> rollback = switch (rb.operation()) {
-            case SYNC -> rb.fromMode() == Mode.SYNC ? List.of() : state.shardsLinkedBy(rb);
+            case SYNC -> state.shardsLinkedBy(rb);
             case SERVICE -> state.stepsDoneBy(rb, RunbookStep.Kind.OPEN_SHARD);
             case STOPSERVICE -> state.stepsDoneBy(rb, RunbookStep.Kind.CLOSE_SHARD);
             default -> List.of();
         };
         String why = reason + (rollback.isEmpty() ? "" : switch (rb.operation()) {
-            case SYNC -> " (links of " + String.join(", ", rollback) + " started by this sync were stopped again)";
+            case SYNC -> rb.fromMode() == Mode.SYNC
+                    ? " (shards " + String.join(", ", rollback) + " were set back to the delay of " + state.delaySeconds()
+                            + " s, so every shard keeps the cluster's delay)"
+                    : " (links of " + String.join(", ", rollback) + " started by this sync were stopped again)";
             case STOPSERVICE -> " (shards " + String.join(", ", rollback) + " were made writable again: DR cluster " + pair.id()
                     + " stays in service)";
             default -> " (shards " + String.join(", ", rollback) + " were made read-only again)";
@@ -526,12 +530,22 @@ public final class PairEntity extends EventSourcedBehavior<PairEntity.Command, P
         return Effect().persist(new PairEvent.RunbookFailed(rb.id(), rb.next(), why, rollback)).thenRun(s -> {
             for (String shard : rollback) {
                 NodeKey key = NodeKey.primary(pair.id(), Site.DR, shard);
-                calls.step(key, rb.operation() == Operation.SYNC ? NodeAgent.StopLink::new
-                                : r -> new NodeAgent.SetReadOnly(rb.operation() != Operation.STOPSERVICE, r))
+                calls.step(key, undo(state, rb, shard))
                         .thenAccept(r -> ctx.getLog().info("cluster {}: undoing {} on {}: {}", pair.id(), rb.id(), shard, r));
             }
             answer(rb.id(), new Reply.Refused(Reply.Why.FAILED, why));
         });
+    }
+
+    /** What takes {@code shard} back to where the failed runbook found it. */
+    private Function<ActorRef<NodeAgent.StepResult>, NodeAgent.Command> undo(PairState state, Runbook rb, String shard) {
+        if (rb.operation() == Operation.SYNC) {
+            // A delay change in place is undone by the old delay: the link stays, a shard never stops following.
+            return rb.fromMode() == Mode.SYNC
+                    ? r -> new NodeAgent.EnsureLink(pair.production().shard(shard).primary(), state.delaySeconds(), r)
+                    : NodeAgent.StopLink::new;
+        }
+        return r -> new NodeAgent.SetReadOnly(rb.operation() != Operation.STOPSERVICE, r);
     }
 
     private String doneMessage(Runbook rb, PairState s) {

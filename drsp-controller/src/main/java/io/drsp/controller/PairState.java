@@ -112,7 +112,14 @@ public record PairState(Mode drMode, Mode productionMode, Integer delaySeconds, 
         if (event instanceof PairEvent.RunbookFailed e) {
             Map<String, Integer> linked = new TreeMap<>(linkedShards);
             if (runbook != null && runbook.operation() == Operation.SYNC) {
-                e.rolledBack().forEach(linked::remove);
+                for (String shard : e.rolledBack()) {
+                    // A delay change in place is undone to the cluster's delay; a new link is stopped again.
+                    if (runbook.fromMode() == Mode.SYNC && delaySeconds != null) {
+                        linked.put(shard, delaySeconds);
+                    } else {
+                        linked.remove(shard);
+                    }
+                }
             }
             return new Builder(this).linked(linked).runbook(null).error(e.reason()).build();
         }

@@ -48,6 +48,9 @@ final class RunbookSteps {
         RunbookStep step = rb.current();
         String id = rb.id();
         NodeKey dr = step.shard().isEmpty() ? null : NodeKey.primary(pair.id(), Site.DR, step.shard());
+        if (io.drsp.core.fault.Failpoints.failing(step.kind() + (step.shard().isEmpty() ? "" : ":" + step.shard()))) {
+            return CompletableFuture.completedFuture(new StepOutcome.Failed(step.describe() + " failed at a test's failpoint"));
+        }
         return switch (step.kind()) {
             case PREFLIGHT -> preflight().thenApply(o -> ok(o, new PairEvent.PreflightPassed(id)));
             case ENSURE_LINK -> agents.step(dr, r -> new NodeAgent.EnsureLink(pair.production().shard(step.shard()).primary(),

@@ -143,6 +143,32 @@ class ControllerCrashTest {
         assertTrue(totals.holds(), "the bank invariant holds on DR: " + totals);
     }
 
+    @Test
+    @Order(3)
+    void aDelayChangeThatFailsOnOneShardSetsTheOthersBackToTheClustersDelay() throws Exception {
+        controller.destroy();
+        controller.waitFor(60, TimeUnit.SECONDS);
+        controller = startController(conf, DIR, Map.of("DRSP_FAILPOINTS", "fail:ENSURE_LINK:s2"));
+        Cli.Result failed = Cli.run("sync", "1", "--delay", "8", "--config", conf);
+        assertEquals(1, failed.exitCode(), failed.toString());
+        assertTrue(failed.err().contains("(shards meta, s1 were set back to the delay of 5 s, so every shard keeps the cluster's delay)"),
+                failed.err());
+        Await.until(Duration.ofSeconds(30), () -> {
+            for (Sandbox.Member dr : sandbox.members(Sandbox.Role.DR)) {
+                if (!"5".equals(Db.replicaStatus(dr).orElseThrow().get("SQL_Delay"))) {
+                    return false;
+                }
+            }
+            return true;
+        }, "every DR shard follows with the cluster's delay of 5 s again");
+        JsonNode s = status();
+        assertEquals("SYNC", s.path("drMode").asText(), s.toString());
+        assertEquals(5, s.path("delaySeconds").asInt(), s.toString());
+        for (Sandbox.Member dr : sandbox.members(Sandbox.Role.DR)) {
+            assertEquals("Yes", Db.replicaStatus(dr).orElseThrow().get("Replica_SQL_Running"), dr.name() + " never stopped following");
+        }
+    }
+
     /** A controller in its own JVM, returned once its API answers. */
     static Process startController(String conf, Path dir, Map<String, String> env) throws Exception {
         Process p = ChildJvm.drsp(dir.resolve("controller.out"), new HashMap<>(env), "controller", "--config", conf);

@@ -17,6 +17,11 @@ public final class Failpoints {
     private Failpoints() {
     }
 
+    /** Whether {@code fail:<what>} is armed: the step so named fails as if its agent had reported an error. */
+    public static boolean failing(String what) {
+        return !ARMED.isEmpty() && ARMED.contains("fail:" + what);
+    }
+
     /** Halts the JVM at once (no shutdown hooks, like a crash) if {@code crash-after:<what>} is armed. */
     public static void crashAfter(String what) {
         if (!ARMED.isEmpty() && ARMED.contains("crash-after:" + what)) {
