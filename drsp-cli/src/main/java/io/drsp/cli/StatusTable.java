@@ -51,6 +51,7 @@ final class StatusTable {
         b.append(String.format("%-6s %-9s %-10s %-4s %-4s %-6s %-23s %8s %14s %7s%n", "SHARD", "PROD", "DR", "IO", "SQL",
                 "LEFT", "APPLIED (prod time)", "LAG s", "BACKLOG trx", "bytes"));
         StringBuilder problems = new StringBuilder();
+        StringBuilder links = new StringBuilder();
         for (JsonNode shard : s.path("shards")) {
             String name = shard.path("shard").asText();
             JsonNode prod = shard.path("production");
@@ -69,6 +70,12 @@ final class StatusTable {
             note(problems, "production shard " + name, prod.path("error"));
             note(problems, "dr shard " + name, dr.path("error"));
             if (hasLink) {
+                links.append(String.format("  %-6s retrieved %s%n  %-6s executed  %s%n", name, oneLine(link.path("retrievedGtids")), "",
+                        oneLine(link.path("executedGtids"))));
+                String state = link.path("sqlState").asText("");
+                if (!state.isBlank()) {
+                    links.append(String.format("  %-6s applier:  %s%n", "", state));
+                }
                 note(problems, "dr shard " + name + " receiver", link.path("ioError"));
                 note(problems, "dr shard " + name + " applier", link.path("sqlError"));
             }
@@ -79,10 +86,19 @@ final class StatusTable {
                 problems.append("  production shard ").append(name).append(": ").append(v.asText()).append('\n');
             }
         }
+        if (links.length() > 0) {
+            b.append("links (GTID sets of each DR shard, and what its applier is doing):\n").append(links);
+        }
         if (problems.length() > 0) {
             b.append("problems:\n").append(problems);
         }
         return b.toString();
+    }
+
+    /** A GTID set as MySQL prints it may span lines (one uuid per line); a table wants it on one. */
+    private static String oneLine(JsonNode gtids) {
+        String text = gtids.isNull() || gtids.isMissingNode() ? "" : gtids.asText().replace("\n", "").strip();
+        return text.isEmpty() ? "(none)" : text;
     }
 
     private static void note(StringBuilder out, String who, JsonNode error) {
