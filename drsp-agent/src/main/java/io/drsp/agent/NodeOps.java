@@ -120,8 +120,10 @@ public final class NodeOps implements AutoCloseable {
     /** Remembers how fast this shard applies while its applier runs: the basis of a recovery's time estimate. */
     private synchronized void sampleApplyRate(NodeInspection.LinkView link, GtidSet executed) {
         long now = System.nanoTime();
-        if (link == null || !"Yes".equals(link.sqlRunning()) || link.backlogTransactions() == 0) {
-            rateSampleExecuted = -1; // idle or caught up: what it applies now says nothing of its speed
+        if (link == null || !"Yes".equals(link.sqlRunning()) || link.backlogTransactions() == 0 || link.delaySeconds() > 0) {
+            // Idle, caught up, or held back by the delay (it then applies at production's pace, not its own):
+            // what it applies now says nothing of how fast a replay would go.
+            rateSampleExecuted = -1;
             return;
         }
         if (rateSampleExecuted >= 0 && now - rateSampleNanos >= 1_000_000_000L) {

@@ -148,11 +148,17 @@ final class RecoveryCommands {
             b.append("the cluster will stand at production time ").append(time(plan.path("clusterTimeMicros").asLong(), zone)).append('\n');
         }
         b.append(String.format("%-6s %12s %14s %10s  %s%n", "SHARD", "REPLAY trx", "bytes", "est.", "TARGET GTID SET"));
+        boolean unknownRate = false;
         for (JsonNode s : plan.path("shards")) {
             JsonNode est = s.path("estimatedSeconds");
+            unknownRate |= (est.isNull() || est.isMissingNode()) && s.path("transactionsToReplay").asLong() > 0;
             b.append(String.format("%-6s %12d %14d %10s  %s%n", s.path("shard").asText(), s.path("transactionsToReplay").asLong(),
                     s.path("bytesToReplay").asLong(), est.isNull() || est.isMissingNode() ? "?" : String.format("%.0f s", est.asDouble()),
                     s.path("targetGtids").asText().replace("\n", "")));
+        }
+        if (unknownRate) {
+            b.append("est. ?: that shard's apply rate is not known yet; it is measured while the shard applies with no delay"
+                    + " (a recovery, or sync --delay 0 catching up), never from delayed sync, which applies at production's pace.\n");
         }
         return b.toString();
     }
