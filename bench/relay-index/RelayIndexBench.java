@@ -21,13 +21,14 @@ import java.util.stream.Stream;
  * sysbench-like table filled and then updated in multi-row transactions until the DR's relay log holds at least
  * {@code relayMiB}; then, on the same relay files, median of 3 of (1) drsp's full index build
  * ({@link RelayIndex#open}) and (2) {@code mysqlbinlog <all relay files> > /dev/null}, in alternation.
- * Writes bench/relay-index/RESULTS.md and deletes the instances and their GBs.
- * Args: [relayMiB=1100] [rowsPerTx=1000]
+ * Writes bench/relay-index/RESULTS.md (or the file named by the third argument) and deletes the instances and their GBs.
+ * Args: [relayMiB=1100] [rowsPerTx=1000] [results=RESULTS.md]
  */
 public class RelayIndexBench {
     public static void main(String[] args) throws Exception {
         long relayMiB = args.length > 0 ? Long.parseLong(args[0]) : 1100;
         int rowsPerTx = args.length > 1 ? Integer.parseInt(args[1]) : 1000;
+        String resultsFile = args.length > 2 ? args[2] : "RESULTS.md";
         Path dir = Path.of("target/relay-bench");
         Map<String, String> settings = Map.of("innodb-buffer-pool-size", "512M", "innodb-redo-log-capacity", "512M",
                 "max-binlog-size", "268435456", "max-relay-log-size", "268435456");
@@ -98,8 +99,8 @@ public class RelayIndexBench {
                     + "prints row events as base64.\n\n"
                     + "Reproduce (from the repository root):\n\n"
                     + "```\nmvn -B -q -o -pl drsp-agent install -DskipTests\nbench/relay-index/run.sh "
-                    + relayMiB + " " + rowsPerTx + "\n```\n";
-            Files.writeString(Path.of("bench/relay-index/RESULTS.md"), results);
+                    + relayMiB + " " + rowsPerTx + (args.length > 2 ? " " + resultsFile : "") + "\n```\n";
+            Files.writeString(Path.of("bench/relay-index").resolve(resultsFile), results);
             System.out.print(results);
         } finally {
             dr.stop();

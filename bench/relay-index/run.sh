@@ -1,6 +1,6 @@
 #!/bin/sh
 # Relay index benchmark. Run from the repository root after `mvn -B -q -o -pl drsp-agent install -DskipTests`:
-#   bench/relay-index/run.sh [relayMiB=1100] [rowsPerTx=1000]
+#   bench/relay-index/run.sh [relayMiB=1100] [rowsPerTx=1000] [resultsFile=RESULTS.md]
 # Makes >= 1 GB of relay log on a delayed sandbox DR, times drsp's full index build and `mysqlbinlog <files> > /dev/null`
 # on the same files (median of 3 each), writes bench/relay-index/RESULTS.md and deletes the data (under target/).
 set -e
