@@ -21,6 +21,9 @@ final class AgentCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        if (port < 0 || port > 65535) {
+            throw new ControllerClient.CommandRefused("--port must be 0 (any free port) or a TCP port from 1 to 65535, got " + port + ".");
+        }
         NodeKey key = NodeKey.parse(node);
         var system = AgentNode.start(config.load(), key, host, port);
         System.out.println("drsp agent for " + key.describe() + " of cluster " + key.cluster() + " running");

@@ -34,6 +34,13 @@ class HelpTest {
         assertTrue(r.out().startsWith("drsp "), r.out());
     }
 
+    @Test
+    void agentRefusesAPortOutsideTcpRangeBeforeStartingAnything() {
+        CliRun r = drsp("agent", "--node", "1/dr/s1", "--port", "70000");
+        assertEquals(1, r.code());
+        assertEquals("drsp: --port must be 0 (any free port) or a TCP port from 1 to 65535, got 70000.\n", r.err());
+    }
+
     private static void collect(CommandLine cl, List<String> path, List<List<String>> into) {
         into.add(List.copyOf(path));
         for (var e : cl.getSubcommands().entrySet()) {
