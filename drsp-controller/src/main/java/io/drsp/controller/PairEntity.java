@@ -29,6 +29,7 @@ import org.apache.pekko.persistence.typed.javadsl.CommandHandler;
 import org.apache.pekko.persistence.typed.javadsl.Effect;
 import org.apache.pekko.persistence.typed.javadsl.EventHandler;
 import org.apache.pekko.persistence.typed.javadsl.EventSourcedBehavior;
+import org.apache.pekko.persistence.typed.javadsl.RetentionCriteria;
 import org.apache.pekko.persistence.typed.javadsl.SignalHandler;
 
 /**
@@ -201,6 +202,16 @@ public final class PairEntity extends EventSourcedBehavior<PairEntity.Command, P
                 .onCommand(RunStep.class, this::onRunStep)
                 .onCommand(StepFinished.class, this::onStepFinished)
                 .build();
+    }
+
+    /**
+     * A restarted controller reads the newest snapshot and the events after it, not years of journal. Events are
+     * never deleted: the journal is the record of every step taken on a bank's DR copy. Tests take snapshots more
+     * often ({@code -Ddrsp.snapshot-every}) so that their restarts go through one.
+     */
+    @Override
+    public RetentionCriteria retentionCriteria() {
+        return RetentionCriteria.snapshotEvery(Math.max(1, Integer.getInteger("drsp.snapshot-every", 100)), 2);
     }
 
     @Override

@@ -77,6 +77,8 @@ class ControllerCrashTest {
         assertTrue(Db.replicaStatus(sandbox.drPrimary("s2")).isEmpty(), "s2 was not reached before the crash");
 
         controller = startController(conf, DIR, Map.of());
+        assertTrue(Integer.parseInt(Db.one(sandbox.control(), "SELECT COUNT(*) FROM drsp.snapshot WHERE persistence_id = 'pair-1'")) >= 1,
+                "the crashed controller had taken a snapshot, so this restart recovered from it");
         JsonNode first = status();
         // Truthful: either still resuming the interrupted sync, or done with it; never a mode it has not reached.
         assertTrue(first.path("drMode").asText().equals("SYNC")
@@ -171,7 +173,10 @@ class ControllerCrashTest {
 
     /** A controller in its own JVM, returned once its API answers. */
     static Process startController(String conf, Path dir, Map<String, String> env) throws Exception {
-        Process p = ChildJvm.drsp(dir.resolve("controller.out"), new HashMap<>(env), "controller", "--config", conf);
+        Map<String, String> all = new HashMap<>(env);
+        // A snapshot every 5 events: every restart in these scenarios then recovers from a snapshot plus events.
+        all.putIfAbsent("JAVA_TOOL_OPTIONS", "-Ddrsp.snapshot-every=5");
+        Process p = ChildJvm.drsp(dir.resolve("controller.out"), all, "controller", "--config", conf);
         int port = io.drsp.core.config.DrspConfig.load(Path.of(conf)).controller().http().port();
         try {
             awaitApi(p, port);
