@@ -109,6 +109,13 @@ public final class PairEntity extends EventSourcedBehavior<PairEntity.Command, P
     private record WaitExpired(String runbookId, ActorRef<Reply> replyTo) implements Command {
     }
 
+    private record UndoFinished(String runbookId, String shard, NodeAgent.StepResult result) implements Command {
+    }
+
+    private enum ResumeUndo implements Command {
+        INSTANCE
+    }
+
     /** How a command ended, for the HTTP layer to turn into a status code. */
     public sealed interface Reply {
         record Done(String message, PairState state, RecoveryPlan plan) implements Reply {
@@ -134,6 +141,8 @@ public final class PairEntity extends EventSourcedBehavior<PairEntity.Command, P
     private final Map<ServiceKey<NodeAgent.Command>, NodeKey> watched = new HashMap<>();
     private final AgentDirectory agents = AgentDirectory.live();
     private final Map<String, List<ActorRef<Reply>>> waiters = new HashMap<>();
+    /** The refusal of a failed runbook, held until what it changed has been taken back. */
+    private final Map<String, Reply> answersAfterUndo = new HashMap<>();
     private final Map<String, long[]> progress = new LinkedHashMap<>(); // label -> {done, total, doneAtStart, startMillis}
     private final Map<String, StepProgress.Sighting> lastSighting = new LinkedHashMap<>();
     private final AgentCalls calls;
@@ -201,6 +210,11 @@ public final class PairEntity extends EventSourcedBehavior<PairEntity.Command, P
                 .onCommand(AgentsListed.class, this::onAgentsListed)
                 .onCommand(RunStep.class, this::onRunStep)
                 .onCommand(StepFinished.class, this::onStepFinished)
+                .onCommand(UndoFinished.class, this::onUndoFinished)
+                .onCommand(ResumeUndo.class, (s, c) -> {
+                    runUndo(s);
+                    return Effect().none();
+                })
                 .build();
     }
 
@@ -222,6 +236,12 @@ public final class PairEntity extends EventSourcedBehavior<PairEntity.Command, P
     @Override
     public SignalHandler<PairState> signalHandler() {
         return newSignalHandlerBuilder().onSignal(RecoveryCompleted.instance(), state -> {
+            if (state.pendingUndo() != null) {
+                ctx.getLog().info("cluster {}: finishing the undo of {} on {} after restart", pair.id(),
+                        state.pendingUndo().runbookId(), state.pendingUndo().shards());
+                // After the Receptionist listings stashed during recovery: the agents are not known yet.
+                ctx.getSelf().tell(ResumeUndo.INSTANCE);
+            }
             if (state.runbookInProgress()) {
                 ctx.getLog().info("cluster {}: resuming {} after restart", pair.id(), state.runbook().progress());
                 ctx.getSelf().tell(new RunStep(state.runbook().id(), state.runbook().next()));
@@ -304,6 +324,13 @@ public final class PairEntity extends EventSourcedBehavior<PairEntity.Command, P
 
     /** Refuses, or returns null when {@code op} may start now. */
     private java.util.function.Function<ActorRef<Reply>, Effect<PairEvent, PairState>> admissible(PairState state, Operation op) {
+        if (state.pendingUndo() != null) {
+            PendingUndo undo = state.pendingUndo();
+            runUndo(state); // a command is also the DBA's retry of an undo that failed (an agent that was down)
+            return r -> refuse(r, Reply.Why.FAILED, "cluster " + pair.id() + " is still taking back what the failed "
+                    + undo.runbookId() + " changed on " + String.join(", ", undo.shards()) + " (retried now); run the command"
+                    + " again once it is done.");
+        }
         var refusal = ModeRules.refusal(pair.id(), state.drMode(), op);
         if (refusal.isPresent()) {
             return r -> refuse(r, Reply.Why.WRONG_MODE, refusal.get());
@@ -539,24 +566,66 @@ public final class PairEntity extends EventSourcedBehavior<PairEntity.Command, P
             default -> " (shards " + String.join(", ", rollback) + " were made read-only again)";
         });
         return Effect().persist(new PairEvent.RunbookFailed(rb.id(), rb.next(), why, rollback)).thenRun(s -> {
-            for (String shard : rollback) {
-                NodeKey key = NodeKey.primary(pair.id(), Site.DR, shard);
-                calls.step(key, undo(state, rb, shard))
-                        .thenAccept(r -> ctx.getLog().info("cluster {}: undoing {} on {}: {}", pair.id(), rb.id(), shard, r));
+            Failpoints.crashAfter("RunbookFailed");
+            Reply refused = new Reply.Refused(Reply.Why.FAILED, why);
+            if (s.pendingUndo() != null && s.pendingUndo().runbookId().equals(rb.id())) {
+                // The sentence says the change was taken back: it is sent once it has been.
+                answersAfterUndo.put(rb.id(), refused);
+                runUndo(s);
+            } else {
+                answer(rb.id(), refused);
             }
-            answer(rb.id(), new Reply.Refused(Reply.Why.FAILED, why));
+        });
+    }
+
+    /** Takes back, shard by shard, what a failed runbook changed; each shard done is journaled, so a restart resumes. */
+    private void runUndo(PairState s) {
+        PendingUndo undo = s.pendingUndo();
+        if (undo == null) {
+            return;
+        }
+        for (String shard : undo.shards()) {
+            NodeKey key = NodeKey.primary(pair.id(), Site.DR, shard);
+            ctx.pipeToSelf(calls.step(key, undo(undo, shard)), (r, error) -> new UndoFinished(undo.runbookId(), shard,
+                    r != null ? r : new NodeAgent.StepResult.Failed(key.toString(), String.valueOf(error))));
+        }
+    }
+
+    private Effect<PairEvent, PairState> onUndoFinished(PairState state, UndoFinished m) {
+        PendingUndo undo = state.pendingUndo();
+        if (undo == null || !undo.runbookId().equals(m.runbookId()) || !undo.shards().contains(m.shard())) {
+            return Effect().none(); // already journaled (a retry's second answer)
+        }
+        if (m.result() instanceof NodeAgent.StepResult.Failed f) {
+            ctx.getLog().warn("cluster {}: undoing {} on {} failed, retried at the next command or restart: {}", pair.id(),
+                    m.runbookId(), m.shard(), f.reason());
+            Reply waiting = answersAfterUndo.remove(m.runbookId());
+            if (waiting instanceof Reply.Refused r) {
+                answer(m.runbookId(), new Reply.Refused(r.why(), r.reason() + " Taking it back failed on " + m.shard() + " ("
+                        + f.reason() + "); the next command retries it."));
+            }
+            return Effect().none();
+        }
+        ctx.getLog().info("cluster {}: undid {} on {}", pair.id(), m.runbookId(), m.shard());
+        return Effect().persist(new PairEvent.UndoCompleted(m.runbookId(), m.shard())).thenRun(s -> {
+            if (s.pendingUndo() == null) {
+                Reply waiting = answersAfterUndo.remove(m.runbookId());
+                if (waiting != null) {
+                    answer(m.runbookId(), waiting);
+                }
+            }
         });
     }
 
     /** What takes {@code shard} back to where the failed runbook found it. */
-    private Function<ActorRef<NodeAgent.StepResult>, NodeAgent.Command> undo(PairState state, Runbook rb, String shard) {
-        if (rb.operation() == Operation.SYNC) {
+    private Function<ActorRef<NodeAgent.StepResult>, NodeAgent.Command> undo(PendingUndo undo, String shard) {
+        if (undo.operation() == Operation.SYNC) {
             // A delay change in place is undone by the old delay: the link stays, a shard never stops following.
-            return rb.fromMode() == Mode.SYNC
-                    ? r -> new NodeAgent.EnsureLink(pair.production().shard(shard).primary(), state.delaySeconds(), r)
+            return undo.fromMode() == Mode.SYNC && undo.restoreDelaySeconds() != null
+                    ? r -> new NodeAgent.EnsureLink(pair.production().shard(shard).primary(), undo.restoreDelaySeconds(), r)
                     : NodeAgent.StopLink::new;
         }
-        return r -> new NodeAgent.SetReadOnly(rb.operation() != Operation.STOPSERVICE, r);
+        return r -> new NodeAgent.SetReadOnly(undo.operation() != Operation.STOPSERVICE, r);
     }
 
     private String doneMessage(Runbook rb, PairState s) {

@@ -165,4 +165,8 @@ public sealed interface PairEvent extends ControllerJson {
      */
     record RunbookFailed(String runbookId, int step, String reason, List<String> rolledBack) implements PairEvent {
     }
+
+    /** The failed runbook's change on {@code shard} was taken back (see {@link PendingUndo}). */
+    record UndoCompleted(String runbookId, String shard) implements PairEvent {
+    }
 }

@@ -18,7 +18,7 @@ import java.util.TreeMap;
 public record PairState(Mode drMode, Mode productionMode, Integer delaySeconds, Runbook runbook,
                         Map<String, Integer> linkedShards, TargetSpec target, RecoveryPlan plan, RecoveryPoint recoveryPoint,
                         List<SnapshotPoint> snapshots, String lastError, long lastChangeMillis, DrillArchive drill,
-                        DrillPlan drillPlan, Runbook finishedRunbook)
+                        DrillPlan drillPlan, Runbook finishedRunbook, PendingUndo pendingUndo)
         implements ControllerJson {
 
     public PairState {
@@ -27,7 +27,7 @@ public record PairState(Mode drMode, Mode productionMode, Integer delaySeconds, 
     }
 
     public static PairState initial() {
-        return new PairState(Mode.IDLE, Mode.SERVICE, null, null, Map.of(), null, null, null, List.of(), null, 0, null, null, null);
+        return new PairState(Mode.IDLE, Mode.SERVICE, null, null, Map.of(), null, null, null, List.of(), null, 0, null, null, null, null);
     }
 
     public boolean runbookInProgress() {
@@ -121,7 +121,16 @@ public record PairState(Mode drMode, Mode productionMode, Integer delaySeconds, 
                     }
                 }
             }
-            return new Builder(this).linked(linked).runbook(null).error(e.reason()).build();
+            PendingUndo undo = runbook == null || e.rolledBack().isEmpty() ? pendingUndo
+                    : new PendingUndo(runbook.id(), runbook.operation(), runbook.fromMode(), delaySeconds, e.rolledBack());
+            return new Builder(this).linked(linked).runbook(null).error(e.reason()).undo(undo).build();
+        }
+        if (event instanceof PairEvent.UndoCompleted e) {
+            if (pendingUndo == null || !pendingUndo.runbookId().equals(e.runbookId())) {
+                return this;
+            }
+            PendingUndo left = pendingUndo.without(e.shard());
+            return new Builder(this).undo(left.shards().isEmpty() ? null : left).build();
         }
         throw new IllegalArgumentException("unknown event " + event.getClass().getName());
     }
@@ -152,6 +161,7 @@ public record PairState(Mode drMode, Mode productionMode, Integer delaySeconds, 
         private DrillArchive drill;
         private DrillPlan drillPlan;
         private Runbook finishedRunbook;
+        private PendingUndo pendingUndo;
 
         Builder(PairState s) {
             drMode = s.drMode;
@@ -168,6 +178,12 @@ public record PairState(Mode drMode, Mode productionMode, Integer delaySeconds, 
             drill = s.drill;
             drillPlan = s.drillPlan;
             finishedRunbook = s.finishedRunbook;
+            pendingUndo = s.pendingUndo;
+        }
+
+        Builder undo(PendingUndo u) {
+            pendingUndo = u;
+            return this;
         }
 
         Builder drillPlan(DrillPlan p) {
@@ -240,7 +256,7 @@ public record PairState(Mode drMode, Mode productionMode, Integer delaySeconds, 
 
         PairState build() {
             return new PairState(drMode, productionMode, delaySeconds, runbook, linkedShards, target, plan, recoveryPoint,
-                    snapshots, lastError, lastChangeMillis, drill, drillPlan, finishedRunbook);
+                    snapshots, lastError, lastChangeMillis, drill, drillPlan, finishedRunbook, pendingUndo);
         }
     }
 }

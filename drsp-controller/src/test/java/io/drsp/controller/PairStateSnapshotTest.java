@@ -50,7 +50,8 @@ class PairStateSnapshotTest {
                 "/var/drsp/archive/1/snap-1/s1")));
         PairState state = new PairState(Mode.SERVICE_STOPPED, Mode.SERVICE, 20, running, Map.of("s1", 20, "meta", 20), target,
                 plan, point, List.of(snapshot), "dr shard s2: Duplicate entry '7' for key 'accounts.PRIMARY'", 1_700_000_300_000L,
-                archive, new DrillPlan("2023-11-14 22:13:20", 20, 1_700_000_000_000L), finished);
+                archive, new DrillPlan("2023-11-14 22:13:20", 20, 1_700_000_000_000L), finished,
+                new PendingUndo("sync-1a2b", Operation.SYNC, Mode.SYNC, 20, List.of("meta", "s1")));
 
         Object back = new SerializationTestKit(kit.system()).verifySerialization(state, false);
         assertEquals(state, back);

@@ -171,6 +171,56 @@ class ControllerCrashTest {
         }
     }
 
+    @Test
+    @Order(4)
+    void killedAfterJournalingAFailureButBeforeTakingItsChangeBackFinishesTheUndoAfterRestart() throws Exception {
+        controller.destroy();
+        controller.waitFor(60, TimeUnit.SECONDS);
+        controller = startController(conf, DIR, Map.of("DRSP_FAILPOINTS", "fail:ENSURE_LINK:s2,crash-after:RunbookFailed"));
+        Cli.Result failed = Cli.run("sync", "1", "--delay", "9", "--config", conf);
+        assertEquals(1, failed.exitCode(), failed.toString());
+        assertTrue(controller.waitFor(30, TimeUnit.SECONDS), "the controller halted at the failpoint");
+        assertEquals(137, controller.exitValue());
+        assertEquals("9", Db.replicaStatus(sandbox.drPrimary("s1")).orElseThrow().get("SQL_Delay"),
+                "s1 was changed and the failure journaled, but nothing was taken back yet");
+
+        controller = startController(conf, DIR, Map.of());
+        Await.until(Duration.ofSeconds(60), () -> {
+            for (Sandbox.Member dr : sandbox.members(Sandbox.Role.DR)) {
+                if (!"5".equals(Db.replicaStatus(dr).orElseThrow().get("SQL_Delay"))) {
+                    return false;
+                }
+            }
+            return true;
+        }, "the restarted controller sets meta and s1 back to the cluster's delay of 5 s");
+        Await.until(Duration.ofSeconds(30), () -> undoCompletedEvents().equals(List.of("meta", "s1")),
+                "each shard taken back is journaled");
+        Cli.Result again = Cli.run("sync", "1", "--delay", "5", "--config", conf);
+        assertEquals(0, again.exitCode(), "with the undo done, commands are taken again: " + again);
+        assertEquals(5, status().path("delaySeconds").asInt());
+    }
+
+    /** Shards whose undo was journaled for the newest failed runbook, in journal order. */
+    static List<String> undoCompletedEvents() throws Exception {
+        List<String> shards = new java.util.ArrayList<>();
+        ObjectMapper json = new ObjectMapper();
+        String last = null;
+        try (Connection c = sandbox.control().instance().connect(); Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("SELECT CAST(event_payload AS CHAR) FROM drsp.event_journal WHERE persistence_id = 'pair-1'"
+                     + " AND event_ser_manifest LIKE '%UndoCompleted' ORDER BY sequence_number")) {
+            while (rs.next()) {
+                JsonNode e = json.readTree(rs.getString(1));
+                if (!e.path("runbookId").asText().equals(last)) {
+                    shards.clear();
+                    last = e.path("runbookId").asText();
+                }
+                shards.add(e.path("shard").asText());
+            }
+        }
+        java.util.Collections.sort(shards);
+        return shards;
+    }
+
     /** A controller in its own JVM, returned once its API answers. */
     static Process startController(String conf, Path dir, Map<String, String> env) throws Exception {
         Map<String, String> all = new HashMap<>(env);
