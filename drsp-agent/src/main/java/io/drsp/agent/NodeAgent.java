@@ -31,6 +31,10 @@ public final class NodeAgent {
     public record Inspect(ActorRef<NodeInspection> replyTo) implements Command {
     }
 
+    /** Look at the applier only (GTIDs, link): what a replay is watched with, several times a second. */
+    public record InspectApplier(ActorRef<NodeInspection> replyTo) implements Command {
+    }
+
     /** Make this DR shard replicate from {@code source} with {@code delaySeconds}; idempotent. */
     public record EnsureLink(Endpoint source, int delaySeconds, ActorRef<StepResult> replyTo) implements Command {
     }
@@ -149,6 +153,10 @@ public final class NodeAgent {
         return Behaviors.receive(Command.class)
                 .onMessage(Inspect.class, m -> {
                     CompletableFuture.supplyAsync(ops::inspect, blocking).thenAccept(m.replyTo()::tell);
+                    return Behaviors.same();
+                })
+                .onMessage(InspectApplier.class, m -> {
+                    CompletableFuture.supplyAsync(ops::inspectApplier, blocking).thenAccept(m.replyTo()::tell);
                     return Behaviors.same();
                 })
                 .onMessage(EnsureLink.class, m -> step(() -> ops.ensureLink(m.source(), m.delaySeconds()), m.replyTo()))

@@ -93,6 +93,24 @@ public final class NodeOps implements AutoCloseable {
     }
 
     /**
+     * The applier's part of {@link #inspect}, cheap enough to poll several times a second during a replay: GTID sets,
+     * read-only flags and the link, without the settings check, the relay backlog bytes or the applied time (the
+     * answer's violations list is empty because it was not checked, and its backlog bytes are null).
+     */
+    public NodeInspection inspectApplier() {
+        try (MysqlAdmin s = session()) {
+            GtidSet executed = s.gtidExecuted();
+            NodeInspection.LinkView link = s.replicaStatus().map(r -> linkView(r, executed, null)).orElse(null);
+            sampleApplyRate(link, executed);
+            return new NodeInspection(key.toString(), endpoint.toString(), true, null, s.serverUuid(), executed.toString(),
+                    s.gtidPurged().toString(), isOn(s.variable("super_read_only")), isOn(s.variable("read_only")), List.of(), link,
+                    null, NodeInspection.nowMicros());
+        } catch (RuntimeException e) {
+            return NodeInspection.unreachable(key, endpoint.toString(), e.getMessage());
+        }
+    }
+
+    /**
      * Changes SOURCE_DELAY without losing a byte of relay log. With the receiver stopped, MySQL deletes every relay
      * log file on CHANGE REPLICATION SOURCE unless the statement names a relay log position; the retrieved but not
      * yet applied transactions may be all that is left of a lost production. So the applier's own current position

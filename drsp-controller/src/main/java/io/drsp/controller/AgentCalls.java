@@ -54,12 +54,21 @@ final class AgentCalls {
     }
 
     CompletableFuture<NodeInspection> inspect(NodeKey key) {
+        return look(key, NodeAgent.Inspect::new);
+    }
+
+    /** The applier's part of an inspection only: cheap enough to watch a replay with. */
+    CompletableFuture<NodeInspection> inspectApplier(NodeKey key) {
+        return look(key, NodeAgent.InspectApplier::new);
+    }
+
+    private CompletableFuture<NodeInspection> look(NodeKey key, Function<ActorRef<NodeInspection>, NodeAgent.Command> message) {
         ActorRef<NodeAgent.Command> agent = agents.get(key);
         String endpoint = Topology.endpoint(pair, key).toString();
         if (agent == null) {
             return CompletableFuture.completedFuture(NodeInspection.unreachable(key, endpoint, noAgent(key)));
         }
-        return AskPattern.<NodeAgent.Command, NodeInspection>ask(agent, NodeAgent.Inspect::new, timeout, scheduler)
+        return AskPattern.<NodeAgent.Command, NodeInspection>ask(agent, message::apply, timeout, scheduler)
                 .toCompletableFuture()
                 .exceptionally(e -> NodeInspection.unreachable(key, endpoint, "its agent did not answer within " + timeout.toSeconds() + " s"));
     }

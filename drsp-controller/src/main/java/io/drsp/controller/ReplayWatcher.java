@@ -21,8 +21,9 @@ import java.util.function.Consumer;
  * with that shard named; the others are left where they are, so a retry continues from there.
  */
 final class ReplayWatcher {
-    private static final Executor POLL = CompletableFuture.delayedExecutor(500, TimeUnit.MILLISECONDS);
-    private static final int MAX_SILENT_POLLS = 20;
+    // A light look (GTIDs and the link only) four times a second: the end of a replay is seen within 250 ms.
+    private static final Executor POLL = CompletableFuture.delayedExecutor(250, TimeUnit.MILLISECONDS);
+    private static final int MAX_SILENT_POLLS = 40;
     /** How often one shard's applier may be restarted after stopping short without an error. */
     private static final int MAX_RESTARTS = 5;
 
@@ -56,7 +57,7 @@ final class ReplayWatcher {
     private CompletableFuture<StepOutcome> watch(String runbookId, int silentPolls) {
         Map<String, CompletableFuture<NodeInspection>> looks = new LinkedHashMap<>();
         for (RecoveryPlan.ShardPlan s : plan.shards()) {
-            looks.put(s.shard(), agents.inspect(key(s.shard())));
+            looks.put(s.shard(), agents.inspectApplier(key(s.shard())));
         }
         return CompletableFuture.allOf(looks.values().toArray(CompletableFuture[]::new)).thenCompose(v -> {
             Map<String, String> executed = new LinkedHashMap<>();
