@@ -144,11 +144,12 @@ public final class NodeOps implements AutoCloseable {
             rateSampleExecuted = -1;
             return;
         }
-        if (rateSampleExecuted >= 0 && now - rateSampleNanos >= 1_000_000_000L) {
+        // Windows of at least 200 ms: a replay watched four times a second is measured even when it lasts a second.
+        if (rateSampleExecuted >= 0 && now - rateSampleNanos >= 200_000_000L) {
             double rate = (executed.size() - rateSampleExecuted) / ((now - rateSampleNanos) / 1e9);
             applyRatePerSecond = applyRatePerSecond == null ? rate : 0.5 * applyRatePerSecond + 0.5 * rate;
         }
-        if (rateSampleExecuted < 0 || now - rateSampleNanos >= 1_000_000_000L) {
+        if (rateSampleExecuted < 0 || now - rateSampleNanos >= 200_000_000L) {
             rateSampleNanos = now;
             rateSampleExecuted = executed.size();
         }

@@ -1,5 +1,6 @@
 package io.drsp.controller;
 
+import com.fasterxml.jackson.annotation.JsonProperty;
 import java.util.List;
 
 /**
@@ -13,7 +14,11 @@ public record RecoveryPlan(TargetSpec target, List<ShardPlan> shards, Long clust
 
     public record ShardPlan(String shard, String targetGtids, String executedAtPlan, long transactionsToReplay,
                             long bytesToReplay, Long lastCommitMicros, Double applyRatePerSecond) {
-        /** Seconds at the apply rate last measured on this shard; null when none was measured yet. */
+        /**
+         * Seconds at the apply rate last measured on this shard; null when none was measured yet. Written out for the
+         * CLI's dry-run table (it is not a component, so without the annotation it was never sent), never read back.
+         */
+        @JsonProperty(value = "estimatedSeconds", access = JsonProperty.Access.READ_ONLY)
         public Double estimatedSeconds() {
             return applyRatePerSecond == null || applyRatePerSecond <= 0 ? null : transactionsToReplay / applyRatePerSecond;
         }

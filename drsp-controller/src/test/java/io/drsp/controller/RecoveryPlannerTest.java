@@ -75,6 +75,15 @@ class RecoveryPlannerTest {
         assertEquals(300L, plan.clusterTimeMicros(), "a time target is the cluster's time");
         assertEquals(2.0, plan.shard("s1").estimatedSeconds(), 1e-9, "20 transactions at 10/s");
         assertEquals(null, plan.shard("s2").estimatedSeconds(), "no apply rate measured: no guess");
+        // What the CLI's dry-run table reads: the API writes the plan with a plain ObjectMapper.
+        com.fasterxml.jackson.databind.JsonNode json = new com.fasterxml.jackson.databind.ObjectMapper().valueToTree(plan);
+        for (com.fasterxml.jackson.databind.JsonNode shard : json.path("shards")) {
+            if (shard.path("shard").asText().equals("s1")) {
+                assertEquals(2.0, shard.path("estimatedSeconds").asDouble(), 1e-9, json.toString());
+            } else {
+                assertTrue(shard.path("estimatedSeconds").isNull(), json.toString());
+            }
+        }
     }
 
     @Test
