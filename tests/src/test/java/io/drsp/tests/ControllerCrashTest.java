@@ -111,10 +111,8 @@ class ControllerCrashTest {
         List<BankShard> shards = Bank.shards(sandbox, Sandbox.Role.PRODUCTION);
         BankSchema.create(shards.get(0), shards.subList(1, shards.size()), 50);
         production = new BankWorkload(shards.subList(1, shards.size()), 50, 2, 40, 11).start();
-        controller.destroy();
-        controller.waitFor(60, TimeUnit.SECONDS);
 
-        controller = startController(conf, DIR, Map.of("DRSP_FAILPOINTS", "crash-after:StepStarted:ENSURE_LINK:s2"));
+        restartController(Map.of("DRSP_FAILPOINTS", "crash-after:StepStarted:ENSURE_LINK:s2"));
         Cli.Result crashed = Cli.run("sync", "1", "--delay", "5", "--config", conf);
         assertEquals(1, crashed.exitCode(), crashed.toString());
         assertTrue(controller.waitFor(30, TimeUnit.SECONDS), "the controller halted at the failpoint");
@@ -148,21 +146,12 @@ class ControllerCrashTest {
     @Test
     @Order(3)
     void aDelayChangeThatFailsOnOneShardSetsTheOthersBackToTheClustersDelay() throws Exception {
-        controller.destroy();
-        controller.waitFor(60, TimeUnit.SECONDS);
-        controller = startController(conf, DIR, Map.of("DRSP_FAILPOINTS", "fail:ENSURE_LINK:s2"));
+        restartController(Map.of("DRSP_FAILPOINTS", "fail:ENSURE_LINK:s2"));
         Cli.Result failed = Cli.run("sync", "1", "--delay", "8", "--config", conf);
         assertEquals(1, failed.exitCode(), failed.toString());
         assertTrue(failed.err().contains("(shards meta, s1 were set back to the delay of 5 s, so every shard keeps the cluster's delay)"),
                 failed.err());
-        Await.until(Duration.ofSeconds(30), () -> {
-            for (Sandbox.Member dr : sandbox.members(Sandbox.Role.DR)) {
-                if (!"5".equals(Db.replicaStatus(dr).orElseThrow().get("SQL_Delay"))) {
-                    return false;
-                }
-            }
-            return true;
-        }, "every DR shard follows with the cluster's delay of 5 s again");
+        awaitEveryDrShardDelay(5, Duration.ofSeconds(30), "every DR shard follows with the cluster's delay of 5 s again");
         JsonNode s = status();
         assertEquals("SYNC", s.path("drMode").asText(), s.toString());
         assertEquals(5, s.path("delaySeconds").asInt(), s.toString());
@@ -174,9 +163,7 @@ class ControllerCrashTest {
     @Test
     @Order(4)
     void killedAfterJournalingAFailureButBeforeTakingItsChangeBackFinishesTheUndoAfterRestart() throws Exception {
-        controller.destroy();
-        controller.waitFor(60, TimeUnit.SECONDS);
-        controller = startController(conf, DIR, Map.of("DRSP_FAILPOINTS", "fail:ENSURE_LINK:s2,crash-after:RunbookFailed"));
+        restartController(Map.of("DRSP_FAILPOINTS", "fail:ENSURE_LINK:s2,crash-after:RunbookFailed"));
         Cli.Result failed = Cli.run("sync", "1", "--delay", "9", "--config", conf);
         assertEquals(1, failed.exitCode(), failed.toString());
         assertTrue(controller.waitFor(30, TimeUnit.SECONDS), "the controller halted at the failpoint");
@@ -185,14 +172,7 @@ class ControllerCrashTest {
                 "s1 was changed and the failure journaled, but nothing was taken back yet");
 
         controller = startController(conf, DIR, Map.of());
-        Await.until(Duration.ofSeconds(60), () -> {
-            for (Sandbox.Member dr : sandbox.members(Sandbox.Role.DR)) {
-                if (!"5".equals(Db.replicaStatus(dr).orElseThrow().get("SQL_Delay"))) {
-                    return false;
-                }
-            }
-            return true;
-        }, "the restarted controller sets meta and s1 back to the cluster's delay of 5 s");
+        awaitEveryDrShardDelay(5, Duration.ofSeconds(60), "the restarted controller sets meta and s1 back to the cluster's delay of 5 s");
         Await.until(Duration.ofSeconds(30), () -> undoCompletedEvents().equals(List.of("meta", "s1")),
                 "each shard taken back is journaled");
         Cli.Result again = Cli.run("sync", "1", "--delay", "5", "--config", conf);
@@ -200,25 +180,32 @@ class ControllerCrashTest {
         assertEquals(5, status().path("delaySeconds").asInt());
     }
 
-    /** Shards whose undo was journaled for the newest failed runbook, in journal order. */
+    /** Shards whose undo was journaled for the newest failed runbook, sorted. */
     static List<String> undoCompletedEvents() throws Exception {
-        List<String> shards = new java.util.ArrayList<>();
-        ObjectMapper json = new ObjectMapper();
-        String last = null;
-        try (Connection c = sandbox.control().instance().connect(); Statement st = c.createStatement();
-             ResultSet rs = st.executeQuery("SELECT CAST(event_payload AS CHAR) FROM drsp.event_journal WHERE persistence_id = 'pair-1'"
-                     + " AND event_ser_manifest LIKE '%UndoCompleted' ORDER BY sequence_number")) {
-            while (rs.next()) {
-                JsonNode e = json.readTree(rs.getString(1));
-                if (!e.path("runbookId").asText().equals(last)) {
-                    shards.clear();
-                    last = e.path("runbookId").asText();
-                }
-                shards.add(e.path("shard").asText());
-            }
+        List<JsonNode> events = journal("UndoCompleted");
+        if (events.isEmpty()) {
+            return List.of();
         }
-        java.util.Collections.sort(shards);
-        return shards;
+        String newest = events.get(events.size() - 1).path("runbookId").asText();
+        return events.stream().filter(e -> e.path("runbookId").asText().equals(newest)).map(e -> e.path("shard").asText()).sorted().toList();
+    }
+
+    static void awaitEveryDrShardDelay(int seconds, Duration deadline, String what) {
+        Await.until(deadline, () -> {
+            for (Sandbox.Member dr : sandbox.members(Sandbox.Role.DR)) {
+                if (!String.valueOf(seconds).equals(Db.replicaStatus(dr).orElseThrow().get("SQL_Delay"))) {
+                    return false;
+                }
+            }
+            return true;
+        }, what);
+    }
+
+    /** Stops this class's controller and starts it again with {@code env} (failpoints). */
+    static void restartController(Map<String, String> env) throws Exception {
+        controller.destroy();
+        controller.waitFor(60, TimeUnit.SECONDS);
+        controller = startController(conf, DIR, env);
     }
 
     /** A controller in its own JVM, returned once its API answers. */
@@ -258,30 +245,33 @@ class ControllerCrashTest {
         return new ObjectMapper().readTree(r.out());
     }
 
-    static Map<String, Integer> linkConfiguredEventsPerShard() throws Exception {
-        Map<String, Integer> count = new java.util.TreeMap<>();
+    /** The payloads of pair 1's journaled events whose class name ends with {@code event}, in journal order. */
+    static List<JsonNode> journal(String event) throws Exception {
+        List<JsonNode> events = new java.util.ArrayList<>();
         ObjectMapper json = new ObjectMapper();
         try (Connection c = sandbox.control().instance().connect(); Statement st = c.createStatement();
              ResultSet rs = st.executeQuery("SELECT CAST(event_payload AS CHAR) FROM drsp.event_journal WHERE persistence_id = 'pair-1'"
-                     + " AND event_ser_manifest LIKE '%ShardLinkConfigured' ORDER BY sequence_number")) {
+                     + " AND event_ser_manifest LIKE '%" + event + "' ORDER BY sequence_number")) {
             while (rs.next()) {
-                count.merge(json.readTree(rs.getString(1)).path("shard").asText(), 1, Integer::sum);
+                events.add(json.readTree(rs.getString(1)));
             }
+        }
+        return events;
+    }
+
+    static Map<String, Integer> linkConfiguredEventsPerShard() throws Exception {
+        Map<String, Integer> count = new java.util.TreeMap<>();
+        for (JsonNode e : journal("ShardLinkConfigured")) {
+            count.merge(e.path("shard").asText(), 1, Integer::sum);
         }
         return count;
     }
 
     static String detailOfLastLinkConfigured(String shard) throws Exception {
         String detail = "";
-        ObjectMapper json = new ObjectMapper();
-        try (Connection c = sandbox.control().instance().connect(); Statement st = c.createStatement();
-             ResultSet rs = st.executeQuery("SELECT CAST(event_payload AS CHAR) FROM drsp.event_journal WHERE persistence_id = 'pair-1'"
-                     + " AND event_ser_manifest LIKE '%ShardLinkConfigured' ORDER BY sequence_number")) {
-            while (rs.next()) {
-                JsonNode e = json.readTree(rs.getString(1));
-                if (e.path("shard").asText().equals(shard)) {
-                    detail = e.path("detail").asText();
-                }
+        for (JsonNode e : journal("ShardLinkConfigured")) {
+            if (e.path("shard").asText().equals(shard)) {
+                detail = e.path("detail").asText();
             }
         }
         return detail;
