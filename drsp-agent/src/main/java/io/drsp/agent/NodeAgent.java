@@ -79,20 +79,25 @@ public final class NodeAgent {
     public record SnapshotResult(MemberSnapshot snapshot, String error) implements AgentMessage {
     }
 
-    private enum HeartbeatTick implements Command {
-        INSTANCE
+    /**
+     * Background work an agent repeats on a timer; the chore itself is the tick. At most one run of each is under way
+     * (a slow production must not pile up heartbeat writes; a first build of a large relay log outlasts its interval),
+     * and a failure is logged when it starts and when it ends, not every tick.
+     */
+    private enum Chore implements Command {
+        HEARTBEAT("heartbeat not written"),
+        // Not fatal: a recovery cut reads the relay log itself and reports what is wrong with it.
+        RELAY_INDEX("cannot index the relay log");
+
+        final String failure;
+
+        Chore(String failure) {
+            this.failure = failure;
+        }
     }
 
-    /** A heartbeat write ended; {@code error} is null when it was written. Handled on the actor's thread. */
-    private record HeartbeatWritten(String error) implements Command {
-    }
-
-    private enum RelayIndexTick implements Command {
-        INSTANCE
-    }
-
-    /** A relay index refresh ended; {@code error} is null when it succeeded. */
-    private record RelayIndexRefreshed(String error) implements Command {
+    /** A chore's run ended; {@code error} is null when it succeeded. Handled on the actor's thread. */
+    private record ChoreDone(Chore chore, String error) implements Command {
     }
 
     /** How an operation ended, in a sentence that names the shard. */
@@ -120,11 +125,11 @@ public final class NodeAgent {
             ctx.getSystem().receptionist().tell(Receptionist.register(serviceKey(ops.key()), ctx.getSelf()));
             boolean heartbeat = ops.key().site() == Site.PRODUCTION && ops.key().isPrimary();
             if (heartbeat) {
-                timers.startTimerWithFixedDelay(HeartbeatTick.INSTANCE, HEARTBEAT_INTERVAL);
+                timers.startTimerWithFixedDelay(Chore.HEARTBEAT, HEARTBEAT_INTERVAL);
             }
             if (ops.key().site() == Site.DR && ops.key().isPrimary()) {
-                ctx.getSelf().tell(RelayIndexTick.INSTANCE); // warm the index now, not at the first recovery
-                timers.startTimerWithFixedDelay(RelayIndexTick.INSTANCE, RELAY_INDEX_INTERVAL);
+                ctx.getSelf().tell(Chore.RELAY_INDEX); // warm the index now, not at the first recovery
+                timers.startTimerWithFixedDelay(Chore.RELAY_INDEX, RELAY_INDEX_INTERVAL);
             }
             return new NodeAgent(ctx, ops).behavior();
         }));
@@ -136,10 +141,8 @@ public final class NodeAgent {
     private final DrillOps drill;
     private final JobRunner jobs;
     // Only touched on the actor's thread: completions come back as messages.
-    private boolean heartbeatInFlight;
-    private boolean heartbeatFailing;
-    private boolean relayIndexInFlight;
-    private boolean relayIndexFailing;
+    private final java.util.EnumSet<Chore> choresRunning = java.util.EnumSet.noneOf(Chore.class);
+    private final java.util.EnumSet<Chore> choresFailing = java.util.EnumSet.noneOf(Chore.class);
 
     private NodeAgent(ActorContext<Command> ctx, NodeOps ops) {
         this.ctx = ctx;
@@ -182,10 +185,8 @@ public final class NodeAgent {
                             error == null ? new SnapshotResult(snap, null) : new SnapshotResult(null, rootMessage(error))));
                     return Behaviors.same();
                 })
-                .onMessageEquals(HeartbeatTick.INSTANCE, this::heartbeat)
-                .onMessage(HeartbeatWritten.class, this::heartbeatWritten)
-                .onMessageEquals(RelayIndexTick.INSTANCE, this::refreshRelayIndex)
-                .onMessage(RelayIndexRefreshed.class, this::relayIndexRefreshed)
+                .onMessage(Chore.class, this::startChore)
+                .onMessage(ChoreDone.class, this::choreDone)
                 .onSignal(PostStop.class, s -> {
                     ops.close();
                     return Behaviors.same();
@@ -201,44 +202,25 @@ public final class NodeAgent {
         return Behaviors.same();
     }
 
-    private Behavior<Command> heartbeat() {
-        if (heartbeatInFlight) {
-            return Behaviors.same(); // a slow production must not pile up heartbeat writes
+    private Behavior<Command> startChore(Chore chore) {
+        if (!choresRunning.add(chore)) {
+            return Behaviors.same();
         }
-        heartbeatInFlight = true;
-        ctx.pipeToSelf(CompletableFuture.runAsync(ops::writeHeartbeat, blocking),
-                (ok, error) -> new HeartbeatWritten(error == null ? null : rootMessage(error)));
+        Runnable work = chore == Chore.HEARTBEAT ? ops::writeHeartbeat : ops::refreshRelayIndex;
+        ctx.pipeToSelf(CompletableFuture.runAsync(work, blocking),
+                (ok, error) -> new ChoreDone(chore, error == null ? null : rootMessage(error)));
         return Behaviors.same();
     }
 
-    private Behavior<Command> heartbeatWritten(HeartbeatWritten m) {
-        heartbeatInFlight = false;
-        if (m.error() != null && !heartbeatFailing) {
-            ctx.getLog().warn("{}", m.error());
-        } else if (m.error() == null && heartbeatFailing) {
-            ctx.getLog().info("{}: heartbeat written again", ops.key().describe());
+    private Behavior<Command> choreDone(ChoreDone m) {
+        choresRunning.remove(m.chore());
+        if (m.error() != null && choresFailing.add(m.chore())) {
+            // NodeOps's own messages may already say what failed and where.
+            ctx.getLog().warn("{}", m.error().contains(m.chore().failure) ? m.error()
+                    : ops.key().describe() + ": " + m.chore().failure + ": " + m.error());
+        } else if (m.error() == null && choresFailing.remove(m.chore())) {
+            ctx.getLog().info("{}: {} no more", ops.key().describe(), m.chore().failure);
         }
-        heartbeatFailing = m.error() != null;
-        return Behaviors.same();
-    }
-
-    private Behavior<Command> refreshRelayIndex() {
-        if (relayIndexInFlight) {
-            return Behaviors.same(); // the first build of a large relay log takes longer than the interval
-        }
-        relayIndexInFlight = true;
-        ctx.pipeToSelf(CompletableFuture.runAsync(ops::refreshRelayIndex, blocking),
-                (ok, error) -> new RelayIndexRefreshed(error == null ? null : rootMessage(error)));
-        return Behaviors.same();
-    }
-
-    private Behavior<Command> relayIndexRefreshed(RelayIndexRefreshed m) {
-        relayIndexInFlight = false;
-        if (m.error() != null && !relayIndexFailing) {
-            // Not fatal: a recovery cut reads the relay log itself and reports what is wrong with it.
-            ctx.getLog().warn("{}: cannot index the relay log: {}", ops.key().describe(), m.error());
-        }
-        relayIndexFailing = m.error() != null;
         return Behaviors.same();
     }
 

@@ -76,20 +76,7 @@ public final class NodeOps implements AutoCloseable {
 
     /** A full look at the instance; an unreachable one is a normal answer, not an exception. */
     public NodeInspection inspect() {
-        try (MysqlAdmin s = session()) {
-            List<String> violations = s.checkRequiredSettings(role()).stream().map(SettingViolation::describe).toList();
-            GtidSet executed = s.gtidExecuted();
-            boolean superReadOnly = isOn(s.variable("super_read_only"));
-            boolean readOnly = isOn(s.variable("read_only"));
-            NodeInspection.LinkView link = s.replicaStatus().map(r -> linkView(r, executed, backlogBytes(s, r, executed)))
-                    .orElse(null);
-            sampleApplyRate(link, executed);
-            Long applied = appliedSourceTime(s.connection());
-            return new NodeInspection(key.toString(), endpoint.toString(), true, null, s.serverUuid(), executed.toString(),
-                    s.gtidPurged().toString(), superReadOnly, readOnly, violations, link, applied, NodeInspection.nowMicros());
-        } catch (RuntimeException | SQLException e) {
-            return NodeInspection.unreachable(key, endpoint.toString(), e.getMessage());
-        }
+        return look(true);
     }
 
     /**
@@ -98,14 +85,22 @@ public final class NodeOps implements AutoCloseable {
      * answer's violations list is empty because it was not checked, and its backlog bytes are null).
      */
     public NodeInspection inspectApplier() {
+        return look(false);
+    }
+
+    private NodeInspection look(boolean full) {
         try (MysqlAdmin s = session()) {
+            List<String> violations = full ? s.checkRequiredSettings(role()).stream().map(SettingViolation::describe).toList() : List.of();
             GtidSet executed = s.gtidExecuted();
-            NodeInspection.LinkView link = s.replicaStatus().map(r -> linkView(r, executed, null)).orElse(null);
+            boolean superReadOnly = isOn(s.variable("super_read_only"));
+            boolean readOnly = isOn(s.variable("read_only"));
+            NodeInspection.LinkView link = s.replicaStatus()
+                    .map(r -> linkView(r, executed, full ? backlogBytes(s, r, executed) : null)).orElse(null);
             sampleApplyRate(link, executed);
+            Long applied = full ? appliedSourceTime(s.connection()) : null;
             return new NodeInspection(key.toString(), endpoint.toString(), true, null, s.serverUuid(), executed.toString(),
-                    s.gtidPurged().toString(), isOn(s.variable("super_read_only")), isOn(s.variable("read_only")), List.of(), link,
-                    null, NodeInspection.nowMicros());
-        } catch (RuntimeException e) {
+                    s.gtidPurged().toString(), superReadOnly, readOnly, violations, link, applied, NodeInspection.nowMicros());
+        } catch (RuntimeException | SQLException e) {
             return NodeInspection.unreachable(key, endpoint.toString(), e.getMessage());
         }
     }

@@ -22,14 +22,6 @@ final class DrillCommands {
     private DrillCommands() {
     }
 
-    /** flashback or purge of a cluster, with progress while it runs. */
-    static int runDrillStep(ConfigOption config, String cluster, String action, boolean dryRun) {
-        DrspConfig cfg = ClusterCommands.configFor(config, cluster);
-        JsonNode r = ClusterCommands.postShowingProgress(new ControllerClient(cfg), cluster, action, Map.of("dryRun", dryRun));
-        System.out.println(r.path("message").asText());
-        return Drsp.DONE;
-    }
-
     @Command(name = "purge", description = "After flashback: give every DR member exactly the snapshot point's GTID set, then check it and the table checksums.")
     static final class Purge implements Callable<Integer> {
         @Mixin
@@ -41,7 +33,7 @@ final class DrillCommands {
 
         @Override
         public Integer call() {
-            return runDrillStep(config, cluster, "purge", dryRun);
+            return ClusterCommands.runOnCluster(config, cluster, "purge", Map.of("dryRun", dryRun));
         }
     }
 

@@ -30,6 +30,7 @@ import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.ArgGroup;
@@ -140,7 +141,7 @@ public final class FlashbackCommand implements Callable<Integer> {
                         + " only --config and --dry-run (no DIR), not " + (standalone.isEmpty() ? "--dry-run " + dryRun
                         : String.join(", ", standalone)) + "; use --host for the standalone tool.");
             }
-            return DrillCommands.runDrillStep(config, cluster, "flashback", dryRun != null);
+            return ClusterCommands.runOnCluster(config, cluster, "flashback", Map.of("dryRun", dryRun != null));
         }
         if (host == null || user == null || choice == null) {
             throw new ParameterException(spec.commandLine(), "flashback needs either a CLUSTER (to end a drill) or --host, --user and"

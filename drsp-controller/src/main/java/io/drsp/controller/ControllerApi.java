@@ -147,9 +147,8 @@ final class ControllerApi extends AllDirectives {
                 return problem(StatusCodes.BAD_REQUEST, "bad target", e.getMessage());
             }
         }
-        if (delay == null || !delay.isIntegralNumber() || !delay.canConvertToInt() || delay.asInt() < 0) {
-            return problem(StatusCodes.BAD_REQUEST, "bad delay", "the delay must be a whole number of seconds, 0 or more, got "
-                    + (delay == null ? "none" : delay.toString()) + ".");
+        if (!isDelay(delay)) {
+            return badDelay(delay);
         }
         return run(pair, r -> new PairEntity.PlanDrill(to.asText().strip(), delay.asInt(), r));
     }
@@ -169,6 +168,15 @@ final class ControllerApi extends AllDirectives {
         return run(pair, r -> new PairEntity.AwaitRunbook(runbookId, wait, r));
     }
 
+    private static boolean isDelay(JsonNode delay) {
+        return delay != null && delay.isIntegralNumber() && delay.canConvertToInt() && delay.asInt() >= 0;
+    }
+
+    private Route badDelay(JsonNode delay) {
+        return problem(StatusCodes.BAD_REQUEST, "bad delay", "the delay must be a whole number of seconds, 0 or more, got "
+                + (delay == null ? "none" : delay.toString()) + ".");
+    }
+
     private static boolean dryRun(JsonNode body) {
         return body != null && body.path("dryRun").asBoolean(false);
     }
@@ -185,9 +193,8 @@ final class ControllerApi extends AllDirectives {
 
     private Route sync(ClusterPair pair, JsonNode body) {
         JsonNode delay = body == null ? null : body.get("delaySeconds");
-        if (delay == null || !delay.canConvertToInt() || !delay.isIntegralNumber() || delay.asInt() < 0) {
-            return problem(StatusCodes.BAD_REQUEST, "bad delay", "the delay must be a whole number of seconds, 0 or more, got "
-                    + (delay == null ? "none" : delay.toString()) + ".");
+        if (!isDelay(delay)) {
+            return badDelay(delay);
         }
         int seconds = delay.asInt();
         return run(pair, replyTo -> new PairEntity.Sync(seconds, replyTo));
