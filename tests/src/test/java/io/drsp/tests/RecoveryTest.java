@@ -70,6 +70,18 @@ class RecoveryTest {
         Await.until(Duration.ofSeconds(60), () -> w.stats().committed() >= 1500, "1500 transfers on production");
         w.stop();
         workloadEnd = nowMicros();
+        // The recoverable window ends at the earliest last-retrieved production time across shards; the idle meta
+        // shard's is its last heartbeat. Wait for a heartbeat after the workload on every shard, so that the whole
+        // workload lies inside the window whatever the heartbeat's phase when it stopped.
+        Await.until(Duration.ofSeconds(30), () -> {
+            for (String shard : sandbox.shards()) {
+                if (Long.parseLong(Db.one(sandbox.production(shard), "SELECT COALESCE(MAX(ts_us), 0) FROM drsp_heartbeat.heartbeat"))
+                        <= workloadEnd) {
+                    return false;
+                }
+            }
+            return true;
+        }, "every production shard wrote a heartbeat after the workload");
         Bank.awaitRetrieved(sandbox, Bank.productionExecuted(sandbox));
         assertEquals(0, Cli.run("stopsync", "1", "--config", conf).exitCode());
         for (String shard : sandbox.shards()) {
