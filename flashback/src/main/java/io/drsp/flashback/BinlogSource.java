@@ -26,8 +26,9 @@ public sealed interface BinlogSource permits ServerBinlogSource, FileBinlogSourc
     /**
      * The deserializer both sources use. Rows events are kept raw: the library's own row decoding loses sign or
      * precision for several types (unsigned BIGINT, negative TIME, DATETIME fractions, YEAR 0, zero dates, JSON)
-     * whatever its {@code CompatibilityMode}, so {@link ColumnValueDecoder} decodes every value instead. Table maps
-     * (with their optional metadata), GTID, query and XID events are the library's. Checksums are stripped by the
+     * whatever its {@code CompatibilityMode}, so {@link ColumnValueDecoder} decodes every value instead. A table
+     * map's optional metadata is drsp's own reading ({@link TableMapDeserializer}); GTID, query and XID events are
+     * the library's. Checksums are stripped by the
      * library from the format description (files) or {@code @master_binlog_checksum} (server).
      */
     static EventDeserializer newDeserializer() {
@@ -38,6 +39,7 @@ public sealed interface BinlogSource permits ServerBinlogSource, FileBinlogSourc
                 EventType.PARTIAL_UPDATE_ROWS_EVENT)) {
             d.setEventDataDeserializer(t, raw);
         }
+        d.setEventDataDeserializer(EventType.TABLE_MAP, new TableMapDeserializer());
         return d;
     }
 }

@@ -71,6 +71,14 @@ final class ByteCursor {
         return out;
     }
 
+    /** The next {@code n} bytes as a cursor of their own, which cannot read past them; this one moves past them. */
+    ByteCursor slice(int n) {
+        need(n);
+        ByteCursor s = new ByteCursor(buf, pos, pos + n);
+        pos += n;
+        return s;
+    }
+
     void skip(int n) {
         need(n);
         pos += n;

@@ -1,7 +1,6 @@
 package io.drsp.flashback;
 
 import com.github.shyiko.mysql.binlog.event.TableMapEventData;
-import com.github.shyiko.mysql.binlog.event.TableMapEventMetadata;
 import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.List;
@@ -21,12 +20,24 @@ final class TableDefs {
     }
 
     static TableDef fromTableMap(TableMapEventData map) throws MissingMetadata {
-        byte[] types = map.getColumnTypes();
-        int[] metas = map.getColumnMetadata();
-        int n = types.length;
         String table = map.getDatabase() + "." + map.getTable();
-        TableMapEventMetadata md = map.getEventMetadata();
-        if (md == null || md.getColumnNames() == null || md.getColumnNames().size() != n) {
+        if (!(map instanceof TableMapDeserializer.ParsedTableMap parsed)) {
+            throw new MissingMetadata("the table map of " + table + " was read without drsp's metadata reader");
+        }
+        return fromTableMap(map.getDatabase(), map.getTable(), map.getColumnTypes(), map.getColumnMetadata(), parsed.metadata());
+    }
+
+    /**
+     * Maps the server's metadata lists onto columns by the server's own rules: signedness has one flag per numeric
+     * column ({@link BinlogColumnType#isNumeric}, YEAR included), charsets one per character column
+     * ({@link BinlogColumnType#hasCharset}). ENUM and SET values are logged as indexes, so their charsets
+     * are not needed.
+     */
+    static TableDef fromTableMap(String database, String tableName, byte[] types, int[] metas, TableMapMetadata md)
+            throws MissingMetadata {
+        int n = types.length;
+        String table = database + "." + tableName;
+        if (md.columnNames() == null || md.columnNames().size() != n) {
             throw new MissingMetadata("the table map of " + table + " has no column names: the source ran with "
                     + "binlog_row_metadata=MINIMAL, set it to FULL (column names, primary key, signedness and charsets "
                     + "are not guessed from the current schema)");
@@ -44,12 +55,17 @@ final class TableDefs {
                 character++;
             }
         }
-        BitSet signedness = md.getSignedness();
+        BitSet signedness = md.signedness();
         if (numeric > 0 && signedness == null) {
             throw new MissingMetadata("the table map of " + table + " has no signedness metadata (binlog_row_metadata=FULL required)");
         }
-        int[] collations = charsetCollations(md, character, table);
-        BitSet visibility = md.getVisibility();
+        if (numeric > 0 && (md.signednessBits() < numeric || md.signednessBits() >= numeric + 8)) {
+            throw new MissingMetadata("the table map of " + table + " has signedness for " + md.signednessBits() / 8
+                    + " bytes of flags, which does not fit its " + numeric + " numeric columns");
+        }
+        int[] collations = collations(md.defaultCollation(), md.collationExceptions(), md.columnCollations(), character,
+                "character", table);
+        BitSet visibility = md.visibility();
         List<ColumnDef> columns = new ArrayList<>(n);
         int numericIndex = 0;
         int characterIndex = 0;
@@ -64,52 +80,45 @@ final class TableDefs {
                 collation = collations[characterIndex++];
             }
             boolean visible = visibility == null || visibility.get(i);
-            columns.add(new ColumnDef(md.getColumnNames().get(i), type, realTypes[i], metas[i], unsigned, collation, visible));
+            columns.add(new ColumnDef(md.columnNames().get(i), type, realTypes[i], metas[i], unsigned, collation, visible));
         }
-        List<Integer> pk = new ArrayList<>();
-        if (md.getSimplePrimaryKeys() != null) {
-            pk.addAll(md.getSimplePrimaryKeys());
-        } else if (md.getPrimaryKeysWithPrefix() != null) {
-            // A prefix key (on a BLOB prefix) still identifies the row when the whole column value is compared.
-            pk.addAll(md.getPrimaryKeysWithPrefix().keySet());
-        }
+        // A prefix key (on a BLOB prefix) still identifies the row when the whole column value is compared.
+        List<Integer> pk = md.primaryKey();
         for (int k : pk) {
             if (k < 0 || k >= n) {
                 throw new MissingMetadata("the table map of " + table + " names primary key column " + k + " of " + n);
             }
         }
-        return new TableDef(map.getDatabase(), map.getTable(), columns, pk);
+        return new TableDef(database, tableName, columns, pk);
     }
 
-    private static int[] charsetCollations(TableMapEventMetadata md, int character, String table) throws MissingMetadata {
-        int[] result = new int[character];
-        if (character == 0) {
+    private static int[] collations(int defaultCollation, Map<Integer, Integer> exceptions, List<Integer> perColumn,
+                                    int count, String kind, String table) throws MissingMetadata {
+        int[] result = new int[count];
+        if (count == 0) {
             return result;
         }
-        if (md.getColumnCharsets() != null) {
-            if (md.getColumnCharsets().size() != character) {
-                throw new MissingMetadata("the table map of " + table + " lists " + md.getColumnCharsets().size()
-                        + " column charsets for " + character + " character columns");
+        if (perColumn != null) {
+            if (perColumn.size() != count) {
+                throw new MissingMetadata("the table map of " + table + " lists " + perColumn.size() + " charsets for "
+                        + count + " " + kind + " columns");
             }
-            for (int i = 0; i < character; i++) {
-                result[i] = md.getColumnCharsets().get(i);
+            for (int i = 0; i < count; i++) {
+                result[i] = perColumn.get(i);
             }
             return result;
         }
-        TableMapEventMetadata.DefaultCharset dc = md.getDefaultCharset();
-        if (dc == null) {
-            throw new MissingMetadata("the table map of " + table + " has no charset metadata (binlog_row_metadata=FULL required)");
+        if (defaultCollation < 0) {
+            throw new MissingMetadata("the table map of " + table + " has no charset metadata for its " + kind
+                    + " columns (binlog_row_metadata=FULL required)");
         }
-        java.util.Arrays.fill(result, dc.getDefaultCharsetCollation());
-        Map<Integer, Integer> exceptions = dc.getCharsetCollations();
-        if (exceptions != null) {
-            for (Map.Entry<Integer, Integer> e : exceptions.entrySet()) {
-                if (e.getKey() < 0 || e.getKey() >= character) {
-                    throw new MissingMetadata("the table map of " + table + " has a charset for character column "
-                            + e.getKey() + " of " + character);
-                }
-                result[e.getKey()] = e.getValue();
+        java.util.Arrays.fill(result, defaultCollation);
+        for (Map.Entry<Integer, Integer> e : exceptions.entrySet()) {
+            if (e.getKey() < 0 || e.getKey() >= count) {
+                throw new MissingMetadata("the table map of " + table + " has a charset for " + kind + " column "
+                        + e.getKey() + " of " + count);
             }
+            result[e.getKey()] = e.getValue();
         }
         return result;
     }

@@ -43,7 +43,8 @@ final class TargetSchema {
     static TableShape shape(Connection c, TableDef def) throws SQLException, Mismatch {
         List<String> names = new ArrayList<>();
         List<Boolean> generated = new ArrayList<>();
-        try (PreparedStatement ps = c.prepareStatement("SELECT COLUMN_NAME, EXTRA, GENERATION_EXPRESSION FROM "
+        List<String> columnTypes = new ArrayList<>();
+        try (PreparedStatement ps = c.prepareStatement("SELECT COLUMN_NAME, EXTRA, GENERATION_EXPRESSION, COLUMN_TYPE FROM "
                 + "information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? ORDER BY ORDINAL_POSITION")) {
             ps.setString(1, def.database());
             ps.setString(2, def.table());
@@ -53,6 +54,7 @@ final class TargetSchema {
                     String extra = rs.getString(2) == null ? "" : rs.getString(2).toUpperCase(Locale.ROOT);
                     String expression = rs.getString(3);
                     generated.add(extra.contains("GENERATED") && expression != null && !expression.isEmpty());
+                    columnTypes.add(rs.getString(4).toLowerCase(Locale.ROOT));
                 }
             }
         }
@@ -68,6 +70,7 @@ final class TargetSchema {
             throw new Mismatch("table " + def.name() + " on the target has columns " + names + " but the binlog range has "
                     + binlogNames + ": its definition changed after the range");
         }
+        checkSignedness(def, columnTypes);
         boolean secondaryUnique;
         try (PreparedStatement ps = c.prepareStatement("SELECT COUNT(*) FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = ? "
                 + "AND TABLE_NAME = ? AND NON_UNIQUE = 0 AND INDEX_NAME <> 'PRIMARY'")) {
@@ -79,5 +82,25 @@ final class TargetSchema {
             }
         }
         return new TableShape(def, generated, secondaryUnique);
+    }
+
+    /**
+     * Every integer and DECIMAL value is decoded with the binlog's signedness flag; where the target's dictionary
+     * says otherwise, a reverse statement would carry a value of the wrong sign (255 read as -1) and match nothing
+     * half-way through an undo, so the plan is refused instead, before anything is applied.
+     */
+    private static void checkSignedness(TableDef def, List<String> columnTypes) throws Mismatch {
+        for (int i = 0; i < def.columns().size(); i++) {
+            ColumnDef col = def.columns().get(i);
+            if (!BinlogColumnType.isNumeric(col.type()) || col.type() == BinlogColumnType.YEAR) {
+                continue;
+            }
+            boolean unsigned = columnTypes.get(i).contains("unsigned");
+            if (unsigned != col.unsigned()) {
+                throw new Mismatch("column " + col.name() + " of " + def.name() + " is " + columnTypes.get(i)
+                        + " on the target but the binlog range gives it as " + (col.unsigned() ? "UNSIGNED" : "signed")
+                        + ": its values would be undone with the wrong sign, so nothing is applied");
+            }
+        }
     }
 }

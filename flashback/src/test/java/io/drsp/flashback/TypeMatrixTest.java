@@ -322,7 +322,7 @@ class TypeMatrixTest {
         return options[r.nextInt(options.length)];
     }
 
-    private static String randomDecimal(Random r, int intDigits, int scale) {
+    static String randomDecimal(Random r, int intDigits, int scale) {
         StringBuilder s = new StringBuilder(r.nextBoolean() ? "-" : "");
         int n = 1 + r.nextInt(intDigits);
         for (int i = 0; i < n; i++) {
@@ -339,7 +339,7 @@ class TypeMatrixTest {
 
     private static final String[] PIECES = {"a", "Z", " ", "é", "ß", "€", "😀", "𝄞", "'", "\\", "\"", "\n", "\u0000", "中"};
 
-    private static String utf8(Random r, int maxChars, boolean trailingSpaces) {
+    static String utf8(Random r, int maxChars, boolean trailingSpaces) {
         if (r.nextInt(8) == 0) {
             return "NULL";
         }
@@ -358,7 +358,7 @@ class TypeMatrixTest {
         return "_utf8mb4 X'" + HexFormat.of().formatHex(v.getBytes(StandardCharsets.UTF_8)) + "'";
     }
 
-    private static String latin1(Random r, int max) {
+    static String latin1(Random r, int max) {
         if (r.nextInt(8) == 0) {
             return "NULL";
         }
@@ -367,7 +367,7 @@ class TypeMatrixTest {
         return "_latin1 X'" + HexFormat.of().formatHex(b) + "'";
     }
 
-    private static String bytes(Random r, int max) {
+    static String bytes(Random r, int max) {
         if (r.nextInt(8) == 0) {
             return "NULL";
         }
@@ -384,11 +384,11 @@ class TypeMatrixTest {
         return "X'" + HexFormat.of().formatHex(b) + "'";
     }
 
-    private static String date(Random r) {
+    static String date(Random r) {
         return String.format("%04d-%02d-%02d", 1000 + r.nextInt(9000), 1 + r.nextInt(12), 1 + r.nextInt(28));
     }
 
-    private static String frac(Random r, int fsp) {
+    static String frac(Random r, int fsp) {
         if (fsp == 0) {
             return "";
         }
@@ -399,12 +399,12 @@ class TypeMatrixTest {
         return s.toString();
     }
 
-    private static String datetime(Random r, int fsp) {
+    static String datetime(Random r, int fsp) {
         return pick(r, "NULL", "'0000-00-00 00:00:00'", "'9999-12-31 23:59:59" + (fsp == 0 ? "" : "." + "9".repeat(fsp)) + "'",
                 "'" + date(r) + String.format(" %02d:%02d:%02d", r.nextInt(24), r.nextInt(60), r.nextInt(60)) + frac(r, fsp) + "'");
     }
 
-    private static String timestamp(Random r, int fsp) {
+    static String timestamp(Random r, int fsp) {
         // the workload session runs at +05:30; the range is what TIMESTAMP holds there
         long seconds = 19800 + 1 + (long) (r.nextDouble() * (2147483647L - 1));
         java.time.LocalDateTime t = java.time.LocalDateTime.ofEpochSecond(seconds, 0, java.time.ZoneOffset.ofHoursMinutes(5, 30));
@@ -412,14 +412,14 @@ class TypeMatrixTest {
                 + (t.getSecond() == 0 && !t.toString().matches(".*:\\d\\d:\\d\\d$") ? ":00" : "") + frac(r, fsp) + "'");
     }
 
-    private static String time(Random r, int fsp) {
+    static String time(Random r, int fsp) {
         String max = "838:59:59" + (fsp == 0 ? "" : "." + "0".repeat(fsp));
         return pick(r, "NULL", "'-" + max + "'", "'" + max + "'", "'00:00:00'", "'-00:00:00" + frac(r, fsp) + "'",
                 "'" + (r.nextBoolean() ? "-" : "") + r.nextInt(839) + ":" + String.format("%02d:%02d", r.nextInt(60), r.nextInt(60))
                         + frac(r, fsp) + "'");
     }
 
-    private static String json(Random r) {
+    static String json(Random r) {
         return pick(r, "NULL", "'null'", "'true'", "'{}'", "'[]'", "'\"text\"'", "'18446744073709551615'", "'-9223372036854775808'",
                 "'{\"a\": [1, 2.5, -3, \"x\\\\u00e9\\\\\"\", null, true, false, {\"b\": {\"c\": []}}], \"\": 1.5e300, \"ü😀\": \"中\"}'",
                 "'[1, 0.1, 1e-300, 9223372036854775807, 9223372036854775808, 123456789012345678901234567890]'",
