@@ -107,6 +107,10 @@ public final class Flashback {
                 }
                 warnings = SafetyWarnings.find(target, new TreeSet<>(scan.tables().keySet()));
                 rules = ConflictRules.read(target, shapes);
+                if (refusals.isEmpty() && request.options().verifyImages()) {
+                    // the undo could only stop half-way: refuse now, with the row, rather than then
+                    refusals.addAll(CurrentRowCheck.check(target, spill, shapes, charsets));
+                }
             }
             return new FlashbackPlan(request, state, scan, refusals, warnings, spill, shapes, rules, charsets);
         } catch (IOException | SQLException | RuntimeException e) {

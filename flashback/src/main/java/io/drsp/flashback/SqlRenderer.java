@@ -166,6 +166,37 @@ public final class SqlRenderer {
         return new RenderedStatement(ctx.render(ctx.deleteFrom(table(shape)).where(where)), batch.size());
     }
 
+    /** SQL text of the condition that finds exactly this image (key and every comparable column, binary-exact). */
+    String imageCondition(TableShape shape, SqlValue[] image) {
+        return ctx.render(identity(shape, image));
+    }
+
+    /** SQL text of the condition that finds the row with this image's key, the key compared binary-exact. */
+    String keyCondition(TableShape shape, SqlValue[] image) {
+        List<Condition> all = new ArrayList<>();
+        for (int c : shape.def().primaryKey()) {
+            all.add(column(shape, c).eq(literal(image[c]))); // through the key's index...
+            byte[] exact = LiteralRenderer.exactBytes(image[c]);
+            if (exact != null) {
+                all.add(binaryExact(shape, c, exact)); // ...and exactly these bytes
+            }
+        }
+        return ctx.render(DSL.and(all));
+    }
+
+    /** SQL text of the condition that column {@code c} holds exactly {@code v}. */
+    String columnCondition(TableShape shape, int c, SqlValue v) {
+        return ctx.render(exactMatch(shape, c, v));
+    }
+
+    String quotedTable(TableShape shape) {
+        return ctx.render(table(shape));
+    }
+
+    String quotedColumn(TableShape shape, int c) {
+        return ctx.render(column(shape, c));
+    }
+
     private static Table<Record> table(TableShape shape) {
         return DSL.table(DSL.name(shape.def().database(), shape.def().table()));
     }

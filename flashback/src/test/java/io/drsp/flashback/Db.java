@@ -93,7 +93,28 @@ final class Db implements AutoCloseable {
                 rows.add(row.toString());
             }
         }
+        // HEX() of a FLOAT or DOUBLE is of its integer part, so ORDER BY leaves ties (0.1 and 4.9e-324) in any order
+        java.util.Collections.sort(rows);
         return rows;
+    }
+
+    /** Something a test does between a flashback's plan (and its pre-flight row check) and its apply. */
+    interface Between {
+        void run() throws Exception;
+    }
+
+    /**
+     * Plans, then runs {@code between} (a session writing after the pre-flight check, as a racing application would),
+     * then applies: how the apply-time guard is reached now that a divergence present at plan time is refused.
+     */
+    static FlashbackApplier.Result runWithWriteBetweenPlanAndApply(FlashbackRequest request, Between between) throws Exception {
+        try (FlashbackPlan plan = Flashback.plan(request)) {
+            if (plan.isRefused()) {
+                throw new AssertionError("refused at plan time: " + plan);
+            }
+            between.run();
+            return Flashback.apply(plan, null);
+        }
     }
 
     String checksum(String table) throws SQLException {

@@ -180,12 +180,14 @@ class FlashbackBehaviourTest {
         GtidSet s0 = db.executed();
         db.exec("UPDATE b.div SET v = 1");          // the range to undo: both rows
         GtidSet s1 = db.executed();
-        db.exec("UPDATE b.div SET v = 9 WHERE id = 2"); // after the range: not undone, and in the way
-        List<String> before = db.dump("b.div");
-        FlashbackFailed failed = assertThrows(FlashbackFailed.class, () ->
-                Flashback.run(FlashbackRequest.onServer(db.settings(), new Selection.Only(s1.subtract(s0))), null));
+        List<List<String>> before = new java.util.ArrayList<>();
+        FlashbackFailed failed = assertThrows(FlashbackFailed.class, () -> Db.runWithWriteBetweenPlanAndApply(
+                FlashbackRequest.onServer(db.settings(), new Selection.Only(s1.subtract(s0))), () -> {
+                    db.exec("UPDATE b.div SET v = 9 WHERE id = 2"); // after the check: not undone, and in the way
+                    before.add(db.dump("b.div"));
+                }));
         assertTrue(failed.getMessage().matches("(?s).*matched \\d+ rows instead of \\d+.*"), failed.getMessage());
-        assertEquals(before, db.dump("b.div"), "the failed transaction's reverse was rolled back");
+        assertEquals(before.get(0), db.dump("b.div"), "the failed transaction's reverse was rolled back");
         assertTrue(failed.reversed().isEmpty());
     }
 
@@ -208,13 +210,15 @@ class FlashbackBehaviourTest {
         GtidSet s0 = db.executed();
         db.exec("BEGIN", "DELETE FROM b.first WHERE id = 5", "UPDATE b.first SET v = 1 WHERE id = 1", "COMMIT");
         GtidSet s1 = db.executed();
-        // after the range: its reverse UPDATE now matches nothing, and its reverse INSERT, run after it, collides
-        db.exec("UPDATE b.first SET v = 9 WHERE id = 1", "INSERT INTO b.first VALUES (5, 7)");
-        List<String> before = db.dump("b.first");
-        FlashbackFailed failed = assertThrows(FlashbackFailed.class, () ->
-                Flashback.run(FlashbackRequest.onServer(db.settings(), new Selection.Only(s1.subtract(s0))), null));
+        List<List<String>> before = new java.util.ArrayList<>();
+        FlashbackFailed failed = assertThrows(FlashbackFailed.class, () -> Db.runWithWriteBetweenPlanAndApply(
+                FlashbackRequest.onServer(db.settings(), new Selection.Only(s1.subtract(s0))), () -> {
+                    // after the check: its reverse UPDATE now matches nothing, and its reverse INSERT, run after it, collides
+                    db.exec("UPDATE b.first SET v = 9 WHERE id = 1", "INSERT INTO b.first VALUES (5, 7)");
+                    before.add(db.dump("b.first"));
+                }));
         assertTrue(failed.getMessage().contains("matched 0 rows instead of 1"), failed.getMessage());
-        assertEquals(before, db.dump("b.first"));
+        assertEquals(before.get(0), db.dump("b.first"));
     }
 
     @Test
@@ -223,12 +227,14 @@ class FlashbackBehaviourTest {
         GtidSet s0 = db.executed();
         db.exec("INSERT INTO b.divins VALUES (2, 0, 'a'), (3, 0, 'b'), (4, NULL, 'c')"); // one reverse DELETE of 3 rows
         GtidSet s1 = db.executed();
-        db.exec("UPDATE b.divins SET s = 'B' WHERE id = 3"); // after the range: only the letter case differs
-        List<String> before = db.dump("b.divins");
-        FlashbackFailed failed = assertThrows(FlashbackFailed.class, () ->
-                Flashback.run(FlashbackRequest.onServer(db.settings(), new Selection.Only(s1.subtract(s0))), null));
+        List<List<String>> before = new java.util.ArrayList<>();
+        FlashbackFailed failed = assertThrows(FlashbackFailed.class, () -> Db.runWithWriteBetweenPlanAndApply(
+                FlashbackRequest.onServer(db.settings(), new Selection.Only(s1.subtract(s0))), () -> {
+                    db.exec("UPDATE b.divins SET s = 'B' WHERE id = 3"); // after the check: only the letter case differs
+                    before.add(db.dump("b.divins"));
+                }));
         assertTrue(failed.getMessage().contains("matched 2 rows instead of 3"), failed.getMessage());
-        assertEquals(before, db.dump("b.divins"), "the failed transaction's reverse was rolled back");
+        assertEquals(before.get(0), db.dump("b.divins"), "the failed transaction's reverse was rolled back");
 
         db.exec("UPDATE b.divins SET s = 'b' WHERE id = 3");
         Flashback.run(FlashbackRequest.onServer(db.settings(), new Selection.Only(s1.subtract(s0))), null);

@@ -227,6 +227,9 @@ class GeneratedSchemaTest {
     private static void tryExec(String sql) {
         try {
             db.exec(sql);
+            if (Boolean.getBoolean("flashback.verbose")) {
+                System.out.println("ran: " + sql.substring(0, Math.min(300, sql.length())));
+            }
         } catch (SQLException e) {
             if (e.getErrorCode() == 0) {
                 throw new AssertionError(sql, e);

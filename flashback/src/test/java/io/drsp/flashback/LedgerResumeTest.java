@@ -69,11 +69,12 @@ class LedgerResumeTest {
         }
         GtidSet selected = db.executed().subtract(snapshot);
         Gtid middle = single(uptoMiddle.subtract(beforeMiddle));
-        // changed after the range by a session not being undone: the middle transaction's reverse matches 0 rows
-        db.exec("SET SESSION sql_log_bin = 0", "UPDATE l.acct SET note = 'changed' WHERE id = " + MARKED_ACCT,
-                "SET SESSION sql_log_bin = 1");
-
-        FlashbackFailed failed = assertThrows(FlashbackFailed.class, () -> flashback(new Selection.AllExcept(snapshot)));
+        // changed after the pre-flight check by a session not being undone: the middle transaction's reverse matches 0 rows
+        FlashbackApplier.Options options = new FlashbackApplier.Options(false, null, 20, 1 << 20, true, 1).withLedger(LEDGER);
+        FlashbackFailed failed = assertThrows(FlashbackFailed.class, () -> Db.runWithWriteBetweenPlanAndApply(
+                FlashbackRequest.onServer(db.settings(), new Selection.AllExcept(snapshot)).withOptions(options), () ->
+                        db.exec("SET SESSION sql_log_bin = 0", "UPDATE l.acct SET note = 'changed' WHERE id = " + MARKED_ACCT,
+                                "SET SESSION sql_log_bin = 1")));
         assertEquals(middle, Gtid.parse(failed.failedGtid()));
         assertEquals(selected.subtract(uptoMiddle), failed.reversed(), "one worker: exactly the newer ones are done");
         assertEquals(uptoMiddle.subtract(snapshot), failed.remaining());

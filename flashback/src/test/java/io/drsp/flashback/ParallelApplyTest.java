@@ -171,11 +171,10 @@ class ParallelApplyTest {
             db.exec("UPDATE p.div SET v = v + 10 WHERE id = " + i); // 40 independent transactions
         }
         GtidSet s1 = db.executed();
-        db.exec("SET SESSION sql_log_bin = 0", "UPDATE p.div SET v = 99 WHERE id = 20", "SET SESSION sql_log_bin = 1");
-
         FlashbackRequest request = FlashbackRequest.onServer(db.settings(), new Selection.Only(s1.subtract(s0)))
                 .withOptions(new FlashbackApplier.Options(false, null, 100, 1 << 20, true, 4));
-        FlashbackFailed failed = assertThrows(FlashbackFailed.class, () -> Flashback.run(request, null));
+        FlashbackFailed failed = assertThrows(FlashbackFailed.class, () -> Db.runWithWriteBetweenPlanAndApply(request, () ->
+                db.exec("SET SESSION sql_log_bin = 0", "UPDATE p.div SET v = 99 WHERE id = 20", "SET SESSION sql_log_bin = 1")));
         GtidSet selected = s1.subtract(s0);
         assertEquals(selected, failed.reversed().union(failed.remaining()));
         assertTrue(failed.reversed().intersect(failed.remaining()).isEmpty());

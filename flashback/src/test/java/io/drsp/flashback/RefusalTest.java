@@ -74,6 +74,38 @@ class RefusalTest {
                 "no refusal of " + gtid + " mentioning \"" + reasonPart + "\" in " + refusals);
     }
 
+    /** A row changed after the range: refused before anything is applied, naming the table, key, column, values, GTID. */
+    @Test
+    void rowChangedAfterTheRange() throws Exception {
+        String update = gtidOf("UPDATE " + t + " SET v = 5 WHERE id = 1");
+        String delete = gtidOf("DELETE FROM " + t + " WHERE id = 2");
+        String insert = gtidOf("INSERT INTO " + t + " VALUES (3, 3, X'03', NULL)");
+        GtidSet range = GtidSet.parse(update).union(GtidSet.parse(delete)).union(GtidSet.parse(insert));
+        db.exec("UPDATE " + t + " SET v = 7 WHERE id = 1", "INSERT INTO " + t + " VALUES (2, 20, NULL, NULL)");
+        List<Refusal> refusals = refused(new Selection.Only(range));
+        assertRefusal(refusals, update, "row (id = 1) of " + t + " has v = '7' where 5 was expected");
+        assertRefusal(refusals, delete, "row (id = 2) of " + t + " exists, but the range deleted it");
+        assertEquals(2, refusals.size(), refusals::toString);
+        // the dry run refuses the same way, writing nothing
+        java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("fb-refused");
+        try (FlashbackPlan plan = Flashback.plan(FlashbackRequest.onServer(db.settings(), new Selection.Only(range))
+                .withOptions(FlashbackApplier.Options.defaults().withDryRun(dir)))) {
+            assertEquals(refusals.toString(), plan.refusals().toString());
+        }
+        assertTrue(!java.nio.file.Files.exists(dir.resolve("reverse.sql")), "the refused dry run wrote reverse SQL");
+    }
+
+    /** Keyless tables are compared as multisets: one of two equal rows the range left is gone. */
+    @Test
+    void keylessRowGoneAfterTheRange() throws Exception {
+        db.exec("CREATE TABLE " + t + "_nokey (a INT, s VARCHAR(10))");
+        String insert = gtidOf("INSERT INTO " + t + "_nokey VALUES (1, 'x'), (1, 'x'), (2, 'y')");
+        db.exec("DELETE FROM " + t + "_nokey WHERE a = 1 LIMIT 1");
+        List<Refusal> refusals = refused(new Selection.Only(GtidSet.parse(insert)));
+        assertRefusal(refusals, insert, "holds 1 rows equal to the image (a = 1, s = ");
+        assertEquals(1, refusals.size(), refusals::toString);
+    }
+
     @Test
     void ddlAndTruncateInTheRange() throws Exception {
         GtidSet snapshot = db.executed();
