@@ -170,7 +170,17 @@ public final class FlashbackCommand implements Callable<Integer> {
                 out.println("nothing to undo.");
                 return Drsp.DONE;
             }
-            FlashbackApplier.Result result = Flashback.apply(plan, this::progress);
+            FlashbackApplier.Result result;
+            try {
+                result = Flashback.apply(plan, this::progress);
+            } catch (io.drsp.flashback.FlashbackFailed e) {
+                err.println("drsp: " + e.getMessage());
+                err.println("drsp: undone so far: " + (e.reversed().isEmpty() ? "nothing" : e.reversed().toCompactString()));
+                err.println("drsp: once the cause is fixed, this continues exactly where the server stands:");
+                err.println("  " + continuation(e.remaining()));
+                throw new IllegalStateException("flashback stopped part-way; the command above undoes the "
+                        + e.remaining().size() + " transactions still to undo.");
+            }
             if (result.reverseSql() != null) {
                 out.println("dry run, nothing changed: reverse SQL in " + result.reverseSql() + ", what it undoes in " + result.forwardSql());
             } else {
@@ -179,6 +189,38 @@ public final class FlashbackCommand implements Callable<Integer> {
             }
             return Drsp.DONE;
         }
+    }
+
+    /**
+     * This command line with its selection replaced by exactly the transactions still to undo: what was undone
+     * committed whole (each reverse is one transaction), so undoing the rest finishes the run. Passwords are only
+     * ever named (--password-env, --password-file), so the line holds no secret.
+     */
+    String continuation(GtidSet remaining) {
+        List<String> args = new ArrayList<>(List.of("drsp", "flashback"));
+        List<String> original = spec.commandLine().getParseResult().originalArgs();
+        if (!original.isEmpty() && original.get(0).equals(spec.name())) {
+            original = original.subList(1, original.size()); // the whole command line, from the subcommand on
+        }
+        List<String> selection = List.of("--exclude-gtids", "--gtids", "--start-time", "--stop-time", "--time-zone", "--dry-run");
+        for (int i = 0; i < original.size(); i++) {
+            String a = original.get(i);
+            String name = a.contains("=") ? a.substring(0, a.indexOf('=')) : a;
+            if (selection.contains(name)) {
+                if (!a.contains("=") && !name.equals("--dry-run") && i + 1 < original.size()) {
+                    i++; // its value
+                }
+                continue;
+            }
+            args.add(a);
+        }
+        args.add("--gtids");
+        args.add(remaining.toCompactString());
+        StringBuilder line = new StringBuilder();
+        for (String a : args) {
+            line.append(line.length() == 0 ? "" : " ").append(a.matches("[A-Za-z0-9_./:,=@%+-]+") ? a : "'" + a.replace("'", "'\\''") + "'");
+        }
+        return line.toString();
     }
 
     private void progress(FlashbackProgress p) {

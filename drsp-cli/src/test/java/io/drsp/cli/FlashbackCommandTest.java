@@ -83,6 +83,47 @@ class FlashbackCommandTest {
         exec("UPDATE bank.account SET owner = 'ann' WHERE id = 1");
     }
 
+    /** A server error part-way: the command prints the exact command that continues, and that command finishes the undo. */
+    @Test
+    void aRunStoppedPartWayPrintsTheCommandThatContinuesIt() throws Exception {
+        exec("CREATE TABLE bank.stop (id INT PRIMARY KEY, v INT)", "INSERT INTO bank.stop VALUES (1, 0), (2, 0), (3, 0)");
+        List<String> before = rows("SELECT CONCAT(id, ':', v) FROM bank.stop ORDER BY id");
+        String snapshot = one("SELECT @@GLOBAL.gtid_executed");
+        for (int id = 1; id <= 3; id++) {
+            exec("UPDATE bank.stop SET v = v + 1 WHERE id = " + id); // three transactions, undone newest first
+        }
+        // the reverse of the middle one fails as a server error would (the trigger kept out of the binlog range)
+        exec("SET SESSION sql_log_bin = 0", "CREATE TRIGGER bank.stop_once BEFORE UPDATE ON bank.stop FOR EACH ROW BEGIN IF NEW.id = 2 THEN "
+                + "SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'injected failure'; END IF; END", "SET SESSION sql_log_bin = 1");
+        String port = Integer.toString(mysql.port());
+        CliRun stopped = drsp("flashback", "--host", "127.0.0.1", "--port", port, "--user", mysql.credentials().adminUser(),
+                "--password-file", passwordFile.toString(), "--exclude-gtids", snapshot, "--tables", "bank.stop", "--workers", "1");
+        assertEquals(Drsp.REFUSED, stopped.code(), stopped.err());
+        assertTrue(stopped.err().contains("injected failure"), stopped.err());
+        assertEquals(List.of("1:1", "2:1", "3:0"), rows("SELECT CONCAT(id, ':', v) FROM bank.stop ORDER BY id"),
+                "the newest transaction is undone, the failed one rolled back, the oldest not reached");
+        List<String> lines = stopped.err().lines().toList();
+        int at = -1;
+        for (int i = 0; i < lines.size(); i++) {
+            if (lines.get(i).contains("this continues exactly where the server stands")) {
+                at = i + 1;
+            }
+        }
+        assertTrue(at > 0 && at < lines.size(), "no continuation command in: " + stopped.err());
+        String command = lines.get(at).strip();
+        assertTrue(command.startsWith("drsp flashback ") && !command.contains("--exclude-gtids") && command.contains("--gtids "), command);
+        assertTrue(!command.contains("'"), "this command line needs no quoting: " + command);
+
+        exec("SET SESSION sql_log_bin = 0", "DROP TRIGGER bank.stop_once", "SET SESSION sql_log_bin = 1");
+        List<String> args = new ArrayList<>(List.of(command.split(" ")));
+        args.remove(0);
+        CliRun rest = drsp(args.toArray(String[]::new));
+        assertEquals(Drsp.DONE, rest.code(), rest.err());
+        assertTrue(rest.out().contains("undone 2 transactions"), rest.out());
+        assertEquals(before, rows("SELECT CONCAT(id, ':', v) FROM bank.stop ORDER BY id"));
+        exec("DROP TABLE bank.stop");
+    }
+
     @Test
     void badInputChangesNothing() throws Exception {
         String executed = one("SELECT @@GLOBAL.gtid_executed");
