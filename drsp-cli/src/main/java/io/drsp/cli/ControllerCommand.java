@@ -69,7 +69,7 @@ final class ControllerCommand implements Callable<Integer> {
         Files.createDirectories(cfg.home().resolve("logs"));
         Path log = cfg.home().resolve("logs/controller.log");
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx512m", "-cp", System.getProperty("java.class.path"), Drsp.class.getName(), "controller",
+                "-Xmx512m", "-DDRSP_LOG_FILE=" + cfg.home().resolve("logs/drsp.log"), "-cp", System.getProperty("java.class.path"), Drsp.class.getName(), "controller",
                 "--config", config.resolve().toAbsolutePath().toString()));
         remoteAgents.forEach(a -> cmd.addAll(List.of("--remote-agent", a)));
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true)

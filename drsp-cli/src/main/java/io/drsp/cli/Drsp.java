@@ -26,6 +26,7 @@ public final class Drsp {
 
     /** Runs one command line and returns its exit code, without exiting: tests and scripts share this path. */
     public static int run(String... args) {
+        routeJavaUtilLogging();
         CommandLine cl = new CommandLine(new Drsp());
         cl.setExecutionExceptionHandler((ex, cmd, parsed) -> {
             cmd.getErr().println("drsp: " + Refusal.sentence(ex));
@@ -33,5 +34,17 @@ public final class Drsp {
         });
         cl.setExitCodeExceptionMapper(t -> t instanceof picocli.CommandLine.ParameterException ? USAGE : REFUSED);
         return cl.execute(args);
+    }
+
+    /**
+     * Libraries that log through java.util.logging (the binlog client's "Connected to ..." INFO lines) go through
+     * SLF4J like drsp's own logs: to the log file at INFO, to the terminal only from WARN, never in JUL's two-line
+     * format between drsp's own sentences.
+     */
+    static synchronized void routeJavaUtilLogging() {
+        if (!org.slf4j.bridge.SLF4JBridgeHandler.isInstalled()) {
+            org.slf4j.bridge.SLF4JBridgeHandler.removeHandlersForRootLogger();
+            org.slf4j.bridge.SLF4JBridgeHandler.install();
+        }
     }
 }

@@ -63,6 +63,10 @@ class FlashbackCommandTest {
         assertEquals(before, rows("SELECT CONCAT(id, ':', owner, ':', balance) FROM bank.account ORDER BY id"));
         assertTrue(r.out().contains("undone 1 transactions, 3 rows"), r.out());
         assertTrue(r.err().contains("flashback: 3/3 rows"), "progress on stderr: " + r.err());
+        // only drsp's own lines: the binlog client's java.util.logging INFO lines go to the log file
+        for (String line : r.err().lines().toList()) {
+            assertTrue(line.startsWith("drsp: ") || line.startsWith("flashback: ") || line.startsWith("  "), "not drsp's: " + line);
+        }
     }
 
     @Test
