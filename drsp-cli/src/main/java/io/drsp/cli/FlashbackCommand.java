@@ -89,8 +89,10 @@ public final class FlashbackCommand implements Callable<Integer> {
             description = "Change nothing: with --host write reverse.sql and forward.sql (what is being undone) to DIR; with"
                     + " CLUSTER check the drill and archive its SQL under var/archive/CLUSTER/SNAPSHOT/dry-run.")
     String dryRun;
-    @Option(names = "--sql-log-bin", defaultValue = "off", paramLabel = "on|off",
-            description = "Write the flashback to the server's binlog (on: its replicas replay it). Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--sql-log-bin", defaultValue = "on", paramLabel = "on|off",
+            description = "Write the undo to the server's binlog, so its replicas replay it and gtid_executed grows by one"
+                    + " transaction per undone one (as binlog2sql's output run through mysql would). off repairs this server"
+                    + " only: its replicas keep the undone changes. Default: ${DEFAULT-VALUE}.")
     String sqlLogBin;
     @Option(names = "--workers", defaultValue = "" + FlashbackApplier.Options.DEFAULT_WORKERS, paramLabel = "N",
             description = "Connections applying independent transactions in parallel (1: strictly newest first). Default: ${DEFAULT-VALUE}.")
@@ -186,8 +188,27 @@ public final class FlashbackCommand implements Callable<Integer> {
             } else {
                 out.printf(Locale.ROOT, "undone %d transactions, %d rows, in %.1f s: %s%n", result.transactions(), result.rows(),
                         result.elapsed().toMillis() / 1000.0, result.reversed().toCompactString());
+                out.println(request.options().sqlLogBin()
+                        ? "sql_log_bin=on: the undo is in this server's binlog as " + result.transactions() + " new transactions;"
+                                + " its replicas replay it, and gtid_executed grows by them."
+                        : "sql_log_bin=off: the undo is not in the binlog; gtid_executed is unchanged, and every replica of this"
+                                + " server still holds the changes undone here" + replicasNote(request) + ".");
             }
             return Drsp.DONE;
+        }
+    }
+
+    /** How many replicas the server has attached now (SHOW REPLICAS), for the sql_log_bin=off summary. */
+    private static String replicasNote(FlashbackRequest request) {
+        try (java.sql.Connection c = request.target().connect(); java.sql.Statement st = c.createStatement();
+             java.sql.ResultSet rs = st.executeQuery("SHOW REPLICAS")) {
+            int n = 0;
+            while (rs.next()) {
+                n++;
+            }
+            return n == 0 ? " (none is attached now)" : " (" + n + (n == 1 ? " is" : " are") + " attached now)";
+        } catch (java.sql.SQLException e) {
+            return "";
         }
     }
 

@@ -661,12 +661,8 @@ public final class PairEntity extends EventSourcedBehavior<PairEntity.Command, P
         progress.forEach((label, p) -> {
             double seconds = Math.max(0.001, (now - p[3]) / 1000.0);
             double rate = (p[0] - p[2]) / seconds;
-            Double eta = null;
-            if (p[0] >= p[1]) {
-                eta = 0.0;
-            } else if (rate > 0) {
-                eta = (p[1] - p[0]) / rate;
-            }
+            java.util.OptionalDouble left = io.drsp.core.progress.Eta.secondsLeft(p[2], p[0], p[1], seconds);
+            Double eta = left.isPresent() ? left.getAsDouble() : null;
             StepProgress.Sighting s = lastSighting.get(label);
             view.put(label, new StepProgress(s.activity(), s.unit(), p[0], p[1], rate, eta));
         });

@@ -330,7 +330,8 @@ public final class FlashbackApplier {
         private void report() {
             double seconds = Math.max(1e-3, Duration.between(start, Instant.now()).toNanos() / 1e9);
             double rate = rows / seconds;
-            Duration eta = rate > 0 ? Duration.ofMillis((long) ((totalRows - rows) / rate * 1000)) : null;
+            java.util.OptionalDouble left = io.drsp.core.progress.Eta.secondsLeft(0, rows, totalRows, seconds);
+            Duration eta = left.isPresent() ? Duration.ofMillis((long) (left.getAsDouble() * 1000)) : null;
             listener.onProgress(new FlashbackProgress(rows, totalRows, tx, totalTx, rate, eta));
         }
     }
