@@ -27,8 +27,23 @@ final class CurrentRowCheck {
 
     private final SqlRenderer renderer = new SqlRenderer(true);
 
-    /** The newest image of one row, or its absence, and the transaction that left it. */
+    /**
+     * Where the newest image of one row is: a spilled event, the row's index in it, and which image (before or
+     * after). Only this reference is kept per row, not the image, so a range of millions of rows checks in little
+     * memory; images are decoded again, event by event, when their batch is checked.
+     */
+    private static long ref(long eventOffset, int row, boolean after) {
+        return eventOffset << 17 | (long) row << 1 | (after ? 1 : 0);
+    }
+
+    /** The newest image of one row (or its absence: {@code count} 0), the transaction that left it, and for a keyless
+     * table how many equal rows the range leaves. */
     private record Newest(SqlValue[] image, SqlValue[] keyImage, String gtid, int count) {
+    }
+
+    /** Per row identity (64-bit hash of its key, or of its whole image when keyless): {ref, transaction, count}. */
+    private static final class Rows {
+        final Map<Long, long[]> byIdentity = new HashMap<>();
     }
 
     static List<Refusal> check(Connection target, SpillStore spill, Map<TableName, TableShape> shapes,
@@ -38,7 +53,7 @@ final class CurrentRowCheck {
 
     private List<Refusal> run(Connection target, SpillStore spill, Map<TableName, TableShape> shapes,
                               IntFunction<String> charsets) throws SQLException {
-        Map<TableName, Map<String, Newest>> byTable = new LinkedHashMap<>();
+        Map<TableName, Rows> byTable = new LinkedHashMap<>();
         for (int t = 0; t < spill.transactions(); t++) {
             SpillStore.SpilledTransaction tx = spill.transaction(t);
             for (long offset : tx.eventOffsets()) {
@@ -47,27 +62,33 @@ final class CurrentRowCheck {
                 if (shape == null) {
                     continue;
                 }
-                Map<String, Newest> rows = byTable.computeIfAbsent(ev.table().name(), k -> new HashMap<>());
+                Map<Long, long[]> rows = byTable.computeIfAbsent(ev.table().name(), k -> new Rows()).byIdentity;
                 RowsEvent decoded = RowsEventDecoder.decode(ev.type(), ev.body(), ev.table(), charsets);
-                for (RowChange change : decoded.rows()) {
+                if (decoded.rows().size() >= 1 << 16) {
+                    throw new UndecodableException("a rows event of " + decoded.rows().size() + " rows");
+                }
+                for (int i = 0; i < decoded.rows().size(); i++) {
+                    RowChange change = decoded.rows().get(i);
                     SqlValue[] before = change instanceof RowChange.Updated u ? u.before()
                             : change instanceof RowChange.Deleted d ? d.before() : null;
                     SqlValue[] after = change instanceof RowChange.Updated u ? u.after()
-                            : change instanceof RowChange.Inserted i ? i.after() : null;
-                    if (shape.hasPrimaryKey()) {
-                        if (before != null) {
-                            rows.put(identity(shape, before, true), new Newest(null, before, tx.gtid(), 0));
+                            : change instanceof RowChange.Inserted in ? in.after() : null;
+                    boolean byKey = shape.hasPrimaryKey();
+                    // a hash collision could only mix two rows' images: the check may then refuse, never pass wrongly
+                    // what the apply-time image comparison would still stop
+                    if (before != null) {
+                        long id = identity(shape, before, byKey);
+                        if (byKey) {
+                            rows.put(id, new long[] {ref(offset, i, false), t, 0});
+                        } else {
+                            long[] prev = rows.get(id);
+                            rows.put(id, new long[] {prev == null ? ref(offset, i, false) : prev[0], t, (prev == null ? 0 : prev[2]) - 1});
                         }
-                        if (after != null) {
-                            rows.put(identity(shape, after, true), new Newest(after, after, tx.gtid(), 1));
-                        }
-                    } else {
-                        if (before != null) {
-                            rows.merge(identity(shape, before, false), new Newest(before, before, tx.gtid(), -1), CurrentRowCheck::add);
-                        }
-                        if (after != null) {
-                            rows.merge(identity(shape, after, false), new Newest(after, after, tx.gtid(), 1), CurrentRowCheck::add);
-                        }
+                    }
+                    if (after != null) {
+                        long id = identity(shape, after, byKey);
+                        long[] prev = byKey ? null : rows.get(id);
+                        rows.put(id, new long[] {ref(offset, i, true), t, (prev == null ? 0 : prev[2]) + 1});
                     }
                 }
             }
@@ -81,22 +102,28 @@ final class CurrentRowCheck {
                     st.execute(set);
                 }
             }
-            for (Map.Entry<TableName, Map<String, Newest>> e : byTable.entrySet()) {
+            for (Map.Entry<TableName, Rows> e : byTable.entrySet()) {
                 TableShape shape = shapes.get(e.getKey());
-                List<Newest> present = new ArrayList<>();
-                List<Newest> absent = new ArrayList<>();
-                for (Newest n : e.getValue().values()) {
-                    if (n.count() > 0) {
+                List<long[]> present = new ArrayList<>();
+                List<long[]> absent = new ArrayList<>();
+                for (long[] n : e.getValue().byIdentity.values()) {
+                    if (n[2] > 0) {
                         present.add(n);
-                    } else if (n.count() == 0 && shape.hasPrimaryKey()) {
+                    } else if (n[2] == 0 && shape.hasPrimaryKey()) {
                         absent.add(n);
                     }
                 }
+                // in spill order, so each batch decodes few events
+                java.util.Comparator<long[]> byRef = java.util.Comparator.comparingLong(n -> n[0]);
+                present.sort(byRef);
+                absent.sort(byRef);
                 for (int i = 0; i < present.size(); i += BATCH) {
-                    checkPresent(st, shape, present.subList(i, Math.min(present.size(), i + BATCH)), refusals, more);
+                    checkPresent(st, shape, images(spill, charsets, present.subList(i, Math.min(present.size(), i + BATCH))),
+                            refusals, more);
                 }
                 for (int i = 0; i < absent.size(); i += BATCH) {
-                    checkAbsent(st, shape, absent.subList(i, Math.min(absent.size(), i + BATCH)), refusals, more);
+                    checkAbsent(st, shape, images(spill, charsets, absent.subList(i, Math.min(absent.size(), i + BATCH))),
+                            refusals, more);
                 }
             }
         }
@@ -106,19 +133,42 @@ final class CurrentRowCheck {
         return refusals;
     }
 
-    private static Newest add(Newest a, Newest b) {
-        // keep the newest writer, count the multiplicity the range leaves
-        return new Newest(b.count() > 0 ? b.image() : a.image(), a.keyImage(), b.gtid(), a.count() + b.count());
+    /** Decodes the images a batch refers to, each event once. */
+    private static List<Newest> images(SpillStore spill, IntFunction<String> charsets, List<long[]> batch) {
+        List<Newest> out = new ArrayList<>(batch.size());
+        long decodedAt = -1;
+        RowsEvent decoded = null;
+        for (long[] n : batch) {
+            long offset = n[0] >>> 17;
+            int row = (int) (n[0] >>> 1 & 0xffff);
+            boolean after = (n[0] & 1) == 1;
+            if (offset != decodedAt) {
+                SpillStore.SpilledEvent ev = spill.event(offset);
+                decoded = RowsEventDecoder.decode(ev.type(), ev.body(), ev.table(), charsets);
+                decodedAt = offset;
+            }
+            RowChange change = decoded.rows().get(row);
+            SqlValue[] image = after
+                    ? (change instanceof RowChange.Updated u ? u.after() : ((RowChange.Inserted) change).after())
+                    : (change instanceof RowChange.Updated u ? u.before() : ((RowChange.Deleted) change).before());
+            String gtid = spill.transaction((int) n[1]).gtid();
+            out.add(new Newest(image, image, gtid, (int) n[2]));
+        }
+        return out;
     }
 
-    /** A map key for a row: its key columns (keyed tables) or whole image, as the exact SQL literals. */
-    private static String identity(TableShape shape, SqlValue[] image, boolean byKey) {
-        StringBuilder s = new StringBuilder();
+    /** A row's identity: a 64-bit hash of its key columns (keyed tables) or whole image, as exact SQL literals. */
+    private static long identity(TableShape shape, SqlValue[] image, boolean byKey) {
+        long h = 0xcbf29ce484222325L;
         List<Integer> columns = byKey ? shape.def().primaryKey() : shape.nonKeyComparable();
         for (int c : columns) {
-            s.append(LiteralRenderer.literal(image[c])).append('\u0000');
+            String literal = LiteralRenderer.literal(image[c]);
+            for (int i = 0; i < literal.length(); i++) {
+                h = (h ^ literal.charAt(i)) * 0x100000001b3L;
+            }
+            h = (h ^ 0xff) * 0x100000001b3L;
         }
-        return s.toString();
+        return h ^ (h >>> 29);
     }
 
     private void checkPresent(Statement st, TableShape shape, List<Newest> batch, List<Refusal> refusals, long[] more)
