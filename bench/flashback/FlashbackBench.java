@@ -90,14 +90,18 @@ public class FlashbackBench {
             Phase flashbackPhase = new Phase(src);
             long f0 = System.nanoTime();
             double planSecs;
+            double rowCheckSecs;
             long rows;
             try (FlashbackPlan plan = Flashback.plan(request)) {
                 planSecs = secs(f0);
+                rowCheckSecs = plan.rowCheck().toNanos() / 1e9;
                 rows = plan.rows();
                 System.out.println("plan: " + plan.transactions() + " transactions, " + rows + " rows, " + String.format("%.1f s", planSecs));
                 Flashback.apply(plan, p -> System.out.println("  " + p));
             }
             double flashSecs = secs(f0);
+            System.out.printf("pre-flight row check: %.1f s, %.1f %% of the end-to-end flashback (target <= 10 %%)%n",
+                    rowCheckSecs, 100 * rowCheckSecs / flashSecs);
             System.out.println("flashback phase: " + flashbackPhase.end());
             double flashRate = rows / flashSecs;
             long rssKb = vmHwmKb();

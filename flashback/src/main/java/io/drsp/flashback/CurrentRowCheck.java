@@ -26,6 +26,64 @@ final class CurrentRowCheck {
     static final int SHOWN = 20;
 
     private final SqlRenderer renderer = new SqlRenderer(true);
+    /** Quoted column names per table, rendered by jOOQ once: conditions for 100,000s of rows are built as text. */
+    private final Map<TableName, String[]> quoted = new HashMap<>();
+
+    private String[] columns(TableShape shape) {
+        return quoted.computeIfAbsent(shape.def().name(), n -> {
+            String[] q = new String[shape.def().columns().size()];
+            for (int c = 0; c < q.length; c++) {
+                q[c] = renderer.quotedColumn(shape, c);
+            }
+            return q;
+        });
+    }
+
+    /** The same condition as {@link SqlRenderer#imageCondition} (key through its index, then every column exactly). */
+    private String imageCondition(TableShape shape, SqlValue[] image) {
+        StringBuilder s = new StringBuilder("(");
+        keyCondition(shape, image, s);
+        for (int c : shape.nonKeyComparable()) {
+            s.append(s.length() == 1 ? "" : " and ");
+            exact(columns(shape)[c], image[c], s);
+        }
+        return s.append(')').toString();
+    }
+
+    /** The same condition as {@link SqlRenderer#keyCondition}. */
+    private String keyCondition(TableShape shape, SqlValue[] image) {
+        StringBuilder s = new StringBuilder("(");
+        keyCondition(shape, image, s);
+        return s.append(')').toString();
+    }
+
+    private void keyCondition(TableShape shape, SqlValue[] image, StringBuilder s) {
+        String[] q = columns(shape);
+        for (int c : shape.def().primaryKey()) {
+            s.append(s.length() == 1 ? "" : " and ").append(q[c]).append(" = ");
+            LiteralRenderer.append(s, image[c]);
+            byte[] exact = LiteralRenderer.exactBytes(image[c]);
+            if (exact != null) {
+                s.append(" and CAST(").append(q[c]).append(" AS BINARY) = ");
+                LiteralRenderer.hex(s, null, exact);
+            }
+        }
+    }
+
+    private static void exact(String column, SqlValue v, StringBuilder s) {
+        if (v instanceof SqlValue.Null) {
+            s.append(column).append(" is null");
+            return;
+        }
+        byte[] exact = LiteralRenderer.exactBytes(v);
+        if (exact != null) {
+            s.append("CAST(").append(column).append(" AS BINARY) = ");
+            LiteralRenderer.hex(s, null, exact);
+        } else {
+            s.append(column).append(" = ");
+            LiteralRenderer.append(s, v);
+        }
+    }
 
     /**
      * Where the newest image of one row is: a spilled event, the row's index in it, and which image (before or
@@ -176,7 +234,7 @@ final class CurrentRowCheck {
         long expected = 0;
         List<String> conditions = new ArrayList<>(batch.size());
         for (Newest n : batch) {
-            conditions.add(renderer.imageCondition(shape, n.image()));
+            conditions.add(imageCondition(shape, n.image()));
             expected += n.count();
         }
         if (!shape.hasPrimaryKey()) {
@@ -190,7 +248,7 @@ final class CurrentRowCheck {
             }
             return;
         }
-        if (count(st, shape, String.join(" or ", conditions)) == expected) {
+        if (matching(st, shape, batch, conditions) == expected) {
             return;
         }
         for (int i = 0; i < batch.size(); i++) {
@@ -198,7 +256,7 @@ final class CurrentRowCheck {
                 continue;
             }
             Newest n = batch.get(i);
-            String key = renderer.keyCondition(shape, n.keyImage());
+            String key = keyCondition(shape, n.keyImage());
             String found = firstDifference(st, shape, key, n.image());
             report(refusals, more, new Refusal(n.gtid(), "row " + describeKey(shape, n.keyImage()) + " of " + shape.def().name()
                     + found + "; the range left it so, and it changed after the range, so nothing is undone", null));
@@ -209,9 +267,9 @@ final class CurrentRowCheck {
             throws SQLException {
         List<String> conditions = new ArrayList<>(batch.size());
         for (Newest n : batch) {
-            conditions.add(renderer.keyCondition(shape, n.keyImage()));
+            conditions.add(keyCondition(shape, n.keyImage()));
         }
-        if (count(st, shape, String.join(" or ", conditions)) == 0) {
+        if (matching(st, shape, batch, conditions) == 0) {
             return;
         }
         for (int i = 0; i < batch.size(); i++) {
@@ -254,6 +312,43 @@ final class CurrentRowCheck {
             return "NULL";
         }
         return v.length() > 100 ? "'" + v.substring(0, 100) + "...'" : "'" + v + "'";
+    }
+
+    /**
+     * How many rows of a keyed table's batch meet their own condition, in one query: the rows are found through the
+     * key's index ({@code (key) IN (...)}), and each is tested only against the condition of its key (a CASE the
+     * optimizer does not analyse); an OR of 200 whole-image conditions cost the server 17 ms a batch in range
+     * analysis, 37 % of a flashback's time.
+     */
+    private long matching(Statement st, TableShape shape, List<Newest> batch, List<String> conditions) throws SQLException {
+        String[] q = columns(shape);
+        List<Integer> pk = shape.def().primaryKey();
+        StringBuilder sql = new StringBuilder("SELECT COALESCE(SUM(CASE");
+        for (int i = 0; i < batch.size(); i++) {
+            sql.append(" WHEN ").append(keyCondition(shape, batch.get(i).keyImage())).append(" THEN ").append(conditions.get(i));
+        }
+        sql.append(" ELSE 0 END), 0) FROM ").append(renderer.quotedTable(shape)).append(" WHERE ");
+        StringBuilder keys = new StringBuilder(pk.size() == 1 ? q[pk.get(0)] : "(");
+        if (pk.size() > 1) {
+            for (int k = 0; k < pk.size(); k++) {
+                keys.append(k == 0 ? "" : ", ").append(q[pk.get(k)]);
+            }
+            keys.append(')');
+        }
+        sql.append(keys).append(" IN (");
+        for (int i = 0; i < batch.size(); i++) {
+            sql.append(i == 0 ? "" : ", ").append(pk.size() > 1 ? "(" : "");
+            for (int k = 0; k < pk.size(); k++) {
+                sql.append(k == 0 ? "" : ", ");
+                LiteralRenderer.append(sql, batch.get(i).keyImage()[pk.get(k)]);
+            }
+            sql.append(pk.size() > 1 ? ")" : "");
+        }
+        sql.append(')');
+        try (ResultSet rs = st.executeQuery(sql.toString())) {
+            rs.next();
+            return rs.getLong(1);
+        }
     }
 
     private long count(Statement st, TableShape shape, String condition) throws SQLException {

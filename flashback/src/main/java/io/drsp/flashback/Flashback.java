@@ -97,6 +97,7 @@ public final class Flashback {
             Map<TableName, TableShape> shapes = new HashMap<>();
             List<String> warnings;
             Map<TableName, ConflictRule> rules;
+            java.time.Duration checked = java.time.Duration.ZERO;
             try (Connection target = request.target().connect()) {
                 for (TableDef def : scan.tables().values()) {
                     try {
@@ -109,10 +110,14 @@ public final class Flashback {
                 rules = ConflictRules.read(target, shapes);
                 if (refusals.isEmpty() && request.options().verifyImages()) {
                     // the undo could only stop half-way: refuse now, with the row, rather than then
+                    long t0 = System.nanoTime();
                     refusals.addAll(CurrentRowCheck.check(target, spill, shapes, charsets));
+                    checked = java.time.Duration.ofNanos(System.nanoTime() - t0);
                 }
             }
-            return new FlashbackPlan(request, state, scan, refusals, warnings, spill, shapes, rules, charsets);
+            FlashbackPlan plan = new FlashbackPlan(request, state, scan, refusals, warnings, spill, shapes, rules, charsets);
+            plan.rowCheck(checked);
+            return plan;
         } catch (IOException | SQLException | RuntimeException e) {
             spill.close();
             throw e;

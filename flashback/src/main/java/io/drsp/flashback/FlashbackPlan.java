@@ -22,6 +22,7 @@ public final class FlashbackPlan implements AutoCloseable {
     private final Map<TableName, TableShape> shapes;
     private final Map<TableName, ConflictRule> conflictRules;
     private final IntFunction<String> charsets;
+    private java.time.Duration rowCheck = java.time.Duration.ZERO;
 
     FlashbackPlan(FlashbackRequest request, SourceState sourceState, TransactionScanner.Result scan, List<Refusal> refusals,
                   List<String> warnings, SpillStore spill, Map<TableName, TableShape> shapes, Map<TableName, ConflictRule> conflictRules,
@@ -126,6 +127,15 @@ public final class FlashbackPlan implements AutoCloseable {
 
     IntFunction<String> charsets() {
         return charsets;
+    }
+
+    /** How long the pre-flight row check took (zero when it did not run): what it costs is measured by the bench. */
+    public java.time.Duration rowCheck() {
+        return rowCheck;
+    }
+
+    void rowCheck(java.time.Duration d) {
+        rowCheck = d;
     }
 
     @Override
