@@ -37,11 +37,34 @@ public final class Drsp {
     }
 
     /**
+     * ~/.drsp/drsp.log unless DRSP_LOG_FILE names another; a user whose home is not writable (nobody's is
+     * /nonexistent) logs to the temporary directory instead, so no command ever fails or talks about its log file.
+     */
+    private static void chooseLogFile() {
+        if (System.getProperty("DRSP_LOG_FILE") != null || System.getenv("DRSP_LOG_FILE") != null) {
+            return;
+        }
+        java.nio.file.Path dir = java.nio.file.Path.of(System.getProperty("user.home"), ".drsp");
+        try {
+            java.nio.file.Files.createDirectories(dir);
+            if (java.nio.file.Files.isWritable(dir)) {
+                System.setProperty("DRSP_LOG_FILE", dir.resolve("drsp.log").toString());
+                return;
+            }
+        } catch (java.io.IOException | SecurityException e) {
+            // falls through to the temporary directory
+        }
+        System.setProperty("DRSP_LOG_FILE", java.nio.file.Path.of(System.getProperty("java.io.tmpdir"),
+                "drsp-" + System.getProperty("user.name") + ".log").toString());
+    }
+
+    /**
      * Libraries that log through java.util.logging (the binlog client's "Connected to ..." INFO lines) go through
      * SLF4J like drsp's own logs: to the log file at INFO, to the terminal only from WARN, never in JUL's two-line
      * format between drsp's own sentences.
      */
     static synchronized void routeJavaUtilLogging() {
+        chooseLogFile();
         if (!org.slf4j.bridge.SLF4JBridgeHandler.isInstalled()) {
             org.slf4j.bridge.SLF4JBridgeHandler.removeHandlersForRootLogger();
             org.slf4j.bridge.SLF4JBridgeHandler.install();
