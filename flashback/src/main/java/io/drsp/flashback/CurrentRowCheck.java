@@ -26,65 +26,6 @@ final class CurrentRowCheck {
     static final int SHOWN = 20;
 
     private final SqlRenderer renderer = new SqlRenderer(true);
-    /** Quoted column names per table, rendered by jOOQ once: conditions for 100,000s of rows are built as text. */
-    private final Map<TableName, String[]> quoted = new HashMap<>();
-
-    private String[] columns(TableShape shape) {
-        return quoted.computeIfAbsent(shape.def().name(), n -> {
-            String[] q = new String[shape.def().columns().size()];
-            for (int c = 0; c < q.length; c++) {
-                q[c] = renderer.quotedColumn(shape, c);
-            }
-            return q;
-        });
-    }
-
-    /** The same condition as {@link SqlRenderer#imageCondition} (key through its index, then every column exactly). */
-    private String imageCondition(TableShape shape, SqlValue[] image) {
-        StringBuilder s = new StringBuilder("(");
-        keyCondition(shape, image, s);
-        for (int c : shape.nonKeyComparable()) {
-            s.append(s.length() == 1 ? "" : " and ");
-            exact(columns(shape)[c], image[c], s);
-        }
-        return s.append(')').toString();
-    }
-
-    /** The same condition as {@link SqlRenderer#keyCondition}. */
-    private String keyCondition(TableShape shape, SqlValue[] image) {
-        StringBuilder s = new StringBuilder("(");
-        keyCondition(shape, image, s);
-        return s.append(')').toString();
-    }
-
-    private void keyCondition(TableShape shape, SqlValue[] image, StringBuilder s) {
-        String[] q = columns(shape);
-        for (int c : shape.def().primaryKey()) {
-            s.append(s.length() == 1 ? "" : " and ").append(q[c]).append(" = ");
-            LiteralRenderer.append(s, image[c]);
-            byte[] exact = LiteralRenderer.exactBytes(image[c]);
-            if (exact != null) {
-                s.append(" and CAST(").append(q[c]).append(" AS BINARY) = ");
-                LiteralRenderer.hex(s, null, exact);
-            }
-        }
-    }
-
-    private static void exact(String column, SqlValue v, StringBuilder s) {
-        if (v instanceof SqlValue.Null) {
-            s.append(column).append(" is null");
-            return;
-        }
-        byte[] exact = LiteralRenderer.exactBytes(v);
-        if (exact != null) {
-            s.append("CAST(").append(column).append(" AS BINARY) = ");
-            LiteralRenderer.hex(s, null, exact);
-        } else {
-            s.append(column).append(" = ");
-            LiteralRenderer.append(s, v);
-        }
-    }
-
     /**
      * Where the newest image of one row is: a spilled event, the row's index in it, and which image (before or
      * after). Only this reference is kept per row, not the image, so a range of millions of rows checks in little
@@ -96,12 +37,7 @@ final class CurrentRowCheck {
 
     /** The newest image of one row (or its absence: {@code count} 0), the transaction that left it, and for a keyless
      * table how many equal rows the range leaves. */
-    private record Newest(SqlValue[] image, SqlValue[] keyImage, String gtid, int count) {
-    }
-
-    /** Per row identity (64-bit hash of its key, or of its whole image when keyless): {ref, transaction, count}. */
-    private static final class Rows {
-        final Map<Long, long[]> byIdentity = new HashMap<>();
+    private record Newest(SqlValue[] image, String gtid, int count) {
     }
 
     static List<Refusal> check(Connection target, SpillStore spill, Map<TableName, TableShape> shapes,
@@ -111,7 +47,8 @@ final class CurrentRowCheck {
 
     private List<Refusal> run(Connection target, SpillStore spill, Map<TableName, TableShape> shapes,
                               IntFunction<String> charsets) throws SQLException {
-        Map<TableName, Rows> byTable = new LinkedHashMap<>();
+        // per table, per row identity (64-bit hash of its key, or of its whole image when keyless): {ref, transaction, count}
+        Map<TableName, Map<Long, long[]>> byTable = new LinkedHashMap<>();
         for (int t = 0; t < spill.transactions(); t++) {
             SpillStore.SpilledTransaction tx = spill.transaction(t);
             for (long offset : tx.eventOffsets()) {
@@ -120,7 +57,7 @@ final class CurrentRowCheck {
                 if (shape == null) {
                     continue;
                 }
-                Map<Long, long[]> rows = byTable.computeIfAbsent(ev.table().name(), k -> new Rows()).byIdentity;
+                Map<Long, long[]> rows = byTable.computeIfAbsent(ev.table().name(), k -> new HashMap<>());
                 RowsEvent decoded = RowsEventDecoder.decode(ev.type(), ev.body(), ev.table(), charsets);
                 if (decoded.rows().size() >= 1 << 16) {
                     throw new UndecodableException("a rows event of " + decoded.rows().size() + " rows");
@@ -160,11 +97,11 @@ final class CurrentRowCheck {
                     st.execute(set);
                 }
             }
-            for (Map.Entry<TableName, Rows> e : byTable.entrySet()) {
+            for (Map.Entry<TableName, Map<Long, long[]>> e : byTable.entrySet()) {
                 TableShape shape = shapes.get(e.getKey());
                 List<long[]> present = new ArrayList<>();
                 List<long[]> absent = new ArrayList<>();
-                for (long[] n : e.getValue().byIdentity.values()) {
+                for (long[] n : e.getValue().values()) {
                     if (n[2] > 0) {
                         present.add(n);
                     } else if (n[2] == 0 && shape.hasPrimaryKey()) {
@@ -210,7 +147,7 @@ final class CurrentRowCheck {
                     ? (change instanceof RowChange.Updated u ? u.after() : ((RowChange.Inserted) change).after())
                     : (change instanceof RowChange.Updated u ? u.before() : ((RowChange.Deleted) change).before());
             String gtid = spill.transaction((int) n[1]).gtid();
-            out.add(new Newest(image, image, gtid, (int) n[2]));
+            out.add(new Newest(image, gtid, (int) n[2]));
         }
         return out;
     }
@@ -234,7 +171,7 @@ final class CurrentRowCheck {
         long expected = 0;
         List<String> conditions = new ArrayList<>(batch.size());
         for (Newest n : batch) {
-            conditions.add(imageCondition(shape, n.image()));
+            conditions.add(renderer.imageCondition(shape, n.image()));
             expected += n.count();
         }
         if (!shape.hasPrimaryKey()) {
@@ -256,9 +193,9 @@ final class CurrentRowCheck {
                 continue;
             }
             Newest n = batch.get(i);
-            String key = keyCondition(shape, n.keyImage());
+            String key = renderer.keyCondition(shape, n.image());
             String found = firstDifference(st, shape, key, n.image());
-            report(refusals, more, new Refusal(n.gtid(), "row " + describeKey(shape, n.keyImage()) + " of " + shape.def().name()
+            report(refusals, more, new Refusal(n.gtid(), "row " + describeKey(shape, n.image()) + " of " + shape.def().name()
                     + found + "; the range left it so, and it changed after the range, so nothing is undone", null));
         }
     }
@@ -267,7 +204,7 @@ final class CurrentRowCheck {
             throws SQLException {
         List<String> conditions = new ArrayList<>(batch.size());
         for (Newest n : batch) {
-            conditions.add(keyCondition(shape, n.keyImage()));
+            conditions.add(renderer.keyCondition(shape, n.image()));
         }
         if (matching(st, shape, batch, conditions) == 0) {
             return;
@@ -275,7 +212,7 @@ final class CurrentRowCheck {
         for (int i = 0; i < batch.size(); i++) {
             if (count(st, shape, conditions.get(i)) > 0) {
                 Newest n = batch.get(i);
-                report(refusals, more, new Refusal(n.gtid(), "row " + describeKey(shape, n.keyImage()) + " of " + shape.def().name()
+                report(refusals, more, new Refusal(n.gtid(), "row " + describeKey(shape, n.image()) + " of " + shape.def().name()
                         + " exists, but the range deleted it (or moved it to another key) and nothing after wrote it; it "
                         + "was written after the range, so nothing is undone", null));
             }
@@ -317,15 +254,17 @@ final class CurrentRowCheck {
     /**
      * How many rows of a keyed table's batch meet their own condition, in one query: the rows are found through the
      * key's index ({@code (key) IN (...)}), and each is tested only against the condition of its key (a CASE the
-     * optimizer does not analyse); an OR of 200 whole-image conditions cost the server 17 ms a batch in range
-     * analysis, 37 % of a flashback's time.
+     * optimizer does not analyse) rather than an OR of 200 whole-image conditions.
      */
     private long matching(Statement st, TableShape shape, List<Newest> batch, List<String> conditions) throws SQLException {
-        String[] q = columns(shape);
         List<Integer> pk = shape.def().primaryKey();
+        String[] q = new String[shape.def().columns().size()];
+        for (int c : pk) {
+            q[c] = renderer.quotedColumn(shape, c);
+        }
         StringBuilder sql = new StringBuilder("SELECT COALESCE(SUM(CASE");
         for (int i = 0; i < batch.size(); i++) {
-            sql.append(" WHEN ").append(keyCondition(shape, batch.get(i).keyImage())).append(" THEN ").append(conditions.get(i));
+            sql.append(" WHEN ").append(renderer.keyCondition(shape, batch.get(i).image())).append(" THEN ").append(conditions.get(i));
         }
         sql.append(" ELSE 0 END), 0) FROM ").append(renderer.quotedTable(shape)).append(" WHERE ");
         StringBuilder keys = new StringBuilder(pk.size() == 1 ? q[pk.get(0)] : "(");
@@ -340,7 +279,7 @@ final class CurrentRowCheck {
             sql.append(i == 0 ? "" : ", ").append(pk.size() > 1 ? "(" : "");
             for (int k = 0; k < pk.size(); k++) {
                 sql.append(k == 0 ? "" : ", ");
-                LiteralRenderer.append(sql, batch.get(i).keyImage()[pk.get(k)]);
+                LiteralRenderer.append(sql, batch.get(i).image()[pk.get(k)]);
             }
             sql.append(pk.size() > 1 ? ")" : "");
         }
