@@ -54,11 +54,14 @@ abstract class CompressedRelayIndexScenario {
         Workload.mixed(pair.source, 2, 150, seed);
         ReplicationPair.exec(pair.source, "FLUSH BINARY LOGS");
         pair.awaitRetrieved();
-        ReplicationPair.exec(pair.dr, "FLUSH RELAY LOGS");
+        // The receiver writes the source's rotate and format events after the last GTID is retrieved; with it stopped
+        // the relay files hold still, so the bytes measured are the bytes the index saw (CI once saw 407 arrive late).
+        ReplicationPair.exec(pair.dr, "STOP REPLICA IO_THREAD", "FLUSH RELAY LOGS");
         Path indexFile = pair.relayIndexFile();
         RelayIndex index = RelayIndex.open(indexFile);
         GtidSet beforeXa = index.retrieved();
         long sizeBefore = totalSize(indexFile);
+        ReplicationPair.exec(pair.dr, "START REPLICA IO_THREAD");
 
         ReplicationPair.exec(pair.source,
                 "XA START 'bank-1','shard-a'", "INSERT INTO relaytest.t (k, c) VALUES (1, 'xa1')", "XA END 'bank-1','shard-a'",
@@ -69,6 +72,7 @@ abstract class CompressedRelayIndexScenario {
                 "CREATE TABLE relaytest.ddl (id INT PRIMARY KEY)");
         Workload.mixed(pair.source, 2, 150, seed + 100);
         pair.awaitRetrieved();
+        ReplicationPair.exec(pair.dr, "STOP REPLICA IO_THREAD");
         long indexedBefore = index.size();
         RefreshResult r = index.refresh();
         assertEquals(totalSize(indexFile) - sizeBefore, r.bytesRead(), "an incremental refresh reads exactly the new bytes");
