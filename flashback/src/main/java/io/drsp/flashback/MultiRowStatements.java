@@ -41,6 +41,7 @@ final class MultiRowStatements {
         StatementTemplate insert;
         final Map<BitSet, StatementTemplate> updates = new HashMap<>();
         StatementTemplate delete;
+        StatementTemplate count;
 
         Layout(TableShape shape, boolean verifyImages) {
             key = ints(shape.def().primaryKey());
@@ -151,17 +152,42 @@ final class MultiRowStatements {
         if (l.delete == null) {
             l.delete = deleteTemplate(shape, l);
         }
-        StringBuilder sql = new StringBuilder(l.delete.head());
-        for (int i = 0; i < rows.size(); i++) {
-            SqlValue[] image = ((RowStatement.DeleteRow) rows.get(i)).image();
+        List<SqlValue[]> images = new ArrayList<>(rows.size());
+        for (RowStatement r : rows) {
+            images.add(((RowStatement.DeleteRow) r).image());
+        }
+        return new RenderedStatement(keyedImages(l, l.delete, images), rows.size());
+    }
+
+    /**
+     * {@code SELECT COUNT(*)} of the rows that hold exactly these images now (keys distinct, a table that joins on
+     * a numeric key): found and compared by the very join a DELETE of them would use, so a count short of the
+     * images' is exactly a DELETE or UPDATE that would match fewer rows than it must.
+     */
+    String countHolding(TableShape shape, List<SqlValue[]> images) {
+        Layout l = layout(shape);
+        if (l.count == null) {
+            List<String> columns = new ArrayList<>();
+            Arrays.stream(l.key).forEach(c -> columns.add("k" + c));
+            Arrays.stream(l.compared).forEach(c -> columns.add("o" + c));
+            l.count = StatementTemplate.split(ctx.render(ctx.selectCount().from(table(shape).join(rows(columns)).on(joined(shape, l)))));
+        }
+        return keyedImages(l, l.count, images);
+    }
+
+    /** A template around {@code v}'s rows of key and compared values. */
+    private static String keyedImages(Layout l, StatementTemplate t, List<SqlValue[]> images) {
+        StringBuilder sql = new StringBuilder(t.head());
+        for (int i = 0; i < images.size(); i++) {
+            SqlValue[] image = images.get(i);
             sql.append(i == 0 ? "ROW(" : ", ROW(");
             appendCompared(sql, l, image, appendKey(sql, l, image));
             sql.append(')');
             if (i == 0) {
-                reserve(sql, l.delete.head().length(), rows.size(), l.delete);
+                reserve(sql, t.head().length(), images.size(), t);
             }
         }
-        return new RenderedStatement(sql.append(l.delete.tail()).toString(), rows.size());
+        return sql.append(t.tail()).toString();
     }
 
     /** Grows {@code sql} once to hold all rows, guessing from the first one, instead of doubling repeatedly. */

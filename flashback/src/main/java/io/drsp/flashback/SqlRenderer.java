@@ -171,6 +171,11 @@ public final class SqlRenderer {
         return ctx.render(identity(shape, image));
     }
 
+    /** {@link MultiRowStatements#countHolding}; only for tables that {@link TableShape#joinsOnKey}. */
+    String countHolding(TableShape shape, List<SqlValue[]> images) {
+        return multiRow.countHolding(shape, images);
+    }
+
     /** SQL text of the condition that finds the row with this image's key, the key compared binary-exact. */
     String keyCondition(TableShape shape, SqlValue[] image) {
         List<Condition> all = new ArrayList<>();
