@@ -94,7 +94,8 @@ public class FlashbackBench {
             long rows;
             try (FlashbackPlan plan = Flashback.plan(request)) {
                 planSecs = secs(f0);
-                rowCheckSecs = plan.rowCheck().toNanos() / 1e9;
+                rowCheckSecs = plan.rowCheck().took().toNanos() / 1e9;
+                System.out.printf("pre-flight row check: %d rows matched by digest, %d compared value by value%n", plan.rowCheck().rowsByDigest(), plan.rowCheck().rowsByValue());
                 rows = plan.rows();
                 System.out.println("plan: " + plan.transactions() + " transactions, " + rows + " rows, " + String.format("%.1f s", planSecs));
                 Flashback.apply(plan, p -> System.out.println("  " + p));

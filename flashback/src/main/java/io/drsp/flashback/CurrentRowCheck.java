@@ -25,13 +25,13 @@ final class CurrentRowCheck {
     /** Refusals listed at most; the rest are counted. */
     static final int SHOWN = 20;
 
-    private final SqlRenderer renderer = new SqlRenderer(true);
+    final SqlRenderer renderer = new SqlRenderer(true);
     /**
      * Where the newest image of one row is: a spilled event, the row's index in it, and which image (before or
      * after). Only this reference is kept per row, not the image, so a range of millions of rows checks in little
      * memory; images are decoded again, event by event, when their batch is checked.
      */
-    private static long ref(long eventOffset, int row, boolean after) {
+    static long ref(long eventOffset, int row, boolean after) {
         return eventOffset << 17 | (long) row << 1 | (after ? 1 : 0);
     }
 
@@ -40,13 +40,47 @@ final class CurrentRowCheck {
     private record Newest(SqlValue[] image, String gtid, int count) {
     }
 
-    static List<Refusal> check(Connection target, SpillStore spill, Map<TableName, TableShape> shapes,
-                               IntFunction<String> charsets) throws SQLException {
-        return new CurrentRowCheck().run(target, spill, shapes, charsets);
+    /** Rows found holding their image by digest, and rows compared value by value. */
+    long rowsByDigest;
+    long rowsByValue;
+
+    /** Opens another connection to the target, for the digest queries that run side by side. */
+    @FunctionalInterface
+    interface Connector {
+        Connection connect() throws SQLException;
     }
 
-    private List<Refusal> run(Connection target, SpillStore spill, Map<TableName, TableShape> shapes,
-                              IntFunction<String> charsets) throws SQLException {
+    List<Refusal> run(Connection target, Connector connector, SpillStore spill, Map<TableName, TableShape> shapes,
+                      IntFunction<String> charsets) throws SQLException {
+        List<Refusal> refusals = new ArrayList<>();
+        long[] more = {0};
+        try (Statement st = target.createStatement()) {
+            // compared in the session the reverse statements run in: zero dates, UTC timestamps, utf8mb4 literals
+            session(st);
+            if (shapes.values().stream().anyMatch(CurrentRowCheck::byDigest)) {
+                new DigestPass(this, connector, spill, shapes, charsets).run(st, refusals, more);
+            }
+            if (!shapes.values().stream().allMatch(CurrentRowCheck::byDigest)) {
+                checkByValue(st, spill, shapes, charsets, refusals, more);
+            }
+        }
+        if (more[0] > 0) {
+            refusals.add(new Refusal(null, more[0] + " more rows differ from what the range left", null));
+        }
+        return refusals;
+    }
+
+    static void session(Statement st) throws SQLException {
+        for (String set : SqlRenderer.sessionPreamble(false).split(";\n")) {
+            if (!set.isBlank() && !set.contains("sql_log_bin")) {
+                st.execute(set);
+            }
+        }
+    }
+
+    /** Tables the digest does not cover: every row's newest image is found first, then compared value by value. */
+    private void checkByValue(Statement st, SpillStore spill, Map<TableName, TableShape> shapes, IntFunction<String> charsets,
+                              List<Refusal> refusals, long[] more) throws SQLException {
         // per table, per row identity (64-bit hash of its key, or of its whole image when keyless): {ref, transaction, count}
         Map<TableName, Map<Long, long[]>> byTable = new LinkedHashMap<>();
         for (int t = 0; t < spill.transactions(); t++) {
@@ -54,20 +88,15 @@ final class CurrentRowCheck {
             for (long offset : tx.eventOffsets()) {
                 SpillStore.SpilledEvent ev = spill.event(offset);
                 TableShape shape = shapes.get(ev.table().name());
-                if (shape == null) {
+                if (shape == null || byDigest(shape)) {
                     continue;
                 }
                 Map<Long, long[]> rows = byTable.computeIfAbsent(ev.table().name(), k -> new HashMap<>());
-                RowsEvent decoded = RowsEventDecoder.decode(ev.type(), ev.body(), ev.table(), charsets);
-                if (decoded.rows().size() >= 1 << 16) {
-                    throw new UndecodableException("a rows event of " + decoded.rows().size() + " rows");
-                }
+                RowsEvent decoded = decode(ev, charsets);
                 for (int i = 0; i < decoded.rows().size(); i++) {
                     RowChange change = decoded.rows().get(i);
-                    SqlValue[] before = change instanceof RowChange.Updated u ? u.before()
-                            : change instanceof RowChange.Deleted d ? d.before() : null;
-                    SqlValue[] after = change instanceof RowChange.Updated u ? u.after()
-                            : change instanceof RowChange.Inserted in ? in.after() : null;
+                    SqlValue[] before = before(change);
+                    SqlValue[] after = after(change);
                     boolean byKey = shape.hasPrimaryKey();
                     // a hash collision could only mix two rows' images: the check may then refuse, never pass wrongly
                     // what the apply-time image comparison would still stop
@@ -88,44 +117,65 @@ final class CurrentRowCheck {
                 }
             }
         }
-        List<Refusal> refusals = new ArrayList<>();
-        long[] more = {0};
-        try (Statement st = target.createStatement()) {
-            // compared in the session the reverse statements run in: zero dates, UTC timestamps, utf8mb4 literals
-            for (String set : SqlRenderer.sessionPreamble(false).split(";\n")) {
-                if (!set.isBlank() && !set.contains("sql_log_bin")) {
-                    st.execute(set);
+        for (Map.Entry<TableName, Map<Long, long[]>> e : byTable.entrySet()) {
+            TableShape shape = shapes.get(e.getKey());
+            List<long[]> present = new ArrayList<>();
+            List<long[]> absent = new ArrayList<>();
+            for (long[] n : e.getValue().values()) {
+                if (n[2] > 0) {
+                    present.add(n);
+                } else if (n[2] == 0 && shape.hasPrimaryKey()) {
+                    absent.add(n);
                 }
             }
-            for (Map.Entry<TableName, Map<Long, long[]>> e : byTable.entrySet()) {
-                TableShape shape = shapes.get(e.getKey());
-                List<long[]> present = new ArrayList<>();
-                List<long[]> absent = new ArrayList<>();
-                for (long[] n : e.getValue().values()) {
-                    if (n[2] > 0) {
-                        present.add(n);
-                    } else if (n[2] == 0 && shape.hasPrimaryKey()) {
-                        absent.add(n);
-                    }
-                }
-                // in spill order, so each batch decodes few events
-                java.util.Comparator<long[]> byRef = java.util.Comparator.comparingLong(n -> n[0]);
-                present.sort(byRef);
-                absent.sort(byRef);
-                for (int i = 0; i < present.size(); i += BATCH) {
-                    checkPresent(st, shape, images(spill, charsets, present.subList(i, Math.min(present.size(), i + BATCH))),
-                            refusals, more);
-                }
-                for (int i = 0; i < absent.size(); i += BATCH) {
-                    checkAbsent(st, shape, images(spill, charsets, absent.subList(i, Math.min(absent.size(), i + BATCH))),
-                            refusals, more);
-                }
-            }
+            byValue(st, spill, charsets, shape, present, absent, refusals, more);
         }
-        if (more[0] > 0) {
-            refusals.add(new Refusal(null, more[0] + " more rows differ from what the range left", null));
+    }
+
+    /** Compares rows ({ref, transaction, count}) value by value, in batches, naming each that differs. */
+    void byValue(Statement st, SpillStore spill, IntFunction<String> charsets, TableShape shape, List<long[]> present,
+                 List<long[]> absent, List<Refusal> refusals, long[] more) throws SQLException {
+        // in spill order, so each batch decodes few events
+        java.util.Comparator<long[]> byRef = java.util.Comparator.comparingLong(n -> n[0]);
+        present.sort(byRef);
+        absent.sort(byRef);
+        for (int i = 0; i < present.size(); i += BATCH) {
+            checkPresent(st, shape, images(spill, charsets, present.subList(i, Math.min(present.size(), i + BATCH))), refusals, more);
         }
-        return refusals;
+        for (int i = 0; i < absent.size(); i += BATCH) {
+            checkAbsent(st, shape, images(spill, charsets, absent.subList(i, Math.min(absent.size(), i + BATCH))), refusals, more);
+        }
+    }
+
+    static RowsEvent decode(SpillStore.SpilledEvent ev, IntFunction<String> charsets) {
+        RowsEvent decoded = RowsEventDecoder.decode(ev.type(), ev.body(), ev.table(), charsets);
+        if (decoded.rows().size() >= 1 << 16) {
+            throw new UndecodableException("a rows event of " + decoded.rows().size() + " rows");
+        }
+        return decoded;
+    }
+
+    static SqlValue[] before(RowChange change) {
+        return change instanceof RowChange.Updated u ? u.before() : change instanceof RowChange.Deleted d ? d.before() : null;
+    }
+
+    static SqlValue[] after(RowChange change) {
+        return change instanceof RowChange.Updated u ? u.after() : change instanceof RowChange.Inserted in ? in.after() : null;
+    }
+
+    /**
+     * Tables checked by digest: a primary key of one integer column (its value kept per row, so a batch that matches
+     * needs no image decoded again) and only columns the {@link RowDigest} covers.
+     */
+    static boolean byDigest(TableShape shape) {
+        if (shape.def().primaryKey().size() != 1 || !RowDigest.covers(shape)) {
+            return false;
+        }
+        return switch (shape.def().columns().get(shape.def().primaryKey().get(0)).type()) {
+            case BinlogColumnType.TINY, BinlogColumnType.SHORT, BinlogColumnType.INT24, BinlogColumnType.LONG,
+                 BinlogColumnType.LONGLONG -> true;
+            default -> false;
+        };
     }
 
     /** Decodes the images a batch refers to, each event once. */
@@ -168,6 +218,7 @@ final class CurrentRowCheck {
 
     private void checkPresent(Statement st, TableShape shape, List<Newest> batch, List<Refusal> refusals, long[] more)
             throws SQLException {
+        rowsByValue += batch.size();
         if (!shape.hasPrimaryKey()) {
             for (Newest n : batch) {
                 long found = count(st, shape, renderer.imageCondition(shape, n.image()));
@@ -198,6 +249,7 @@ final class CurrentRowCheck {
 
     private void checkAbsent(Statement st, TableShape shape, List<Newest> batch, List<Refusal> refusals, long[] more)
             throws SQLException {
+        rowsByValue += batch.size();
         // (key) IN may also match a row whose key differs only by collation; each such row is then looked at exactly
         if (single(st, "SELECT COUNT(*) FROM " + renderer.quotedTable(shape) + " WHERE " + keysIn(shape, batch)) == 0) {
             return;

@@ -97,7 +97,7 @@ public final class Flashback {
             Map<TableName, TableShape> shapes = new HashMap<>();
             List<String> warnings;
             Map<TableName, ConflictRule> rules;
-            java.time.Duration checked = java.time.Duration.ZERO;
+            RowCheckSummary checked = new RowCheckSummary(java.time.Duration.ZERO, 0, 0);
             try (Connection target = request.target().connect()) {
                 for (TableDef def : scan.tables().values()) {
                     try {
@@ -111,8 +111,9 @@ public final class Flashback {
                 if (refusals.isEmpty() && request.options().verifyImages()) {
                     // the undo could only stop half-way: refuse now, with the row, rather than then
                     long t0 = System.nanoTime();
-                    refusals.addAll(CurrentRowCheck.check(target, spill, shapes, charsets));
-                    checked = java.time.Duration.ofNanos(System.nanoTime() - t0);
+                    CurrentRowCheck check = new CurrentRowCheck();
+                    refusals.addAll(check.run(target, request.target()::connect, spill, shapes, charsets));
+                    checked = new RowCheckSummary(java.time.Duration.ofNanos(System.nanoTime() - t0), check.rowsByDigest, check.rowsByValue);
                 }
             }
             FlashbackPlan plan = new FlashbackPlan(request, state, scan, refusals, warnings, spill, shapes, rules, charsets);

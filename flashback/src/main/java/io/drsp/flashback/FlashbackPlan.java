@@ -22,7 +22,7 @@ public final class FlashbackPlan implements AutoCloseable {
     private final Map<TableName, TableShape> shapes;
     private final Map<TableName, ConflictRule> conflictRules;
     private final IntFunction<String> charsets;
-    private java.time.Duration rowCheck = java.time.Duration.ZERO;
+    private RowCheckSummary rowCheck = new RowCheckSummary(java.time.Duration.ZERO, 0, 0);
 
     FlashbackPlan(FlashbackRequest request, SourceState sourceState, TransactionScanner.Result scan, List<Refusal> refusals,
                   List<String> warnings, SpillStore spill, Map<TableName, TableShape> shapes, Map<TableName, ConflictRule> conflictRules,
@@ -129,13 +129,13 @@ public final class FlashbackPlan implements AutoCloseable {
         return charsets;
     }
 
-    /** How long the pre-flight row check took (zero when it did not run): what it costs is measured by the bench. */
-    public java.time.Duration rowCheck() {
+    /** What the pre-flight row check did and how long it took (zero when it did not run). */
+    public RowCheckSummary rowCheck() {
         return rowCheck;
     }
 
-    void rowCheck(java.time.Duration d) {
-        rowCheck = d;
+    void rowCheck(RowCheckSummary summary) {
+        rowCheck = summary;
     }
 
     @Override
