@@ -203,6 +203,63 @@ class DrillTest {
 
     @Test
     @Order(3)
+    void aFlashbackStoppedPartWayOnOneShardContinuesWhereEachShardStandsAndTheDrillEndsAtTheSnapshotPoint() throws Exception {
+        Cli.Result started = Cli.run("drill", "1", "--to", "", "--delay", "2", "--config", conf);
+        assertEquals(0, started.exitCode(), started.toString());
+        Map<String, GtidSet> point = new TreeMap<>();
+        Map<String, Map<String, Long>> sums = new TreeMap<>();
+        snapshotPoint(point, sums);
+        // Twelve drill transactions per shard, one account each; the reverse of s1's sixth newest is made to fail.
+        Map<Long, String> s1Balances = new TreeMap<>();
+        for (String shard : List.of("s1", "s2")) {
+            Sandbox.Member primary = sandbox.drPrimary(shard);
+            for (int i = 0; i < 12; i++) {
+                long id = Long.parseLong(Db.one(primary, "SELECT id FROM bank.accounts ORDER BY id LIMIT " + i + ", 1"));
+                if (shard.equals("s1")) {
+                    s1Balances.put(id, Db.one(primary, "SELECT balance FROM bank.accounts WHERE id = " + id));
+                }
+                Db.exec(primary, "UPDATE bank.accounts SET balance = balance + 1000003 WHERE id = " + id);
+            }
+        }
+        long failing = List.copyOf(s1Balances.keySet()).get(5);
+        // Not binlogged: the fault is the primary's alone, as a server error or lost connection would be.
+        Db.exec(sandbox.drPrimary("s1"), "SET SESSION sql_log_bin = 0",
+                "CREATE TRIGGER bank.injected_failure BEFORE UPDATE ON bank.accounts FOR EACH ROW BEGIN"
+                        + " IF NEW.id = " + failing + " AND NEW.balance = OLD.balance - 1000003 THEN"
+                        + " SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'injected failure'; END IF; END");
+        assertEquals(0, Cli.run("stopservice", "1", "--config", conf).exitCode());
+
+        Cli.Result failed = Cli.run("flashback", "1", "--config", conf);
+        assertEquals(1, failed.exitCode(), failed.toString());
+        assertTrue(failed.err().contains("s1") && failed.err().contains("injected failure"), failed.err());
+        assertEquals("SERVICE_STOPPED", status().path("drMode").asText(), "a flashback stopped part-way leaves the drill open");
+        int undone = 0;
+        for (Map.Entry<Long, String> e : s1Balances.entrySet()) {
+            String now = Db.one(sandbox.drPrimary("s1"), "SELECT balance FROM bank.accounts WHERE id = " + e.getKey());
+            undone += now.equals(e.getValue()) ? 1 : 0;
+            if (e.getKey() == failing) {
+                assertTrue(!now.equals(e.getValue()), "the failing reverse was not applied");
+            }
+        }
+        assertTrue(undone >= 1 && undone < 12, "s1 stopped part-way: " + undone + " of 12 undone");
+
+        // The DBA removes the cause; the same command continues from where each shard stands.
+        Db.exec(sandbox.drPrimary("s1"), "SET SESSION sql_log_bin = 0", "SET GLOBAL super_read_only = OFF",
+                "DROP TRIGGER bank.injected_failure", "SET GLOBAL super_read_only = ON");
+        Cli.Result again = Cli.run("flashback", "1", "--config", conf);
+        assertEquals(0, again.exitCode(), again.toString());
+        assertEquals("FLASHED_BACK", status().path("drMode").asText());
+        Cli.Result purge = Cli.run("purge", "1", "--config", conf);
+        assertEquals(0, purge.exitCode(), purge.toString());
+        assertEquals("RECOVERED", status().path("drMode").asText());
+        for (Sandbox.Member m : drMembers()) {
+            assertEquals(point.get(m.shard()), Db.executed(m), m.name() + " has exactly the snapshot point as GTID set");
+            assertEquals(sums.get(m.shard()), Copies.checksums(m, false), m.name() + " equals the snapshot point");
+        }
+    }
+
+    @Test
+    @Order(4)
     void aDrillWithDdlIsRefusedAtFlashbackWithTheDdlListedAndNothingChanges() throws Exception {
         Cli.Result started = Cli.run("drill", "1", "--to", "", "--delay", "2", "--config", conf);
         assertEquals(0, started.exitCode(), started.toString());
