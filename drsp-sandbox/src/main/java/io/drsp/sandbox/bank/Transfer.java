@@ -11,4 +11,11 @@ public sealed interface Transfer {
 
     record Local(BankShard shard, long from, long to, BigDecimal amount) implements Transfer {
     }
+
+    /**
+     * Money from an account of {@code payer} to one of {@code payee}: one XA branch on each shard (bqual the shard's
+     * name), both prepared before either commits, every branch journaling {@code gtrid}.
+     */
+    record CrossShard(String gtrid, BankShard payer, long from, BankShard payee, long to, BigDecimal amount) implements Transfer {
+    }
 }

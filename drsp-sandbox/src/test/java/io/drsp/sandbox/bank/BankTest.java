@@ -155,6 +155,62 @@ class BankTest {
                 () -> new BankWorkload(data, 1, 1, 10, 1)).getMessage());
     }
 
+    /** Last: cross-shard transfers move money between shards, so only the cluster's total holds afterwards. */
+    @Test
+    @Order(Integer.MAX_VALUE)
+    void crossShardTransfersAreAllOrNothingAndAbandonedOnesAreResolvedAsATransactionManagerWould() throws SQLException {
+        BankWorkload w = new BankWorkload(data, 20, 3, 300, 9).withCrossShard(0.5, 0.1, 1).start();
+        boolean[] seenInDoubt = {false};
+        try {
+            awaitTrue(Duration.ofSeconds(90), () -> {
+                try {
+                    seenInDoubt[0] |= XaJournal.read(data).preparedBranches() > 0;
+                } catch (SQLException e) {
+                    throw new IllegalStateException(e);
+                }
+                BankWorkload.Stats s = w.stats();
+                return seenInDoubt[0] && s.crossShardCommitted() >= 100 && s.committed() >= 100 && s.abandoned() >= 10 && s.resolved() >= 5;
+            }, "100 local and 100 cross-shard transfers, 10 abandoned, 5 resolved, a branch seen in doubt on production");
+        } finally {
+            w.close();
+        }
+        BankWorkload.Stats stats = w.stop();
+        XaJournal journal = XaJournal.read(data);
+        assertEquals(List.of(), journal.torn(), "every cross-shard transfer is journaled on both its shards or neither");
+        assertEquals(0, journal.preparedBranches(), "stop resolves every abandoned transfer: " + journal.prepared());
+        assertEquals(stats.abandoned(), stats.resolved(), stats.toString());
+        assertTrue(journal.committedTransfers() >= stats.crossShardCommitted()
+                && journal.committedTransfers() <= stats.crossShardCommitted() + stats.abandoned(), journal.committedTransfers() + " " + stats);
+        BankTotals totals = BankTotals.read(data);
+        assertTrue(totals.holds(), totals.toString());
+        for (BankShard s : data) {
+            String events = binlogEvents(s);
+            for (String xa : List.of("XA PREPARE", "XA COMMIT", "XA ROLLBACK")) {
+                assertTrue(events.contains(xa), s + "'s binlog has " + xa);
+            }
+        }
+    }
+
+    private static String binlogEvents(BankShard s) throws SQLException {
+        StringBuilder all = new StringBuilder();
+        try (Connection c = s.connect(); Statement st = c.createStatement()) {
+            List<String> files = new java.util.ArrayList<>();
+            try (ResultSet rs = st.executeQuery("SHOW BINARY LOGS")) {
+                while (rs.next()) {
+                    files.add(rs.getString(1));
+                }
+            }
+            for (String f : files) {
+                try (ResultSet rs = st.executeQuery("SHOW BINLOG EVENTS IN '" + f + "'")) {
+                    while (rs.next()) {
+                        all.append(rs.getString("Info")).append('\n');
+                    }
+                }
+            }
+        }
+        return all.toString();
+    }
+
     private static void assertHolds() throws SQLException {
         BankTotals totals = BankTotals.read(data);
         assertTrue(totals.holds() && totals.holdsPerShard(), totals.toString());
