@@ -1,0 +1,111 @@
+package io.drsp.agent.relay;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.drsp.core.gtid.GtidSet;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * What the XA-consistent recovery (XaCutPlanner) relies on, shown on a real source and DR shard: a branch the DR's
+ * applier left prepared is completed by its own {@code XA COMMIT}, run by drsp under production's GTID for it, out of
+ * relay order and with {@code super_read_only} on; the DR's GTID set stays a subset of production's; running the
+ * completion again changes nothing (a GTID already executed is skipped); and when sync resumes the applier skips it
+ * and goes on to equal production.
+ */
+class XaCompletionTest {
+    static ReplicationPair pair;
+
+    @BeforeAll
+    static void start() {
+        pair = ReplicationPair.start("xa-completion", 241, Map.of(), Map.of());
+        ReplicationPair.exec(pair.dr, "STOP REPLICA SQL_THREAD", "CHANGE REPLICATION SOURCE TO SOURCE_DELAY = 0");
+        Workload.createTable(pair.source);
+    }
+
+    @AfterAll
+    static void stop() {
+        if (pair != null) {
+            pair.close();
+        }
+    }
+
+    @Test
+    void aBranchLeftPreparedIsCompletedUnderProductionsGtidExactlyOnceAndSyncSkipsIt() {
+        GtidSet before = pair.sourceExecuted();
+        String prepare = gtidOf("XA START 'transfer-1','s1'", "INSERT INTO relaytest.t (k, c) VALUES (7, 'xa')",
+                "XA END 'transfer-1','s1'", "XA PREPARE 'transfer-1','s1'");
+        String commit = gtidOf("XA COMMIT 'transfer-1','s1'");
+        String after = gtidOf("INSERT INTO relaytest.t (k, c) VALUES (8, 'after')");
+        GtidSet production = pair.awaitRetrieved();
+
+        // The DR applies up to the prepare only, as a cut between the branch's two transactions would.
+        GtidSet cut = before.union(GtidSet.parse(prepare));
+        ReplicationPair.exec(pair.dr, "SET GLOBAL super_read_only = ON",
+                "START REPLICA SQL_THREAD UNTIL SQL_AFTER_GTIDS = '" + cut + "'");
+        await(() -> drExecuted().containsAll(cut), "the DR applied the prepare");
+        assertEquals(cut, drExecuted());
+        assertEquals("transfer-1s1", column(pair.dr, "XA RECOVER", "data"), "prepared on DR");
+        assertEquals("0", ReplicationPair.query(pair.dr, "SELECT COUNT(*) FROM relaytest.t WHERE k = 7"));
+
+        for (int run = 0; run < 2; run++) {
+            ReplicationPair.exec(pair.dr, "SET SESSION gtid_next = '" + commit + "'", "XA COMMIT 'transfer-1','s1'",
+                    "SET SESSION gtid_next = AUTOMATIC");
+            assertEquals(cut.union(GtidSet.parse(commit)), drExecuted(), "run " + run + ": production's GTID, nothing of the DR's own");
+            assertEquals("1", ReplicationPair.query(pair.dr, "SELECT COUNT(*) FROM relaytest.t WHERE k = 7"), "run " + run);
+            assertEquals(null, column(pair.dr, "XA RECOVER", "data"), "run " + run + ": nothing prepared");
+        }
+        assertEquals("ON", ReplicationPair.query(pair.dr, "SELECT IF(@@super_read_only, 'ON', 'OFF')"));
+        assertTrue(production.containsAll(drExecuted()), "no errant GTID");
+
+        ReplicationPair.exec(pair.dr, "START REPLICA SQL_THREAD");
+        await(() -> drExecuted().equals(production), "sync resumed to production's GTID set");
+        assertEquals("0", ReplicationPair.query(pair.dr, "SELECT COUNT(*) FROM performance_schema"
+                + ".replication_applier_status_by_worker WHERE LAST_ERROR_NUMBER <> 0"), "the applier skipped the completed commit");
+        assertTrue(drExecuted().containsAll(GtidSet.parse(after)));
+        assertEquals(column(pair.source, "CHECKSUM TABLE relaytest.t EXTENDED", "Checksum"),
+                column(pair.dr, "CHECKSUM TABLE relaytest.t EXTENDED", "Checksum"));
+    }
+
+    /** A named column of the first row a statement returns, or null when it returns none. */
+    private static String column(io.drsp.sandbox.MysqlInstance db, String sql, String name) {
+        try (java.sql.Connection c = db.connect(); java.sql.Statement st = c.createStatement();
+             java.sql.ResultSet rs = st.executeQuery(sql)) {
+            return rs.next() ? rs.getString(name) : null;
+        } catch (java.sql.SQLException e) {
+            throw new AssertionError(sql, e);
+        }
+    }
+
+    private static GtidSet drExecuted() {
+        return GtidSet.parse(ReplicationPair.query(pair.dr, "SELECT @@GLOBAL.gtid_executed"));
+    }
+
+    /** Runs statements on the source as one session and returns the one GTID they were given. */
+    private static String gtidOf(String... sql) {
+        GtidSet b = pair.sourceExecuted();
+        ReplicationPair.exec(pair.source, sql);
+        GtidSet added = pair.sourceExecuted().subtract(b);
+        assertEquals(1, added.size(), String.join("; ", sql));
+        return added.toCompactString();
+    }
+
+    private static void await(BooleanSupplier condition, String what) {
+        Instant end = Instant.now().plus(Duration.ofSeconds(60));
+        while (!condition.getAsBoolean()) {
+            assertTrue(Instant.now().isBefore(end), "not within 60 s: " + what);
+            try {
+                Thread.sleep(50); // poll interval; the deadline above bounds the wait
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new AssertionError(e);
+            }
+        }
+    }
+}
