@@ -3,6 +3,7 @@ package io.drsp.agent.relay;
 import com.github.shyiko.mysql.binlog.BinaryLogFileReader;
 import com.github.shyiko.mysql.binlog.event.Event;
 import com.github.shyiko.mysql.binlog.event.deserialization.EventDeserializer;
+import io.drsp.core.gtid.Gtid;
 import io.drsp.core.gtid.GtidSet;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -231,6 +232,41 @@ public final class RelayIndex {
      */
     public synchronized ReplayClosure replayClosure(GtidSet cut, GtidSet applied) {
         return table.replayClosure(cut, applied);
+    }
+
+    /** The planner's view of this shard for time {@code t}, given what the shard has applied (see {@link XaView}). */
+    public synchronized XaView xaView(long t, GtidSet applied) {
+        IntPredicate done = table.in(applied);
+        long ordinal = 0;
+        long timeCut = -1;
+        List<XaView.Statement> statements = new ArrayList<>();
+        for (int i = 0; i < table.size(); i++) {
+            boolean isApplied = done.test(i);
+            if (!isApplied && timeCut < 0 && table.commitMicros(i) > t) {
+                timeCut = ordinal; // a prefix: MySQL's applier goes in relay order
+            }
+            XaInfo x = table.xa(i);
+            if (x != null) {
+                statements.add(new XaView.Statement(table.gtid(i), isApplied ? -1 : ordinal, table.commitMicros(i), x, isApplied));
+            }
+            if (!isApplied) {
+                ordinal++;
+            }
+        }
+        return new XaView(timeCut < 0 ? ordinal : timeCut, statements);
+    }
+
+    /** The first {@code n} unapplied transactions in relay order: a planned cut as the GTID set to replay to. */
+    public synchronized GtidSet unappliedPrefix(long n, GtidSet applied) {
+        IntPredicate done = table.in(applied);
+        int end = 0; // relay index just past the n-th unapplied transaction
+        for (long seen = 0; end < table.size() && seen < n; end++) {
+            if (!done.test(end)) {
+                seen++;
+            }
+        }
+        int last = end;
+        return table.gtids(i -> i < last && !done.test(i));
     }
 
     /** Number of indexed transactions. */

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.drsp.core.gtid.GtidSet;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterAll;
@@ -19,6 +20,7 @@ import org.junit.jupiter.api.Test;
  * completion again changes nothing (a GTID already executed is skipped); and when sync resumes the applier skips it
  * and goes on to equal production.
  */
+@org.junit.jupiter.api.TestMethodOrder(org.junit.jupiter.api.MethodOrderer.OrderAnnotation.class)
 class XaCompletionTest {
     static ReplicationPair pair;
 
@@ -37,6 +39,7 @@ class XaCompletionTest {
     }
 
     @Test
+    @org.junit.jupiter.api.Order(1)
     void aBranchLeftPreparedIsCompletedUnderProductionsGtidExactlyOnceAndSyncSkipsIt() {
         GtidSet before = pair.sourceExecuted();
         String prepare = gtidOf("XA START 'transfer-1','s1'", "INSERT INTO relaytest.t (k, c) VALUES (7, 'xa')",
@@ -81,6 +84,35 @@ class XaCompletionTest {
         } catch (java.sql.SQLException e) {
             throw new AssertionError(sql, e);
         }
+    }
+
+    /** The planner's view from the relay index: the time cut counted in relay order, every XA statement placed. */
+    @Test
+    @org.junit.jupiter.api.Order(2)
+    void theRelayIndexPlacesEveryXaStatementAmongTheUnappliedTransactions() {
+        ReplicationPair.exec(pair.dr, "STOP REPLICA SQL_THREAD");
+        GtidSet applied = pair.awaitRetrieved();
+        await(() -> drExecuted().containsAll(applied), "the DR applied everything so far");
+        String prepare = gtidOf("XA START 'transfer-2','s1'", "INSERT INTO relaytest.t (k, c) VALUES (9, 'xa')",
+                "XA END 'transfer-2','s1'", "XA PREPARE 'transfer-2','s1'");
+        String local = gtidOf("INSERT INTO relaytest.t (k, c) VALUES (10, 'local')");
+        String commit = gtidOf("XA COMMIT 'transfer-2','s1'");
+        pair.awaitRetrieved();
+        RelayIndex index = RelayIndex.open(pair.relayIndexFile());
+        GtidSet executed = drExecuted();
+        long localMicros = index.transactionsIn(GtidSet.parse(local)).get(0).originalCommitMicros();
+        long commitMicros = index.transactionsIn(GtidSet.parse(commit)).get(0).originalCommitMicros();
+        org.junit.jupiter.api.Assumptions.assumeTrue(commitMicros > localMicros, "the commit came a microsecond later");
+        XaView view = index.xaView(localMicros, executed);
+        assertEquals(2, view.timeCut(), "the prepare and the local insert");
+        List<XaView.Statement> unapplied = view.statements().stream().filter(x -> !x.applied()).toList();
+        assertEquals(List.of(prepare + ":0:PREPARE", commit + ":2:COMMIT"), unapplied.stream()
+                .map(x -> x.gtid() + ":" + x.ordinal() + ":" + x.xa().phase()).toList());
+        assertTrue(view.statements().stream().anyMatch(x -> x.applied() && x.ordinal() == -1 && x.xa().gtrid().equals("transfer-1")),
+                "the first test's branch, applied, is listed too");
+        assertEquals(GtidSet.parse(prepare).union(GtidSet.parse(local)), index.unappliedPrefix(view.timeCut(), executed));
+        assertEquals(3, index.xaView(commitMicros, executed).timeCut());
+        ReplicationPair.exec(pair.dr, "START REPLICA SQL_THREAD");
     }
 
     private static GtidSet drExecuted() {
