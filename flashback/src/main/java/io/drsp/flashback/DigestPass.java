@@ -131,38 +131,8 @@ final class DigestPass {
                     for (int i = decoded.rows().size() - 1; i >= 0; i--) {
                         RowChange change = decoded.rows().get(i);
                         // the after image is the newer of the two
-                        SqlValue[] after = CurrentRowCheck.after(change);
-                        if (after != null) {
-                            long key = ((SqlValue.Int) after[table.keyColumn]).value();
-                            if (table.seen.add(key)) {
-                                if (table.present == null) {
-                                    table.present = new Batch(table, true);
-                                }
-                                add(table.present, key, CurrentRowCheck.ref(offsets[e], i, true), t);
-                                RowDigest.of(shape, after, md5, digest);
-                                for (int d = 0; d < 16; d++) {
-                                    table.present.xor[d] ^= digest[d];
-                                }
-                                if (table.present.size == BATCH) {
-                                    sent.add(send(pool, connections, table.present));
-                                    table.present = null;
-                                }
-                            }
-                        }
-                        SqlValue[] before = CurrentRowCheck.before(change);
-                        if (before != null) {
-                            long key = ((SqlValue.Int) before[table.keyColumn]).value();
-                            if (table.seen.add(key)) {
-                                if (table.absent == null) {
-                                    table.absent = new Batch(table, false);
-                                }
-                                add(table.absent, key, CurrentRowCheck.ref(offsets[e], i, false), t);
-                                if (table.absent.size == BATCH) {
-                                    sent.add(send(pool, connections, table.absent));
-                                    table.absent = null;
-                                }
-                            }
-                        }
+                        sent.addAll(seen(table, true, CurrentRowCheck.after(change), offsets[e], i, t, md5, digest, pool, connections));
+                        sent.addAll(seen(table, false, CurrentRowCheck.before(change), offsets[e], i, t, md5, digest, pool, connections));
                     }
                 }
             }
@@ -208,11 +178,48 @@ final class DigestPass {
         }
     }
 
-    private static void add(Batch b, long key, long ref, int transaction) {
+    /**
+     * A row image met newest first: the first one of its key is the row's final state, present (an after image) or
+     * absent (a before image). Returns the batch it filled and sent, if it filled one.
+     */
+    private List<Future<Batch>> seen(Table table, boolean present, SqlValue[] image, long offset, int row, int transaction,
+                                     java.security.MessageDigest md5, byte[] digest, ExecutorService pool,
+                                     BlockingQueue<Connection> connections) {
+        if (image == null) {
+            return List.of();
+        }
+        long key = ((SqlValue.Int) image[table.keyColumn]).value();
+        if (!table.seen.add(key)) {
+            return List.of();
+        }
+        Batch b = present ? table.present : table.absent;
+        if (b == null) {
+            b = new Batch(table, present);
+            if (present) {
+                table.present = b;
+            } else {
+                table.absent = b;
+            }
+        }
         b.keys[b.size] = key;
-        b.refs[b.size] = ref;
+        b.refs[b.size] = CurrentRowCheck.ref(offset, row, present);
         b.transactions[b.size] = transaction;
         b.size++;
+        if (present) {
+            RowDigest.of(table.shape, image, md5, digest);
+            for (int d = 0; d < 16; d++) {
+                b.xor[d] ^= digest[d];
+            }
+        }
+        if (b.size < BATCH) {
+            return List.of();
+        }
+        if (present) {
+            table.present = null;
+        } else {
+            table.absent = null;
+        }
+        return List.of(send(pool, connections, b));
     }
 
     /** Runs a batch's query on a free connection; the future holds the batch when it differs, an empty one when not. */
