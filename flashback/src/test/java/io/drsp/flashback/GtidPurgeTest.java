@@ -33,12 +33,14 @@ class GtidPurgeTest {
         List<String> before = db.dump("p.acct");
         db.exec("UPDATE p.acct SET balance = balance - 10 WHERE id = 1", "UPDATE p.acct SET balance = balance + 10 WHERE id = 2",
                 "INSERT INTO p.acct VALUES (3, 1.00)");
-        db.exec("SET GLOBAL super_read_only = ON");
         try {
-            // a DR shard in SERVICE_STOPPED is super_read_only; the flashback user needs CONNECTION_ADMIN or SUPER there
-            db.exec("SET GLOBAL super_read_only = OFF");
+            // As a drill's flashback runs on a DR shard: read_only on, so applications cannot write, and super_read_only
+            // lifted for drsp, whose user has CONNECTION_ADMIN.
+            db.exec("SET GLOBAL read_only = ON", "SET GLOBAL super_read_only = OFF");
             Flashback.run(FlashbackRequest.onServer(db.settings(), new Selection.AllExcept(snapshot))
                     .withOptions(new FlashbackApplier.Options(false, null, 100, 1 << 20, true)), null);
+            assertEquals("1", db.one("SELECT @@GLOBAL.read_only"), "the flashback ran with read_only on");
+            // A shard in FLASHED_BACK is super_read_only again: purge lifts it for its own work and restores it.
             db.exec("SET GLOBAL super_read_only = ON");
             assertEquals(before, db.dump("p.acct"));
             assertTrue(db.executed().containsAll(snapshot) && !db.executed().equals(snapshot), "service GTIDs are still there");
