@@ -181,15 +181,24 @@ class RelayIndexTest {
     void committedAtOrBeforeMatchesMysqlbinlogOfTheSourceBinlogs() throws Exception {
         long seed = System.nanoTime();
         RelayIndex index = RelayIndex.open(pair.relayIndexFile());
+        int relayFiles = RelayLogIndexFile.read(pair.relayIndexFile()).size();
+        java.util.concurrent.atomic.AtomicReference<Throwable> flushFailed = new java.util.concurrent.atomic.AtomicReference<>();
         Thread flusher = new Thread(() -> {
-            for (int i = 0; i < 3; i++) {
-                ReplicationPair.exec(pair.source, "DO SLEEP(0.3)", "FLUSH BINARY LOGS");
-                ReplicationPair.exec(pair.dr, "FLUSH RELAY LOGS");
+            try {
+                for (int i = 0; i < 3; i++) {
+                    ReplicationPair.exec(pair.source, "DO SLEEP(0.3)", "FLUSH BINARY LOGS");
+                    ReplicationPair.exec(pair.dr, "FLUSH RELAY LOGS");
+                }
+            } catch (Throwable t) {
+                flushFailed.set(t);
             }
         });
         flusher.start();
         Workload.mixed(pair.source, 3, 700, seed);
         flusher.join();
+        // the rotations during the workload are the point of this test: they must have happened
+        org.junit.jupiter.api.Assertions.assertNull(flushFailed.get(), () -> "the flusher failed: " + flushFailed.get());
+        assertTrue(RelayLogIndexFile.read(pair.relayIndexFile()).size() >= relayFiles + 3, "three relay rotations at least");
         pair.awaitRetrieved();
         RefreshResult r = index.refresh();
         assertTrue(r.transactionsAdded() >= 2100, "seed " + seed + ": " + r);
