@@ -11,6 +11,8 @@ import io.drsp.sandbox.bank.BankSchema;
 import io.drsp.sandbox.bank.BankShard;
 import io.drsp.sandbox.bank.BankWorkload;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.Statement;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
@@ -21,8 +23,9 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * A controller that dies (halted like kill -9) while every shard replays: restarted, it finds the recover in its
- * journal, lets each shard finish, and records the same recovery point the plan promised.
+ * A controller that dies (halted like kill -9) while every shard replays (shown from MySQL: a shard whose rows the
+ * test holds is still short of its target, its applier running): restarted, it finds the recover in its journal,
+ * lets each shard finish, and records the recovery point MySQL's own retrieved set says the plan must reach.
  */
 class RecoverCrashTest {
     static final Path DIR = Path.of("target/recover-crash").toAbsolutePath();
@@ -50,7 +53,10 @@ class RecoverCrashTest {
     void killedDuringReplayTheRestartedControllerCompletesToTheSamePoint() throws Exception {
         controller = ControllerCrashTest.startController(conf, DIR, Map.of("DRSP_FAILPOINTS", "crash-after:ReplayStarted"));
         List<BankShard> shards = Bank.shards(sandbox, Sandbox.Role.PRODUCTION);
+        // DR gets the bank's schema first, so that the test can hold one of its rows while the replay runs
+        assertEquals(0, Cli.run("sync", "1", "--delay", "0", "--config", conf).exitCode());
         BankSchema.create(shards.get(0), shards.subList(1, shards.size()), 50);
+        Await.until(Duration.ofSeconds(60), () -> "50".equals(countAccounts(sandbox.drPrimary("s1"))), "DR s1 has the accounts");
         assertEquals(0, Cli.run("sync", "1", "--delay", "3600", "--config", conf).exitCode());
         BankWorkload w = new BankWorkload(shards.subList(1, shards.size()), 50, 3, 200, 11).start();
         Await.until(Duration.ofSeconds(60), () -> w.stats().committed() >= 1000, "1000 transfers");
@@ -59,11 +65,28 @@ class RecoverCrashTest {
         Bank.awaitRetrieved(sandbox, written);
         assertEquals(0, Cli.run("stopsync", "1", "--config", conf).exitCode());
         assertEquals(0, Cli.run("relaytime", "1", "--all", "--config", conf).exitCode());
+        // what --all must reach, in MySQL's own words: what each shard has applied and what its receiver retrieved
+        Map<String, GtidSet> planned = new HashMap<>();
+        for (String shard : sandbox.shards()) {
+            Sandbox.Member dr = sandbox.drPrimary(shard);
+            planned.put(shard, Db.executed(dr).union(GtidSet.parse(Db.replicaStatus(dr).orElseThrow().get("Retrieved_Gtid_Set"))));
+        }
 
-        Cli.Result crashed = Cli.run("recover", "1", "--config", conf);
-        assertEquals(1, crashed.exitCode(), crashed.toString());
-        assertTrue(controller.waitFor(30, TimeUnit.SECONDS), "the controller halted once every shard was replaying");
-        assertEquals(137, controller.exitValue());
+        // The test holds a read lock on s1's accounts (a locking read is refused under super_read_only), so s1's replay
+        // cannot finish before the controller dies.
+        try (Connection blocker = sandbox.drPrimary("s1").instance().connect(); Statement lock = blocker.createStatement()) {
+            lock.execute("LOCK TABLES bank.accounts READ");
+            Cli.Result crashed = Cli.run("recover", "1", "--config", conf);
+            assertEquals(1, crashed.exitCode(), crashed.toString());
+            assertTrue(controller.waitFor(30, TimeUnit.SECONDS), "the controller halted once every shard was replaying");
+            assertEquals(137, controller.exitValue());
+            GtidSet s1 = Db.executed(sandbox.drPrimary("s1"));
+            assertTrue(!s1.containsAll(planned.get("s1")), "s1 was still short of its target when the controller died: "
+                    + planned.get("s1").subtract(s1).size() + " transactions to go");
+            assertEquals("Yes", Db.replicaStatus(sandbox.drPrimary("s1")).orElseThrow().get("Replica_SQL_Running"),
+                    "s1's applier was replaying");
+            lock.execute("UNLOCK TABLES");
+        }
 
         controller = ControllerCrashTest.startController(conf, DIR, Map.of());
         Await.until(Duration.ofSeconds(120), () -> status().path("drMode").asText().equals("RECOVERED"),
@@ -71,7 +94,8 @@ class RecoverCrashTest {
         JsonNode point = status().path("recoveryPoint").path("shardGtids");
         for (String shard : sandbox.shards()) {
             GtidSet executed = Db.executed(sandbox.drPrimary(shard));
-            assertTrue(executed.containsAll(written.get(shard)), "dr shard " + shard + " reached everything retrieved");
+            assertTrue(executed.containsAll(written.get(shard)), "dr shard " + shard + " reached everything written");
+            assertEquals(planned.get(shard), executed, "dr shard " + shard + " stands exactly at its planned GTID set");
             assertEquals(executed, GtidSet.parse(point.path(shard).asText()), "the recovery point is where " + shard + " stands");
         }
         Cli.Result again = Cli.run("recover", "1", "--config", conf);
@@ -79,6 +103,10 @@ class RecoverCrashTest {
         for (String shard : sandbox.shards()) {
             assertEquals(GtidSet.parse(point.path(shard).asText()), Db.executed(sandbox.drPrimary(shard)), "nothing more applied");
         }
+    }
+
+    private static String countAccounts(Sandbox.Member m) throws java.sql.SQLException {
+        return DrillTest.tableExists(m, "bank.accounts") ? Db.one(m, "SELECT COUNT(*) FROM bank.accounts") : null;
     }
 
     static JsonNode status() throws Exception {
