@@ -104,6 +104,26 @@ final class SpillStore implements AutoCloseable {
         }
     }
 
+    /** Where the last transaction's trailer is: what {@link #dropTransaction} takes. */
+    long lastTrailer() {
+        return trailers[count - 1];
+    }
+
+    /**
+     * Forgets a transaction ended earlier (an XA branch prepared in the range and then rolled back: its rows never
+     * took effect). Before {@link #seal} only; its bytes stay in the file, unread.
+     */
+    void dropTransaction(long trailer) {
+        for (int i = count - 1; i >= 0; i--) {
+            if (trailers[i] == trailer) {
+                System.arraycopy(trailers, i + 1, trailers, i, count - i - 1);
+                count--;
+                return;
+            }
+        }
+        throw new IllegalStateException("no spilled transaction ends at " + trailer);
+    }
+
     /** Drops events written since the last trailer (a transaction that ended up not selected or refused). */
     void discardPending() {
         pending = 0;

@@ -6,22 +6,28 @@ import com.github.shyiko.mysql.binlog.event.GtidEventData;
 import com.github.shyiko.mysql.binlog.event.QueryEventData;
 import com.github.shyiko.mysql.binlog.event.RowsQueryEventData;
 import com.github.shyiko.mysql.binlog.event.TableMapEventData;
+import com.github.shyiko.mysql.binlog.event.XAPrepareEventData;
 import io.drsp.core.gtid.Gtid;
 import io.drsp.core.gtid.GtidSet;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.function.IntFunction;
 import java.util.function.Predicate;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * Groups binlog events into transactions, keeps the selected ones (their rows events spilled to disk), and
  * collects every reason to refuse: DDL, statement-format DML, partial row images, partial JSON updates, missing
- * metadata, undecodable values, table definitions changing within the range, XA, compressed payloads.
+ * metadata, undecodable values, table definitions changing within the range, an XA branch still prepared or
+ * prepared before the range, compressed payloads.
  * Every rows event of a selected transaction is decoded once here, so a value that cannot be decoded refuses
  * the run before anything is applied.
  */
@@ -62,6 +68,21 @@ final class TransactionScanner {
     private long txUpdated;
     private long txDeleted;
     private final Map<Long, Object> tableMaps = new HashMap<>(); // TableDef or the MissingMetadata message
+    /** This transaction's rows per table; added to {@link #rowsByTable} when it is known to have taken effect. */
+    private Map<TableName, long[]> txByTable = new HashMap<>();
+    /**
+     * XA branches prepared in the range whose decision has not been read yet, by XID. Their rows are spilled at the
+     * prepare, counted once an {@code XA COMMIT} is read, and dropped at an {@code XA ROLLBACK} (they never took effect).
+     */
+    private final Map<String, PreparedBranch> prepared = new LinkedHashMap<>();
+
+    private record PreparedBranch(String gtid, long trailer, long inserted, long updated, long deleted,
+                                  Map<TableName, long[]> byTable) {
+    }
+
+    /** How the binlog writes an XA decision: {@code XA COMMIT X'67',X'62',1} (gtrid, bqual, format id). */
+    private static final Pattern XA_DECISION = Pattern.compile(
+            "^XA\\s+(COMMIT|ROLLBACK)\\s+X'([0-9A-Fa-f]*)'\\s*,\\s*X'([0-9A-Fa-f]*)'\\s*,\\s*(\\d+)", Pattern.CASE_INSENSITIVE);
 
     TransactionScanner(Predicate<Gtid> gtidWanted, Selection.TimeRange timeRange, TableFilter filter,
                        IntFunction<String> charsets, SpillStore spill) {
@@ -79,6 +100,9 @@ final class TransactionScanner {
             spill.discardPending();
             open = false;
         }
+        prepared.forEach((xid, p) -> refusals.add(new Refusal(p.gtid(), "XA branch " + xid + " was prepared in the range"
+                + " but its XA COMMIT or XA ROLLBACK is not among the transactions read (it is still prepared: XA RECOVER"
+                + " lists it); decide it first, then undo both", null)));
         spill.seal();
         return new Result(selected.build(), transactions, inserted, updated, deleted, rowsByTable, tables, refusals,
                 firstCommit == Long.MAX_VALUE ? 0 : firstCommit, lastCommit == Long.MIN_VALUE ? 0 : lastCommit);
@@ -108,10 +132,12 @@ final class TransactionScanner {
             }
             case XID -> endTransaction();
             case XA_PREPARE -> {
-                if (chosen) {
-                    refuse("XA transaction: flashback of XA PREPARE/COMMIT pairs is not supported", null);
+                XAPrepareEventData x = (XAPrepareEventData) event.getData();
+                if (x.isOnePhase()) {
+                    endTransaction(); // XA COMMIT ... ONE PHASE: rows and commit in one transaction
+                } else {
+                    prepareTransaction(xid(x));
                 }
-                endTransaction();
             }
             case TRANSACTION_PAYLOAD -> {
                 if (open && chosen) {
@@ -158,6 +184,7 @@ final class TransactionScanner {
         inBegin = false;
         refused = false;
         rowsQuery = null;
+        txByTable = new HashMap<>();
         txInserted = txUpdated = txDeleted = 0;
         tableMaps.clear();
         boolean wanted = gtidText == null || gtidWanted.test(Gtid.parse(gtidText));
@@ -185,13 +212,17 @@ final class TransactionScanner {
             endTransaction();
         } else if (upper.startsWith("SAVEPOINT") || upper.startsWith("ROLLBACK TO")) {
             // savepoints leave the binlog cache as it stood: rows rolled back to a savepoint are not logged
+        } else if (upper.startsWith("XA START") || upper.startsWith("XA END")) {
+            // part of a branch: its XA_PREPARE event ends it
         } else if (upper.startsWith("XA ")) {
-            if (chosen) {
-                refuse("XA transaction: flashback of XA PREPARE/COMMIT pairs is not supported", sql);
+            Matcher m = XA_DECISION.matcher(sql);
+            if (m.find() && !sql.toUpperCase(Locale.ROOT).contains("ONE PHASE")) {
+                decide(m.group(2).toLowerCase(Locale.ROOT) + "," + m.group(3).toLowerCase(Locale.ROOT) + "," + m.group(4),
+                        m.group(1).equalsIgnoreCase("COMMIT"), sql);
+            } else if (chosen) {
+                refuse("an XA statement flashback does not know how to undo", sql);
             }
-            if (!upper.startsWith("XA START")) {
-                endTransaction();
-            }
+            endTransaction();
         } else if (inBegin) {
             if (chosen) {
                 refuse("statement-format DML (binlog_format was not ROW for it): its rows are not in the binlog", sql);
@@ -248,7 +279,7 @@ final class TransactionScanner {
             refuse("cannot decode a rows event of " + table.name() + ": " + e.getMessage(), rowsQuery);
             return;
         }
-        long[] counts = rowsByTable.computeIfAbsent(table.name(), t -> new long[3]);
+        long[] counts = txByTable.computeIfAbsent(table.name(), t -> new long[3]);
         for (RowChange r : decoded.rows()) {
             if (r instanceof RowChange.Inserted) {
                 txInserted++;
@@ -283,9 +314,7 @@ final class TransactionScanner {
             selected.add(Gtid.parse(gtid));
         }
         transactions++;
-        inserted += txInserted;
-        updated += txUpdated;
-        deleted += txDeleted;
+        count(txInserted, txUpdated, txDeleted, txByTable);
         firstCommit = Math.min(firstCommit, commitMicros);
         lastCommit = Math.max(lastCommit, commitMicros);
         if (!refusals.isEmpty() || txInserted + txUpdated + txDeleted == 0) {
@@ -293,5 +322,68 @@ final class TransactionScanner {
         } else {
             spill.endTransaction(gtid, commitMicros, txInserted, txUpdated, txDeleted);
         }
+    }
+
+    private void count(long ins, long upd, long del, Map<TableName, long[]> byTable) {
+        inserted += ins;
+        updated += upd;
+        deleted += del;
+        byTable.forEach((t, c) -> {
+            long[] total = rowsByTable.computeIfAbsent(t, k -> new long[3]);
+            for (int i = 0; i < 3; i++) {
+                total[i] += c[i];
+            }
+        });
+    }
+
+    /** An XA branch's prepare: its rows are spilled now, and count once its decision says they took effect. */
+    private void prepareTransaction(String xid) {
+        if (!open) {
+            return;
+        }
+        open = false;
+        if (!chosen) {
+            return;
+        }
+        if (gtid != null) {
+            selected.add(Gtid.parse(gtid));
+        }
+        transactions++;
+        firstCommit = Math.min(firstCommit, commitMicros);
+        lastCommit = Math.max(lastCommit, commitMicros);
+        long trailer = -1;
+        if (!refusals.isEmpty() || txInserted + txUpdated + txDeleted == 0) {
+            spill.discardPending();
+        } else {
+            spill.endTransaction(gtid, commitMicros, txInserted, txUpdated, txDeleted);
+            trailer = spill.lastTrailer();
+        }
+        prepared.put(xid, new PreparedBranch(gtid, trailer, txInserted, txUpdated, txDeleted, txByTable));
+    }
+
+    /** The decision of a branch: committed, its prepared rows are undone; rolled back, there is nothing to undo. */
+    private void decide(String xid, boolean commit, String sql) {
+        if (!chosen) {
+            return; // a prepare selected without its decision is refused when the scan ends
+        }
+        PreparedBranch p = prepared.remove(xid);
+        if (p == null) {
+            refuse("XA " + (commit ? "COMMIT" : "ROLLBACK") + " of a branch prepared before the range: its rows are not in"
+                    + " it, so it cannot be undone; start the range before its XA PREPARE", sql);
+            return;
+        }
+        if (commit) {
+            count(p.inserted(), p.updated(), p.deleted(), p.byTable());
+        } else if (p.trailer() >= 0) {
+            spill.dropTransaction(p.trailer());
+        }
+    }
+
+    /** An XID as the binlog's XA statements write it: hex of gtrid and bqual, and the format id. */
+    private static String xid(XAPrepareEventData x) {
+        byte[] data = x.getData();
+        HexFormat hex = HexFormat.of();
+        return hex.formatHex(data, 0, x.getGtridLength()) + "," + hex.formatHex(data, x.getGtridLength(),
+                x.getGtridLength() + x.getBqualLength()) + "," + x.getFormatID();
     }
 }
