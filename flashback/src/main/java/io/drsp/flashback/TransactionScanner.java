@@ -75,6 +75,8 @@ final class TransactionScanner {
      * prepare, counted once an {@code XA COMMIT} is read, and dropped at an {@code XA ROLLBACK} (they never took effect).
      */
     private final Map<String, PreparedBranch> prepared = new LinkedHashMap<>();
+    /** Where the transaction {@link #close} last ended is in the spill; -1 when nothing of it was spilled. */
+    private long spilledTrailer = -1;
 
     private record PreparedBranch(String gtid, long trailer, long inserted, long updated, long deleted,
                                   Map<TableName, long[]> byTable) {
@@ -303,25 +305,37 @@ final class TransactionScanner {
     }
 
     private void endTransaction() {
+        if (close()) {
+            count(txInserted, txUpdated, txDeleted, txByTable);
+        }
+    }
+
+    /**
+     * Ends the open transaction. True when it was chosen: it is then selected, and its rows are spilled (at
+     * {@link #spilledTrailer}) unless the run is refused or it has none.
+     */
+    private boolean close() {
         if (!open) {
-            return;
+            return false;
         }
         open = false;
         if (!chosen) {
-            return;
+            return false;
         }
         if (gtid != null) {
             selected.add(Gtid.parse(gtid));
         }
         transactions++;
-        count(txInserted, txUpdated, txDeleted, txByTable);
         firstCommit = Math.min(firstCommit, commitMicros);
         lastCommit = Math.max(lastCommit, commitMicros);
+        spilledTrailer = -1;
         if (!refusals.isEmpty() || txInserted + txUpdated + txDeleted == 0) {
             spill.discardPending();
         } else {
             spill.endTransaction(gtid, commitMicros, txInserted, txUpdated, txDeleted);
+            spilledTrailer = spill.lastTrailer();
         }
+        return true;
     }
 
     private void count(long ins, long upd, long del, Map<TableName, long[]> byTable) {
@@ -338,27 +352,9 @@ final class TransactionScanner {
 
     /** An XA branch's prepare: its rows are spilled now, and count once its decision says they took effect. */
     private void prepareTransaction(String xid) {
-        if (!open) {
-            return;
+        if (close()) {
+            prepared.put(xid, new PreparedBranch(gtid, spilledTrailer, txInserted, txUpdated, txDeleted, txByTable));
         }
-        open = false;
-        if (!chosen) {
-            return;
-        }
-        if (gtid != null) {
-            selected.add(Gtid.parse(gtid));
-        }
-        transactions++;
-        firstCommit = Math.min(firstCommit, commitMicros);
-        lastCommit = Math.max(lastCommit, commitMicros);
-        long trailer = -1;
-        if (!refusals.isEmpty() || txInserted + txUpdated + txDeleted == 0) {
-            spill.discardPending();
-        } else {
-            spill.endTransaction(gtid, commitMicros, txInserted, txUpdated, txDeleted);
-            trailer = spill.lastTrailer();
-        }
-        prepared.put(xid, new PreparedBranch(gtid, trailer, txInserted, txUpdated, txDeleted, txByTable));
     }
 
     /** The decision of a branch: committed, its prepared rows are undone; rolled back, there is nothing to undo. */
