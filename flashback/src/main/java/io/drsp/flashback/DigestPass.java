@@ -37,6 +37,8 @@ final class DigestPass {
     private final SpillStore spill;
     private final Map<TableName, TableShape> shapes;
     private final IntFunction<String> charsets;
+    /** Rows of the batches sent; those of the batches that matched are the check's rows found by digest. */
+    private long rowsSent;
 
     /** One table's query heads, its key's signedness, and what it has seen of the range so far. */
     private static final class Table {
@@ -144,12 +146,15 @@ final class DigestPass {
                 }
             }
             List<Batch> differing = new ArrayList<>();
+            long differingRows = 0;
             for (Future<Batch> f : sent) {
                 Batch b = f.get();
-                if (b.size > 0) {
+                if (b != null) {
                     differing.add(b);
+                    differingRows += b.size;
                 }
             }
+            check.rowsByDigest += rowsSent - differingRows;
             for (Batch b : differing) {
                 List<long[]> rows = new ArrayList<>(b.size);
                 for (int i = 0; i < b.size; i++) {
@@ -222,18 +227,13 @@ final class DigestPass {
         return List.of(send(pool, connections, b));
     }
 
-    /** Runs a batch's query on a free connection; the future holds the batch when it differs, an empty one when not. */
+    /** Runs a batch's query on a free connection; the future holds the batch when it differs, null when it matches. */
     private Future<Batch> send(ExecutorService pool, BlockingQueue<Connection> connections, Batch b) {
+        rowsSent += b.size;
         return pool.submit(() -> {
             Connection c = connections.take();
             try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery(b.sql())) {
-                if (b.matches(rs)) {
-                    synchronized (check) {
-                        check.rowsByDigest += b.size;
-                    }
-                    return new Batch(b.table, b.present);
-                }
-                return b;
+                return b.matches(rs) ? null : b;
             } finally {
                 connections.add(c);
             }
