@@ -1,8 +1,32 @@
 package io.drsp.agent;
 
-/** A recovery target as sent to agents: {@code kind} TIME (with {@code timeMicros}), ALL, or GTIDS (with {@code gtids}). */
-public record CutRequest(String kind, Long timeMicros, String gtids) implements AgentMessage {
+import java.util.List;
+
+/**
+ * A recovery target as sent to agents: {@code kind} TIME (with {@code timeMicros}), ALL, GTIDS (with {@code gtids}),
+ * or PREFIX (with {@code prefix}: the first that many unapplied transactions in relay order, a cut the XA planner
+ * moved back). {@code xaGtrids}: global transactions whose applied XA statements the answer must carry too, because
+ * another shard holds them in doubt.
+ */
+public record CutRequest(String kind, Long timeMicros, String gtids, Long prefix, List<String> xaGtrids) implements AgentMessage {
     public static final String TIME = "TIME";
     public static final String ALL = "ALL";
     public static final String GTIDS = "GTIDS";
+    public static final String PREFIX = "PREFIX";
+
+    public CutRequest {
+        xaGtrids = xaGtrids == null ? List.of() : List.copyOf(xaGtrids);
+    }
+
+    public CutRequest(String kind, Long timeMicros, String gtids) {
+        this(kind, timeMicros, gtids, null, List.of());
+    }
+
+    public static CutRequest prefix(long transactions) {
+        return new CutRequest(PREFIX, null, null, transactions, List.of());
+    }
+
+    public CutRequest withXaGtrids(java.util.Collection<String> gtrids) {
+        return new CutRequest(kind, timeMicros, gtids, prefix, List.copyOf(gtrids));
+    }
 }

@@ -4,6 +4,7 @@ import io.drsp.core.config.Endpoint;
 import io.drsp.core.config.Site;
 import io.drsp.core.gtid.GtidSet;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.function.Supplier;
@@ -49,6 +50,10 @@ public final class NodeAgent {
 
     /** Apply the relay log up to exactly {@code targetGtids} (the whole set the shard must have), delay lifted. */
     public record StartReplay(String targetGtids, ActorRef<StepResult> replyTo) implements Command {
+    }
+
+    /** Apply planned XA COMMITs and ROLLBACKs ({@link XaLine}s) under production's GTIDs, after a replay. */
+    public record CompleteXa(List<String> completions, ActorRef<StepResult> replyTo) implements Command {
     }
 
     /** What this DR shard's relay index says about a recovery target. */
@@ -139,6 +144,7 @@ public final class NodeAgent {
     private final NodeOps ops;
     private final Executor blocking;
     private final DrillOps drill;
+    private final XaOps xa;
     private final JobRunner jobs;
     // Only touched on the actor's thread: completions come back as messages.
     private final java.util.EnumSet<Chore> choresRunning = java.util.EnumSet.noneOf(Chore.class);
@@ -149,6 +155,7 @@ public final class NodeAgent {
         this.ops = ops;
         this.blocking = ctx.getSystem().dispatchers().lookup(DispatcherSelector.fromConfig("drsp.blocking-dispatcher"));
         this.drill = ops.drill();
+        this.xa = ops.xa();
         this.jobs = new JobRunner(ops.key().toString(), blocking, drill::run);
     }
 
@@ -166,6 +173,8 @@ public final class NodeAgent {
                 .onMessage(StopLink.class, m -> step(ops::stopLink, m.replyTo()))
                 .onMessage(SetReadOnly.class, m -> step(() -> ops.setReadOnly(m.readOnly()), m.replyTo()))
                 .onMessage(StartReplay.class, m -> step(() -> ops.startReplay(GtidSet.parse(m.targetGtids())), m.replyTo()))
+                .onMessage(CompleteXa.class, m -> step(() -> xa.complete(m.completions().stream().map(XaLine::decode).toList()),
+                        m.replyTo()))
                 .onMessage(CloseForWrites.class, m -> step(() -> ops.closeForWrites(Duration.ofSeconds(m.boundSeconds())), m.replyTo()))
                 .onMessage(StartJob.class, m -> {
                     m.replyTo().tell(jobs.start(m.job()));

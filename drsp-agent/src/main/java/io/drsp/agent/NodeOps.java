@@ -61,6 +61,11 @@ public final class NodeOps implements AutoCloseable {
         return endpoint;
     }
 
+    /** XA branches on this instance (XA RECOVER, completing them), with the same account. */
+    public XaOps xa() {
+        return new XaOps(key, endpoint, admin);
+    }
+
     /** The drill's operations on this instance (flashback, catch-up, purge, checksums), with the same account. */
     public DrillOps drill() {
         return new DrillOps(key, endpoint, admin);
@@ -155,6 +160,9 @@ public final class NodeOps implements AutoCloseable {
      * bytes, and the shard's window (last applied and last retrieved production times). Reads only relay log
      * written since the last call.
      */
+    /** About 100 bytes each: the answer stays well inside the remoting frame (reference.conf). */
+    static final int MAX_XA_LINES = 30_000;
+
     public ShardCut cut(CutRequest request) {
         try (MysqlAdmin s = session()) {
             RelayIndex relayIndex = freshRelayIndex(s);
@@ -164,8 +172,15 @@ public final class NodeOps implements AutoCloseable {
                 case CutRequest.TIME -> relayIndex.committedAtOrBefore(request.timeMicros());
                 case CutRequest.ALL -> retrieved;
                 case CutRequest.GTIDS -> GtidSet.parse(request.gtids()).intersect(retrieved);
+                case CutRequest.PREFIX -> relayIndex.unappliedPrefix(request.prefix(), executed);
                 default -> throw new IllegalArgumentException("unknown target kind " + request.kind());
             };
+            io.drsp.agent.relay.XaView xa = relayIndex.xaView(cut, executed, java.util.Set.copyOf(request.xaGtrids()));
+            if (xa.statements().size() > MAX_XA_LINES) {
+                return ShardCut.failed(key, key.describe() + " holds " + xa.statements().size() + " XA statements in its relay"
+                        + " backlog, more than one plan carries (" + MAX_XA_LINES + "); recover to an earlier time first, which"
+                        + " applies part of the backlog, then to this target");
+            }
             Long cutLast = relayIndex.transactionsIn(cut).stream().mapToLong(t -> t.originalCommitMicros()).boxed()
                     .max(Long::compare).orElse(null);
             io.drsp.agent.relay.ReplayClosure reach = relayIndex.replayClosure(cut, executed);
@@ -174,7 +189,7 @@ public final class NodeOps implements AutoCloseable {
                     boxed(relayIndex.firstCommitMicros()), boxed(relayIndex.lastCommitMicros()), appliedSourceTime(s.connection()),
                     relayIndex.bytesOf(cut.subtract(executed)), applyRatePerSecond, reach.wouldApply().toString(),
                     reach.firstOutside() == null ? null : reach.firstOutside().toString(), reach.prefix().toString(),
-                    applierRunning, null);
+                    applierRunning, null, xa.timeCut(), xa.statements().stream().map(x -> XaLine.of(x).encode()).toList());
         } catch (RuntimeException | SQLException e) {
             return ShardCut.failed(key, key.describe() + " (" + endpoint + "): " + e.getMessage());
         }

@@ -1,5 +1,7 @@
 package io.drsp.agent;
 
+import java.util.List;
+
 /**
  * What a DR shard's relay index says about a recovery target: GTID sets as MySQL prints them, times in microseconds
  * since the epoch of production's clock. {@code cut} is the retrieved transactions the target selects; the planner
@@ -9,13 +11,35 @@ package io.drsp.agent;
  * {@link io.drsp.agent.relay.ReplayClosure}): what replaying to it would really apply, the first transaction that
  * would be applied without being in the cut (null when the cut is a prefix of the unapplied relay log), and the
  * longest prefix the cut holds. {@code applierRunning}: whether the shard's applier is running now.
+ *
+ * <p>{@code cutLength}: how many unapplied transactions in relay order lie before the first one outside the cut;
+ * {@code xa}: the XA statements the planner needs, as {@link XaLine}s (see
+ * {@link io.drsp.agent.relay.RelayIndex#xaView(io.drsp.core.gtid.GtidSet, io.drsp.core.gtid.GtidSet, java.util.Set)}).
  */
 public record ShardCut(String node, String serverUuid, String executed, String retrieved, String cut, Long cutLastCommitMicros,
                        Long firstRetrievedMicros, Long lastRetrievedMicros, Long lastAppliedMicros, long bytesToReplay,
                        Double applyRatePerSecond, String wouldApply, String firstOutsideCut, String cutPrefix,
-                       boolean applierRunning, String error) implements AgentMessage {
+                       boolean applierRunning, String error, long cutLength, List<String> xa) implements AgentMessage {
+
+    public ShardCut {
+        xa = xa == null ? List.of() : List.copyOf(xa);
+    }
+
+    /** A cut with no XA statement in its relay log. */
+    public ShardCut(String node, String serverUuid, String executed, String retrieved, String cut, Long cutLastCommitMicros,
+                    Long firstRetrievedMicros, Long lastRetrievedMicros, Long lastAppliedMicros, long bytesToReplay,
+                    Double applyRatePerSecond, String wouldApply, String firstOutsideCut, String cutPrefix,
+                    boolean applierRunning, String error) {
+        this(node, serverUuid, executed, retrieved, cut, cutLastCommitMicros, firstRetrievedMicros, lastRetrievedMicros,
+                lastAppliedMicros, bytesToReplay, applyRatePerSecond, wouldApply, firstOutsideCut, cutPrefix, applierRunning,
+                error, 0, List.of());
+    }
 
     public static ShardCut failed(NodeKey key, String error) {
         return new ShardCut(key.toString(), null, null, null, null, null, null, null, null, 0, null, null, null, null, false, error);
+    }
+
+    public List<XaLine> xaLines() {
+        return xa.stream().map(XaLine::decode).toList();
     }
 }

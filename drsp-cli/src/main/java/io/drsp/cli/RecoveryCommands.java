@@ -156,11 +156,19 @@ final class RecoveryCommands {
                     s.path("bytesToReplay").asLong(), est.isNull() || est.isMissingNode() ? "?" : String.format("%.0f s", est.asDouble()),
                     s.path("targetGtids").asText().replace("\n", "")));
         }
+        xaLines(plan, b);
         if (unknownRate) {
             b.append("est. ?: that shard's apply rate is not known yet; it is measured while the shard applies with no delay"
                     + " (a recovery, or sync --delay 0 catching up), never from delayed sync, which applies at production's pace.\n");
         }
         return b.toString();
+    }
+
+    /** Cross-shard consistency: what the plan moved, completes and leaves out (DESIGN §7). */
+    private static void xaLines(JsonNode plan, StringBuilder b) {
+        for (JsonNode line : plan.path("xaSummary")) {
+            b.append("xa: ").append(line.asText()).append('\n');
+        }
     }
 
     static String pointTable(JsonNode point, ZoneId zone) {
@@ -171,6 +179,9 @@ final class RecoveryCommands {
                 + (point.path("clusterTimeMicros").isNull() ? "?" : time(point.path("clusterTimeMicros").asLong(), zone)) + "\n");
         point.path("shardGtids").fields().forEachRemaining(e ->
                 b.append(String.format("  %-6s %s%n", e.getKey(), e.getValue().asText().replace("\n", ""))));
+        for (JsonNode line : point.path("xa")) {
+            b.append("  xa: ").append(line.asText()).append('\n');
+        }
         return b.toString();
     }
 

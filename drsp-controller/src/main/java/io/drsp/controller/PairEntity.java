@@ -465,6 +465,7 @@ public final class PairEntity extends EventSourcedBehavior<PairEntity.Command, P
             case RECOVER -> {
                 s.add(new RunbookStep(RunbookStep.Kind.PLAN_RECOVERY, ""));
                 s.add(new RunbookStep(RunbookStep.Kind.REPLAY, ""));
+                s.add(new RunbookStep(RunbookStep.Kind.COMPLETE_XA, ""));
                 s.add(new RunbookStep(RunbookStep.Kind.RECORD_RECOVERY_POINT, ""));
             }
             case SERVICE -> {

@@ -101,6 +101,10 @@ public sealed interface PairEvent extends ControllerJson {
     record ShardsReplayed(String runbookId, Map<String, String> executed) implements PairEvent {
     }
 
+    /** Per shard, what completing its XA branches did (each was applied once, or found applied already). */
+    record XaCompleted(String runbookId, Map<String, String> detail) implements PairEvent {
+    }
+
     record RecoveryPointRecorded(String runbookId, RecoveryPoint point) implements PairEvent {
     }
 

@@ -2,6 +2,7 @@ package io.drsp.controller;
 
 import io.drsp.agent.CutRequest;
 import io.drsp.agent.ShardCut;
+import io.drsp.controller.recovery.XaResolution;
 import io.drsp.core.gtid.GtidSet;
 import java.time.Instant;
 import java.time.ZoneId;
@@ -27,7 +28,7 @@ public final class RecoveryPlanner {
 
     /** A plan, or the refusal. Exactly one is present. */
     public record Result(Optional<RecoveryPlan> plan, Optional<String> refusal) {
-        static Result refused(String sentence) {
+        public static Result refused(String sentence) {
             return new Result(Optional.empty(), Optional.of(sentence));
         }
     }
@@ -41,6 +42,12 @@ public final class RecoveryPlanner {
      */
     public static Result plan(String cluster, TargetSpec target, Map<String, ShardCut> cuts, Map<String, String> productionUuids,
                               ZoneId zone) {
+        return plan(cluster, target, cuts, productionUuids, zone, XaResolution.none());
+    }
+
+    /** @param xa what {@link XaCutSearch} did to make the cuts consistent across shards */
+    public static Result plan(String cluster, TargetSpec target, Map<String, ShardCut> cuts, Map<String, String> productionUuids,
+                              ZoneId zone, XaResolution xa) {
         Optional<String> unplannable = agentErrors(cuts);
         if (unplannable.isPresent()) {
             return Result.refused(unplannable.get());
@@ -72,8 +79,9 @@ public final class RecoveryPlanner {
             GtidSet targetSet = executed.union(GtidSet.parse(c.cut()));
             GtidSet toReplay = targetSet.subtract(executed);
             Long last = max(c.cutLastCommitMicros(), c.lastAppliedMicros());
+            XaResolution.Shard x = xa.shard(e.getKey());
             shards.add(new RecoveryPlan.ShardPlan(e.getKey(), targetSet.toString(), executed.toString(), toReplay.size(),
-                    c.bytesToReplay(), last, c.applyRatePerSecond()));
+                    c.bytesToReplay(), last, c.applyRatePerSecond(), x.completions(), x.hidden(), x.leftOut(), x.behindTargetMicros()));
             if (last != null) {
                 clusterTime = clusterTime == null ? last : Math.min(clusterTime, last);
             }
@@ -81,7 +89,10 @@ public final class RecoveryPlanner {
         if (target.kind().equals(CutRequest.TIME)) {
             clusterTime = target.timeMicros();
         }
-        return new Result(Optional.of(new RecoveryPlan(target, shards, clusterTime)), Optional.empty());
+        if (xa.consistentMicros() != null) {
+            clusterTime = xa.consistentMicros();
+        }
+        return new Result(Optional.of(new RecoveryPlan(target, shards, clusterTime, xa.moves())), Optional.empty());
     }
 
     /**
@@ -91,6 +102,11 @@ public final class RecoveryPlanner {
      */
     public static Result planNewTarget(String cluster, TargetSpec target, Map<String, ShardCut> cuts,
                                        Map<String, String> productionUuids, ZoneId zone) {
+        return planNewTarget(cluster, target, cuts, productionUuids, zone, XaResolution.none());
+    }
+
+    public static Result planNewTarget(String cluster, TargetSpec target, Map<String, ShardCut> cuts,
+                                       Map<String, String> productionUuids, ZoneId zone, XaResolution xa) {
         Optional<String> unplannable = agentErrors(cuts);
         if (unplannable.isPresent()) {
             return Result.refused(unplannable.get());
@@ -102,7 +118,7 @@ public final class RecoveryPlanner {
                         + " is kept), then relaytime again.");
             }
         }
-        return plan(cluster, target, cuts, productionUuids, zone);
+        return plan(cluster, target, cuts, productionUuids, zone, xa);
     }
 
     private static Optional<String> agentErrors(Map<String, ShardCut> cuts) {

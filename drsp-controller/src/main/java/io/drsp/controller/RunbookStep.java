@@ -11,6 +11,8 @@ public record RunbookStep(Kind kind, String shard) {
         PLAN_RECOVERY,
         /** Every DR shard applies its relay log up to its planned set, in parallel, delay lifted; checked exactly. */
         REPLAY,
+        /** Every shard applies the XA COMMITs and ROLLBACKs its plan completes, under production's GTIDs. */
+        COMPLETE_XA,
         RECORD_RECOVERY_POINT,
         /** Every DR member's GTID set and binlog position, persisted before the cluster first serves. */
         SNAPSHOT,
@@ -42,6 +44,7 @@ public record RunbookStep(Kind kind, String shard) {
             case STOP_LINK -> "stop the link of shard " + shard;
             case PLAN_RECOVERY -> "plan each shard's recovery from its relay index";
             case REPLAY -> "replay every shard's relay log to its planned GTID set";
+            case COMPLETE_XA -> "complete the XA branches each shard's plan leaves in doubt, under production's GTIDs";
             case RECORD_RECOVERY_POINT -> "check every shard stands exactly at its plan and record the recovery point";
             case SNAPSHOT -> "record the snapshot point (every DR member's GTID set and binlog position)";
             case OPEN_SHARD -> "make dr shard " + shard + " writable";

@@ -61,6 +61,7 @@ final class RunbookSteps {
             case PLAN_RECOVERY -> plan(state.target()).thenApply(result -> result.refusal().<StepOutcome>map(StepOutcome.Failed::new)
                     .orElseGet(() -> new StepOutcome.Ok(List.of(new PairEvent.RecoveryPlanned(id, result.plan().orElseThrow())))));
             case REPLAY -> new ReplayWatcher(agents, state.plan(), progress).run(id);
+            case COMPLETE_XA -> completeXa(id, state.plan());
             case RECORD_RECOVERY_POINT -> recordRecoveryPoint(id, state.plan());
             case SNAPSHOT -> snapshot(id, state);
             case OPEN_SHARD -> agents.step(dr, r -> new NodeAgent.SetReadOnly(false, r))
@@ -90,27 +91,56 @@ final class RunbookSteps {
     }
 
     private CompletableFuture<RecoveryPlanner.Result> plan(TargetSpec target, boolean newTarget) {
-        Map<String, CompletableFuture<ShardCut>> cuts = new LinkedHashMap<>();
         Map<String, CompletableFuture<NodeInspection>> production = new LinkedHashMap<>();
         for (String shard : pair.dr().shards().keySet()) {
-            cuts.put(shard, agents.cut(NodeKey.primary(pair.id(), Site.DR, shard), target.request()));
             production.put(shard, agents.inspect(NodeKey.primary(pair.id(), Site.PRODUCTION, shard)));
         }
-        List<CompletableFuture<?>> all = new ArrayList<>(cuts.values());
-        all.addAll(production.values());
+        XaCutSearch search = new XaCutSearch(pair.id(), List.copyOf(pair.dr().shards().keySet()),
+                (shard, request) -> agents.cut(NodeKey.primary(pair.id(), Site.DR, shard), request), zone);
+        CompletableFuture<XaCutSearch.Found> found = search.run(target);
+        List<CompletableFuture<?>> all = new ArrayList<>(production.values());
+        all.add(found);
         return CompletableFuture.allOf(all.toArray(CompletableFuture[]::new)).thenApply(v -> {
-            Map<String, ShardCut> c = new LinkedHashMap<>();
-            cuts.forEach((k, f) -> c.put(k, f.join()));
+            XaCutSearch.Found f = found.join();
             // Production may be the site that was lost: its uuids help validate a GTID target, but are not required.
             Map<String, String> uuids = new HashMap<>();
-            production.forEach((k, f) -> {
-                NodeInspection i = f.join();
+            production.forEach((k, p) -> {
+                NodeInspection i = p.join();
                 if (i.reachable()) {
                     uuids.put(k, i.serverUuid());
                 }
             });
-            return newTarget ? RecoveryPlanner.planNewTarget(pair.id(), target, c, uuids, zone)
-                    : RecoveryPlanner.plan(pair.id(), target, c, uuids, zone);
+            boolean applierRunning = f.cuts().values().stream().anyMatch(ShardCut::applierRunning);
+            if (f.refusal() != null && !(newTarget && applierRunning)) { // a running applier is the first thing to say
+                return RecoveryPlanner.Result.refused(f.refusal());
+            }
+            return newTarget ? RecoveryPlanner.planNewTarget(pair.id(), target, f.cuts(), uuids, zone, f.xa())
+                    : RecoveryPlanner.plan(pair.id(), target, f.cuts(), uuids, zone, f.xa());
+        });
+    }
+
+    /** Idempotent: a branch whose GTID a shard already holds was completed by an earlier run and is skipped. */
+    private CompletableFuture<StepOutcome> completeXa(String id, RecoveryPlan plan) {
+        Map<String, CompletableFuture<NodeAgent.StepResult>> done = new LinkedHashMap<>();
+        for (RecoveryPlan.ShardPlan s : plan.shards()) {
+            if (!s.xaCompletions().isEmpty()) {
+                done.put(s.shard(), agents.step(NodeKey.primary(pair.id(), Site.DR, s.shard()),
+                        r -> new NodeAgent.CompleteXa(s.xaCompletions(), r)));
+            }
+        }
+        return CompletableFuture.allOf(done.values().toArray(CompletableFuture[]::new)).thenApply(v -> {
+            Map<String, String> detail = new LinkedHashMap<>();
+            List<String> failed = new ArrayList<>();
+            done.forEach((shard, f) -> {
+                NodeAgent.StepResult r = f.join();
+                if (r instanceof NodeAgent.StepResult.Done d) {
+                    detail.put(shard, d.detail());
+                } else {
+                    failed.add(((NodeAgent.StepResult.Failed) r).reason());
+                }
+            });
+            return failed.isEmpty() ? new StepOutcome.Ok(List.of(new PairEvent.XaCompleted(id, detail)))
+                    : new StepOutcome.Failed(String.join("; ", failed));
         });
     }
 
@@ -127,7 +157,7 @@ final class RunbookSteps {
                     return new StepOutcome.Failed("dr shard " + s.shard() + " (" + i.endpoint() + ") is unreachable: " + i.error());
                 }
                 GtidSet executed = GtidSet.parse(i.gtidExecuted());
-                GtidSet target = GtidSet.parse(s.targetGtids());
+                GtidSet target = s.expectedGtids();
                 // Exactly the plan, not a transaction more: a multithreaded applier must not have run past the cut.
                 if (!executed.equals(target)) {
                     return new StepOutcome.Failed("dr shard " + s.shard() + " does not stand exactly at its plan: missing "
@@ -136,7 +166,7 @@ final class RunbookSteps {
                 point.put(s.shard(), executed.toString());
             }
             return new StepOutcome.Ok(List.of(new PairEvent.RecoveryPointRecorded(id,
-                    new RecoveryPoint(point, plan.clusterTimeMicros(), plan.target().describe()))));
+                    new RecoveryPoint(point, plan.clusterTimeMicros(), plan.target().describe(), plan.xaSummary()))));
         });
     }
 

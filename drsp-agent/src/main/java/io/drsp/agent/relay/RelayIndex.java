@@ -236,24 +236,46 @@ public final class RelayIndex {
 
     /** The planner's view of this shard for time {@code t}, given what the shard has applied (see {@link XaView}). */
     public synchronized XaView xaView(long t, GtidSet applied) {
+        return xaView(committedAtOrBefore(t), applied, Set.of());
+    }
+
+    /**
+     * The planner's view of this shard for a cut: how many unapplied transactions in relay order lie before the first
+     * one outside {@code cut}, and the XA statements the planner needs. Those are every unapplied one, the applied
+     * XA PREPAREs whose decision is not applied (branches left prepared on DR), and the applied statements of the
+     * global transactions in {@code gtrids} (what other shards hold in doubt): a whole relay log of applied XA
+     * history would not fit in an answer and says nothing the planner needs.
+     */
+    public synchronized XaView xaView(GtidSet cut, GtidSet applied, Set<String> gtrids) {
         IntPredicate done = table.in(applied);
+        IntPredicate inCut = table.in(cut);
         long ordinal = 0;
-        long timeCut = -1;
+        long cutLength = -1;
         List<XaView.Statement> statements = new ArrayList<>();
+        Map<String, XaView.Statement> preparedOnDr = new LinkedHashMap<>(); // by sqlXid
         for (int i = 0; i < table.size(); i++) {
             boolean isApplied = done.test(i);
-            if (!isApplied && timeCut < 0 && table.commitMicros(i) > t) {
-                timeCut = ordinal; // a prefix: MySQL's applier goes in relay order
+            if (!isApplied && cutLength < 0 && !inCut.test(i)) {
+                cutLength = ordinal; // a prefix: MySQL's applier goes in relay order
             }
             XaInfo x = table.xa(i);
             if (x != null) {
-                statements.add(new XaView.Statement(table.gtid(i), isApplied ? -1 : ordinal, table.commitMicros(i), x, isApplied));
+                XaView.Statement st = new XaView.Statement(table.gtid(i), isApplied ? -1 : ordinal, table.commitMicros(i), x, isApplied);
+                if (!isApplied || gtrids.contains(x.gtrid())) {
+                    statements.add(st);
+                } else if (x.phase() == XaPhase.PREPARE) {
+                    preparedOnDr.put(x.sqlXid(), st);
+                } else if (x.phase() == XaPhase.COMMIT || x.phase() == XaPhase.ROLLBACK) {
+                    preparedOnDr.remove(x.sqlXid());
+                }
             }
             if (!isApplied) {
                 ordinal++;
             }
         }
-        return new XaView(timeCut < 0 ? ordinal : timeCut, statements);
+        statements.addAll(preparedOnDr.values());
+        statements.sort(java.util.Comparator.comparingLong(XaView.Statement::ordinal)); // applied (-1) first, stable
+        return new XaView(cutLength < 0 ? ordinal : cutLength, statements);
     }
 
     /** The first {@code n} unapplied transactions in relay order: a planned cut as the GTID set to replay to. */

@@ -154,8 +154,8 @@ final class TransactionAssembler {
 
     private static XaInfo prepared(XAPrepareEventData d) {
         byte[] data = d.getData();
-        return new XaInfo(XaInfo.decode(data, 0, d.getGtridLength()),
-                XaInfo.decode(data, d.getGtridLength(), d.getBqualLength()),
+        return XaInfo.of(java.util.Arrays.copyOfRange(data, 0, d.getGtridLength()),
+                java.util.Arrays.copyOfRange(data, d.getGtridLength(), d.getGtridLength() + d.getBqualLength()),
                 d.getFormatID(), d.isOnePhase() ? XaPhase.ONE_PHASE : XaPhase.PREPARE);
     }
 

@@ -29,14 +29,13 @@ final class XaStatements {
         }
         byte[] gtrid = HexFormat.of().parseHex(m.group(2));
         byte[] bqual = HexFormat.of().parseHex(m.group(3));
-        return new Parsed(m.group(1).toUpperCase(java.util.Locale.ROOT), XaInfo.decode(gtrid, 0, gtrid.length),
-                XaInfo.decode(bqual, 0, bqual.length), Long.parseLong(m.group(4)),
+        return new Parsed(m.group(1).toUpperCase(java.util.Locale.ROOT), gtrid, bqual, Long.parseLong(m.group(4)),
                 m.group(5).strip().toUpperCase(java.util.Locale.ROOT));
     }
 
-    record Parsed(String verb, String gtrid, String bqual, long formatId, String rest) {
+    record Parsed(String verb, byte[] gtrid, byte[] bqual, long formatId, String rest) {
         XaInfo as(XaPhase phase) {
-            return new XaInfo(gtrid, bqual, formatId, phase);
+            return XaInfo.of(gtrid, bqual, formatId, phase);
         }
     }
 }

@@ -74,6 +74,22 @@ public final class XaCutPlanner {
         public ShardRelay {
             xa = List.copyOf(xa);
         }
+
+        /** Its XA PREPAREs, in the order given. */
+        List<XaStatement> prepares() {
+            return xa.stream().filter(x -> x.phase() == XaPhase.PREPARE).toList();
+        }
+
+        /** Per branch, its XA COMMIT or XA ROLLBACK, where retrieved: looked up once, not per prepare. */
+        Map<Xid, XaStatement> decisions() {
+            Map<Xid, XaStatement> out = new HashMap<>();
+            for (XaStatement x : xa) {
+                if (x.phase() == XaPhase.COMMIT || x.phase() == XaPhase.ROLLBACK) {
+                    out.putIfAbsent(x.xid(), x);
+                }
+            }
+            return out;
+        }
     }
 
     /** An XA statement to apply out of relay order on a shard, under production's GTID for it. */
@@ -116,14 +132,23 @@ public final class XaCutPlanner {
     }
 
     public static Result plan(long targetMicros, Map<String, ShardRelay> shards) {
+        return plan((Long) targetMicros, shards);
+    }
+
+    /**
+     * @param targetMicros the target time; null for a GTID-set target, where a transaction is committed at the target
+     *                     when one of its XA COMMITs is in a cut
+     */
+    public static Result plan(Long targetMicros, Map<String, ShardRelay> shards) {
         // per gtrid: whether committed at T, and its first commit anywhere (what T moves back before)
         Map<String, Long> firstCommit = new HashMap<>();
         Map<String, Boolean> committed = new HashMap<>();
-        for (ShardRelay s : shards.values()) {
-            for (XaStatement x : s.xa()) {
+        for (String name : shards.keySet()) {
+            for (XaStatement x : shards.get(name).xa()) {
                 if (x.phase() == XaPhase.COMMIT || x.phase() == XaPhase.ONE_PHASE) {
                     firstCommit.merge(x.xid().gtrid(), x.commitMicros(), Math::min);
-                    if (x.applied() || x.commitMicros() <= targetMicros) {
+                    if (x.applied() || (targetMicros == null ? x.ordinal() < shards.get(name).timeCut()
+                            : x.commitMicros() <= targetMicros)) {
                         committed.put(x.xid().gtrid(), true);
                     }
                 }
@@ -136,17 +161,24 @@ public final class XaCutPlanner {
             hidden.put(name, new TreeSet<>());
         });
 
+        Map<String, List<XaStatement>> prepares = new HashMap<>();
+        Map<String, Map<Xid, XaStatement>> decisions = new HashMap<>();
+        shards.forEach((name, s) -> {
+            prepares.put(name, s.prepares());
+            decisions.put(name, s.decisions());
+        });
+
         // Hide what is not committed at T, moving cuts back, until nothing changes (cuts only shrink, so this ends).
         boolean changed = true;
         while (changed) {
             changed = false;
             for (var e : shards.entrySet()) {
                 String shard = e.getKey();
-                for (XaStatement p : prepares(e.getValue())) {
+                for (XaStatement p : prepares.get(shard)) {
                     if (!inCut(p, cut.get(shard)) || committed.getOrDefault(p.xid().gtrid(), false)) {
                         continue;
                     }
-                    Optional<XaStatement> decision = decision(e.getValue(), p.xid());
+                    Optional<XaStatement> decision = Optional.ofNullable(decisions.get(shard).get(p.xid()));
                     if (decision.isPresent() && (inCut(decision.get(), cut.get(shard)) || decision.get().phase() == XaPhase.ROLLBACK)) {
                         continue; // decided within the cut, or completed by its rollback below
                     }
@@ -173,8 +205,8 @@ public final class XaCutPlanner {
             String shard = e.getKey();
             long c = cut.get(shard);
             List<Completion> completions = new ArrayList<>();
-            for (XaStatement p : prepares(e.getValue())) {
-                Optional<XaStatement> decision = decision(e.getValue(), p.xid());
+            for (XaStatement p : prepares.get(shard)) {
+                Optional<XaStatement> decision = Optional.ofNullable(decisions.get(shard).get(p.xid()));
                 if (decision.isPresent() && inCut(decision.get(), c)) {
                     continue;
                 }
@@ -213,17 +245,6 @@ public final class XaCutPlanner {
 
     private static boolean inCut(XaStatement x, long cut) {
         return x.applied() || x.ordinal() < cut;
-    }
-
-    private static List<XaStatement> prepares(ShardRelay s) {
-        return s.xa().stream().filter(x -> x.phase() == XaPhase.PREPARE).toList();
-    }
-
-    /** The branch's XA COMMIT or XA ROLLBACK on the same shard, if retrieved. */
-    private static Optional<XaStatement> decision(ShardRelay s, Xid xid) {
-        return s.xa().stream()
-                .filter(x -> x.xid().equals(xid) && (x.phase() == XaPhase.COMMIT || x.phase() == XaPhase.ROLLBACK))
-                .findFirst();
     }
 
     /** Per gtrid, the shards whose relay logs hold one of its branches: for dry runs and refusals. */

@@ -1,0 +1,114 @@
+package io.drsp.agent;
+
+import io.drsp.agent.relay.XaPhase;
+import io.drsp.core.config.Endpoint;
+import io.drsp.core.config.UserRef;
+import io.drsp.core.gtid.GtidSet;
+import io.drsp.core.mysql.MysqlAdmin;
+import io.drsp.core.mysql.ReplicaStatus;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * XA branches on one instance: which are prepared ({@code XA RECOVER}), and completing them for a consistent
+ * recovery (DESIGN §7). Kept apart from {@link NodeOps}, which inspects and drives the link.
+ */
+public final class XaOps {
+    private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(5);
+
+    private final NodeKey key;
+    private final Endpoint endpoint;
+    private final UserRef admin;
+
+    public XaOps(NodeKey key, Endpoint endpoint, UserRef admin) {
+        this.key = key;
+        this.endpoint = endpoint;
+        this.admin = admin;
+    }
+
+    private MysqlAdmin session() {
+        return MysqlAdmin.connect(endpoint, admin.name(), admin.password().resolve(), CONNECT_TIMEOUT);
+    }
+
+    /** The XIDs {@code XA RECOVER} lists, as MySQL prints them in the binlog ({@code X'..',X'..',n}). */
+    public Set<String> prepared() {
+        try (MysqlAdmin s = session()) {
+            return prepared(s);
+        }
+    }
+
+    private static Set<String> prepared(MysqlAdmin s) {
+        Set<String> out = new TreeSet<>();
+        try (Statement st = s.connection().createStatement(); ResultSet rs = st.executeQuery("XA RECOVER CONVERT XID")) {
+            while (rs.next()) {
+                String hex = rs.getString("data").substring(2).toLowerCase(Locale.ROOT); // "0x" + gtrid + bqual
+                int g = rs.getInt("gtrid_length") * 2;
+                int b = rs.getInt("bqual_length") * 2;
+                out.add("X'" + hex.substring(0, g) + "',X'" + hex.substring(g, g + b) + "'," + rs.getLong("formatID"));
+            }
+            return out;
+        } catch (SQLException e) {
+            throw new MysqlOperationException("cannot read XA RECOVER: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Applies each planned XA COMMIT or XA ROLLBACK under production's own GTID for it, out of relay order, so the
+     * shard's GTID set stays a subset of production's and sync later skips the statement in the relay log. One already
+     * in the GTID set was done before (a rerun after a crash) and is skipped. Refused, before anything is applied,
+     * while the applier runs or when a branch to complete is not prepared here.
+     */
+    public String complete(List<XaLine> completions) {
+        if (completions.isEmpty()) {
+            return "no XA branch to complete";
+        }
+        try (MysqlAdmin s = session(); Statement st = s.connection().createStatement()) {
+            if (s.replicaStatus().map(ReplicaStatus::sqlThreadRunning).orElse(false)) {
+                throw new MysqlOperationException(where() + ": its applier is running, so the XA branches it holds in doubt"
+                        + " could still change; run recover again once the replay has stopped");
+            }
+            GtidSet executed = s.gtidExecuted();
+            Set<String> prepared = prepared(s);
+            List<XaLine> todo = new ArrayList<>();
+            for (XaLine c : completions) {
+                if (executed.containsAll(GtidSet.parse(c.gtid()))) {
+                    continue;
+                }
+                if (!prepared.contains(c.xa().sqlXid())) {
+                    throw new MysqlOperationException(where() + ": the branch " + c.xa().sqlXid() + " of global transaction '"
+                            + c.xa().gtrid() + "' is not prepared here, so its " + verb(c) + " (" + c.gtid() + ") cannot be"
+                            + " applied; nothing was completed");
+                }
+                todo.add(c);
+            }
+            for (XaLine c : todo) {
+                st.execute("SET SESSION gtid_next = '" + c.gtid() + "'");
+                try {
+                    st.execute(verb(c) + " " + c.xa().sqlXid());
+                } finally {
+                    st.execute("SET SESSION gtid_next = AUTOMATIC");
+                }
+                io.drsp.core.fault.Failpoints.crashAfter("XaBranchCompleted:" + key.shard());
+            }
+            return "completed " + todo.size() + " XA branches" + (todo.size() < completions.size()
+                    ? " (" + (completions.size() - todo.size()) + " were already)" : "");
+        } catch (SQLException e) {
+            throw new MysqlOperationException(where() + ": cannot complete XA branches: " + e.getMessage(), e);
+        }
+    }
+
+    private static String verb(XaLine c) {
+        return c.xa().phase() == XaPhase.ROLLBACK ? "XA ROLLBACK" : "XA COMMIT";
+    }
+
+    private String where() {
+        return key.describe() + " (" + endpoint + ")";
+    }
+}

@@ -1,0 +1,202 @@
+package io.drsp.controller;
+
+import io.drsp.agent.CutRequest;
+import io.drsp.agent.ShardCut;
+import io.drsp.agent.XaLine;
+import io.drsp.agent.relay.XaPhase;
+import io.drsp.controller.recovery.XaCutPlanner;
+import io.drsp.controller.recovery.XaResolution;
+import java.time.ZoneId;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.BiFunction;
+
+/**
+ * Finds the cluster-wide consistent cuts for a recovery target (DESIGN §7) by asking the DR shards' relay indexes:
+ * <ol>
+ *   <li>every shard's cut and unapplied XA statements;</li>
+ *   <li>again, with the applied statements of every gtrid one shard holds in doubt, since whether another shard
+ *       already committed it decides what this one does;</li>
+ *   <li>{@link XaCutPlanner} on those. When a committed transaction cannot be completed, the target time moves back
+ *       before its first commit and the search starts again there, at most {@value #MAX_MOVES} times;</li>
+ *   <li>a shard whose cut the planner moved back is asked for that prefix of its relay log as a GTID set.</li>
+ * </ol>
+ * What it finds goes to {@link RecoveryPlanner}, which checks it like any cut. The I/O is the agents'; every decision
+ * is the planner's.
+ */
+final class XaCutSearch {
+    static final int MAX_MOVES = 50;
+
+    /** The cuts to plan with, what XA resolution did, or the sentence that refuses the target. */
+    record Found(Map<String, ShardCut> cuts, XaResolution xa, String refusal) {
+    }
+
+    private final String cluster;
+    private final List<String> shards;
+    private final BiFunction<String, CutRequest, CompletableFuture<ShardCut>> ask;
+    private final ZoneId zone;
+
+    XaCutSearch(String cluster, List<String> shards, BiFunction<String, CutRequest, CompletableFuture<ShardCut>> ask, ZoneId zone) {
+        this.cluster = cluster;
+        this.shards = List.copyOf(shards);
+        this.ask = ask;
+        this.zone = zone;
+    }
+
+    CompletableFuture<Found> run(TargetSpec target) {
+        Long t = switch (target.kind()) {
+            case CutRequest.TIME -> target.timeMicros();
+            case CutRequest.ALL -> Long.MAX_VALUE;
+            default -> null; // a GTID set: committed is what the set holds
+        };
+        return attempt(target, target.request(), t, new ArrayList<>(), null);
+    }
+
+    private CompletableFuture<Found> attempt(TargetSpec target, CutRequest request, Long t, List<String> moves,
+                                             Map<String, Long> firstCutLengths) {
+        return askAll(request).thenCompose(first -> {
+            if (failed(first)) {
+                return CompletableFuture.completedFuture(new Found(first, XaResolution.none(), null));
+            }
+            Set<String> gtrids = new TreeSet<>();
+            first.values().forEach(c -> c.xaLines().forEach(x -> gtrids.add(x.xa().gtrid())));
+            CompletableFuture<Map<String, ShardCut>> second = gtrids.isEmpty() ? CompletableFuture.completedFuture(first)
+                    : askAll(request.withXaGtrids(gtrids));
+            return second.thenCompose(cuts -> {
+                if (failed(cuts)) {
+                    return CompletableFuture.completedFuture(new Found(cuts, XaResolution.none(), null));
+                }
+                Map<String, Long> lengths = firstCutLengths != null ? firstCutLengths : cutLengths(cuts);
+                XaCutPlanner.Result result = XaCutPlanner.plan(t, relays(cuts));
+                if (result instanceof XaCutPlanner.Result.Refused r) {
+                    return refused(cuts, r.sentence());
+                }
+                if (result instanceof XaCutPlanner.Result.MoveBack m) {
+                    if (t == null) {
+                        return refused(cuts, splitsSentence(target, m.gtrid(), cuts, m.why()));
+                    }
+                    long earlier = m.firstCommitMicros() - 1;
+                    moves.add("global transaction '" + m.gtrid() + "' was committed at " + RecoveryPlanner.format(m.firstCommitMicros(), zone)
+                            + " but cannot be completed on DR: " + m.why() + "; the point moves to just before it");
+                    Long windowStart = RecoveryPlanner.window(cuts).start();
+                    if (moves.size() > MAX_MOVES || windowStart != null && earlier < windowStart) {
+                        return refused(cuts, "no cluster-wide consistent point lies at or before " + target.describe()
+                                + " within the recoverable window of cluster " + cluster + ": " + moves.get(moves.size() - 1)
+                                + ", which is before what the DR shards have already applied.");
+                    }
+                    return attempt(target, new CutRequest(CutRequest.TIME, earlier, null), earlier, moves, lengths);
+                }
+                XaCutPlanner.Result.Consistent c = (XaCutPlanner.Result.Consistent) result;
+                if (t == null) {
+                    for (var e : c.shards().entrySet()) {
+                        if (!e.getValue().completions().isEmpty() || !e.getValue().hidden().isEmpty()) {
+                            String gtrid = !e.getValue().hidden().isEmpty() ? e.getValue().hidden().get(0)
+                                    : e.getValue().completions().get(0).xid().gtrid();
+                            return refused(cuts, splitsSentence(target, gtrid, cuts, "its branch on dr shard " + e.getKey()
+                                    + " would be left prepared"));
+                        }
+                    }
+                }
+                return narrowed(cuts, c).thenApply(narrowedCuts -> new Found(narrowedCuts,
+                        resolution(target, t, moves, c, cuts, lengths), null));
+            });
+        });
+    }
+
+    /** Shards whose cut the planner moved back are asked for that prefix, so the plan replays exactly it. */
+    private CompletableFuture<Map<String, ShardCut>> narrowed(Map<String, ShardCut> cuts, XaCutPlanner.Result.Consistent c) {
+        Map<String, CompletableFuture<ShardCut>> asks = new LinkedHashMap<>();
+        cuts.forEach((shard, cut) -> {
+            long replay = c.shards().get(shard).replay();
+            asks.put(shard, replay < cut.cutLength() ? ask.apply(shard, CutRequest.prefix(replay))
+                    : CompletableFuture.completedFuture(cut));
+        });
+        return join(asks);
+    }
+
+    private XaResolution resolution(TargetSpec target, Long t, List<String> moves, XaCutPlanner.Result.Consistent c,
+                                    Map<String, ShardCut> cuts, Map<String, Long> firstLengths) {
+        boolean timed = CutRequest.TIME.equals(target.kind());
+        Long consistent = moves.isEmpty() ? null : t;
+        Map<String, XaResolution.Shard> out = new LinkedHashMap<>();
+        for (var e : c.shards().entrySet()) {
+            String shard = e.getKey();
+            XaCutPlanner.ShardPlan p = e.getValue();
+            Map<String, XaLine> byGtid = new HashMap<>();
+            cuts.get(shard).xaLines().forEach(x -> byGtid.put(x.gtid(), x));
+            List<String> completions = p.completions().stream().map(x -> byGtid.get(x.gtid()).encode()).toList();
+            long leftOut = Math.max(0, firstLengths.getOrDefault(shard, p.replay()) - p.replay());
+            long behind = 0;
+            if (timed && leftOut > 0) {
+                // The first transaction left out: the earliest hidden prepare here, or else the moved-back point's end.
+                long firstOut = p.hidden().stream().flatMap(g -> byGtid.values().stream()
+                                .filter(x -> x.xa().gtrid().equals(g) && x.xa().phase() == XaPhase.PREPARE && !x.applied()))
+                        .mapToLong(XaLine::commitMicros).min().orElse(t + 1);
+                behind = Math.max(0, target.timeMicros() - Math.min(firstOut, t + 1));
+            }
+            out.put(shard, new XaResolution.Shard(completions, p.hidden(), leftOut, behind));
+        }
+        return new XaResolution(consistent, moves, out);
+    }
+
+    private String splitsSentence(TargetSpec target, String gtrid, Map<String, ShardCut> cuts, String why) {
+        Set<String> on = new TreeSet<>();
+        List<String> toAdd = new ArrayList<>();
+        cuts.forEach((shard, c) -> c.xaLines().forEach(x -> {
+            if (x.xa().gtrid().equals(gtrid)) {
+                on.add(shard);
+                if (!x.applied() && x.ordinal() >= c.cutLength()) {
+                    toAdd.add(x.gtid());
+                }
+            }
+        }));
+        return "the GTID set splits global transaction '" + gtrid + "' across shards " + String.join(", ", on) + " (" + why
+                + "); a consistent target takes all of its branches"
+                + (toAdd.isEmpty() ? "" : " (add " + String.join(",", toAdd) + ", and every transaction before them in relay order)")
+                + " or none of them (a time target before its first commit, which drsp moves to consistently).";
+    }
+
+    private static CompletableFuture<Found> refused(Map<String, ShardCut> cuts, String sentence) {
+        return CompletableFuture.completedFuture(new Found(cuts, XaResolution.none(), sentence));
+    }
+
+    private CompletableFuture<Map<String, ShardCut>> askAll(CutRequest request) {
+        Map<String, CompletableFuture<ShardCut>> asks = new LinkedHashMap<>();
+        shards.forEach(s -> asks.put(s, ask.apply(s, request)));
+        return join(asks);
+    }
+
+    private static CompletableFuture<Map<String, ShardCut>> join(Map<String, CompletableFuture<ShardCut>> asks) {
+        return CompletableFuture.allOf(asks.values().toArray(CompletableFuture[]::new)).thenApply(v -> {
+            Map<String, ShardCut> out = new LinkedHashMap<>();
+            asks.forEach((k, f) -> out.put(k, f.join()));
+            return out;
+        });
+    }
+
+    private static boolean failed(Map<String, ShardCut> cuts) {
+        return cuts.values().stream().anyMatch(c -> c.error() != null);
+    }
+
+    private static Map<String, Long> cutLengths(Map<String, ShardCut> cuts) {
+        Map<String, Long> out = new HashMap<>();
+        cuts.forEach((k, c) -> out.put(k, c.cutLength()));
+        return out;
+    }
+
+    /** The planner's input: each shard's cut length and its XA statements. */
+    static Map<String, XaCutPlanner.ShardRelay> relays(Map<String, ShardCut> cuts) {
+        Map<String, XaCutPlanner.ShardRelay> out = new LinkedHashMap<>();
+        cuts.forEach((shard, c) -> out.put(shard, new XaCutPlanner.ShardRelay(c.cutLength(), c.xaLines().stream()
+                .map(x -> new XaCutPlanner.XaStatement(x.gtid(), x.ordinal(), x.commitMicros(),
+                        new XaCutPlanner.Xid(x.xa().gtrid(), x.xa().bqual(), x.xa().formatId()), x.xa().phase(), x.applied()))
+                .toList())));
+        return out;
+    }
+}

@@ -1,0 +1,229 @@
+package io.drsp.tests;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.drsp.controller.Controller;
+import io.drsp.core.config.DrspConfig;
+import io.drsp.core.gtid.GtidSet;
+import io.drsp.sandbox.Sandbox;
+import io.drsp.sandbox.bank.BankSchema;
+import io.drsp.sandbox.bank.BankShard;
+import io.drsp.sandbox.bank.BankTotals;
+import io.drsp.sandbox.bank.BankWorkload;
+import io.drsp.sandbox.bank.XaJournal;
+import java.math.BigDecimal;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+
+/**
+ * Recovery of a bank that moves money across shards with XA (DESIGN §7), on real servers. Production runs the bank
+ * workload with half of its transfers cross-shard and some coordinators "killed" part-way; DR keeps it all in the
+ * relay log (delay 3600 s), then recovers forward, time after time, on one DR. After each recovery the data alone is
+ * the oracle: every cross-shard transfer is journaled on both its shards or on neither, each account's balance is
+ * its opening balance moved by exactly the transfers its shard journals, the bank's total holds, {@code XA RECOVER}
+ * is empty on every DR member, DR's GTID sets stay within production's, and each shard stands exactly at the
+ * recorded point. Then sync resumes and DR ends equal to production.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class XaRecoveryTest {
+    static final Path DIR = Path.of("target/xa-recovery").toAbsolutePath();
+    static final long SEED = Long.getLong("drsp.seed", System.nanoTime());
+    static final int RECOVERIES = Integer.getInteger("drsp.xa.recoveries", 8);
+    static Sandbox sandbox;
+    static Controller controller;
+    static DrspConfig config;
+    static String conf;
+    static long start;
+    static long end;
+    static BankWorkload.Stats stats;
+
+    @BeforeAll
+    static void up() throws Exception {
+        sandbox = Sandbox.upReplacing(DIR, Sandbox.Options.defaults().withReplicas(1), s -> { });
+        conf = sandbox.configFile().toString();
+        config = DrspConfig.load(sandbox.configFile());
+        controller = Controller.start(config, Set.of());
+        List<BankShard> shards = Bank.shards(sandbox, Sandbox.Role.PRODUCTION);
+        BankSchema.create(shards.get(0), shards.subList(1, shards.size()), 40);
+        assertEquals(0, Cli.run("sync", "1", "--delay", "3600", "--config", conf).exitCode(), "sync with a delay DR never reaches");
+        start = nowMicros();
+        BankWorkload w = new BankWorkload(shards.subList(1, shards.size()), 40, 4, 120, SEED).withCrossShard(0.5, 0.15, 1.5).start();
+        try {
+            Await.until(Duration.ofSeconds(180), () -> {
+                BankWorkload.Stats s = w.stats();
+                return s.crossShardCommitted() >= 400 && s.abandoned() >= 30 && s.resolved() >= 20;
+            }, "400 cross-shard transfers committed, 30 abandoned, 20 resolved on production");
+        } finally {
+            w.close();
+        }
+        stats = w.stop();
+        end = nowMicros();
+        Bank.awaitRetrieved(sandbox, Bank.productionExecuted(sandbox));
+        assertEquals(0, Cli.run("stopsync", "1", "--config", conf).exitCode());
+        System.out.println("xa-recovery: seed " + SEED + ", workload " + stats);
+    }
+
+    @AfterAll
+    static void down() {
+        if (controller != null) {
+            controller.close();
+        }
+        if (sandbox != null) {
+            sandbox.down(false);
+        }
+    }
+
+    @Test
+    @Order(1)
+    void recoveringForwardTimeAfterTimeEachPointIsConsistentAcrossShards() throws Exception {
+        Random random = new Random(SEED);
+        long span = end - start;
+        int completions = 0;
+        int leftOut = 0;
+        List<Long> behind = new ArrayList<>();
+        for (int i = 0; i < RECOVERIES; i++) {
+            // one random time in each of RECOVERIES equal slices: forward, and spread over the whole workload
+            long t = start + span * i / RECOVERIES + (long) (random.nextDouble() * span / RECOVERIES);
+            String time = RecoveryTest.TIME.format(Instant.ofEpochSecond(0, t * 1000).atZone(config.timeZone()));
+            Cli.Result relay = Cli.run("relaytime", "1", "--time", time, "--config", conf);
+            assertEquals(0, relay.exitCode(), "target " + time + ": " + relay);
+            Cli.Result recover = Cli.run("recover", "1", "--config", conf);
+            assertEquals(0, recover.exitCode(), "target " + time + ": " + recover);
+            JsonNode point = status().path("recoveryPoint");
+            for (JsonNode line : point.path("xa")) {
+                String l = line.asText();
+                completions += l.contains("completes") ? 1 : 0;
+                leftOut += l.contains("leaves out") ? 1 : 0;
+            }
+            behind.add(t - point.path("clusterTimeMicros").asLong());
+            assertConsistent("target " + time + " (" + point + ")", point);
+        }
+        System.out.println("xa-recovery: " + RECOVERIES + " recoveries, " + completions + " shard points completing branches, "
+                + leftOut + " leaving some out; cluster point before the target (µs): " + behind);
+        assertTrue(completions > 0, "some recovery completed an XA branch on DR, or this test proved nothing about them");
+    }
+
+    @Test
+    @Order(2)
+    void syncResumesFromTheLastPointAndDrEndsEqualToProduction() throws Exception {
+        assertEquals(0, Cli.run("sync", "1", "--delay", "0", "--config", conf).exitCode());
+        Map<String, GtidSet> production = Bank.productionExecuted(sandbox);
+        try {
+            Await.until(Duration.ofSeconds(180), () -> {
+                for (String shard : sandbox.shards()) {
+                    // production goes on writing drsp's heartbeat, so "equal" is: all it had, nothing it lacks now
+                    GtidSet dr = Db.executed(sandbox.drPrimary(shard));
+                    if (!dr.containsAll(production.get(shard)) || !Db.executed(sandbox.production(shard)).containsAll(dr)) {
+                        return false;
+                    }
+                }
+                return true;
+            }, "every DR shard executed production's GTID set and nothing else");
+        } catch (AssertionError e) {
+            StringBuilder b = new StringBuilder(e.getMessage());
+            for (String shard : sandbox.shards()) {
+                GtidSet dr = Db.executed(sandbox.drPrimary(shard));
+                b.append("\n").append(shard).append(": missing ").append(production.get(shard).subtract(dr).toCompactString())
+                        .append(", beyond ").append(dr.subtract(production.get(shard)).toCompactString()).append(", link ")
+                        .append(Db.replicaStatus(sandbox.drPrimary(shard)).map(r -> r.get("Last_SQL_Error") + " / "
+                                + r.get("Last_IO_Error") + " / sql " + r.get("Replica_SQL_Running")).orElse("none"));
+            }
+            throw new AssertionError(b.toString(), e);
+        }
+        for (String shard : sandbox.shards()) {
+            for (String table : List.of("bank.accounts", "bank.transfers")) {
+                if (!shard.equals("meta")) {
+                    assertEquals(Db.checksum(sandbox.production(shard), table), Db.checksum(sandbox.drPrimary(shard), table),
+                            shard + " " + table);
+                }
+            }
+            assertEquals(prepared(sandbox.production(shard)), prepared(sandbox.drPrimary(shard)),
+                    shard + ": DR holds exactly production's prepared branches");
+        }
+    }
+
+    private static void assertConsistent(String what, JsonNode point) throws Exception {
+        List<BankShard> dr = Bank.shards(sandbox, Sandbox.Role.DR);
+        List<BankShard> data = dr.subList(1, dr.size());
+        XaJournal journal = XaJournal.read(data);
+        assertEquals(List.of(), journal.torn(), what + ": every cross-shard transfer is on both its shards or neither");
+        assertEquals(0, journal.preparedBranches(), what + ": no branch prepared on a DR primary: " + journal.prepared());
+        BankTotals totals = BankTotals.read(data);
+        assertTrue(totals.holds(), what + ": the bank's total holds: " + totals);
+        for (BankShard s : data) {
+            assertEquals(List.of(), balancesNotExplainedByJournal(s), what + ": " + s.shard() + "'s balances are its journal's");
+        }
+        for (String shard : sandbox.shards()) {
+            GtidSet executed = Db.executed(sandbox.drPrimary(shard));
+            assertEquals(GtidSet.parse(point.path("shardGtids").path(shard).asText()), executed, what + ": " + shard + " stands at the point");
+            GtidSet errant = executed.subtract(Db.executed(sandbox.production(shard)));
+            assertTrue(errant.isEmpty(), what + ": " + shard + " has no errant GTIDs: " + errant.toCompactString());
+        }
+        for (Sandbox.Member replica : sandbox.members(Sandbox.Role.DR_REPLICA)) {
+            GtidSet primary = Db.executed(sandbox.drPrimary(replica.shard()));
+            Await.until(Duration.ofSeconds(60), () -> Db.executed(replica).containsAll(primary), replica.name() + " catches up");
+            assertEquals(List.of(), prepared(replica), what + ": no branch prepared on " + replica.name());
+        }
+    }
+
+    /** Accounts whose balance is not the opening balance moved by the transfers journaled on their own shard. */
+    private static List<String> balancesNotExplainedByJournal(BankShard s) throws SQLException {
+        List<String> wrong = new ArrayList<>();
+        try (Connection c = s.connect(); Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("SELECT a.id, a.balance, ? + COALESCE((SELECT SUM(amount) FROM bank.transfers t"
+                     .replace("?", BankSchema.INITIAL_BALANCE.toPlainString())
+                     + " WHERE t.to_id = a.id), 0) - COALESCE((SELECT SUM(amount) FROM bank.transfers t WHERE t.from_id = a.id), 0)"
+                     + " FROM bank.accounts a")) {
+            while (rs.next()) {
+                BigDecimal balance = rs.getBigDecimal(2);
+                BigDecimal journaled = rs.getBigDecimal(3);
+                if (balance.compareTo(journaled) != 0) {
+                    wrong.add("account " + rs.getLong(1) + ": balance " + balance + ", journal says " + journaled);
+                }
+            }
+        }
+        return wrong;
+    }
+
+    private static List<String> prepared(Sandbox.Member m) throws SQLException {
+        List<String> out = new ArrayList<>();
+        try (Connection c = m.instance().connect(); Statement st = c.createStatement(); ResultSet rs = st.executeQuery("XA RECOVER")) {
+            while (rs.next()) {
+                out.add(rs.getString("data"));
+            }
+        }
+        out.sort(null);
+        return out;
+    }
+
+    static JsonNode status() throws Exception {
+        Cli.Result r = Cli.run("status", "1", "--json", "--config", conf);
+        assertEquals(0, r.exitCode(), r.toString());
+        return new ObjectMapper().readTree(r.out());
+    }
+
+    static long nowMicros() {
+        Instant i = Instant.now();
+        return i.getEpochSecond() * 1_000_000L + i.getNano() / 1000;
+    }
+}
