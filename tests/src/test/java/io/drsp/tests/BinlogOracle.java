@@ -29,6 +29,8 @@ final class BinlogOracle {
     private static final Pattern GTID_NEXT = Pattern.compile("SET @@SESSION.GTID_NEXT= '([0-9a-f-]+:\\d+)'");
     private static final Pattern ROW_TABLE = Pattern.compile("^### (?:INSERT INTO|UPDATE|DELETE FROM) `([^`]+)`\\.`([^`]+)`");
     private static final Pattern FIRST_COLUMN = Pattern.compile("^###\\s+@1=(-?\\d+)");
+    private static final Pattern XA_STATEMENT =
+            Pattern.compile("^XA (PREPARE|COMMIT|ROLLBACK) (X'[0-9a-fA-F]*',X'[0-9a-fA-F]*',\\d+)( ONE PHASE)?");
     private static final Pattern EVENT_AT = Pattern.compile("^# at (\\d+)$");
     private static final Pattern EVENT_HEADER =
             Pattern.compile("^#\\d{6}\\s+\\d{1,2}:\\d{2}:\\d{2}\\s+server id\\s+\\d+\\s+end_log_pos\\s+\\d+(?:\\s+CRC32 0x[0-9a-f]+)?\\s+(.+)$");
@@ -41,7 +43,16 @@ final class BinlogOracle {
      * columns only), and every table it wrote rows in ({@code schema.table}).
      */
     record Transaction(Gtid gtid, long originalCommitMicros, long immediateCommitMicros, Map<String, List<Long>> firstColumns,
-                       Set<String> tables) {
+                       Set<String> tables, String[] xa) {
+        /** {@code PREPARE}, {@code COMMIT}, {@code ROLLBACK} or {@code ONE_PHASE} when an XA statement; else null. */
+        String xaPhase() {
+            return xa[0];
+        }
+
+        /** The XID as mysqlbinlog prints it ({@code X'..',X'..',n}) when an XA statement; else null. */
+        String xid() {
+            return xa[1];
+        }
     }
 
     private BinlogOracle() {
@@ -79,9 +90,16 @@ final class BinlogOracle {
                 }
                 Matcher g = GTID_NEXT.matcher(line);
                 if (g.find() && pending != null) {
-                    current = new Transaction(Gtid.parse(g.group(1)), pending[0], pending[1], new LinkedHashMap<>(), new TreeSet<>());
+                    current = new Transaction(Gtid.parse(g.group(1)), pending[0], pending[1], new LinkedHashMap<>(), new TreeSet<>(),
+                            new String[2]);
                     transactions.add(current);
                     pending = null;
+                    continue;
+                }
+                Matcher xa = XA_STATEMENT.matcher(line);
+                if (xa.find() && current != null) {
+                    current.xa()[0] = xa.group(3) != null ? "ONE_PHASE" : xa.group(1);
+                    current.xa()[1] = xa.group(2).toLowerCase(java.util.Locale.ROOT).replace("x'", "X'");
                     continue;
                 }
                 Matcher row = ROW_TABLE.matcher(line);
