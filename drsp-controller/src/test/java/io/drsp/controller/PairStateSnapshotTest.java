@@ -35,10 +35,13 @@ class PairStateSnapshotTest {
         String u = "3e11fa47-71ca-11e1-9e33-c80aa9429562";
         TargetSpec target = new TargetSpec("TIME", 1_700_000_000_123_456L, null, "2023-11-14 22:13:20.123456");
         RecoveryPlan plan = new RecoveryPlan(target, List.of(
-                new RecoveryPlan.ShardPlan("s1", u + ":1-120", u + ":1-100", 20, 8_192, 1_700_000_000_000_000L, 850.5),
-                new RecoveryPlan.ShardPlan("meta", u + ":1-5", u + ":1-5", 0, 0, null, null)), 1_700_000_000_123_456L);
+                new RecoveryPlan.ShardPlan("s1", u + ":1-120", u + ":1-100", 20, 8_192, 1_700_000_000_000_000L, 850.5,
+                        List.of(u + ":131 -1 1700000000200000 COMMIT X'7472616e736665722d31',X'7331',1"), List.of("transfer-2"),
+                        4, 1_250_000),
+                new RecoveryPlan.ShardPlan("meta", u + ":1-5", u + ":1-5", 0, 0, null, null)), 1_700_000_000_123_456L,
+                List.of("global transaction 'transfer-3' was committed at ... but cannot be completed on DR"));
         RecoveryPoint point = new RecoveryPoint(Map.of("s1", u + ":1-120", "meta", u + ":1-5"), 1_700_000_000_123_456L,
-                "2023-11-14 22:13:20.123456");
+                "2023-11-14 22:13:20.123456", plan.xaSummary());
         SnapshotPoint snapshot = new SnapshotPoint("snap-1", 1_700_000_100_000L, point, List.of(
                 new MemberSnapshot("1/dr/s1", "127.0.0.1:3307", u + ":1-120", "binlog.000003", 4_711, 1_700_000_100_000_000L,
                         Map.of("`bank`.`accounts`", 12_345L, "`bank`.`opening`", 42L))));
