@@ -438,27 +438,59 @@ public final class NodeOps implements AutoCloseable {
         try (MysqlAdmin s = session(); Statement st = s.connection().createStatement()) {
             Instant deadline = Instant.now().plus(bound);
             List<String> open = openTransactions(st);
-            while (!open.isEmpty() && Instant.now().isBefore(deadline)) {
+            List<String> prepared = preparedBranches(s, st);
+            while ((!open.isEmpty() || !prepared.isEmpty()) && Instant.now().isBefore(deadline)) {
                 pause(200);
                 open = openTransactions(st);
+                prepared = preparedBranches(s, st);
             }
-            if (!open.isEmpty()) {
-                throw new MysqlOperationException(key.describe() + " still has " + open.size() + " open transaction(s) after "
-                        + bound.toSeconds() + " s: " + String.join("; ", open) + "; end them or run stopservice again");
+            if (!open.isEmpty() || !prepared.isEmpty()) {
+                List<String> what = new java.util.ArrayList<>(open);
+                what.addAll(prepared);
+                throw new MysqlOperationException(key.describe() + " still has " + (open.isEmpty() ? "" : open.size()
+                        + " open transaction(s)" + (prepared.isEmpty() ? "" : " and ")) + (prepared.isEmpty() ? ""
+                        : prepared.size() + " prepared XA branch(es)") + " after " + bound.toSeconds() + " s: "
+                        + String.join("; ", what) + "; end them (a prepared branch with XA COMMIT or XA ROLLBACK, as its"
+                        + " coordinator decided) or run stopservice again");
             }
             st.execute("SET SESSION lock_wait_timeout = " + Math.max(1, bound.toSeconds()));
             st.execute("SET GLOBAL super_read_only = ON");
-            return "no open transactions; super_read_only ON";
+            return "no open transactions or prepared XA branches; super_read_only ON";
         } catch (SQLException e) {
             throw new MysqlOperationException(key.describe() + " (" + endpoint + "): cannot make it read-only: " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * A prepared XA branch left by its coordinator keeps its row locks and is not an open session (its thread is 0 in
+     * INNODB_TRX), so it is named by its XID; its age is the oldest such transaction's.
+     */
+    private static List<String> preparedBranches(MysqlAdmin s, Statement st) throws SQLException {
+        java.util.Set<String> xids = XaOps.prepared(s);
+        if (xids.isEmpty()) {
+            return List.of();
+        }
+        String age = "";
+        try (ResultSet rs = st.executeQuery("SELECT MAX(TIMESTAMPDIFF(SECOND, trx_started, NOW())) FROM information_schema.INNODB_TRX"
+                + " WHERE trx_mysql_thread_id = 0")) {
+            if (rs.next() && rs.getObject(1) != null) {
+                age = ", the oldest prepared " + rs.getLong(1) + " s ago";
+            }
+        }
+        List<String> out = new java.util.ArrayList<>();
+        for (String x : xids) {
+            io.drsp.agent.relay.XaInfo xa = io.drsp.agent.relay.XaInfo.fromSqlXid(x, io.drsp.agent.relay.XaPhase.PREPARE);
+            out.add("XA branch '" + xa.gtrid() + "','" + xa.bqual() + "'," + xa.formatId() + " prepared");
+        }
+        out.set(out.size() - 1, out.get(out.size() - 1) + age);
+        return out;
     }
 
     private static List<String> openTransactions(Statement st) throws SQLException {
         List<String> open = new java.util.ArrayList<>();
         try (ResultSet rs = st.executeQuery("SELECT t.trx_mysql_thread_id, p.USER, p.HOST, TIMESTAMPDIFF(SECOND, t.trx_started, NOW())"
                 + " FROM information_schema.INNODB_TRX t LEFT JOIN information_schema.PROCESSLIST p ON p.ID = t.trx_mysql_thread_id"
-                + " WHERE t.trx_mysql_thread_id <> CONNECTION_ID() AND (p.COMMAND IS NULL OR p.COMMAND <> 'Connect')")) {
+                + " WHERE t.trx_mysql_thread_id NOT IN (0, CONNECTION_ID()) AND (p.COMMAND IS NULL OR p.COMMAND <> 'Connect')")) {
             while (rs.next()) {
                 open.add("session " + rs.getLong(1) + " (" + rs.getString(2) + "@" + rs.getString(3) + ", open " + rs.getLong(4) + " s)");
             }

@@ -44,7 +44,7 @@ public final class XaOps {
         }
     }
 
-    private static Set<String> prepared(MysqlAdmin s) {
+    static Set<String> prepared(MysqlAdmin s) {
         Set<String> out = new TreeSet<>();
         try (Statement st = s.connection().createStatement(); ResultSet rs = st.executeQuery("XA RECOVER CONVERT XID")) {
             while (rs.next()) {

@@ -291,6 +291,10 @@ class DrillTest {
 
     /** Each shard's snapshot GTID set and its primary's checksums, from the controller's newest snapshot point. */
     static void snapshotPoint(Map<String, GtidSet> point, Map<String, Map<String, Long>> sums) throws Exception {
+        snapshotPoint(conf, point, sums);
+    }
+
+    static void snapshotPoint(String conf, Map<String, GtidSet> point, Map<String, Map<String, Long>> sums) throws Exception {
         Cli.Result r = Cli.run("snapshots", "1", "--json", "--config", conf);
         assertEquals(0, r.exitCode(), r.toString());
         JsonNode snaps = JSON.readTree(r.out()).path("snapshots");
@@ -308,6 +312,10 @@ class DrillTest {
     }
 
     static List<Sandbox.Member> drMembers() {
+        return drMembers(sandbox);
+    }
+
+    static List<Sandbox.Member> drMembers(Sandbox sandbox) {
         List<Sandbox.Member> all = new ArrayList<>(sandbox.members(Sandbox.Role.DR));
         all.addAll(sandbox.members(Sandbox.Role.DR_REPLICA));
         return all;
