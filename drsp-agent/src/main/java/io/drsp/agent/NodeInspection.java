@@ -8,6 +8,8 @@ import java.util.List;
  *
  * @param appliedSourceTimeMicros the production time this instance's data stands at: the original commit time of
  *                                the last applied transaction, or the newest replicated heartbeat, whichever is later
+ * @param xaPrepared              XA branches prepared here ({@code XA RECOVER}); null when not looked at
+ * @param xaOldestPreparedSeconds how long ago the oldest of them was started; null when none or not known
  */
 public record NodeInspection(
         String node,
@@ -22,7 +24,9 @@ public record NodeInspection(
         List<String> settingViolations,
         LinkView link,
         Long appliedSourceTimeMicros,
-        long observedAtMicros) implements AgentMessage {
+        long observedAtMicros,
+        Integer xaPrepared,
+        Long xaOldestPreparedSeconds) implements AgentMessage {
 
     public NodeInspection {
         settingViolations = settingViolations == null ? List.of() : List.copyOf(settingViolations);
@@ -30,7 +34,7 @@ public record NodeInspection(
 
     public static NodeInspection unreachable(NodeKey key, String endpoint, String error) {
         return new NodeInspection(key.toString(), endpoint, false, error, null, null, null, false, false, List.of(), null, null,
-                nowMicros());
+                nowMicros(), null, null);
     }
 
     public static long nowMicros() {

@@ -103,8 +103,10 @@ public final class NodeOps implements AutoCloseable {
                     .map(r -> linkView(r, executed, full ? backlogBytes(s, r, executed) : null)).orElse(null);
             sampleApplyRate(link, executed);
             Long applied = full ? appliedSourceTime(s.connection()) : null;
+            XaOps.Prepared xa = full ? XaOps.preparedNow(s) : null;
             return new NodeInspection(key.toString(), endpoint.toString(), true, null, s.serverUuid(), executed.toString(),
-                    s.gtidPurged().toString(), superReadOnly, readOnly, violations, link, applied, NodeInspection.nowMicros());
+                    s.gtidPurged().toString(), superReadOnly, readOnly, violations, link, applied, NodeInspection.nowMicros(),
+                    xa == null ? null : xa.xids().size(), xa == null ? null : xa.oldestSeconds());
         } catch (RuntimeException | SQLException e) {
             return NodeInspection.unreachable(key, endpoint.toString(), e.getMessage());
         }
@@ -461,28 +463,17 @@ public final class NodeOps implements AutoCloseable {
         }
     }
 
-    /**
-     * A prepared XA branch left by its coordinator keeps its row locks and is not an open session (its thread is 0 in
-     * INNODB_TRX), so it is named by its XID; its age is the oldest such transaction's.
-     */
-    private static List<String> preparedBranches(MysqlAdmin s, Statement st) throws SQLException {
-        java.util.Set<String> xids = XaOps.prepared(s);
-        if (xids.isEmpty()) {
-            return List.of();
-        }
-        String age = "";
-        try (ResultSet rs = st.executeQuery("SELECT MAX(TIMESTAMPDIFF(SECOND, trx_started, NOW())) FROM information_schema.INNODB_TRX"
-                + " WHERE trx_mysql_thread_id = 0")) {
-            if (rs.next() && rs.getObject(1) != null) {
-                age = ", the oldest prepared " + rs.getLong(1) + " s ago";
-            }
-        }
+    /** A prepared XA branch left by its coordinator keeps its row locks but is no session's: it is named by its XID. */
+    private static List<String> preparedBranches(MysqlAdmin s, Statement st) {
+        XaOps.Prepared prepared = XaOps.preparedNow(s);
         List<String> out = new java.util.ArrayList<>();
-        for (String x : xids) {
+        for (String x : prepared.xids()) {
             io.drsp.agent.relay.XaInfo xa = io.drsp.agent.relay.XaInfo.fromSqlXid(x, io.drsp.agent.relay.XaPhase.PREPARE);
             out.add("XA branch '" + xa.gtrid() + "','" + xa.bqual() + "'," + xa.formatId() + " prepared");
         }
-        out.set(out.size() - 1, out.get(out.size() - 1) + age);
+        if (!out.isEmpty() && prepared.oldestSeconds() != null) {
+            out.set(out.size() - 1, out.get(out.size() - 1) + ", the oldest " + prepared.oldestSeconds() + " s ago");
+        }
         return out;
     }
 

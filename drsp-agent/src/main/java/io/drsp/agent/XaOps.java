@@ -37,6 +37,28 @@ public final class XaOps {
         return MysqlAdmin.connect(endpoint, admin.name(), admin.password().resolve(), CONNECT_TIMEOUT);
     }
 
+    /** What is prepared on an instance now, and how long ago the oldest prepared transaction started (null: none). */
+    public record Prepared(Set<String> xids, Long oldestSeconds) {
+    }
+
+    /**
+     * {@link #prepared(MysqlAdmin)} with an age: a prepared branch whose session ended is no session's any more (thread
+     * 0 in INNODB_TRX), but InnoDB still knows when it started.
+     */
+    static Prepared preparedNow(MysqlAdmin s) {
+        Set<String> xids = prepared(s);
+        if (xids.isEmpty()) {
+            return new Prepared(xids, null);
+        }
+        try (Statement st = s.connection().createStatement(); ResultSet rs = st.executeQuery(
+                "SELECT MAX(TIMESTAMPDIFF(SECOND, trx_started, NOW())) FROM information_schema.INNODB_TRX"
+                        + " WHERE trx_mysql_thread_id = 0")) {
+            return new Prepared(xids, rs.next() && rs.getObject(1) != null ? rs.getLong(1) : null);
+        } catch (SQLException e) {
+            throw new MysqlOperationException("cannot read INNODB_TRX: " + e.getMessage(), e);
+        }
+    }
+
     /** The XIDs {@code XA RECOVER} lists, as MySQL prints them in the binlog ({@code X'..',X'..',n}). */
     public Set<String> prepared() {
         try (MysqlAdmin s = session()) {

@@ -52,6 +52,7 @@ final class StatusTable {
                 "LEFT", "APPLIED (prod time)", "LAG s", "BACKLOG trx", "bytes"));
         StringBuilder problems = new StringBuilder();
         StringBuilder links = new StringBuilder();
+        StringBuilder prepared = new StringBuilder();
         for (JsonNode shard : s.path("shards")) {
             String name = shard.path("shard").asText();
             JsonNode prod = shard.path("production");
@@ -79,6 +80,9 @@ final class StatusTable {
                 note(problems, "dr shard " + name + " receiver", link.path("ioError"));
                 note(problems, "dr shard " + name + " applier", link.path("sqlError"));
             }
+            if (prod.path("xaPrepared").asInt(0) > 0 || dr.path("xaPrepared").asInt(0) > 0) {
+                prepared.append(String.format("  %-6s production %s, dr %s%n", name, preparedCount(prod), preparedCount(dr)));
+            }
             for (JsonNode v : dr.path("settingViolations")) {
                 problems.append("  dr shard ").append(name).append(": ").append(v.asText()).append('\n');
             }
@@ -88,6 +92,9 @@ final class StatusTable {
         }
         if (links.length() > 0) {
             b.append("links (GTID sets of each DR shard, and what its applier is doing):\n").append(links);
+        }
+        if (prepared.length() > 0) {
+            b.append("prepared XA branches (XA RECOVER; each holds its row locks until its coordinator decides):\n").append(prepared);
         }
         if (problems.length() > 0) {
             b.append("problems:\n").append(problems);
@@ -105,6 +112,15 @@ final class StatusTable {
         if (!error.isNull() && !error.isMissingNode() && !error.asText().isBlank()) {
             out.append("  ").append(who).append(": ").append(error.asText()).append('\n');
         }
+    }
+
+    private static String preparedCount(JsonNode member) {
+        if (member.path("xaPrepared").isNull() || member.path("xaPrepared").isMissingNode()) {
+            return "?";
+        }
+        int n = member.path("xaPrepared").asInt();
+        JsonNode oldest = member.path("xaOldestPreparedSeconds");
+        return n + (n > 0 && oldest.isNumber() ? " (oldest " + oldest.asLong() + " s)" : "");
     }
 
     private static String time(JsonNode micros, ZoneId zone) {

@@ -96,6 +96,15 @@ class XaDrillTest {
             }
         }
 
+        JsonNode seen = status();
+        for (JsonNode shard : seen.path("shards")) {
+            if (!shard.path("shard").asText().equals("meta")) {
+                assertEquals(1, shard.path("dr").path("xaPrepared").asInt(-1), "status counts the prepared branch: " + shard);
+            }
+        }
+        Cli.Result table = Cli.run("status", "1", "--config", conf);
+        assertTrue(table.out().contains("prepared XA branches") && table.out().contains("dr 1"), table.out());
+
         Cli.Result refused = Cli.run("stopservice", "1", "--config", conf);
         assertEquals(1, refused.exitCode(), refused.toString());
         assertTrue(refused.err().contains("prepared XA branch") && refused.err().contains("'drill-abandoned','s"), refused.err());
