@@ -42,8 +42,9 @@ step "start the drsp controller (journal in the control database, API on 127.0.0
 step "AllControl.sh -sync 1 -delay_time=20: DR cluster 1 follows production 20 s behind (the recoverable window is those 20 s)" \
   scripts/AllControl.sh -sync 1 -delay_time=20
 echo
-echo "== bank workload on production in the background: 100 transfers/s for 15 s"
-$DRSP sandbox workload --dir "$DIR" --rate 100 --seconds 15 > "$DIR/workload.out" 2>&1 &
+echo "== bank workload on production in the background: 100 transfers/s for 15 s, half of them across two shards as one XA"
+echo "   transaction, 5 % of those abandoned part-way by a 'killed' coordinator and resolved 3 s later"
+$DRSP sandbox workload --dir "$DIR" --rate 100 --seconds 15 --abandon 0.05 > "$DIR/workload.out" 2>&1 &
 workload=$!
 sleep 4 # let the workload run a while before looking; this is a demo's pacing, not a wait for a condition
 step "AllControl.sh -status 1 (workload running): applied production time trails by the delay, lag beyond it stays small" \
@@ -57,20 +58,20 @@ step "sandbox status: every instance, its GTID count and replication" \
   $DRSP sandbox status --dir "$DIR"
 step "AllControl.sh -stopsync 1: stop every link, keep the relay log (production is 'lost' from here)" \
   scripts/AllControl.sh -stopsync 1
-target=$(date -d '-8 seconds' '+%Y-%m-%d %H:%M:%S')
+target=$(date -d '-8 seconds' '+%Y-%m-%d %H:%M:%S.%6N')
 step "bat_mod_relaytime.sh 1 \"$target\": recover to 8 s before the loss (checked against the recoverable window)" \
   scripts/bat_mod_relaytime.sh 1 "$target"
-step "drsp recover 1 --dry-run: per shard what would be replayed, nothing changes" \
+step "drsp recover 1 --dry-run: per shard what would be replayed, and (xa:) which cross-shard transactions each completes or leaves out so that every transfer is on all its shards or none; nothing changes" \
   $DRSP recover 1 --dry-run
 step "AllControl.sh -recover 1: every DR shard replays its relay log to exactly that point, in parallel" \
   scripts/AllControl.sh -recover 1
-step "the DR bank balances after recovery (every transfer either wholly there or not at all)" \
+step "the DR bank after recovery: balances hold, every cross-shard transfer is on both its shards or neither, nothing left prepared" \
   $DRSP sandbox check --dir "$DIR" --site dr
 step "AllControl.sh -service 1: snapshot point persisted, DR writable, start_dbproxy hook run" \
   scripts/AllControl.sh -service 1
 step "drsp snapshots 1 and the hook log" \
   sh -c "$DRSP snapshots 1; cat $DIR/hooks/dbproxy.log"
-step "drill traffic: bank transfers on the DR cluster in service for 8 s" \
+step "drill traffic: bank transfers on the DR cluster in service for 8 s, half of them cross-shard XA" \
   $DRSP sandbox workload --dir "$DIR" --site dr --rate 100 --seconds 8
 step "AllControl.sh -stopservice 1: stop_dbproxy, wait for open transactions, read-only again" \
   scripts/AllControl.sh -stopservice 1

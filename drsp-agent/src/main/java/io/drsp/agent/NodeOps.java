@@ -162,8 +162,8 @@ public final class NodeOps implements AutoCloseable {
      * bytes, and the shard's window (last applied and last retrieved production times). Reads only relay log
      * written since the last call.
      */
-    /** About 100 bytes each: the answer stays well inside the remoting frame (reference.conf). */
-    static final int MAX_XA_LINES = 30_000;
+    /** XA statements per answer, about 100 bytes each: a page stays well inside the remoting frame (reference.conf). */
+    static final int XA_PAGE = 20_000;
 
     public ShardCut cut(CutRequest request) {
         try (MysqlAdmin s = session()) {
@@ -178,11 +178,9 @@ public final class NodeOps implements AutoCloseable {
                 default -> throw new IllegalArgumentException("unknown target kind " + request.kind());
             };
             io.drsp.agent.relay.XaView xa = relayIndex.xaView(cut, executed, java.util.Set.copyOf(request.xaGtrids()));
-            if (xa.statements().size() > MAX_XA_LINES) {
-                return ShardCut.failed(key, key.describe() + " holds " + xa.statements().size() + " XA statements in its relay"
-                        + " backlog, more than one plan carries (" + MAX_XA_LINES + "); recover to an earlier time first, which"
-                        + " applies part of the backlog, then to this target");
-            }
+            List<io.drsp.agent.relay.XaView.Statement> all = xa.statements();
+            List<String> page = all.subList(Math.min(request.xaFrom(), all.size()), Math.min(request.xaFrom() + XA_PAGE, all.size()))
+                    .stream().map(x -> XaLine.of(x).encode()).toList();
             Long cutLast = relayIndex.transactionsIn(cut).stream().mapToLong(t -> t.originalCommitMicros()).boxed()
                     .max(Long::compare).orElse(null);
             io.drsp.agent.relay.ReplayClosure reach = relayIndex.replayClosure(cut, executed);
@@ -191,7 +189,7 @@ public final class NodeOps implements AutoCloseable {
                     boxed(relayIndex.firstCommitMicros()), boxed(relayIndex.lastCommitMicros()), appliedSourceTime(s.connection()),
                     relayIndex.bytesOf(cut.subtract(executed)), applyRatePerSecond, reach.wouldApply().toString(),
                     reach.firstOutside() == null ? null : reach.firstOutside().toString(), reach.prefix().toString(),
-                    applierRunning, null, xa.timeCut(), xa.statements().stream().map(x -> XaLine.of(x).encode()).toList());
+                    applierRunning, null, xa.timeCut(), page, all.size());
         } catch (RuntimeException | SQLException e) {
             return ShardCut.failed(key, key.describe() + " (" + endpoint + "): " + e.getMessage());
         }

@@ -14,12 +14,14 @@ import java.util.List;
  *
  * <p>{@code cutLength}: how many unapplied transactions in relay order lie before the first one outside the cut;
  * {@code xa}: the XA statements the planner needs, as {@link XaLine}s (see
- * {@link io.drsp.agent.relay.RelayIndex#xaView(io.drsp.core.gtid.GtidSet, io.drsp.core.gtid.GtidSet, java.util.Set)}).
+ * {@link io.drsp.agent.relay.RelayIndex#xaView(io.drsp.core.gtid.GtidSet, io.drsp.core.gtid.GtidSet, java.util.Set)}),
+ * from the request's {@code xaFrom} on, at most a page; {@code xaTotal}: how many there are in all.
  */
 public record ShardCut(String node, String serverUuid, String executed, String retrieved, String cut, Long cutLastCommitMicros,
                        Long firstRetrievedMicros, Long lastRetrievedMicros, Long lastAppliedMicros, long bytesToReplay,
                        Double applyRatePerSecond, String wouldApply, String firstOutsideCut, String cutPrefix,
-                       boolean applierRunning, String error, long cutLength, List<String> xa) implements AgentMessage {
+                       boolean applierRunning, String error, long cutLength, List<String> xa, int xaTotal)
+        implements AgentMessage {
 
     public ShardCut {
         xa = xa == null ? List.of() : List.copyOf(xa);
@@ -32,7 +34,14 @@ public record ShardCut(String node, String serverUuid, String executed, String r
                     boolean applierRunning, String error) {
         this(node, serverUuid, executed, retrieved, cut, cutLastCommitMicros, firstRetrievedMicros, lastRetrievedMicros,
                 lastAppliedMicros, bytesToReplay, applyRatePerSecond, wouldApply, firstOutsideCut, cutPrefix, applierRunning,
-                error, 0, List.of());
+                error, 0, List.of(), 0);
+    }
+
+    /** This answer with every page of XA statements in it. */
+    public ShardCut withXa(List<String> all) {
+        return new ShardCut(node, serverUuid, executed, retrieved, cut, cutLastCommitMicros, firstRetrievedMicros,
+                lastRetrievedMicros, lastAppliedMicros, bytesToReplay, applyRatePerSecond, wouldApply, firstOutsideCut, cutPrefix,
+                applierRunning, error, cutLength, all, all.size());
     }
 
     public static ShardCut failed(NodeKey key, String error) {

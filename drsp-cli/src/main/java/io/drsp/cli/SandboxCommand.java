@@ -111,9 +111,7 @@ final class SandboxCommand {
         @Option(names = "--site", defaultValue = "production",
                 description = "production (creates the bank schema if needed) or dr (a drill's traffic on the recovered schema).")
         String site;
-        // 0 by default until recovery keeps cross-shard XA transactions consistent (issue 11): a recovery of such
-        // traffic today may leave a transfer on one shard only.
-        @Option(names = "--cross-shard", defaultValue = "0",
+        @Option(names = "--cross-shard", defaultValue = "0.5",
                 description = "Fraction 0-1 of transfers between two shards as one XA transaction (default: ${DEFAULT-VALUE}).")
         double crossShard;
         @Option(names = "--abandon", defaultValue = "0.02",
@@ -183,9 +181,13 @@ final class SandboxCommand {
 
         @Override
         public Integer call() throws SQLException {
-            BankTotals totals = BankTotals.read(SandboxBank.of(Sandbox.open(dir.dir), role(site)).dataShards());
+            List<BankShard> data = SandboxBank.of(Sandbox.open(dir.dir), role(site)).dataShards();
+            BankTotals totals = BankTotals.read(data);
             System.out.println(site + " balances: " + totals);
-            return totals.holds() ? Drsp.DONE : Drsp.REFUSED;
+            XaJournal journal = XaJournal.read(data);
+            System.out.printf("%s cross-shard transfers: %d on both their shards, torn %s, prepared branches %d%n", site,
+                    journal.committedTransfers(), journal.torn(), journal.preparedBranches());
+            return totals.holds() && journal.torn().isEmpty() && journal.preparedBranches() == 0 ? Drsp.DONE : Drsp.REFUSED;
         }
     }
 

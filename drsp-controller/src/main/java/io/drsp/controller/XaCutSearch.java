@@ -39,14 +39,36 @@ final class XaCutSearch {
 
     private final String cluster;
     private final List<String> shards;
-    private final BiFunction<String, CutRequest, CompletableFuture<ShardCut>> ask;
+    private final BiFunction<String, CutRequest, CompletableFuture<ShardCut>> agent;
     private final ZoneId zone;
 
-    XaCutSearch(String cluster, List<String> shards, BiFunction<String, CutRequest, CompletableFuture<ShardCut>> ask, ZoneId zone) {
+    XaCutSearch(String cluster, List<String> shards, BiFunction<String, CutRequest, CompletableFuture<ShardCut>> agent, ZoneId zone) {
         this.cluster = cluster;
         this.shards = List.copyOf(shards);
-        this.ask = ask;
+        this.agent = agent;
         this.zone = zone;
+    }
+
+    /** One shard's answer with all its XA statements: a large relay backlog answers in pages. */
+    private CompletableFuture<ShardCut> ask(String shard, CutRequest request) {
+        return agent.apply(shard, request).thenCompose(first -> first.error() != null || first.xa().size() >= first.xaTotal()
+                ? CompletableFuture.completedFuture(first) : rest(shard, request, first, new ArrayList<>(first.xa())));
+    }
+
+    private CompletableFuture<ShardCut> rest(String shard, CutRequest request, ShardCut first, List<String> lines) {
+        return agent.apply(shard, request.page(lines.size())).thenCompose(next -> {
+            if (next.error() != null) {
+                return CompletableFuture.completedFuture(next);
+            }
+            if (next.xaTotal() != first.xaTotal() || next.cutLength() != first.cutLength() || next.xa().isEmpty()) {
+                return CompletableFuture.completedFuture(ShardCut.failed(io.drsp.agent.NodeKey.primary(cluster,
+                        io.drsp.core.config.Site.DR, shard), "its relay log changed while drsp read its XA statements"
+                        + " page by page; run the command again"));
+            }
+            lines.addAll(next.xa());
+            return lines.size() >= first.xaTotal() ? CompletableFuture.completedFuture(first.withXa(lines))
+                    : rest(shard, request, first, lines);
+        });
     }
 
     CompletableFuture<Found> run(TargetSpec target) {
@@ -114,7 +136,7 @@ final class XaCutSearch {
         Map<String, CompletableFuture<ShardCut>> asks = new LinkedHashMap<>();
         cuts.forEach((shard, cut) -> {
             long replay = c.shards().get(shard).replay();
-            asks.put(shard, replay < cut.cutLength() ? ask.apply(shard, CutRequest.prefix(replay))
+            asks.put(shard, replay < cut.cutLength() ? ask(shard, CutRequest.prefix(replay))
                     : CompletableFuture.completedFuture(cut));
         });
         return join(asks);
@@ -168,7 +190,7 @@ final class XaCutSearch {
 
     private CompletableFuture<Map<String, ShardCut>> askAll(CutRequest request) {
         Map<String, CompletableFuture<ShardCut>> asks = new LinkedHashMap<>();
-        shards.forEach(s -> asks.put(s, ask.apply(s, request)));
+        shards.forEach(s -> asks.put(s, ask(s, request)));
         return join(asks);
     }
 

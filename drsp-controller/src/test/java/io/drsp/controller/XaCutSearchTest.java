@@ -25,6 +25,8 @@ import org.junit.jupiter.api.Test;
 class XaCutSearchTest {
     static final String U1 = "11111111-1111-1111-1111-111111111111";
     static final String U2 = "22222222-2222-2222-2222-222222222222";
+    /** A page as small as 2 statements, so every search here reads its answers in pages. */
+    static final int PAGE = 2;
 
     /** One relay-log transaction: production's commit time and, for XA, its statement. */
     record Tx(String gtid, long micros, XaInfo xa) {
@@ -72,7 +74,8 @@ class XaCutSearchTest {
             }
             GtidSet all = GtidSet.parse(uuid + ":1-" + txs.size());
             return new ShardCut("1/dr/x", "dr-" + uuid, "", all.toString(), cut.toString(), null, txs.get(0).micros(),
-                    txs.get(txs.size() - 1).micros(), null, 0, null, cut.toString(), null, cut.toString(), false, null, length, lines);
+                    txs.get(txs.size() - 1).micros(), null, 0, null, cut.toString(), null, cut.toString(), false, null, length, lines.subList(Math.min(r.xaFrom(), lines.size()), Math.min(r.xaFrom() + PAGE, lines.size())),
+                    lines.size());
         }
     }
 
