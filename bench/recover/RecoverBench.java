@@ -21,12 +21,17 @@ import java.util.concurrent.atomic.AtomicLong;
  * the same relay log, measured in one run on two DR copies of the same production shard (the sandbox's DR s1, driven
  * by drsp, and a second replica of production s1 driven by hand). Rounds alternate which goes first.
  *
- * Run from the repository root: bench/recover/run.sh [rounds=3] [transactionsPerRound=30000]
+ * Run from the repository root: bench/recover/run.sh [rounds=3] [transactionsPerRound=30000] [xaFraction=0]
+ *
+ * With xaFraction above 0, that fraction of the transactions are XA (XA START ... XA PREPARE, then XA COMMIT: two
+ * GTIDs each), so drsp's recover also reads every XA statement of the backlog from the relay index, in pages, and
+ * plans the cut across them: the ratio then says what the XA checks add.
  */
 public class RecoverBench {
     public static void main(String[] args) throws Exception {
         int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 3;
         int trxPerRound = args.length > 1 ? Integer.parseInt(args[1]) : 30000;
+        double xaFraction = args.length > 2 ? Double.parseDouble(args[2]) : 0;
         Path dir = Path.of("target/bench-recover").toAbsolutePath();
         Sandbox sandbox = Sandbox.upReplacing(dir.resolve("sandbox"), Sandbox.Options.defaults().withShards(1), s -> { });
         String conf = sandbox.configFile().toString();
@@ -49,7 +54,7 @@ public class RecoverBench {
                     exec(nativeCopy, "CHANGE REPLICATION SOURCE TO SOURCE_AUTO_POSITION=1, SOURCE_DELAY=3600", "START REPLICA");
                 }
                 long t = System.nanoTime();
-                write(production, trxPerRound);
+                write(production, trxPerRound, xaFraction);
                 System.out.printf("round %d: %d transactions written on production s1 in %.1f s%n", round, trxPerRound,
                         (System.nanoTime() - t) / 1e9);
                 GtidSet written = executed(production);
@@ -80,8 +85,8 @@ public class RecoverBench {
             sandbox.down(false);
         }
         List<Double> ratios = results.stream().map(r -> r[2]).sorted().toList();
-        System.out.printf("%nmedian ratio drsp recover / native apply over %d rounds: %.3f (target <= 1.05)%n", rounds,
-                ratios.get(ratios.size() / 2));
+        System.out.printf("%nmedian ratio drsp recover / native apply over %d rounds, XA fraction %.2f: %.3f (target <= 1.05)%n",
+                rounds, xaFraction, ratios.get(ratios.size() / 2));
         System.out.println("| round | transactions | native apply s | drsp recover s | ratio |");
         System.out.println("|---|---|---|---|---|");
         for (int i = 0; i < results.size(); i++) {
@@ -119,7 +124,8 @@ public class RecoverBench {
     }
 
     /** Sysbench-like write transactions from 4 clients: 2 inserts, 2 updates by key, 1 delete-or-insert. */
-    static void write(MysqlInstance db, int transactions) throws Exception {
+    static void write(MysqlInstance db, int transactions, double xaFraction) throws Exception {
+        AtomicLong xids = new AtomicLong();
         AtomicLong left = new AtomicLong(transactions);
         List<Thread> threads = new ArrayList<>();
         for (int t = 0; t < 4; t++) {
@@ -131,7 +137,15 @@ public class RecoverBench {
                          PreparedStatement upd = c.prepareStatement("UPDATE sbtest.sbtest1 SET k = k + 1, c = ? WHERE id = ?")) {
                         while (left.decrementAndGet() >= 0) {
                             for (int attempt = 0; ; attempt++) {
+                                boolean xa = r.nextDouble() < xaFraction;
+                                String xid = "'bench-" + xids.incrementAndGet() + "','s1'";
                                 try {
+                                    if (xa) {
+                                        c.setAutoCommit(true);
+                                        try (Statement st = c.createStatement()) {
+                                            st.execute("XA START " + xid);
+                                        }
+                                    }
                                     for (int i = 0; i < 2; i++) {
                                         ins.setInt(1, r.nextInt(100000));
                                         ins.setString(2, "c".repeat(100 + r.nextInt(20)));
@@ -141,9 +155,31 @@ public class RecoverBench {
                                         upd.setInt(2, 1 + r.nextInt(Math.max(1, transactions)));
                                         upd.executeUpdate();
                                     }
-                                    c.commit();
+                                    if (xa) {
+                                        try (Statement st = c.createStatement()) {
+                                            st.execute("XA END " + xid);
+                                            st.execute("XA PREPARE " + xid);
+                                            st.execute("XA COMMIT " + xid);
+                                        }
+                                        c.setAutoCommit(false);
+                                    } else {
+                                        c.commit();
+                                    }
                                     break;
                                 } catch (java.sql.SQLTransactionRollbackException deadlock) {
+                                    if (xa) {
+                                        try (Statement st = c.createStatement()) {
+                                            st.execute("XA END " + xid);
+                                            st.execute("XA ROLLBACK " + xid);
+                                        } catch (SQLException ignored) {
+                                            // the victim's branch is already rolled back by the server
+                                        }
+                                        c.setAutoCommit(false);
+                                        if (attempt > 20) {
+                                            throw deadlock;
+                                        }
+                                        continue;
+                                    }
                                     c.rollback(); // clients of a real bank retry a deadlock victim, so does the load
                                     if (attempt > 20) {
                                         throw deadlock;
