@@ -56,6 +56,14 @@ public final class NodeAgent {
     public record CompleteXa(List<String> completions, ActorRef<StepResult> replyTo) implements Command {
     }
 
+    /** Prepared XA branches, and the decisions in the binlog from the snapshot point's position on. */
+    public record LookPrepared(String binlogFile, long binlogPosition, ActorRef<PreparedLook> replyTo) implements Command {
+    }
+
+    /** Commit or roll back prepared branches ({@code COMMIT X'..',X'..',n} each), as stopservice --resolve-prepared decided. */
+    public record ResolvePrepared(List<String> decisions, ActorRef<StepResult> replyTo) implements Command {
+    }
+
     /** What this DR shard's relay index says about a recovery target. */
     public record ResolveCut(CutRequest request, ActorRef<ShardCut> replyTo) implements Command {
     }
@@ -175,6 +183,12 @@ public final class NodeAgent {
                 .onMessage(StartReplay.class, m -> step(() -> ops.startReplay(GtidSet.parse(m.targetGtids())), m.replyTo()))
                 .onMessage(CompleteXa.class, m -> step(() -> xa.complete(m.completions().stream().map(XaLine::decode).toList()),
                         m.replyTo()))
+                .onMessage(ResolvePrepared.class, m -> step(() -> xa.resolve(m.decisions()), m.replyTo()))
+                .onMessage(LookPrepared.class, m -> {
+                    CompletableFuture.supplyAsync(() -> xa.look(m.binlogFile(), m.binlogPosition()), blocking)
+                            .thenAccept(m.replyTo()::tell);
+                    return Behaviors.same();
+                })
                 .onMessage(CloseForWrites.class, m -> step(() -> ops.closeForWrites(Duration.ofSeconds(m.boundSeconds())), m.replyTo()))
                 .onMessage(StartJob.class, m -> {
                     m.replyTo().tell(jobs.start(m.job()));

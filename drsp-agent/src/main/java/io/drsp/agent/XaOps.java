@@ -126,6 +126,63 @@ public final class XaOps {
         }
     }
 
+    private static final java.util.regex.Pattern DECISION =
+            java.util.regex.Pattern.compile("^XA (COMMIT|ROLLBACK) (X'[0-9a-fA-F]*',X'[0-9a-fA-F]*',\\d+)\\s*$");
+
+    /**
+     * What this instance holds prepared, and how it decided the branches it committed or rolled back
+     * ({@code XA COMMIT}/{@code XA ROLLBACK} of a prepared branch) in its binlog from {@code file}:{@code position} on:
+     * per XID, COMMIT or ROLLBACK. Read with SHOW BINLOG EVENTS, which prints every XID in hex.
+     */
+    public PreparedLook look(String file, long position) {
+        try (MysqlAdmin s = session(); Statement st = s.connection().createStatement()) {
+            List<String> files = new ArrayList<>();
+            try (ResultSet rs = st.executeQuery("SHOW BINARY LOGS")) {
+                while (rs.next()) {
+                    files.add(rs.getString(1));
+                }
+            }
+            int first = files.indexOf(file);
+            if (first < 0) {
+                throw new MysqlOperationException(where() + " no longer has binlog " + file + " of its snapshot point, so how"
+                        + " its prepared branches' transactions were decided cannot be read; resolve them by hand");
+            }
+            java.util.Map<String, String> decided = new java.util.TreeMap<>();
+            for (int i = first; i < files.size(); i++) {
+                String sql = "SHOW BINLOG EVENTS IN '" + files.get(i) + "'" + (i == first ? " FROM " + position : "");
+                try (ResultSet rs = st.executeQuery(sql)) {
+                    while (rs.next()) {
+                        java.util.regex.Matcher m = DECISION.matcher(rs.getString("Info"));
+                        if (m.matches()) {
+                            decided.put(m.group(2).toLowerCase(Locale.ROOT).replace("x'", "X'"), m.group(1));
+                        }
+                    }
+                }
+            }
+            return new PreparedLook(key.toString(), List.copyOf(prepared(s)), decided, null);
+        } catch (SQLException | RuntimeException e) {
+            return new PreparedLook(key.toString(), List.of(), java.util.Map.of(), where() + ": " + e.getMessage());
+        }
+    }
+
+    /** Commits or rolls back each named branch still prepared here ({@code COMMIT X'..',X'..',n}); gone ones are skipped. */
+    public String resolve(List<String> decisions) {
+        try (MysqlAdmin s = session(); Statement st = s.connection().createStatement()) {
+            Set<String> prepared = prepared(s);
+            int done = 0;
+            for (String d : decisions) {
+                String[] verbXid = d.split(" ", 2);
+                if (prepared.contains(verbXid[1])) {
+                    st.execute("XA " + verbXid[0] + " " + verbXid[1]);
+                    done++;
+                }
+            }
+            return "resolved " + done + " prepared XA branches";
+        } catch (SQLException e) {
+            throw new MysqlOperationException(where() + ": cannot resolve prepared XA branches: " + e.getMessage(), e);
+        }
+    }
+
     private static String verb(XaLine c) {
         return c.xa().phase() == XaPhase.ROLLBACK ? "XA ROLLBACK" : "XA COMMIT";
     }

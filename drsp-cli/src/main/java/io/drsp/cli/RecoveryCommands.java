@@ -93,16 +93,27 @@ final class RecoveryCommands {
         }
     }
 
-    @Command(name = "stopservice", description = "Leave service: run stop_dbproxy, wait for open transactions, make DR shards read-only.")
+    @Command(name = "stopservice", description = "Leave service: run stop_dbproxy, wait for open transactions and prepared XA"
+            + " branches, make DR shards read-only.")
     static final class StopService implements Callable<Integer> {
         @Mixin
         ConfigOption config = new ConfigOption();
         @Parameters(index = "0", paramLabel = "CLUSTER")
         String cluster;
+        @Option(names = "--resolve-prepared", description = "Commit each XA branch left prepared whose global transaction was"
+                + " committed on a DR shard, roll back the rest, instead of waiting for their coordinator.")
+        boolean resolvePrepared;
+        @Option(names = "--dry-run", description = "With --resolve-prepared: print each prepared branch and what would be done"
+                + " with it; change nothing.")
+        boolean dryRun;
 
         @Override
         public Integer call() {
-            return ClusterCommands.runOnCluster(config, cluster, "stopservice", Map.of());
+            if (dryRun && !resolvePrepared) {
+                throw new IllegalArgumentException("--dry-run shows what --resolve-prepared would do; give both, or neither.");
+            }
+            return ClusterCommands.runOnCluster(config, cluster, "stopservice",
+                    Map.of("resolvePrepared", resolvePrepared, "dryRun", dryRun));
         }
     }
 

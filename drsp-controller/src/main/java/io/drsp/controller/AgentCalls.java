@@ -83,6 +83,19 @@ final class AgentCalls {
                 .exceptionally(e -> ShardCut.failed(key, describe(key) + " did not answer within " + timeout.toSeconds() + " s"));
     }
 
+    CompletableFuture<io.drsp.agent.PreparedLook> lookPrepared(NodeKey key, String binlogFile, long binlogPosition) {
+        ActorRef<NodeAgent.Command> agent = agents.get(key);
+        if (agent == null) {
+            return CompletableFuture.completedFuture(new io.drsp.agent.PreparedLook(key.toString(), null, null,
+                    describe(key) + ": " + noAgent(key)));
+        }
+        return AskPattern.<NodeAgent.Command, io.drsp.agent.PreparedLook>ask(agent,
+                        r -> new NodeAgent.LookPrepared(binlogFile, binlogPosition, r), timeout, scheduler)
+                .toCompletableFuture()
+                .exceptionally(e -> new io.drsp.agent.PreparedLook(key.toString(), null, null,
+                        describe(key) + " did not answer within " + timeout.toSeconds() + " s"));
+    }
+
     CompletableFuture<NodeAgent.SnapshotResult> snapshot(NodeKey key) {
         ActorRef<NodeAgent.Command> agent = agents.get(key);
         if (agent == null) {

@@ -119,7 +119,9 @@ final class ControllerApi extends AllDirectives {
                             path("recover", () -> post(() -> entity(Jackson.unmarshaller(json, JsonNode.class), body ->
                                     run(pair, r -> new PairEntity.Recover(dryRun(body), r))))),
                             path("service", () -> post(() -> run(pair, PairEntity.Service::new))),
-                            path("stopservice", () -> post(() -> run(pair, PairEntity.StopService::new))),
+                            path("stopservice", () -> post(() -> entity(Jackson.unmarshaller(json, JsonNode.class), body ->
+                                    run(pair, r -> new PairEntity.StopService(body != null
+                                            && body.path("resolvePrepared").asBoolean(false), dryRun(body), r))))),
                             path("flashback", () -> post(() -> entity(Jackson.unmarshaller(json, JsonNode.class), body ->
                                     run(pair, r -> new PairEntity.Flashback(dryRun(body), r))))),
                             path("drill", () -> post(() -> entity(Jackson.unmarshaller(json, JsonNode.class), body ->

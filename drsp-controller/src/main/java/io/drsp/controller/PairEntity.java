@@ -58,7 +58,12 @@ public final class PairEntity extends EventSourcedBehavior<PairEntity.Command, P
     public record Service(ActorRef<Reply> replyTo) implements Command {
     }
 
-    public record StopService(ActorRef<Reply> replyTo) implements Command {
+    /**
+     * @param resolvePrepared commit each XA branch left prepared whose global transaction committed on a DR shard, roll
+     *                        back the rest, before closing the shards (else prepared branches make it wait, then refuse)
+     * @param dryRun          print what --resolve-prepared would do, change nothing
+     */
+    public record StopService(boolean resolvePrepared, boolean dryRun, ActorRef<Reply> replyTo) implements Command {
     }
 
     /** End a drill's service: undo what it wrote since the snapshot point (dry run: check and archive only). */
@@ -185,7 +190,8 @@ public final class PairEntity extends EventSourcedBehavior<PairEntity.Command, P
                 .onCommand(TargetChecked.class, this::onTargetChecked)
                 .onCommand(Recover.class, this::onRecover)
                 .onCommand(Service.class, (s, c) -> runbook(s, c.replyTo(), Operation.SERVICE, 0))
-                .onCommand(StopService.class, (s, c) -> runbook(s, c.replyTo(), Operation.STOPSERVICE, 0))
+                .onCommand(StopService.class, (s, c) -> c.dryRun() ? stopServiceDryRun(s, c.replyTo())
+                        : runbook(s, c.replyTo(), Operation.STOPSERVICE, 0, c.resolvePrepared()))
                 .onCommand(PlanDrill.class, this::onPlanDrill)
                 .onCommand(Flashback.class, (s, c) -> c.dryRun() ? flashbackDryRun(s, c.replyTo()) : runbook(s, c.replyTo(), Operation.FLASHBACK, 0))
                 .onCommand(Purge.class, (s, c) -> c.dryRun() ? purgeDryRun(s, c.replyTo()) : runbook(s, c.replyTo(), Operation.PURGE, 0))
@@ -391,6 +397,21 @@ public final class PairEntity extends EventSourcedBehavior<PairEntity.Command, P
         return Effect().none();
     }
 
+    private Effect<PairEvent, PairState> stopServiceDryRun(PairState state, ActorRef<Reply> replyTo) {
+        var refusal = dryRunAdmissible(state, Operation.STOPSERVICE);
+        if (refusal != null) {
+            return refusal.apply(replyTo);
+        }
+        steps.decidePrepared(state.currentSnapshot()).thenApply(plan -> (Reply) new Reply.Done(plan.lines().isEmpty()
+                ? "dry run, nothing was changed: no XA branch is prepared on a DR shard."
+                : "dry run, nothing was changed. stopservice --resolve-prepared would resolve " + plan.lines().size()
+                + " prepared XA branches:\n  " + String.join("\n  ", plan.lines()), state, null))
+                .exceptionally(e -> new Reply.Refused(Reply.Why.FAILED, "dry run: " + (e.getCause() != null
+                        ? e.getCause().getMessage() : e.getMessage())))
+                .thenAccept(replyTo::tell);
+        return Effect().none();
+    }
+
     private Effect<PairEvent, PairState> purgeDryRun(PairState state, ActorRef<Reply> replyTo) {
         var refusal = dryRunAdmissible(state, Operation.PURGE);
         if (refusal != null) {
@@ -422,6 +443,11 @@ public final class PairEntity extends EventSourcedBehavior<PairEntity.Command, P
 
     /** Starts a runbook, joins an identical one in progress, or refuses. */
     private Effect<PairEvent, PairState> runbook(PairState state, ActorRef<Reply> replyTo, Operation op, int delay) {
+        return runbook(state, replyTo, op, delay, false);
+    }
+
+    private Effect<PairEvent, PairState> runbook(PairState state, ActorRef<Reply> replyTo, Operation op, int delay,
+                                                 boolean resolvePrepared) {
         if (state.runbookInProgress()) {
             Runbook rb = state.runbook();
             if (rb.operation() == op && (op != Operation.SYNC || rb.delaySeconds() == delay)) {
@@ -436,7 +462,7 @@ public final class PairEntity extends EventSourcedBehavior<PairEntity.Command, P
         }
         String id = op.command() + "-" + shortId();
         long now = System.currentTimeMillis();
-        List<RunbookStep> plan = stepsOf(op, state);
+        List<RunbookStep> plan = stepsOf(op, state, resolvePrepared);
         PairEvent.RunbookRequested requested = switch (op) {
             case SYNC -> new PairEvent.SyncRequested(id, delay, plan, state.drMode(), now);
             case STOPSYNC -> new PairEvent.StopSyncRequested(id, plan, state.drMode(), now);
@@ -453,7 +479,7 @@ public final class PairEntity extends EventSourcedBehavior<PairEntity.Command, P
         });
     }
 
-    private List<RunbookStep> stepsOf(Operation op, PairState state) {
+    private List<RunbookStep> stepsOf(Operation op, PairState state, boolean resolvePrepared) {
         List<RunbookStep> s = new ArrayList<>();
         List<String> shards = List.copyOf(pair.dr().shards().keySet());
         switch (op) {
@@ -477,6 +503,9 @@ public final class PairEntity extends EventSourcedBehavior<PairEntity.Command, P
             }
             case STOPSERVICE -> {
                 s.add(new RunbookStep(RunbookStep.Kind.STOP_DBPROXY, ""));
+                if (resolvePrepared) {
+                    s.add(new RunbookStep(RunbookStep.Kind.RESOLVE_PREPARED, ""));
+                }
                 shards.forEach(sh -> s.add(new RunbookStep(RunbookStep.Kind.CLOSE_SHARD, sh)));
             }
             case FLASHBACK -> {

@@ -101,6 +101,10 @@ public sealed interface PairEvent extends ControllerJson {
     record ShardsReplayed(String runbookId, Map<String, String> executed) implements PairEvent {
     }
 
+    /** stopservice --resolve-prepared: each branch left prepared in service, and how it was resolved. */
+    record PreparedResolved(String runbookId, List<String> resolved) implements PairEvent {
+    }
+
     /** Per shard, what completing its XA branches did (each was applied once, or found applied already). */
     record XaCompleted(String runbookId, Map<String, String> detail) implements PairEvent {
     }

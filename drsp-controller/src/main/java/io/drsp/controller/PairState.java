@@ -60,6 +60,7 @@ public record PairState(Mode drMode, Mode productionMode, Integer delaySeconds, 
             return new Builder(this).linked(linked).advance().build();
         }
         if (event instanceof PairEvent.PreflightPassed || event instanceof PairEvent.ShardsReplayed || event instanceof PairEvent.XaCompleted
+                || event instanceof PairEvent.PreparedResolved
                 || event instanceof PairEvent.ShardOpened || event instanceof PairEvent.ShardClosed
                 || event instanceof PairEvent.HookRan || event instanceof PairEvent.DrillPreflightPassed
                 || event instanceof PairEvent.ShardsFlashedBack || event instanceof PairEvent.ReplicasCaughtUp

@@ -19,6 +19,8 @@ public record RunbookStep(Kind kind, String shard) {
         OPEN_SHARD,
         START_DBPROXY,
         STOP_DBPROXY,
+        /** stopservice --resolve-prepared: commit each prepared XA branch whose transaction committed elsewhere, roll back the rest. */
+        RESOLVE_PREPARED,
         /** Wait (bounded) for open transactions, then super_read_only on. */
         CLOSE_SHARD,
         /** Every DR member answers, holds its snapshot point, and every local replica replicates within the lag bound. */
@@ -50,6 +52,7 @@ public record RunbookStep(Kind kind, String shard) {
             case OPEN_SHARD -> "make dr shard " + shard + " writable";
             case START_DBPROXY -> "run the DR site's start_dbproxy hook";
             case STOP_DBPROXY -> "run the DR site's stop_dbproxy hook";
+            case RESOLVE_PREPARED -> "commit each prepared XA branch whose global transaction committed on a DR shard, roll back the rest";
             case CLOSE_SHARD -> "wait for open transactions on dr shard " + shard + ", then make it read-only";
             case DRILL_PREFLIGHT -> "check every DR member holds its snapshot point and every local replica is healthy";
             case ARCHIVE_DRILL -> "check the drill is reversible and archive its forward and reverse SQL";

@@ -66,6 +66,7 @@ final class RunbookSteps {
             case SNAPSHOT -> snapshot(id, state);
             case OPEN_SHARD -> agents.step(dr, r -> new NodeAgent.SetReadOnly(false, r))
                     .thenApply(r -> outcome(r, d -> new PairEvent.ShardOpened(id, step.shard())));
+            case RESOLVE_PREPARED -> resolvePrepared(id, state.currentSnapshot());
             case CLOSE_SHARD -> agents.step(dr, r -> new NodeAgent.CloseForWrites(pair.service().drainTimeoutSeconds(), r))
                     .thenApply(r -> outcome(r, d -> new PairEvent.ShardClosed(id, step.shard())));
             case START_DBPROXY -> hook(id, "start_dbproxy", "SERVICE");
@@ -117,6 +118,46 @@ final class RunbookSteps {
             return newTarget ? RecoveryPlanner.planNewTarget(pair.id(), target, f.cuts(), uuids, zone, f.xa())
                     : RecoveryPlanner.plan(pair.id(), target, f.cuts(), uuids, zone, f.xa());
         });
+    }
+
+    /** Every DR primary's prepared branches and decisions since the snapshot point, decided cluster-wide. */
+    CompletableFuture<PreparedResolution> decidePrepared(SnapshotPoint snap) {
+        Map<String, CompletableFuture<io.drsp.agent.PreparedLook>> looks = new LinkedHashMap<>();
+        for (String shard : pair.dr().shards().keySet()) {
+            NodeKey key = NodeKey.primary(pair.id(), Site.DR, shard);
+            io.drsp.agent.MemberSnapshot m = snap.member(key);
+            looks.put(shard, agents.lookPrepared(key, m.binlogFile(), m.binlogPosition()));
+        }
+        return CompletableFuture.allOf(looks.values().toArray(CompletableFuture[]::new)).thenApply(v -> {
+            Map<String, io.drsp.agent.PreparedLook> got = new LinkedHashMap<>();
+            looks.forEach((shard, f) -> {
+                io.drsp.agent.PreparedLook l = f.join();
+                if (l.error() != null) {
+                    throw new IllegalStateException(l.error());
+                }
+                got.put(shard, l);
+            });
+            return PreparedResolution.decide(got);
+        });
+    }
+
+    /** Idempotent: a rerun finds what is still prepared and decides it the same way (a committed branch stays in the binlog). */
+    private CompletableFuture<StepOutcome> resolvePrepared(String id, SnapshotPoint snap) {
+        return decidePrepared(snap).thenCompose(plan -> {
+            Map<String, CompletableFuture<NodeAgent.StepResult>> done = new LinkedHashMap<>();
+            plan.decisions().forEach((shard, decisions) -> done.put(shard, agents.step(NodeKey.primary(pair.id(), Site.DR, shard),
+                    r -> new NodeAgent.ResolvePrepared(decisions, r))));
+            return CompletableFuture.allOf(done.values().toArray(CompletableFuture[]::new)).thenApply(v -> {
+                List<String> failed = new ArrayList<>();
+                done.values().forEach(f -> {
+                    if (f.join() instanceof NodeAgent.StepResult.Failed x) {
+                        failed.add(x.reason());
+                    }
+                });
+                return failed.isEmpty() ? (StepOutcome) new StepOutcome.Ok(List.of(new PairEvent.PreparedResolved(id, plan.lines())))
+                        : new StepOutcome.Failed(String.join("; ", failed));
+            });
+        }).exceptionally(e -> new StepOutcome.Failed(e.getCause() != null ? e.getCause().getMessage() : e.getMessage()));
     }
 
     /** Idempotent: a branch whose GTID a shard already holds was completed by an earlier run and is skipped. */

@@ -86,33 +86,53 @@ class XaDrillTest {
         BankWorkload drill = new BankWorkload(dr, 50, 2, 100, SEED + 1).withCrossShard(0.5, 0, 0).start();
         Await.until(Duration.ofSeconds(60), () -> drill.stats().crossShardCommitted() >= 200, "200 cross-shard drill transfers");
         drill.stop();
-        // A coordinator of the drill dies after preparing both branches of one more transfer.
+        // Coordinators of the drill die: one after preparing both branches of a transfer, one after committing the
+        // first of its two branches.
         for (String shard : List.of("s1", "s2")) {
+            // ids read first: a subquery in the UPDATE would take shared locks on every account, the other branch's too
+            String first = Db.one(sandbox.drPrimary(shard), "SELECT MIN(id) FROM bank.accounts");
+            String last = Db.one(sandbox.drPrimary(shard), "SELECT MAX(id) FROM bank.accounts");
             try (Connection c = sandbox.drPrimary(shard).instance().connect(); Statement st = c.createStatement()) {
                 st.execute("XA START 'drill-abandoned','" + shard + "'");
-                st.execute("UPDATE bank.accounts SET balance = balance + 1 WHERE id = (SELECT MIN(id) FROM (SELECT id FROM bank.accounts) a)");
+                st.execute("UPDATE bank.accounts SET balance = balance + 1 WHERE id = " + last);
                 st.execute("XA END 'drill-abandoned','" + shard + "'");
                 st.execute("XA PREPARE 'drill-abandoned','" + shard + "'");
+                st.execute("XA START 'drill-half','" + shard + "'");
+                st.execute("UPDATE bank.accounts SET balance = balance " + (shard.equals("s1") ? "- 1" : "+ 1")
+                        + " WHERE id = " + first);
+                st.execute("XA END 'drill-half','" + shard + "'");
+                st.execute("XA PREPARE 'drill-half','" + shard + "'");
             }
         }
-
+        Db.exec(sandbox.drPrimary("s1"), "XA COMMIT 'drill-half','s1'");
         JsonNode seen = status();
         for (JsonNode shard : seen.path("shards")) {
-            if (!shard.path("shard").asText().equals("meta")) {
-                assertEquals(1, shard.path("dr").path("xaPrepared").asInt(-1), "status counts the prepared branch: " + shard);
+            String name = shard.path("shard").asText();
+            if (!name.equals("meta")) {
+                assertEquals(name.equals("s1") ? 1 : 2, shard.path("dr").path("xaPrepared").asInt(-1), "status counts the prepared branches: " + shard);
             }
         }
         Cli.Result table = Cli.run("status", "1", "--config", conf);
-        assertTrue(table.out().contains("prepared XA branches") && table.out().contains("dr 1"), table.out());
+        assertTrue(table.out().contains("prepared XA branches") && table.out().contains("dr 2"), table.out());
 
         Cli.Result refused = Cli.run("stopservice", "1", "--config", conf);
         assertEquals(1, refused.exitCode(), refused.toString());
         assertTrue(refused.err().contains("prepared XA branch") && refused.err().contains("'drill-abandoned','s"), refused.err());
         assertEquals("SERVICE", status().path("drMode").asText(), "DR stays in service");
-        for (String shard : List.of("s1", "s2")) {
-            Db.exec(sandbox.drPrimary(shard), "XA ROLLBACK 'drill-abandoned','" + shard + "'"); // as its coordinator decides
-        }
-        assertEquals(0, Cli.run("stopservice", "1", "--config", conf).exitCode());
+
+        Cli.Result dry = Cli.run("stopservice", "1", "--resolve-prepared", "--dry-run", "--config", conf);
+        assertEquals(0, dry.exitCode(), dry.toString());
+        assertTrue(dry.out().contains("s2: XA COMMIT 'drill-half','s2',1 (another branch of it was committed)")
+                && dry.out().contains("s1: XA ROLLBACK 'drill-abandoned','s1',1") && dry.out().contains("s2: XA ROLLBACK 'drill-abandoned','s2',1")
+                && dry.out().contains("would resolve 3 prepared XA branches"), dry.out());
+        assertEquals(1, prepared(sandbox.drPrimary("s1")).size(), "the dry run changed nothing on s1");
+        assertEquals(2, prepared(sandbox.drPrimary("s2")).size(), "nor on s2");
+
+        Cli.Result resolved = Cli.run("stopservice", "1", "--resolve-prepared", "--config", conf);
+        assertEquals(0, resolved.exitCode(), resolved.toString());
+        assertEquals("SERVICE_STOPPED", status().path("drMode").asText());
+        BankTotals afterResolve = BankTotals.read(dr);
+        assertTrue(afterResolve.holds(), "drill-half committed on both shards, drill-abandoned on neither: " + afterResolve);
 
         Cli.Result flashback = Cli.run("flashback", "1", "--config", conf);
         assertEquals(0, flashback.exitCode(), flashback.toString());
