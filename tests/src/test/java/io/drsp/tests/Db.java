@@ -58,4 +58,16 @@ final class Db {
             return rs.getLong(2);
         }
     }
+
+    /** The XA branches prepared on the member, as {@code XA RECOVER} prints them (gtrid and bqual run together), sorted. */
+    static java.util.List<String> xaRecover(Sandbox.Member m) throws SQLException {
+        java.util.List<String> out = new java.util.ArrayList<>();
+        try (Connection c = m.instance().connect(); Statement st = c.createStatement(); ResultSet rs = st.executeQuery("XA RECOVER")) {
+            while (rs.next()) {
+                out.add(rs.getString("data"));
+            }
+        }
+        out.sort(null);
+        return out;
+    }
 }

@@ -9,7 +9,6 @@ import io.drsp.core.gtid.GtidSet;
 import io.drsp.sandbox.Sandbox;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
@@ -104,7 +103,7 @@ class XaCompleteCrashTest {
         GtidSet s1 = Db.executed(sandbox.drPrimary("s1"));
         assertEquals(1, commitsOnS1.stream().filter(g -> s1.containsAll(GtidSet.parse(g))).count(),
                 "one of s1's three commits was applied when the controller died");
-        assertEquals(2, prepared(sandbox.drPrimary("s1")).size(), "two of s1's branches were still prepared");
+        assertEquals(2, Db.xaRecover(sandbox.drPrimary("s1")).size(), "two of s1's branches were still prepared");
 
         controller = ControllerCrashTest.startController(conf, DIR, Map.of());
         Await.until(Duration.ofSeconds(120), () -> status().path("drMode").asText().equals("RECOVERED"),
@@ -112,7 +111,7 @@ class XaCompleteCrashTest {
         JsonNode point = status().path("recoveryPoint");
         for (String shard : List.of("s1", "s2")) {
             Sandbox.Member dr = sandbox.drPrimary(shard);
-            assertEquals(List.of(), prepared(dr), shard + ": nothing prepared");
+            assertEquals(List.of(), Db.xaRecover(dr), shard + ": nothing prepared");
             assertEquals("3", Db.one(dr, "SELECT COUNT(*) FROM xa.t"), shard + ": the three transfers are visible");
             GtidSet executed = Db.executed(dr);
             assertEquals(GtidSet.parse(point.path("shardGtids").path(shard).asText()), executed, shard + " stands at the point");
@@ -134,15 +133,6 @@ class XaCompleteCrashTest {
 
     static String target;
 
-    private static List<String> prepared(Sandbox.Member m) throws Exception {
-        List<String> out = new ArrayList<>();
-        try (Connection c = m.instance().connect(); Statement st = c.createStatement(); ResultSet rs = st.executeQuery("XA RECOVER")) {
-            while (rs.next()) {
-                out.add(rs.getString("data"));
-            }
-        }
-        return out;
-    }
 
     static JsonNode status() throws Exception {
         Cli.Result r = Cli.run("status", "1", "--json", "--config", conf);

@@ -16,10 +16,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.sql.Connection;
-import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -125,8 +123,8 @@ class XaDrillTest {
         assertTrue(dry.out().contains("s2: XA COMMIT 'drill-half','s2',1 (another branch of it was committed)")
                 && dry.out().contains("s1: XA ROLLBACK 'drill-abandoned','s1',1") && dry.out().contains("s2: XA ROLLBACK 'drill-abandoned','s2',1")
                 && dry.out().contains("would resolve 3 prepared XA branches"), dry.out());
-        assertEquals(1, prepared(sandbox.drPrimary("s1")).size(), "the dry run changed nothing on s1");
-        assertEquals(2, prepared(sandbox.drPrimary("s2")).size(), "nor on s2");
+        assertEquals(1, Db.xaRecover(sandbox.drPrimary("s1")).size(), "the dry run changed nothing on s1");
+        assertEquals(2, Db.xaRecover(sandbox.drPrimary("s2")).size(), "nor on s2");
 
         Cli.Result resolved = Cli.run("stopservice", "1", "--resolve-prepared", "--config", conf);
         assertEquals(0, resolved.exitCode(), resolved.toString());
@@ -141,7 +139,7 @@ class XaDrillTest {
         for (Sandbox.Member m : DrillTest.drMembers(sandbox)) {
             assertEquals(point.get(m.shard()), Db.executed(m), m.name() + " has exactly the snapshot point as GTID set");
             assertEquals(sums.get(m.shard()), Copies.checksums(m, false), m.name() + " equals the snapshot point (seed " + SEED + ")");
-            assertEquals(List.of(), prepared(m), m.name() + ": nothing prepared");
+            assertEquals(List.of(), Db.xaRecover(m), m.name() + ": nothing prepared");
         }
 
         Cli.Result end = Cli.run("drill", "1", "--end", "--config", conf);
@@ -151,22 +149,13 @@ class XaDrillTest {
         Copies.awaitApplied(DrillTest.drMembers(sandbox), written, Duration.ofSeconds(120));
         for (Sandbox.Member m : DrillTest.drMembers(sandbox)) {
             Copies.assertEqualsProduction(sandbox, m, "after the drill, seed " + SEED);
-            assertEquals(List.of(), prepared(m), m.name() + ": nothing prepared, as on production");
+            assertEquals(List.of(), Db.xaRecover(m), m.name() + ": nothing prepared, as on production");
         }
         assertEquals(List.of(), XaJournal.read(dr).torn());
         BankTotals totals = BankTotals.read(dr);
         assertTrue(totals.holds(), "the bank invariant holds on DR: " + totals);
     }
 
-    private static List<String> prepared(Sandbox.Member m) throws Exception {
-        List<String> out = new ArrayList<>();
-        try (Connection c = m.instance().connect(); Statement st = c.createStatement(); ResultSet rs = st.executeQuery("XA RECOVER")) {
-            while (rs.next()) {
-                out.add(rs.getString("data"));
-            }
-        }
-        return out;
-    }
 
     static JsonNode status() throws Exception {
         Cli.Result r = Cli.run("status", "1", "--json", "--config", conf);

@@ -280,7 +280,7 @@ class XaRecoveryTest {
                             shard + " " + table);
                 }
             }
-            assertEquals(prepared(sandbox.production(shard)), prepared(sandbox.drPrimary(shard)),
+            assertEquals(Db.xaRecover(sandbox.production(shard)), Db.xaRecover(sandbox.drPrimary(shard)),
                     shard + ": DR holds exactly production's prepared branches");
         }
     }
@@ -305,7 +305,7 @@ class XaRecoveryTest {
         for (Sandbox.Member replica : sandbox.members(Sandbox.Role.DR_REPLICA)) {
             GtidSet primary = Db.executed(sandbox.drPrimary(replica.shard()));
             Await.until(Duration.ofSeconds(60), () -> Db.executed(replica).containsAll(primary), replica.name() + " catches up");
-            assertEquals(List.of(), prepared(replica), what + ": no branch prepared on " + replica.name());
+            assertEquals(List.of(), Db.xaRecover(replica), what + ": no branch prepared on " + replica.name());
         }
     }
 
@@ -328,16 +328,6 @@ class XaRecoveryTest {
         return wrong;
     }
 
-    private static List<String> prepared(Sandbox.Member m) throws SQLException {
-        List<String> out = new ArrayList<>();
-        try (Connection c = m.instance().connect(); Statement st = c.createStatement(); ResultSet rs = st.executeQuery("XA RECOVER")) {
-            while (rs.next()) {
-                out.add(rs.getString("data"));
-            }
-        }
-        out.sort(null);
-        return out;
-    }
 
     static JsonNode status() throws Exception {
         Cli.Result r = Cli.run("status", "1", "--json", "--config", conf);
