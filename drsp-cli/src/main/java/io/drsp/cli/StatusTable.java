@@ -47,6 +47,13 @@ final class StatusTable {
         if (!s.path("snapshot").isNull() && !s.path("snapshot").isMissingNode()) {
             b.append("snapshot point: ").append(s.path("snapshot").asText()).append('\n');
         }
+        JsonNode consistent = s.path("latestConsistentPoint");
+        if (consistent.isObject()) {
+            b.append("latest consistent recoverable time: ").append(consistent.path("micros").isNumber()
+                            ? time(consistent.path("micros"), zone) : "none (" + consistent.path("why").asText() + ")")
+                    .append(", found ").append(String.format(java.util.Locale.ROOT, "%.0f",
+                            (s.path("observedAtMicros").asLong() - consistent.path("checkedAt").asLong()) / 1e6)).append(" s ago\n");
+        }
         progressLines(s).forEach(l -> b.append(l).append('\n'));
         b.append(String.format("%-6s %-9s %-10s %-4s %-4s %-6s %-23s %8s %14s %7s%n", "SHARD", "PROD", "DR", "IO", "SQL",
                 "LEFT", "APPLIED (prod time)", "LAG s", "BACKLOG trx", "bytes"));

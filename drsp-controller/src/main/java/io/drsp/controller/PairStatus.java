@@ -7,11 +7,14 @@ import java.util.Map;
 /**
  * What {@code drsp status} shows: the journal's view (modes, delay, runbook) joined with what each agent sees now.
  * Times are microseconds since the epoch; {@code lagSeconds} is how far a DR shard is behind beyond its delay.
+ * {@code latestConsistentPoint}: the latest point a recovery could reach now, consistent across shards, as last
+ * found (null until first found; see {@link ConsistentPointWatch}).
  */
 public record PairStatus(String cluster, Mode productionMode, Mode drMode, Integer delaySeconds, String runbook,
                          String lastError, long observedAtMicros, List<ShardStatus> shards, TargetSpec target,
                          RecoveryPoint recoveryPoint, Map<String, StepProgress> progress,
-                         String snapshot, DrillPlan drillPlan) implements ControllerJson {
+                         String snapshot, DrillPlan drillPlan, ConsistentPointWatch.Point latestConsistentPoint)
+        implements ControllerJson {
 
     public record ShardStatus(String shard, NodeInspection production, NodeInspection dr, List<NodeInspection> drReplicas,
                               Double lagSeconds, Long backlogTransactions, Long backlogBytes) {

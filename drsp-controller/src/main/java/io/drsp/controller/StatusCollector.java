@@ -21,6 +21,7 @@ import org.apache.pekko.actor.typed.javadsl.AskPattern;
 final class StatusCollector {
     private final ActorSystem<?> system;
     private final Duration timeout;
+    private final ConsistentPointWatch consistent = new ConsistentPointWatch();
 
     StatusCollector(ActorSystem<?> system, Duration timeout) {
         this.system = system;
@@ -44,12 +45,13 @@ final class StatusCollector {
                 inspections.put(key, calls.inspect(key));
             }
             return CompletableFuture.allOf(inspections.values().toArray(CompletableFuture[]::new))
-                    .thenApply(v -> assemble(pair, s, inspections, p));
+                    .thenApply(v -> assemble(pair, s, inspections, p,
+                            consistent.latest(pair, calls, s, NodeInspection.nowMicros())));
         });
     }
 
     private static PairStatus assemble(ClusterPair pair, PairState s, Map<NodeKey, CompletableFuture<NodeInspection>> in,
-                                       Map<String, StepProgress> progress) {
+                                       Map<String, StepProgress> progress, ConsistentPointWatch.Point consistent) {
         long now = NodeInspection.nowMicros();
         List<PairStatus.ShardStatus> shards = new ArrayList<>();
         for (String shard : pair.dr().shards().keySet()) {
@@ -67,6 +69,6 @@ final class StatusCollector {
         return new PairStatus(pair.id(), s.productionMode(), s.drMode(), s.delaySeconds(),
                 s.runbook() == null ? null : s.runbook().progress(), s.lastError(), now, shards, s.target(), s.recoveryPoint(),
                 s.runbookInProgress() ? progress : Map.of(), s.currentSnapshot() == null ? null : s.currentSnapshot().id(),
-                s.drillPlan());
+                s.drillPlan(), consistent);
     }
 }

@@ -113,13 +113,21 @@ class XaRecoveryTest {
     @Test
     @Order(1)
     void everyPlannedPointAgreesWithProductionsBinlogs() throws Exception {
+        // status shows the latest consistent point: what relaytime --all plans
+        JsonNode[] found = new JsonNode[1];
+        Await.until(Duration.ofSeconds(90), () -> (found[0] = status().path("latestConsistentPoint")).path("micros").isNumber(),
+                "status shows the latest consistent recoverable time");
+        JsonNode allPlan = relaytime(Map.of("all", true)).path("plan");
+        assertEquals(allPlan.path("clusterTimeMicros").asLong(), found[0].path("micros").asLong(), "status's point is relaytime --all's");
+        Cli.Result table = Cli.run("status", "1", "--config", conf);
+        assertTrue(table.out().contains("latest consistent recoverable time: "), table.out());
         Random random = new Random(SEED + 1);
         List<Long> behind = new ArrayList<>();
         int completing = 0;
         for (int i = 0; i < PLANNED; i++) {
             long t = start + (long) (random.nextDouble() * (end - start));
             String time = RecoveryTest.TIME.format(Instant.ofEpochSecond(0, t * 1000).atZone(config.timeZone()));
-            JsonNode answer = relaytime(time);
+            JsonNode answer = relaytime(Map.of("time", time));
             JsonNode plan = answer.path("plan");
             assertTrue(plan.isObject(), "target " + time + ": " + answer);
             long point = plan.path("clusterTimeMicros").asLong();
@@ -202,17 +210,17 @@ class XaRecoveryTest {
         }
     }
 
-    private static JsonNode relaytime(String time) throws Exception {
+    private static JsonNode relaytime(Map<String, Object> body) throws Exception {
         java.net.http.HttpRequest request = java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:"
                         + config.controller().http().port() + "/api/v1/clusters/1/relaytime"))
                 .timeout(Duration.ofSeconds(60))
                 .header("Authorization", "Bearer " + io.drsp.controller.ApiToken.read(config.controller().tokenFile()).value())
                 .header("Content-Type", "application/json")
-                .POST(java.net.http.HttpRequest.BodyPublishers.ofString(new ObjectMapper().writeValueAsString(Map.of("time", time))))
+                .POST(java.net.http.HttpRequest.BodyPublishers.ofString(new ObjectMapper().writeValueAsString(body)))
                 .build();
         java.net.http.HttpResponse<String> r = java.net.http.HttpClient.newHttpClient().send(request,
                 java.net.http.HttpResponse.BodyHandlers.ofString());
-        assertEquals(200, r.statusCode(), time + ": " + r.body());
+        assertEquals(200, r.statusCode(), body + ": " + r.body());
         return new ObjectMapper().readTree(r.body());
     }
 

@@ -1,0 +1,56 @@
+package io.drsp.controller;
+
+import io.drsp.agent.CutRequest;
+import io.drsp.agent.NodeKey;
+import io.drsp.core.config.ClusterPair;
+import io.drsp.core.config.Site;
+import java.time.ZoneOffset;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The latest cluster-wide consistent point a recovery could reach now (DESIGN §7): what {@code relaytime --all}
+ * would plan, cross-shard XA transactions included. Finding it reads every DR shard's unapplied XA statements, too
+ * much to do on every {@code drsp status} (scripts call it in loops), so status shows the last one found and starts
+ * a new search in the background once that is older than {@link #REFRESH_MICROS}, never while a runbook runs.
+ */
+final class ConsistentPointWatch {
+    static final long REFRESH_MICROS = 30_000_000L;
+
+    /**
+     * @param micros     the production time of that point; null when none could be planned (see {@code why})
+     * @param checkedAt  when it was found (µs)
+     */
+    record Point(Long micros, String why, long checkedAt) {
+    }
+
+    private final Map<String, Point> points = new ConcurrentHashMap<>();
+    private final Map<String, Boolean> searching = new ConcurrentHashMap<>();
+
+    /** The last point found for the pair (null before the first), starting a new search when it is due. */
+    Point latest(ClusterPair pair, AgentCalls agents, PairState state, long nowMicros) {
+        Point last = points.get(pair.id());
+        boolean due = last == null || nowMicros - last.checkedAt() > REFRESH_MICROS;
+        if (due && !state.runbookInProgress() && searching.putIfAbsent(pair.id(), true) == null) {
+            TargetSpec all = new TargetSpec(CutRequest.ALL, null, null, "all retrieved relay log");
+            new XaCutSearch(pair.id(), List.copyOf(pair.dr().shards().keySet()),
+                    (shard, r) -> agents.cut(NodeKey.primary(pair.id(), Site.DR, shard), r), ZoneOffset.UTC)
+                    .run(all)
+                    .thenApply(found -> {
+                        if (found.refusal() != null) {
+                            return new Point(null, found.refusal(), io.drsp.agent.NodeInspection.nowMicros());
+                        }
+                        RecoveryPlanner.Result r = RecoveryPlanner.plan(pair.id(), all, found.cuts(), Map.of(), ZoneOffset.UTC, found.xa());
+                        return r.plan().map(p -> new Point(p.clusterTimeMicros(), String.join(" ", p.xaSummary()),
+                                        io.drsp.agent.NodeInspection.nowMicros()))
+                                .orElseGet(() -> new Point(null, r.refusal().orElse(null), io.drsp.agent.NodeInspection.nowMicros()));
+                    })
+                    .whenComplete((p, e) -> {
+                        points.put(pair.id(), p != null ? p : new Point(null, String.valueOf(e), io.drsp.agent.NodeInspection.nowMicros()));
+                        searching.remove(pair.id());
+                    });
+        }
+        return last;
+    }
+}
