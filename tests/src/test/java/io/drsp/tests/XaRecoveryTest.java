@@ -303,6 +303,8 @@ class XaRecoveryTest {
         assertTrue(totals.holds(), what + ": the bank's total holds: " + totals);
         for (BankShard s : data) {
             assertEquals(List.of(), balancesNotExplainedByJournal(s), what + ": " + s.shard() + "'s balances are its journal's");
+            assertEquals(journalAt(s.shard(), Db.executed(sandbox.drPrimary(s.shard()))), journal(s),
+                    what + ": " + s.shard() + "'s journal is production's, replayed from its binlog up to the point");
         }
         for (String shard : sandbox.shards()) {
             GtidSet executed = Db.executed(sandbox.drPrimary(shard));
@@ -315,6 +317,39 @@ class XaRecoveryTest {
             Await.until(Duration.ofSeconds(60), () -> Db.executed(replica).containsAll(primary), replica.name() + " catches up");
             assertEquals(List.of(), Db.xaRecover(replica), what + ": no branch prepared on " + replica.name());
         }
+    }
+
+    /**
+     * The ids of the transfers production's binlog (read by mysqlbinlog) says a shard holds once it has executed
+     * {@code executed}: rows inserted by those transactions, an XA branch's only once its XA COMMIT is among them.
+     */
+    private static java.util.TreeSet<Long> journalAt(String shard, GtidSet executed) {
+        java.util.TreeSet<Long> ids = new java.util.TreeSet<>();
+        Map<String, List<Long>> prepared = new HashMap<>();
+        for (BinlogOracle.Transaction x : binlogs.get(shard)) {
+            if (!executed.contains(x.gtid())) {
+                continue;
+            }
+            List<Long> rows = x.firstColumns().getOrDefault("bank.transfers", List.of());
+            if ("PREPARE".equals(x.xaPhase())) {
+                prepared.put(x.xid(), rows);
+            } else if ("COMMIT".equals(x.xaPhase())) {
+                ids.addAll(prepared.getOrDefault(x.xid(), List.of()));
+            } else if (!"ROLLBACK".equals(x.xaPhase())) {
+                ids.addAll(rows);
+            }
+        }
+        return ids;
+    }
+
+    private static java.util.TreeSet<Long> journal(BankShard s) throws SQLException {
+        java.util.TreeSet<Long> ids = new java.util.TreeSet<>();
+        try (Connection c = s.connect(); Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT id FROM bank.transfers")) {
+            while (rs.next()) {
+                ids.add(rs.getLong(1));
+            }
+        }
+        return ids;
     }
 
     /** Accounts whose balance is not the opening balance moved by the transfers journaled on their own shard. */
