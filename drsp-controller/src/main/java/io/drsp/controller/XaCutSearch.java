@@ -170,18 +170,27 @@ final class XaCutSearch {
     private String splitsSentence(TargetSpec target, String gtrid, Map<String, ShardCut> cuts, String why) {
         Set<String> on = new TreeSet<>();
         List<String> toAdd = new ArrayList<>();
-        cuts.forEach((shard, c) -> c.xaLines().forEach(x -> {
-            if (x.xa().gtrid().equals(gtrid)) {
-                on.add(shard);
-                if (!x.applied() && x.ordinal() >= c.cutLength()) {
-                    toAdd.add(x.gtid());
+        long firstCommit = Long.MAX_VALUE;
+        for (var e : cuts.entrySet()) {
+            for (XaLine x : e.getValue().xaLines()) {
+                if (x.xa().gtrid().equals(gtrid)) {
+                    on.add(e.getKey());
+                    if (!x.applied() && x.ordinal() >= e.getValue().cutLength()) {
+                        toAdd.add(x.gtid());
+                    }
+                    if (x.xa().phase() == XaPhase.COMMIT) {
+                        firstCommit = Math.min(firstCommit, x.commitMicros());
+                    }
                 }
             }
-        }));
+        }
+        String before = firstCommit == Long.MAX_VALUE ? "a time target before its first commit"
+                : "relaytime " + cluster + " --time '" + RecoveryPlanner.format(firstCommit - 1, zone) + "', just before its first"
+                + " commit, which drsp makes consistent";
         return "the GTID set splits global transaction '" + gtrid + "' across shards " + String.join(", ", on) + " (" + why
                 + "); a consistent target takes all of its branches"
                 + (toAdd.isEmpty() ? "" : " (add " + String.join(",", toAdd) + ", and every transaction before them in relay order)")
-                + " or none of them (a time target before its first commit, which drsp moves to consistently).";
+                + " or none of them: " + before + ".";
     }
 
     private static CompletableFuture<Found> refused(Map<String, ShardCut> cuts, String sentence) {

@@ -122,7 +122,8 @@ class XaCutSearchTest {
         XaCutSearch.Found f = search(new TargetSpec(CutRequest.GTIDS, null, U1 + ":1-3," + U2 + ":1-2", "x"), shards(s1, s2),
                 new ArrayList<>());
         assertTrue(f.refusal() != null && f.refusal().contains("splits global transaction 'g' across shards s1, s2")
-                && f.refusal().contains("add " + U2 + ":3"), String.valueOf(f.refusal()));
+                && f.refusal().contains("add " + U2 + ":3")
+                && f.refusal().contains("relaytime 1 --time '1970-01-01 00:00:00.000029'"), String.valueOf(f.refusal()));
     }
 
     @Test
