@@ -75,6 +75,10 @@ class ControllerCrashTest {
         assertEquals("3", Db.replicaStatus(sandbox.drPrimary("meta")).orElseThrow().get("SQL_Delay"), "meta was linked");
         assertEquals("3", Db.replicaStatus(sandbox.drPrimary("s1")).orElseThrow().get("SQL_Delay"), "s1 was linked");
         assertTrue(Db.replicaStatus(sandbox.drPrimary("s2")).isEmpty(), "s2 was not reached before the crash");
+        Map<String, String> receivers = new java.util.HashMap<>();
+        for (String shard : List.of("meta", "s1")) {
+            receivers.put(shard, receiver(sandbox.drPrimary(shard)));
+        }
 
         controller = startController(conf, DIR, Map.of());
         assertTrue(Integer.parseInt(Db.one(sandbox.control(), "SELECT COUNT(*) FROM drsp.snapshot WHERE persistence_id = 'pair-1'")) >= 1,
@@ -86,6 +90,11 @@ class ControllerCrashTest {
                 first.toString());
         Await.until(Duration.ofSeconds(60), () -> status().path("drMode").asText().equals("SYNC"),
                 "the restarted controller finishes the interrupted sync by itself");
+        // MySQL's word, not the journal's: the links configured before the crash were not touched again (the same
+        // receiver thread, still writing the same relay log file).
+        for (String shard : List.of("meta", "s1")) {
+            assertEquals(receivers.get(shard), receiver(sandbox.drPrimary(shard)), shard + "'s link was not configured again");
+        }
         for (Sandbox.Member dr : sandbox.members(Sandbox.Role.DR)) {
             Map<String, String> rs = Db.replicaStatus(dr).orElseThrow();
             assertEquals("3", rs.get("SQL_Delay"), dr.name());
@@ -237,6 +246,12 @@ class ControllerCrashTest {
                 return false;
             }
         }, "the controller's API answers");
+    }
+
+    /** The receiver thread's id and the relay log file it writes: both change when the link is configured or restarted. */
+    static String receiver(Sandbox.Member dr) throws Exception {
+        return Db.one(dr, "SELECT THREAD_ID FROM performance_schema.replication_connection_status") + " writing "
+                + Db.replicaStatus(dr).orElseThrow().get("Relay_Log_File");
     }
 
     static JsonNode status() throws Exception {

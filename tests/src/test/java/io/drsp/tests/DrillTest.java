@@ -133,6 +133,16 @@ class DrillTest {
         Cli.Result purge = Cli.run("purge", "1", "--config", conf);
         assertEquals(1, purge.exitCode(), purge.toString());
         awaitHalted(purge);
+        // From MySQL, before the restart: the controller really died between the two shards' purges.
+        for (Sandbox.Member m : drMembers()) {
+            GtidSet executed = Db.executed(m);
+            if (m.shard().equals("s1") || m.shard().equals("meta")) {
+                assertEquals(point.get(m.shard()), executed, m.name() + " was purged before the controller died");
+            } else {
+                assertTrue(executed.containsAll(point.get(m.shard())) && !executed.equals(point.get(m.shard())),
+                        m.name() + " still held its drill and its undo when the controller died");
+            }
+        }
         restartController(null);
         Await.until(Duration.ofSeconds(120), () -> status().path("drMode").asText().equals("RECOVERED"),
                 "the restarted controller finishes the purge it found in its journal");

@@ -53,7 +53,7 @@ class XaCompleteCrashTest {
     void killedWhileCompletingBranchesTheRestartedControllerCompletesEachExactlyOnce() throws Exception {
         controller = ControllerCrashTest.startController(conf, DIR, Map.of("DRSP_FAILPOINTS", "crash-after:XaBranchCompleted:s1"));
         assertEquals(0, Cli.run("sync", "1", "--delay", "0", "--config", conf).exitCode());
-        for (String shard : List.of("s1", "s2")) {
+        for (String shard : sandbox.shards()) {
             Db.exec(sandbox.production(shard), "CREATE DATABASE xa", "CREATE TABLE xa.t (id INT PRIMARY KEY, shard VARCHAR(8))");
         }
         Bank.awaitRetrieved(sandbox, Bank.productionExecuted(sandbox));
@@ -79,6 +79,11 @@ class XaCompleteCrashTest {
             Await.until(Duration.ofSeconds(5), () -> nowMicros() > committedOnS2 + 20_000, "the clock passes the target");
             for (int g = 1; g <= 3; g++) {
                 p1.execute("XA COMMIT 'transfer-" + g + "','s1'");
+            }
+            // Every shard writes after the target, so that the recoverable window (up to each shard's last retrieved
+            // commit) reaches past it without waiting for production's heartbeat.
+            for (String shard : sandbox.shards()) {
+                Db.exec(sandbox.production(shard), "INSERT INTO xa.t VALUES (100, 'after')");
             }
             target = RecoveryTest.TIME.format(Instant.ofEpochSecond(0, (committedOnS2 + 10_000) * 1000)
                     .atZone(io.drsp.core.config.DrspConfig.load(Path.of(conf)).timeZone()));
