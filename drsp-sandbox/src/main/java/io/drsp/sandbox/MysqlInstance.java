@@ -53,6 +53,10 @@ public final class MysqlInstance {
     static final Map<String, String> LIGHT_SETTINGS = orderedMap(
             "innodb-buffer-pool-size", "64M",
             "innodb-redo-log-capacity", "64M",
+            // Each I/O thread reserves native AIO slots from the host-wide fs.aio-max-nr; with InnoDB's default of
+            // four readers and four writers about 28 instances exhaust Linux's default 65536.
+            "innodb-read-io-threads", "1",
+            "innodb-write-io-threads", "1",
             // A process kill loses nothing with these (the OS keeps the written pages); only a host crash would.
             "innodb-flush-log-at-trx-commit", "2",
             "sync-binlog", "0",
