@@ -159,6 +159,8 @@ class RecoveryTest {
                         + s1 + ":" + (have + 2) + ") or " + s1 + ":1-" + can + ".");
         assertEquals(target, status().path("target"), "a refused relaytime leaves the recorded target as it was");
         refused(Cli.run("stopservice", "1", "--config", conf), "mode RECOVERED, where stopservice does not apply");
+        refused(Cli.run("stopservice", "1", "--dry-run", "--config", conf),
+                "--dry-run shows what --resolve-prepared would do; give both, or neither.");
         assertEquals(before, drExecuted(), "nothing was applied by any refusal");
         assertEquals("RECOVERED", status().path("drMode").asText());
     }
@@ -187,6 +189,7 @@ class RecoveryTest {
         assertEquals(0, plan.exitCode(), plan.toString());
         assertTrue(plan.out().contains("dry run: nothing was changed") && plan.out().contains("REPLAY trx"), plan.out());
         assertEquals(before, drExecuted(), "a dry run applies nothing");
+        assertPlanMatchesTheRelayLogAsMysqlbinlogReadsIt(plan.out(), before);
         assertEquals(0, Cli.run("recover", "1", "--config", conf).exitCode());
         for (String shard : sandbox.shards()) {
             GtidSet retrieved = GtidSet.parse(Db.replicaStatus(sandbox.drPrimary(shard)).orElseThrow().get("Retrieved_Gtid_Set"));
@@ -215,12 +218,24 @@ class RecoveryTest {
 
         Connection open = sandbox.drPrimary("s1").instance().connect();
         open.setAutoCommit(false);
-        try (Statement st = open.createStatement()) {
+        long openSession;
+        try (Statement st = open.createStatement(); var rs = st.executeQuery("SELECT CONNECTION_ID()")) {
+            rs.next();
+            openSession = rs.getLong(1);
             st.executeUpdate("UPDATE bank.accounts SET owner = 'open-trx' WHERE id = 1000001");
         }
         CompletableFuture<Cli.Result> stopping = CompletableFuture.supplyAsync(() -> Cli.run("stopservice", "1", "--config", conf));
         Await.until(Duration.ofSeconds(30), () -> Files.readString(hookLog).contains("stop_dbproxy"), "stop_dbproxy ran first");
+        // Slow is not waiting: MySQL itself must show stopservice polling s1 for open transactions while ours stays
+        // open, with s1 still writable, before the transaction ends.
+        Sandbox.Member s1 = sandbox.drPrimary("s1");
+        long polled = openTransactionPolls(s1);
+        Await.until(Duration.ofSeconds(30), () -> openTransactionPolls(s1) >= polled + 5,
+                "stopservice polls dr shard s1 for open transactions again and again");
         assertFalse(stopping.isDone(), "stopservice waits for the open transaction");
+        assertEquals("0", Db.one(s1, "SELECT @@super_read_only"), "s1 is made read-only only once its transactions ended");
+        assertEquals("1", Db.one(s1, "SELECT COUNT(*) FROM information_schema.INNODB_TRX WHERE trx_mysql_thread_id = "
+                + openSession), "our transaction is still open");
         open.commit();
         open.close();
         Cli.Result stopped = stopping.get();
@@ -258,6 +273,46 @@ class RecoveryTest {
         } finally {
             Files.writeString(hook, original);
         }
+    }
+
+    /**
+     * The dry run's transactions and bytes per shard, for a target of all retrieved relay log, are what mysqlbinlog
+     * finds in each DR shard's relay log files: the retrieved transactions not yet applied, and their own events' bytes.
+     */
+    static void assertPlanMatchesTheRelayLogAsMysqlbinlogReadsIt(String plan, Map<String, GtidSet> executed) throws Exception {
+        Map<String, long[]> planned = new HashMap<>();
+        java.util.regex.Pattern row = java.util.regex.Pattern.compile("^(\\S+)\\s+(\\d+)\\s+(\\d+)\\s+");
+        for (String line : plan.lines().toList()) {
+            java.util.regex.Matcher m = row.matcher(line);
+            if (m.find() && sandbox.shards().contains(m.group(1))) {
+                planned.put(m.group(1), new long[] {Long.parseLong(m.group(2)), Long.parseLong(m.group(3))});
+            }
+        }
+        assertEquals(Set.copyOf(sandbox.shards()), planned.keySet(), "a plan line per shard: " + plan);
+        for (String shard : sandbox.shards()) {
+            Sandbox.Member dr = sandbox.drPrimary(shard);
+            GtidSet toReplay = GtidSet.parse(Db.replicaStatus(dr).orElseThrow().get("Retrieved_Gtid_Set")).subtract(executed.get(shard));
+            long bytes = 0;
+            long found = 0;
+            for (var e : BinlogOracle.relayTransactionBytes(dr).entrySet()) {
+                if (toReplay.contains(e.getKey())) {
+                    bytes += e.getValue();
+                    found++;
+                }
+            }
+            assertEquals(toReplay.size(), found, shard + ": every transaction to replay is whole in the relay log");
+            assertEquals(toReplay.size(), planned.get(shard)[0], shard + ": transactions to replay; plan: " + plan);
+            assertEquals(bytes, planned.get(shard)[1], shard + ": relay bytes to replay, as mysqlbinlog reads them; plan: " + plan);
+        }
+    }
+
+    /**
+     * How many times MySQL ran the query with which drsp lists a member's open transactions (the only one that joins
+     * INNODB_TRX with PROCESSLIST), from performance_schema's statement digests.
+     */
+    static long openTransactionPolls(Sandbox.Member member) throws SQLException {
+        return Long.parseLong(Db.one(member, "SELECT COALESCE(SUM(COUNT_STAR), 0) FROM performance_schema.events_statements_summary_by_digest"
+                + " WHERE DIGEST_TEXT LIKE '%INNODB_TRX%PROCESSLIST%' AND DIGEST_TEXT NOT LIKE '%events_statements_summary_by_digest%'"));
     }
 
     static void refused(Cli.Result r, String expected) {
