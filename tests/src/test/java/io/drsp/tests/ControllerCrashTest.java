@@ -112,6 +112,12 @@ class ControllerCrashTest {
         }
         assertTrue(detailOfLastLinkConfigured("s2").contains("already has delay 3 s"),
                 "the repeated sync found s2 as the resumed one left it");
+        // MySQL's count of the statements that change a link's settings: one per member over the crash, the resume
+        // and the repeated sync (meta and s1 by the crashed controller, s2 by the resumed one, none by the repeat).
+        for (Sandbox.Member dr : sandbox.members(Sandbox.Role.DR)) {
+            assertEquals("1", Db.one(dr, "SELECT COALESCE(SUM(COUNT_STAR), 0) FROM performance_schema.events_statements_summary_by_digest"
+                    + " WHERE DIGEST_TEXT LIKE 'CHANGE REPLICATION SOURCE%'"), dr.name() + "'s link settings changed exactly once");
+        }
     }
 
     @Test
