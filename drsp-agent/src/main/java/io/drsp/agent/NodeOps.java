@@ -169,8 +169,8 @@ public final class NodeOps implements AutoCloseable {
         try (MysqlAdmin s = session()) {
             RelayIndex relayIndex = freshRelayIndex(s);
             GtidSet executed = s.gtidExecuted();
-            Long lastApplied = appliedSourceTime(s.connection());
             boolean applierRunning = s.replicaStatus().map(ReplicaStatus::sqlThreadRunning).orElse(false);
+            Long lastApplied = appliedSourceTime(s.connection());
             return cut(relayIndex, request, key.toString(), s.serverUuid(), executed, lastApplied, applyRatePerSecond,
                     applierRunning);
         } catch (RuntimeException | SQLException e) {
