@@ -37,6 +37,16 @@ final class XaCutSearch {
     record Found(Map<String, ShardCut> cuts, XaResolution xa, String refusal) {
     }
 
+    /**
+     * One shard's whole answer with its XA statements decoded: a search reads them up to four times (gtrids, the
+     * planner's input, the resolution, a refusal), and an answer may carry tens of thousands.
+     */
+    private record Answer(ShardCut cut, List<XaLine> xa) {
+        static Answer of(ShardCut cut) {
+            return new Answer(cut, cut.xaLines());
+        }
+    }
+
     private final String cluster;
     private final List<String> shards;
     private final BiFunction<String, CutRequest, CompletableFuture<ShardCut>> agent;
@@ -50,9 +60,10 @@ final class XaCutSearch {
     }
 
     /** One shard's answer with all its XA statements: a large relay backlog answers in pages. */
-    private CompletableFuture<ShardCut> ask(String shard, CutRequest request) {
+    private CompletableFuture<Answer> ask(String shard, CutRequest request) {
         return agent.apply(shard, request).thenCompose(first -> first.error() != null || first.xa().size() >= first.xaTotal()
-                ? CompletableFuture.completedFuture(first) : rest(shard, request, first, new ArrayList<>(first.xa())));
+                ? CompletableFuture.completedFuture(first) : rest(shard, request, first, new ArrayList<>(first.xa())))
+                .thenApply(Answer::of);
     }
 
     private CompletableFuture<ShardCut> rest(String shard, CutRequest request, ShardCut first, List<String> lines) {
@@ -84,15 +95,15 @@ final class XaCutSearch {
                                              Map<String, Long> firstCutLengths) {
         return askAll(request).thenCompose(first -> {
             if (failed(first)) {
-                return CompletableFuture.completedFuture(new Found(first, XaResolution.none(), null));
+                return CompletableFuture.completedFuture(new Found(shardCuts(first), XaResolution.none(), null));
             }
             Set<String> gtrids = new TreeSet<>();
-            first.values().forEach(c -> c.xaLines().forEach(x -> gtrids.add(x.xa().gtrid())));
-            CompletableFuture<Map<String, ShardCut>> second = gtrids.isEmpty() ? CompletableFuture.completedFuture(first)
+            first.values().forEach(a -> a.xa().forEach(x -> gtrids.add(x.xa().gtrid())));
+            CompletableFuture<Map<String, Answer>> second = gtrids.isEmpty() ? CompletableFuture.completedFuture(first)
                     : askAll(request.withXaGtrids(gtrids));
             return second.thenCompose(cuts -> {
                 if (failed(cuts)) {
-                    return CompletableFuture.completedFuture(new Found(cuts, XaResolution.none(), null));
+                    return CompletableFuture.completedFuture(new Found(shardCuts(cuts), XaResolution.none(), null));
                 }
                 Map<String, Long> lengths = firstCutLengths != null ? firstCutLengths : cutLengths(cuts);
                 XaCutPlanner.Result result = XaCutPlanner.plan(t, relays(cuts));
@@ -106,7 +117,7 @@ final class XaCutSearch {
                     long earlier = m.firstCommitMicros() - 1;
                     moves.add("global transaction '" + m.gtrid() + "' was committed at " + RecoveryPlanner.format(m.firstCommitMicros(), zone)
                             + " but cannot be completed on DR: " + m.why() + "; the point moves to just before it");
-                    Long windowStart = RecoveryPlanner.window(cuts).start();
+                    Long windowStart = RecoveryPlanner.window(shardCuts(cuts)).start();
                     if (moves.size() > MAX_MOVES || windowStart != null && earlier < windowStart) {
                         return refused(cuts, "no cluster-wide consistent point lies at or before " + target.describe()
                                 + " within the recoverable window of cluster " + cluster + ": " + moves.get(moves.size() - 1)
@@ -125,25 +136,25 @@ final class XaCutSearch {
                         }
                     }
                 }
-                return narrowed(cuts, c).thenApply(narrowedCuts -> new Found(narrowedCuts,
+                return narrowed(cuts, c).thenApply(narrowedCuts -> new Found(shardCuts(narrowedCuts),
                         resolution(target, t, moves, c, cuts, lengths), null));
             });
         });
     }
 
     /** Shards whose cut the planner moved back are asked for that prefix, so the plan replays exactly it. */
-    private CompletableFuture<Map<String, ShardCut>> narrowed(Map<String, ShardCut> cuts, XaCutPlanner.Result.Consistent c) {
-        Map<String, CompletableFuture<ShardCut>> asks = new LinkedHashMap<>();
-        cuts.forEach((shard, cut) -> {
+    private CompletableFuture<Map<String, Answer>> narrowed(Map<String, Answer> cuts, XaCutPlanner.Result.Consistent c) {
+        Map<String, CompletableFuture<Answer>> asks = new LinkedHashMap<>();
+        cuts.forEach((shard, answer) -> {
             long replay = c.shards().get(shard).replay();
-            asks.put(shard, replay < cut.cutLength() ? ask(shard, CutRequest.prefix(replay))
-                    : CompletableFuture.completedFuture(cut));
+            asks.put(shard, replay < answer.cut().cutLength() ? ask(shard, CutRequest.prefix(replay))
+                    : CompletableFuture.completedFuture(answer));
         });
         return join(asks);
     }
 
     private XaResolution resolution(TargetSpec target, Long t, List<String> moves, XaCutPlanner.Result.Consistent c,
-                                    Map<String, ShardCut> cuts, Map<String, Long> firstLengths) {
+                                    Map<String, Answer> cuts, Map<String, Long> firstLengths) {
         boolean timed = CutRequest.TIME.equals(target.kind());
         Long consistent = moves.isEmpty() ? null : t;
         Map<String, XaResolution.Shard> out = new LinkedHashMap<>();
@@ -151,7 +162,7 @@ final class XaCutSearch {
             String shard = e.getKey();
             XaCutPlanner.ShardPlan p = e.getValue();
             Map<String, XaLine> byGtid = new HashMap<>();
-            cuts.get(shard).xaLines().forEach(x -> byGtid.put(x.gtid(), x));
+            cuts.get(shard).xa().forEach(x -> byGtid.put(x.gtid(), x));
             List<String> completions = p.completions().stream().map(x -> byGtid.get(x.gtid()).encode()).toList();
             long leftOut = Math.max(0, firstLengths.getOrDefault(shard, p.replay()) - p.replay());
             long behind = 0;
@@ -167,15 +178,15 @@ final class XaCutSearch {
         return new XaResolution(consistent, moves, out);
     }
 
-    private String splitsSentence(TargetSpec target, String gtrid, Map<String, ShardCut> cuts, String why) {
+    private String splitsSentence(TargetSpec target, String gtrid, Map<String, Answer> cuts, String why) {
         Set<String> on = new TreeSet<>();
         List<String> toAdd = new ArrayList<>();
         long firstCommit = Long.MAX_VALUE;
         for (var e : cuts.entrySet()) {
-            for (XaLine x : e.getValue().xaLines()) {
+            for (XaLine x : e.getValue().xa()) {
                 if (x.xa().gtrid().equals(gtrid)) {
                     on.add(e.getKey());
-                    if (!x.applied() && x.ordinal() >= e.getValue().cutLength()) {
+                    if (!x.applied() && x.ordinal() >= e.getValue().cut().cutLength()) {
                         toAdd.add(x.gtid());
                     }
                     if (x.xa().phase() == XaPhase.COMMIT) {
@@ -193,38 +204,44 @@ final class XaCutSearch {
                 + " or none of them: " + before + ".";
     }
 
-    private static CompletableFuture<Found> refused(Map<String, ShardCut> cuts, String sentence) {
-        return CompletableFuture.completedFuture(new Found(cuts, XaResolution.none(), sentence));
+    private static CompletableFuture<Found> refused(Map<String, Answer> cuts, String sentence) {
+        return CompletableFuture.completedFuture(new Found(shardCuts(cuts), XaResolution.none(), sentence));
     }
 
-    private CompletableFuture<Map<String, ShardCut>> askAll(CutRequest request) {
-        Map<String, CompletableFuture<ShardCut>> asks = new LinkedHashMap<>();
+    private CompletableFuture<Map<String, Answer>> askAll(CutRequest request) {
+        Map<String, CompletableFuture<Answer>> asks = new LinkedHashMap<>();
         shards.forEach(s -> asks.put(s, ask(s, request)));
         return join(asks);
     }
 
-    private static CompletableFuture<Map<String, ShardCut>> join(Map<String, CompletableFuture<ShardCut>> asks) {
+    private static CompletableFuture<Map<String, Answer>> join(Map<String, CompletableFuture<Answer>> asks) {
         return CompletableFuture.allOf(asks.values().toArray(CompletableFuture[]::new)).thenApply(v -> {
-            Map<String, ShardCut> out = new LinkedHashMap<>();
+            Map<String, Answer> out = new LinkedHashMap<>();
             asks.forEach((k, f) -> out.put(k, f.join()));
             return out;
         });
     }
 
-    private static boolean failed(Map<String, ShardCut> cuts) {
-        return cuts.values().stream().anyMatch(c -> c.error() != null);
+    private static boolean failed(Map<String, Answer> cuts) {
+        return cuts.values().stream().anyMatch(a -> a.cut().error() != null);
     }
 
-    private static Map<String, Long> cutLengths(Map<String, ShardCut> cuts) {
+    private static Map<String, ShardCut> shardCuts(Map<String, Answer> answers) {
+        Map<String, ShardCut> out = new LinkedHashMap<>();
+        answers.forEach((shard, a) -> out.put(shard, a.cut()));
+        return out;
+    }
+
+    private static Map<String, Long> cutLengths(Map<String, Answer> cuts) {
         Map<String, Long> out = new HashMap<>();
-        cuts.forEach((k, c) -> out.put(k, c.cutLength()));
+        cuts.forEach((k, a) -> out.put(k, a.cut().cutLength()));
         return out;
     }
 
     /** The planner's input: each shard's cut length and its XA statements. */
-    static Map<String, XaCutPlanner.ShardRelay> relays(Map<String, ShardCut> cuts) {
+    private static Map<String, XaCutPlanner.ShardRelay> relays(Map<String, Answer> cuts) {
         Map<String, XaCutPlanner.ShardRelay> out = new LinkedHashMap<>();
-        cuts.forEach((shard, c) -> out.put(shard, new XaCutPlanner.ShardRelay(c.cutLength(), c.xaLines().stream()
+        cuts.forEach((shard, a) -> out.put(shard, new XaCutPlanner.ShardRelay(a.cut().cutLength(), a.xa().stream()
                 .map(x -> new XaCutPlanner.XaStatement(x.gtid(), x.ordinal(), x.commitMicros(),
                         new XaCutPlanner.Xid(x.xa().gtrid(), x.xa().bqual(), x.xa().formatId()), x.xa().phase(), x.applied()))
                 .toList())));

@@ -4,10 +4,87 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.Arrays;
+import java.util.EnumMap;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 /** The mode table of DESIGN section 4, and the refusal sentence every wrong-mode command gets. */
 class ModeRulesTest {
+    /**
+     * DESIGN section 4, written out here rather than read from {@link ModeRules}: for each command, the modes it may
+     * start from. The design's {@code switchback} row has no {@link Operation}: this version has no switchback
+     * command (the scripts refuse {@code -switchback} as a usage error).
+     */
+    static final Map<Operation, Set<Mode>> DESIGN = new EnumMap<>(Operation.class);
+
+    static {
+        // "IDLE, STOPPED, RECOVERING, RECOVERED | sync --delay d | SYNC (from SYNC it changes the delay in place; from
+        // RECOVERING it abandons the recovery)"; RECOVERED "is a prefix of the production stream: sync may resume".
+        DESIGN.put(Operation.SYNC, EnumSet.of(Mode.IDLE, Mode.STOPPED, Mode.RECOVERING, Mode.RECOVERED, Mode.SYNC));
+        // "SYNC, RECOVERING | stopsync | STOPPED (target kept)"
+        DESIGN.put(Operation.STOPSYNC, EnumSet.of(Mode.SYNC, Mode.RECOVERING));
+        // "STOPPED, RECOVERING, RECOVERED | relaytime | same mode, new target"
+        DESIGN.put(Operation.RELAYTIME, EnumSet.of(Mode.STOPPED, Mode.RECOVERING, Mode.RECOVERED));
+        // "STOPPED, RECOVERING, RECOVERED (target set by relaytime) | recover"; the target is checked apart from the mode.
+        DESIGN.put(Operation.RECOVER, EnumSet.of(Mode.STOPPED, Mode.RECOVERING, Mode.RECOVERED));
+        // "RECOVERED, SERVICE_STOPPED | service | SERVICE"
+        DESIGN.put(Operation.SERVICE, EnumSet.of(Mode.RECOVERED, Mode.SERVICE_STOPPED));
+        // "SERVICE | stopservice | SERVICE_STOPPED"
+        DESIGN.put(Operation.STOPSERVICE, EnumSet.of(Mode.SERVICE));
+        // "SERVICE_STOPPED | flashback | FLASHED_BACK"
+        DESIGN.put(Operation.FLASHBACK, EnumSet.of(Mode.SERVICE_STOPPED));
+        // "FLASHED_BACK | purge | RECOVERED (at the snapshot point)"
+        DESIGN.put(Operation.PURGE, EnumSet.of(Mode.FLASHED_BACK));
+        // Not in the design's table. drill --to records a plan whose steps are stopsync, relaytime, recover and service,
+        // so it starts wherever the cluster stands on the way from SYNC to SERVICE: SYNC (stopsync first), STOPPED and
+        // RECOVERING (relaytime, recover), RECOVERED (service). Not IDLE: without a link there is no relay log to
+        // recover from. Not SERVICE, SERVICE_STOPPED or FLASHED_BACK: a service has begun, and only its own flashback
+        // and purge return the cluster to a point a new drill may start from.
+        DESIGN.put(Operation.DRILL, EnumSet.of(Mode.SYNC, Mode.STOPPED, Mode.RECOVERING, Mode.RECOVERED));
+    }
+
+    @Test
+    void everyModeAndCommandIsAllowedOrRefusedAsTheDesignSays() {
+        assertEquals(EnumSet.allOf(Operation.class), DESIGN.keySet(), "the table above names every command");
+        for (Mode m : Mode.values()) {
+            for (Operation op : Operation.values()) {
+                assertEquals(DESIGN.get(op).contains(m), ModeRules.allows(m, op), op.command() + " from " + m);
+            }
+        }
+    }
+
+    @Test
+    void everyRefusalNamesItsModeAndExactlyTheCommandsThatFitThere() {
+        int refused = 0;
+        for (Mode m : Mode.values()) {
+            // The commands the rules accept in m, in the enum's (a runbook's) order: what the sentence must list.
+            List<String> fit = Arrays.stream(Operation.values()).filter(op -> ModeRules.allows(m, op)).map(Operation::command)
+                    .toList();
+            assertFalse(fit.isEmpty(), "every mode has a way out: " + m);
+            for (Operation op : Operation.values()) {
+                var refusal = ModeRules.refusal("1", m, op);
+                if (ModeRules.allows(m, op)) {
+                    assertTrue(refusal.isEmpty(), op.command() + " from " + m + " is allowed, yet refused: " + refusal);
+                    continue;
+                }
+                refused++;
+                String sentence = refusal.orElseThrow(() -> new AssertionError(op.command() + " from " + m + " is neither"
+                        + " allowed nor refused"));
+                String prefix = "DR cluster 1 is in mode " + m + ", where " + op.command() + " does not apply; ";
+                assertTrue(sentence.startsWith(prefix) && sentence.endsWith(" would fit."), sentence);
+                List<String> listed = List.of(sentence.substring(prefix.length(), sentence.length() - " would fit.".length())
+                        .split(", "));
+                assertEquals(fit, listed, sentence);
+            }
+        }
+        long allowed = DESIGN.values().stream().mapToLong(Set::size).sum();
+        assertEquals(Mode.values().length * Operation.values().length - allowed, refused, "every other pair was refused");
+    }
+
     @Test
     void followsTheDesignsTable() {
         assertTrue(ModeRules.allows(Mode.IDLE, Operation.SYNC));

@@ -4,19 +4,35 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.drsp.agent.CutRequest;
+import io.drsp.agent.NodeOps;
 import io.drsp.agent.ShardCut;
+import io.drsp.agent.relay.RelayIndex;
+import io.drsp.core.gtid.Gtid;
 import io.drsp.core.gtid.GtidSet;
+import java.io.IOException;
+import java.nio.file.Path;
 import java.time.ZoneId;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
-/** The planner's rules, without MySQL: window, time bounds, GTID targets, and the per-shard arithmetic. */
+/**
+ * The planner's rules, without MySQL: window, time bounds, GTID targets, and the per-shard arithmetic. The relay-order
+ * refusals judge cuts that the agent's code computes from relay logs the test writes, so what they check is the whole
+ * path from relay order and commit times to the sentence, not only its wording.
+ */
 class RecoveryPlannerTest {
     static final String A = "aaaaaaaa-0000-0000-0000-000000000001";
     static final String B = "bbbbbbbb-0000-0000-0000-000000000002";
     static final String DR_A = "dddddddd-0000-0000-0000-00000000000a";
     static final ZoneId UTC = ZoneId.of("UTC");
+
+    /** Where the relay-order tests write the DR shards' relay logs. */
+    @TempDir
+    Path relayLogs;
 
     /** s1: applied A:1-10 (up to t=100), retrieved A:1-50 (up to t=500); s2: applied B:1-5 (t=120), retrieved B:1-30 (t=400). */
     static Map<String, ShardCut> cuts(String cutS1, String cutS2, Long lastS1, Long lastS2) {
@@ -33,15 +49,6 @@ class RecoveryPlannerTest {
         String would = GtidSet.parse(cut).subtract(GtidSet.parse(executed)).toString();
         return new ShardCut(node, uuid, executed, retrieved, cut, cutLast, first, last, applied, bytes, rate, would, null, would,
                 false, null);
-    }
-
-    /** s1's cut as its agent reports it when replaying would also apply {@code outside} (a hole in relay order). */
-    static Map<String, ShardCut> withHoleInS1(Map<String, ShardCut> cuts, String wouldApply, String firstOutside, String prefix) {
-        ShardCut c = cuts.get("s1");
-        cuts.put("s1", new ShardCut(c.node(), c.serverUuid(), c.executed(), c.retrieved(), c.cut(), c.cutLastCommitMicros(),
-                c.firstRetrievedMicros(), c.lastRetrievedMicros(), c.lastAppliedMicros(), c.bytesToReplay(), c.applyRatePerSecond(),
-                wouldApply, firstOutside, prefix, false, null));
-        return cuts;
     }
 
     static TargetSpec time(long micros) {
@@ -106,31 +113,83 @@ class RecoveryPlannerTest {
         assertTrue(refusal(time(300), c).startsWith("dr shard s2 cannot be planned: dr shard s2 (127.0.0.1:1) is unreachable"));
     }
 
+    /**
+     * s1's relay log holds A:1-50 and s2's B:1-30, in gno order unless a test says otherwise; s1 applied A:1-10 and s2
+     * B:1-5. Production committed A:g at 10g µs and B:g at 15g µs.
+     */
+    static List<RelayLogFile.Trx> relayS1() {
+        List<RelayLogFile.Trx> relay = new ArrayList<>();
+        for (int g = 1; g <= 50; g++) {
+            relay.add(new RelayLogFile.Trx(A, g, 10L * g));
+        }
+        return relay;
+    }
+
+    static List<RelayLogFile.Trx> relayS2() {
+        List<RelayLogFile.Trx> relay = new ArrayList<>();
+        for (int g = 1; g <= 30; g++) {
+            relay.add(new RelayLogFile.Trx(B, g, 15L * g));
+        }
+        return relay;
+    }
+
+    /** Each shard's answer to {@code target} as its agent computes it from the relay log the test wrote. */
+    Map<String, ShardCut> cutsFromRelayLogs(TargetSpec target, List<RelayLogFile.Trx> s1, List<RelayLogFile.Trx> s2)
+            throws IOException {
+        Map<String, ShardCut> m = new LinkedHashMap<>();
+        m.put("s1", agentCut("s1", DR_A, s1, GtidSet.parse(A + ":1-10"), target.request()));
+        m.put("s2", agentCut("s2", "dddddddd-0000-0000-0000-00000000000b", s2, GtidSet.parse(B + ":1-5"), target.request()));
+        return m;
+    }
+
+    private ShardCut agentCut(String shard, String drUuid, List<RelayLogFile.Trx> relay, GtidSet executed, CutRequest request)
+            throws IOException {
+        RelayIndex index = RelayIndex.open(RelayLogFile.write(relayLogs.resolve(shard), relay));
+        assertEquals(relay.size(), index.size(), "every transaction written is indexed");
+        // What MySQL reports as the last applied transaction's production commit time: the last applied in relay order.
+        Long lastApplied = null;
+        for (RelayLogFile.Trx t : relay) {
+            if (executed.contains(new Gtid(t.uuid(), t.gno()))) {
+                lastApplied = t.commitMicros();
+            }
+        }
+        return NodeOps.cut(index, request, "1/dr/" + shard, drUuid, executed, lastApplied, null, false);
+    }
+
     @Test
-    void aGtidSetWithAHoleInTheUnappliedRelayLogIsRefusedNamingTheFirstTransactionItWouldOvershootWith() {
+    void aGtidSetWithAHoleInTheUnappliedRelayLogIsRefusedNamingTheFirstTransactionItWouldOvershootWith() throws IOException {
         // s1 applied A:1-10 and retrieved A:1-50; the set leaves A:21-29 out, which the applier would run through.
-        Map<String, ShardCut> c = withHoleInS1(cuts(A + ":1-20:30-40", B + ":1-10", 400L, 200L), A + ":11-40", A + ":21", A + ":11-20");
-        String r = refusal(gtids(A + ":1-20:30-40," + B + ":1-10"), c);
+        TargetSpec holed = gtids(A + ":1-20:30-40," + B + ":1-10");
+        Map<String, ShardCut> c = cutsFromRelayLogs(holed, relayS1(), relayS2());
+        String r = refusal(holed, c);
         assertEquals("the GTID set is not a prefix of dr shard s1's relay log beyond what it has applied: MySQL applies the relay"
                 + " log in order, so replaying to it would also apply " + A + ":21 (and 8 more transactions it leaves out); for s1 a"
                 + " target must take every retrieved transaction before its last one, such as " + A + ":1-20 (stopping before "
                 + A + ":21) or " + A + ":1-40.", r);
-        var ok = RecoveryPlanner.plan("1", gtids(A + ":1-20," + B + ":1-10"),
-                cuts(A + ":1-20", B + ":1-10", 200L, 200L), Map.of(), UTC);
+        TargetSpec prefix = gtids(A + ":1-20," + B + ":1-10");
+        var ok = RecoveryPlanner.plan("1", prefix, cutsFromRelayLogs(prefix, relayS1(), relayS2()), Map.of(), UTC);
         assertTrue(ok.plan().isPresent(), "the prefix it suggests is accepted: " + ok.refusal());
+        assertEquals(GtidSet.parse(A + ":1-20"), GtidSet.parse(ok.plan().get().shard("s1").targetGtids()));
     }
 
     @Test
-    void aTimeWhoseCutIsNotARelayOrderPrefixIsRefusedWithTheEquivalentGtidTarget() {
+    void aTimeWhoseCutIsNotARelayOrderPrefixIsRefusedWithTheEquivalentGtidTarget() throws IOException {
         // Production's clock stepped back on s1: A:26, committed after t=300, sits before A:27-30 committed before it.
-        Map<String, ShardCut> c = withHoleInS1(cuts(A + ":1-25:27-30", B + ":1-20", 290L, 280L), A + ":11-30", A + ":26", A + ":11-25");
-        String r = refusal(time(300), c);
+        List<RelayLogFile.Trx> stepped = relayS1();
+        stepped.set(25, new RelayLogFile.Trx(A, 26, 305));
+        TargetSpec t300 = time(300);
+        Map<String, ShardCut> c = cutsFromRelayLogs(t300, stepped, relayS2());
+        String r = refusal(t300, c);
         assertEquals("time t=300 is not a prefix of dr shard s1's relay log: production's clock went back, so " + A + ":26,"
                 + " committed after that time, comes in relay order before transactions committed at or before it and MySQL would"
                 + " apply it too; the equivalent target that stops just before it is relaytime 1 --gtid '" + A + ":1-25," + B
                 + ":1-20'.", r);
-        assertTrue(RecoveryPlanner.plan("1", gtids(A + ":1-25," + B + ":1-20"), cuts(A + ":1-25", B + ":1-20", 250L, 280L),
-                Map.of(), UTC).plan().isPresent(), "and that target is accepted");
+        TargetSpec suggested = gtids(A + ":1-25," + B + ":1-20");
+        var ok = RecoveryPlanner.plan("1", suggested, cutsFromRelayLogs(suggested, stepped, relayS2()), Map.of(), UTC);
+        assertTrue(ok.plan().isPresent(), "and that target is accepted: " + ok.refusal());
+        assertEquals(GtidSet.parse(A + ":1-25"), GtidSet.parse(ok.plan().get().shard("s1").targetGtids()));
+        assertTrue(RecoveryPlanner.plan("1", time(250), cutsFromRelayLogs(time(250), stepped, relayS2()), Map.of(), UTC)
+                .plan().isPresent(), "a time before the step is a prefix of the relay log");
     }
 
     @Test
