@@ -452,11 +452,11 @@ public final class NodeOps implements AutoCloseable {
         try (MysqlAdmin s = session(); Statement st = s.connection().createStatement()) {
             Instant deadline = Instant.now().plus(bound);
             List<String> open = openTransactions(st);
-            List<String> prepared = preparedBranches(s, st);
+            List<String> prepared = preparedBranches(s);
             while ((!open.isEmpty() || !prepared.isEmpty()) && Instant.now().isBefore(deadline)) {
                 pause(200);
                 open = openTransactions(st);
-                prepared = preparedBranches(s, st);
+                prepared = preparedBranches(s);
             }
             if (!open.isEmpty() || !prepared.isEmpty()) {
                 List<String> what = new java.util.ArrayList<>(open);
@@ -476,7 +476,7 @@ public final class NodeOps implements AutoCloseable {
     }
 
     /** A prepared XA branch left by its coordinator keeps its row locks but is no session's: it is named by its XID. */
-    private static List<String> preparedBranches(MysqlAdmin s, Statement st) {
+    private static List<String> preparedBranches(MysqlAdmin s) {
         XaOps.Prepared prepared = XaOps.preparedNow(s);
         List<String> out = new java.util.ArrayList<>();
         for (String x : prepared.xids()) {

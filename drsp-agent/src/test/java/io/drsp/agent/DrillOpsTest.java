@@ -22,12 +22,18 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.sql.Connection;
 import java.sql.ResultSet;
+import java.sql.ResultSetMetaData;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.sql.Types;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.Set;
+import java.util.TreeMap;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -37,7 +43,9 @@ import org.junit.jupiter.api.TestMethodOrder;
 
 /**
  * The end of an island drill on one DR shard with a local replica: flashback with sql_log_bin on, the replica replays
- * the undo, both are purged to the snapshot point, and their tables checksum as at the snapshot.
+ * the undo, both are purged to the snapshot point, and their tables checksum as at the snapshot. What "as at the
+ * snapshot" means is the test's own record, taken by plain JDBC when the snapshot is taken (CHECKSUM TABLE of every
+ * table and every row of {@code bank.accounts}), so a fault in drsp's checksums cannot hide a fault in its flashback.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class DrillOpsTest {
@@ -50,6 +58,9 @@ class DrillOpsTest {
     static DrillOps replicaOps;
     static GtidSet snapshot;
     static Map<String, Long> snapshotSums;
+    /** The test's own CHECKSUM TABLE of each table and row dump of bank.accounts at the snapshot, not drsp's. */
+    static Map<String, Long> snapshotOwnSums;
+    static List<List<String>> snapshotAccounts;
 
     @BeforeAll
     static void up() throws Exception {
@@ -80,6 +91,15 @@ class DrillOpsTest {
         snapshot = executed(primary);
         replicaOps.awaitCaughtUp(snapshot, Duration.ofSeconds(60), NO_PROGRESS);
         assertTrue(executed(replica).containsAll(snapshot));
+        snapshotOwnSums = checksums(primary);
+        snapshotAccounts = accounts(primary);
+        assertEquals(Set.of("`bank`.`accounts`", "`bank`.`ledger`"), snapshotOwnSums.keySet());
+        assertEquals(200, snapshotAccounts.size());
+        // the dump keeps what was inserted, the binary column included: equal dumps mean equal rows
+        assertEquals(List.of("1", "cliente-1-\u00e9\u4e2d\uD83D\uDE00", "10.25", "2024-01-01 10:00:00.123456", "0x00ff01"),
+                snapshotAccounts.get(0));
+        assertEquals(snapshotOwnSums, checksums(replica), "replica equals primary at the snapshot");
+        assertEquals(snapshotAccounts, accounts(replica), "replica equals primary at the snapshot");
         snapshotSums = primaryOps.tableChecksums();
         assertEquals(snapshotSums, replicaOps.tableChecksums(), "replica equals primary at the snapshot");
     }
@@ -110,7 +130,9 @@ class DrillOpsTest {
                 }
             }
         }
-        assertTrue(!primaryOps.tableChecksums().equals(snapshotSums), "the drill changed data (seed " + SEED + ")");
+        assertTrue(!checksums(primary).equals(snapshotOwnSums) && !accounts(primary).equals(snapshotAccounts),
+                "the drill changed data (seed " + SEED + ")");
+        assertTrue(!primaryOps.tableChecksums().equals(snapshotSums), "drsp sees the drill's changes (seed " + SEED + ")");
         Path archive = ROOT.resolve("archive");
         DrillOps.DrillArchive drill = primaryOps.archive(snapshot, archive);
         assertEquals(executed(primary).subtract(snapshot), drill.drill());
@@ -140,18 +162,27 @@ class DrillOpsTest {
                 && done.contains("100 were undone before a restart"), done);
         assertTrue(last[1] > 0 && last[0] == last[1], "progress reached its total: " + last[0] + "/" + last[1]);
         assertEquals(snapshotSums.keySet(), withoutLedger(primaryOps.tableChecksums()).keySet());
-        assertEquals(snapshotSums, withoutLedger(primaryOps.tableChecksums()), "primary data is the snapshot's again (seed " + SEED + ")");
+        assertEquals(snapshotOwnSums, withoutLedger(checksums(primary)), "primary data is the snapshot's again (seed " + SEED + ")");
+        assertEquals(snapshotAccounts, accounts(primary), "primary accounts are the snapshot's again, row by row (seed " + SEED + ")");
+        assertEquals(snapshotSums, withoutLedger(primaryOps.tableChecksums()), "drsp agrees (seed " + SEED + ")");
         assertEquals("1", one(primary, "SELECT @@GLOBAL.super_read_only"), "a DR shard outside service stays super read-only");
         assertEquals("all " + drill.transactions() + " drill transactions are undone", primaryOps.flashback(drill.drill(), NO_PROGRESS),
                 "running the flashback again changes nothing");
 
         replicaOps.awaitCaughtUp(executed(primary), Duration.ofSeconds(60), NO_PROGRESS);
-        assertEquals(snapshotSums, withoutLedger(replicaOps.tableChecksums()), "the replica replayed the flashback (seed " + SEED + ")");
+        assertEquals(snapshotOwnSums, withoutLedger(checksums(replica)), "the replica replayed the flashback (seed " + SEED + ")");
+        assertEquals(snapshotAccounts, accounts(replica), "the replica replayed the flashback (seed " + SEED + ")");
+        assertEquals(snapshotSums, withoutLedger(replicaOps.tableChecksums()), "drsp agrees (seed " + SEED + ")");
 
         primaryOps.purgeTo(snapshot);
         replicaOps.purgeTo(snapshot);
         assertEquals(snapshot, executed(primary));
         assertEquals(snapshot, executed(replica));
+        // the flashback ledger goes with the purge: every table, and only those, as at the snapshot
+        assertEquals(snapshotOwnSums, checksums(primary));
+        assertEquals(snapshotOwnSums, checksums(replica));
+        assertEquals(snapshotAccounts, accounts(primary));
+        assertEquals(snapshotAccounts, accounts(replica));
         assertEquals(snapshotSums, primaryOps.tableChecksums());
         assertEquals(snapshotSums, replicaOps.tableChecksums());
         exec(primary, "SET GLOBAL super_read_only = OFF", "SET GLOBAL read_only = OFF", // the next drill's service
@@ -165,13 +196,63 @@ class DrillOpsTest {
         GtidSet before = executed(primary);
         exec(primary, "UPDATE bank.accounts SET balance = 0 WHERE id = 7", "ALTER TABLE bank.ledger ADD COLUMN memo VARCHAR(10)");
         Map<String, Long> sums = primaryOps.tableChecksums();
+        Map<String, Long> ownSums = checksums(primary);
+        List<List<String>> rows = accounts(primary);
         GtidSet withDdl = executed(primary);
         MysqlOperationException e = assertThrows(MysqlOperationException.class,
                 () -> primaryOps.archive(before, ROOT.resolve("archive-ddl")));
         assertTrue(e.getMessage().contains("ALTER TABLE bank.ledger ADD COLUMN memo") && e.getMessage().contains("nothing was changed")
                 && e.getMessage().contains("Restore this shard from a backup"), e.getMessage());
         assertEquals(withDdl, executed(primary), "nothing was applied");
+        assertEquals(ownSums, checksums(primary));
+        assertEquals(rows, accounts(primary));
         assertEquals(sums, primaryOps.tableChecksums());
+    }
+
+    /** CHECKSUM TABLE of every table outside MySQL's own schemas, keyed `schema`.`table`, by plain JDBC. */
+    static Map<String, Long> checksums(MysqlInstance db) throws SQLException {
+        Map<String, Long> sums = new TreeMap<>();
+        try (Connection c = db.connect(); Statement st = c.createStatement()) {
+            List<String> tables = new ArrayList<>();
+            try (ResultSet rs = st.executeQuery("SELECT TABLE_SCHEMA, TABLE_NAME FROM information_schema.TABLES WHERE TABLE_TYPE = 'BASE TABLE'"
+                    + " AND TABLE_SCHEMA NOT IN ('mysql', 'sys', 'performance_schema', 'information_schema')")) {
+                while (rs.next()) {
+                    tables.add("`" + rs.getString(1) + "`.`" + rs.getString(2) + "`");
+                }
+            }
+            for (String t : tables) {
+                try (ResultSet rs = st.executeQuery("CHECKSUM TABLE " + t)) {
+                    rs.next();
+                    sums.put(t, rs.getLong(2));
+                }
+            }
+        }
+        return sums;
+    }
+
+    /**
+     * Every row of bank.accounts in primary-key order, every column as a string; binary columns as hex, because
+     * decoding their bytes as text would make different values look alike.
+     */
+    static List<List<String>> accounts(MysqlInstance db) throws SQLException {
+        List<List<String>> rows = new ArrayList<>();
+        try (Connection c = db.connect(); Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("SELECT * FROM bank.accounts ORDER BY id")) {
+            ResultSetMetaData md = rs.getMetaData();
+            while (rs.next()) {
+                List<String> row = new ArrayList<>();
+                for (int i = 1; i <= md.getColumnCount(); i++) {
+                    boolean binary = switch (md.getColumnType(i)) {
+                        case Types.BINARY, Types.VARBINARY, Types.LONGVARBINARY, Types.BLOB -> true;
+                        default -> false;
+                    };
+                    byte[] bytes = binary ? rs.getBytes(i) : null;
+                    row.add(binary ? (bytes == null ? null : "0x" + HexFormat.of().formatHex(bytes)) : rs.getString(i));
+                }
+                rows.add(row);
+            }
+        }
+        return rows;
     }
 
     static final JobRunner.Progress NO_PROGRESS = (d, t) -> { };

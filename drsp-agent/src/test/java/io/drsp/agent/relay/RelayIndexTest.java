@@ -116,45 +116,71 @@ class RelayIndexTest {
 
     @Test
     @Order(3)
-    void indexesWhatIsCompleteInATruncatedTailAndResumesWithoutRereading(@TempDir Path tmp) throws IOException {
+    void indexesWhatIsCompleteInATruncatedTailAndResumesWithoutRereading(@TempDir Path tmp) throws Exception {
         Workload.small(pair.source, 20);
         pair.awaitRetrieved();
         Path indexFile = pair.relayIndexFile();
         RelayIndex reference = RelayIndex.open(indexFile);
         List<Path> files = RelayLogIndexFile.read(indexFile);
         Path last = files.get(files.size() - 1);
-        List<RelayTransaction> all = reference.transactionsIn(reference.retrieved());
-        List<RelayTransaction> inLast = all.stream().filter(t -> t.relayFile().equals(last.getFileName().toString())).toList();
-        assertTrue(inLast.size() >= 10, "transactions in the last relay file: " + inLast.size());
+        String lastName = last.getFileName().toString();
+        byte[] lastBytes = Files.readAllBytes(last);
+
+        // Where to cut comes from mysqlbinlog's reading of the whole last file, not from the index under test.
+        Path whole = Files.createDirectories(tmp.resolve("whole")).resolve(lastName);
+        Files.write(whole, lastBytes);
+        Reading wholeLast = read(List.of(whole));
+        assertEquals(-1, wholeLast.tornAt(), "the live relay file is whole");
+        List<Span> inLast = wholeLast.complete().stream().filter(s -> s.start() >= 0).toList();
+        assertTrue(inLast.size() >= 10, "transactions begun and ended in the last relay file: " + inLast.size());
+        List<Long> eventStarts = wholeLast.eventStarts();
 
         // The copy: every file but the last whole, the last cut 30 bytes into the event after a transaction.
         StringBuilder listing = new StringBuilder();
+        List<Path> copies = new ArrayList<>();
         for (Path f : files) {
             listing.append("./").append(f.getFileName()).append('\n');
+            copies.add(tmp.resolve(f.getFileName()));
             if (!f.equals(last)) {
                 Files.copy(f, tmp.resolve(f.getFileName()));
             }
         }
         Files.writeString(tmp.resolve("relay.index"), listing.toString());
-        byte[] lastBytes = Files.readAllBytes(last);
-        RelayTransaction cutAfter = inLast.get(inLast.size() / 2);
-        int firstCut = (int) cutAfter.endPosition() + 30;
-        Path copy = tmp.resolve(last.getFileName());
+        Span cutAfter = inLast.get(inLast.size() / 2);
+        Span next = inLast.get(inLast.size() / 2 + 1);
+        int firstCut = (int) cutAfter.end() + 30;
+        assertTrue(next.start() == cutAfter.end() && eventStarts.get(eventStarts.indexOf(next.start()) + 1) > firstCut,
+                "the first cut falls inside the GTID event that follows " + cutAfter);
+        Path copy = tmp.resolve(lastName);
         Files.write(copy, java.util.Arrays.copyOf(lastBytes, firstCut));
 
         RelayIndex index = RelayIndex.open(tmp.resolve("relay.index"));
         long bytesRead = index.refresh().bytesRead(); // nothing new: must read nothing
         assertEquals(0, bytesRead);
-        assertEquals(expectedUpTo(all, last, cutAfter.endPosition()), index.retrieved());
+        Reading firstCopy = read(copies);
+        assertEquals(cutAfter.end(), firstCopy.tornAt(), "mysqlbinlog could not read the event the cut fell in");
+        assertTrue(firstCopy.gtids().contains(cutAfter.gtid()) && !firstCopy.gtids().contains(next.gtid()), firstCopy.gtids().toString());
+        assertSameAsMysqlbinlog(index, firstCopy, lastName);
 
         // Grow it to the middle of a later transaction's last event, then to the end.
-        RelayTransaction later = inLast.get(inLast.size() - 2);
-        int secondCut = (int) later.endPosition() - 5;
+        Span later = inLast.get(inLast.size() - 2);
+        long laterLastEvent = eventStarts.stream().filter(at -> at < later.end()).mapToLong(Long::longValue).max().getAsLong();
+        int secondCut = (int) later.end() - 5;
+        assertTrue(laterLastEvent < secondCut, "the second cut falls inside the last event of " + later);
         Files.write(copy, java.util.Arrays.copyOfRange(lastBytes, firstCut, secondCut), java.nio.file.StandardOpenOption.APPEND);
         RefreshResult r2 = index.refresh();
-        assertEquals(expectedUpTo(all, last, later.endPosition() - 1), index.retrieved());
+        Reading secondCopy = read(copies);
+        assertEquals(laterLastEvent, secondCopy.tornAt(), "mysqlbinlog could not read the event the cut fell in");
+        assertFalse(secondCopy.gtids().contains(later.gtid()), secondCopy.gtids().toString());
+        assertTrue(secondCopy.gtids().contains(inLast.get(inLast.size() - 3).gtid()), secondCopy.gtids().toString());
+        assertSameAsMysqlbinlog(index, secondCopy, lastName);
+
         Files.write(copy, java.util.Arrays.copyOfRange(lastBytes, secondCut, lastBytes.length), java.nio.file.StandardOpenOption.APPEND);
         RefreshResult r3 = index.refresh();
+        Reading full = read(copies);
+        assertEquals(-1, full.tornAt());
+        assertSameAsMysqlbinlog(index, full, lastName);
+        // grown piece by piece, the index must end as one opened on the whole files does
         assertEquals(reference.retrieved(), index.retrieved());
         assertEquals(reference.transactionsIn(reference.retrieved()), index.transactionsIn(index.retrieved()));
 
@@ -162,18 +188,23 @@ class RelayIndexTest {
         assertEquals(index.retrieved(), fresh.retrieved());
         assertTrue(r2.bytesRead() > 0 && r3.bytesRead() > 0);
         // open stopped at the last complete event before the cut; the refreshes read the rest of the file, once
-        assertEquals(lastBytes.length - cutAfter.endPosition(), r2.bytesRead() + r3.bytesRead(),
+        assertEquals(lastBytes.length - cutAfter.end(), r2.bytesRead() + r3.bytesRead(),
                 "bytes read after the cut add up to the rest of the file, nothing read twice");
     }
 
-    private static GtidSet expectedUpTo(List<RelayTransaction> all, Path lastFile, long endPosition) {
-        GtidSet.Builder b = GtidSet.builder();
-        for (RelayTransaction t : all) {
-            if (!t.relayFile().equals(lastFile.getFileName().toString()) || t.endPosition() <= endPosition) {
-                b.add(t.gtid());
-            }
-        }
-        return b.build();
+    /**
+     * The index holds exactly the transactions mysqlbinlog read whole, and for those begun and ended in the cut file
+     * the same end position and size.
+     */
+    private static void assertSameAsMysqlbinlog(RelayIndex index, Reading reading, String cutFile) {
+        assertEquals(reading.gtids(), index.retrieved());
+        List<Span> inFile = reading.complete().stream().filter(s -> s.file().equals(cutFile) && s.start() >= 0).toList();
+        Set<Gtid> gtids = inFile.stream().map(Span::gtid).collect(Collectors.toSet());
+        List<String> expected = inFile.stream().map(s -> s.gtid() + " ends at " + s.end() + ", " + (s.end() - s.start()) + " bytes").toList();
+        List<String> actual = index.transactionsIn(index.retrieved()).stream()
+                .filter(t -> t.relayFile().equals(cutFile) && gtids.contains(t.gtid()))
+                .map(t -> t.gtid() + " ends at " + t.endPosition() + ", " + t.sizeBytes() + " bytes").toList();
+        assertEquals(expected, actual);
     }
 
     @Test
@@ -287,20 +318,96 @@ class RelayIndexTest {
         }
     }
 
-    /** GTIDs of complete transactions in relay files, by mysqlbinlog (a GTID followed by its commit). */
+    /** GTIDs of complete transactions in relay files, by mysqlbinlog. */
     private static GtidSet gtidsIn(List<Path> relayFiles) throws Exception {
-        List<String> lines = mysqlbinlog(relayFiles);
-        GtidSet.Builder b = GtidSet.builder();
+        return read(relayFiles).gtids();
+    }
+
+    /**
+     * A transaction mysqlbinlog read whole: the file holding its last event, where its GTID event starts in that file
+     * (-1 when it began in an earlier file) and where its last event ends.
+     */
+    private record Span(String file, Gtid gtid, long start, long end) {
+    }
+
+    /**
+     * mysqlbinlog's reading of relay files: the complete transactions in order, the event offsets of the last file,
+     * and the offset of the event it could not read because the last file ends inside it (-1 when none).
+     */
+    private record Reading(List<Span> complete, List<Long> eventStarts, long tornAt) {
+        GtidSet gtids() {
+            GtidSet.Builder b = GtidSet.builder();
+            complete.forEach(s -> b.add(s.gtid()));
+            return b.build();
+        }
+    }
+
+    private static final java.util.regex.Pattern TORN = java.util.regex.Pattern.compile("Could not read entry at offset (\\d+)");
+
+    /**
+     * Reads relay files one by one with mysqlbinlog, minimal parsing of its text (the tests module's BinlogOracle
+     * reads member data directories and more than this needs); only the last file may end inside an event. A
+     * transaction is complete when its GTID is followed by its commit: an Xid (a DML commit's Xid event, or the one an
+     * atomic DDL's query event carries), a COMMIT, or an XA PREPARE, XA COMMIT or XA ROLLBACK statement. An event ends
+     * where the next one's "# at" starts, or where the file (or its readable part) ends; end_log_pos would be the
+     * source's binlog position, not the relay's.
+     */
+    private static Reading read(List<Path> relayFiles) throws Exception {
+        List<Span> complete = new ArrayList<>();
+        List<Long> eventStarts = new ArrayList<>();
+        long tornAt = -1;
         Gtid open = null;
-        for (String line : lines) {
-            if (line.startsWith("SET @@SESSION.GTID_NEXT= '") && !line.contains("AUTOMATIC")) {
-                open = Gtid.parse(line.substring(line.indexOf('\'') + 1, line.lastIndexOf('\'')));
-            } else if (open != null && (line.startsWith("COMMIT/*!*/;") || line.contains("\tXid = "))) {
-                b.add(open);
-                open = null;
+        long openStart = -1;
+        for (int i = 0; i < relayFiles.size(); i++) {
+            Path f = relayFiles.get(i);
+            String name = f.getFileName().toString();
+            Process p = new ProcessBuilder(MysqlDistribution.obtain().mysqlbinlog().toString(), "--base64-output=decode-rows",
+                    f.toString()).start();
+            java.util.concurrent.CompletableFuture<String> err = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+                try {
+                    return new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            });
+            List<String> lines = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).lines().toList();
+            int rc = p.waitFor();
+            String stderr = err.get();
+            long readable = Files.size(f);
+            if (rc != 0) {
+                java.util.regex.Matcher m = TORN.matcher(stderr);
+                assertTrue(i == relayFiles.size() - 1 && m.find() && stderr.contains("truncated in the middle of event"),
+                        "mysqlbinlog " + f + " exited " + rc + ": " + stderr);
+                readable = tornAt = Long.parseLong(m.group(1));
+            }
+            eventStarts.clear();
+            openStart = -1; // a transaction still open began in the previous file
+            long at = -1;
+            Gtid closing = null;
+            long closingStart = -1;
+            for (String line : lines) {
+                if (line.startsWith("# at ")) {
+                    at = Long.parseLong(line.substring(5).trim());
+                    eventStarts.add(at);
+                    if (closing != null) {
+                        complete.add(new Span(name, closing, closingStart, at));
+                        closing = null;
+                    }
+                } else if (line.startsWith("SET @@SESSION.GTID_NEXT= '") && !line.contains("AUTOMATIC")) {
+                    open = Gtid.parse(line.substring(line.indexOf('\'') + 1, line.lastIndexOf('\'')));
+                    openStart = at;
+                } else if (open != null && (line.startsWith("COMMIT/*!*/;") || line.contains("\tXid = ")
+                        || line.startsWith("XA PREPARE ") || line.startsWith("XA COMMIT ") || line.startsWith("XA ROLLBACK "))) {
+                    closing = open;
+                    closingStart = openStart;
+                    open = null;
+                }
+            }
+            if (closing != null) {
+                complete.add(new Span(name, closing, closingStart, readable));
             }
         }
-        return b.build();
+        return new Reading(complete, List.copyOf(eventStarts), tornAt);
     }
 
     /** Every event start in each relay file, from mysqlbinlog's "# at" lines; a transaction must end on one. */
