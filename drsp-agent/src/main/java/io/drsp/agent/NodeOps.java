@@ -157,9 +157,6 @@ public final class NodeOps implements AutoCloseable {
         }
     }
 
-    /** XA statements per answer, about 100 bytes each: a page stays well inside the remoting frame (reference.conf). */
-    static final int XA_PAGE = 20_000;
-
     /**
      * What this DR shard's relay index says about a recovery target: the retrieved transactions it selects, their
      * bytes, and the shard's window (last applied and last retrieved production times). Reads only relay log
@@ -171,42 +168,11 @@ public final class NodeOps implements AutoCloseable {
             GtidSet executed = s.gtidExecuted();
             boolean applierRunning = s.replicaStatus().map(ReplicaStatus::sqlThreadRunning).orElse(false);
             Long lastApplied = appliedSourceTime(s.connection());
-            return cut(relayIndex, request, key.toString(), s.serverUuid(), executed, lastApplied, applyRatePerSecond,
+            return RelayCut.answer(relayIndex, request, key.toString(), s.serverUuid(), executed, lastApplied, applyRatePerSecond,
                     applierRunning);
         } catch (RuntimeException | SQLException e) {
             return ShardCut.failed(key, key.describe() + " (" + endpoint + "): " + e.getMessage());
         }
-    }
-
-    /**
-     * The answer to {@code request} from a relay index and what MySQL says of the shard now. Without I/O, so that the
-     * planner's tests compute the cuts it judges from a relay log they wrote, the way an agent does.
-     *
-     * @param executed          the shard's {@code gtid_executed}
-     * @param lastAppliedMicros production's commit time of the last transaction the shard applied
-     */
-    public static ShardCut cut(RelayIndex relayIndex, CutRequest request, String node, String serverUuid, GtidSet executed,
-                               Long lastAppliedMicros, Double applyRatePerSecond, boolean applierRunning) {
-        GtidSet retrieved = relayIndex.retrieved();
-        GtidSet cut = switch (request.kind()) {
-            case CutRequest.TIME -> relayIndex.committedAtOrBefore(request.timeMicros());
-            case CutRequest.ALL -> retrieved;
-            case CutRequest.GTIDS -> GtidSet.parse(request.gtids()).intersect(retrieved);
-            case CutRequest.PREFIX -> relayIndex.unappliedPrefix(request.prefix(), executed);
-            default -> throw new IllegalArgumentException("unknown target kind " + request.kind());
-        };
-        io.drsp.agent.relay.XaView xa = relayIndex.xaView(cut, executed, java.util.Set.copyOf(request.xaGtrids()));
-        List<io.drsp.agent.relay.XaView.Statement> all = xa.statements();
-        List<String> page = all.subList(Math.min(request.xaFrom(), all.size()), Math.min(request.xaFrom() + XA_PAGE, all.size()))
-                .stream().map(x -> XaLine.of(x).encode()).toList();
-        Long cutLast = relayIndex.transactionsIn(cut).stream().mapToLong(t -> t.originalCommitMicros()).boxed()
-                .max(Long::compare).orElse(null);
-        io.drsp.agent.relay.ReplayClosure reach = relayIndex.replayClosure(cut, executed);
-        return new ShardCut(node, serverUuid, executed.toString(), retrieved.toString(), cut.toString(), cutLast,
-                boxed(relayIndex.firstCommitMicros()), boxed(relayIndex.lastCommitMicros()), lastAppliedMicros,
-                relayIndex.bytesOf(cut.subtract(executed)), applyRatePerSecond, reach.wouldApply().toString(),
-                reach.firstOutside() == null ? null : reach.firstOutside().toString(), reach.prefix().toString(),
-                applierRunning, null, xa.timeCut(), page, all.size());
     }
 
     /** Where MySQL keeps this instance's relay log index: the agent runs on the database host and reads it there. */

@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.drsp.agent.CutRequest;
-import io.drsp.agent.NodeOps;
+import io.drsp.agent.RelayCut;
 import io.drsp.agent.ShardCut;
 import io.drsp.agent.relay.RelayIndex;
 import io.drsp.core.gtid.Gtid;
@@ -153,7 +153,7 @@ class RecoveryPlannerTest {
                 lastApplied = t.commitMicros();
             }
         }
-        return NodeOps.cut(index, request, "1/dr/" + shard, drUuid, executed, lastApplied, null, false);
+        return RelayCut.answer(index, request, "1/dr/" + shard, drUuid, executed, lastApplied, null, false);
     }
 
     @Test
