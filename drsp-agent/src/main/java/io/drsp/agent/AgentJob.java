@@ -7,7 +7,8 @@ package io.drsp.agent;
  * <p>Flat rather than polymorphic so it crosses JVMs as plain JSON; {@code kind} says which fields matter.
  *
  * @param gtids        ARCHIVE_DRILL: the shard's snapshot point; FLASHBACK_DRILL: the drill's transactions to undo;
- *                     CATCH_UP: the primary's whole GTID set the replica must have executed
+ *                     CATCH_UP: the primary's whole GTID set the replica must have executed; PLAN_ROLLBACK: the
+ *                     shard's recovery point
  * @param archiveDir   ARCHIVE_DRILL: where the forward and reverse SQL go
  * @param boundSeconds CATCH_UP: how long to wait
  */
@@ -20,7 +21,12 @@ public record AgentJob(Kind kind, String gtids, String archiveDir, int boundSeco
         /** Wait until this replica has executed a GTID set of its primary. */
         CATCH_UP,
         /** CHECKSUM TABLE of every table. */
-        CHECKSUM
+        CHECKSUM,
+        /**
+         * Switchback's laststamp plan on a production primary: what it executed beyond the recovery point and what
+         * flashing that back takes; changes nothing.
+         */
+        PLAN_ROLLBACK
     }
 
     public static AgentJob archiveDrill(String snapshotGtids, String archiveDir) {
@@ -33,6 +39,10 @@ public record AgentJob(Kind kind, String gtids, String archiveDir, int boundSeco
 
     public static AgentJob catchUp(String primaryGtids, int boundSeconds) {
         return new AgentJob(Kind.CATCH_UP, primaryGtids, null, boundSeconds);
+    }
+
+    public static AgentJob planRollback(String pointGtids) {
+        return new AgentJob(Kind.PLAN_ROLLBACK, pointGtids, null, 0);
     }
 
     public static AgentJob checksum() {

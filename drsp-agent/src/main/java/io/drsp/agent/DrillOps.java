@@ -149,8 +149,11 @@ public final class DrillOps {
     /**
      * One sentence for all refusals: each distinct reason (and statement) once, with the transactions it applies to
      * (the first few of many), so a DBA sees every DDL by name without a page of repeats.
+     *
+     * @param cannot what cannot be done, e.g. "cannot be flashed back"
+     * @param advice the sentence that says what to do instead
      */
-    private String refusals(List<Refusal> refusals) {
+    static String refusals(String where, String cannot, List<Refusal> refusals, String advice) {
         Map<String, List<String>> byReason = new java.util.LinkedHashMap<>();
         for (Refusal r : refusals) {
             String why = r.reason() + (r.statement() == null ? "" : " (" + r.statement() + ")");
@@ -159,11 +162,15 @@ public final class DrillOps {
                 gtids.add(r.gtid());
             }
         }
-        return where() + " cannot be flashed back; nothing was changed. Not reversible: "
+        return where + " " + cannot + "; nothing was changed. Not reversible: "
                 + byReason.entrySet().stream().map(e -> (e.getValue().isEmpty() ? "" : e.getValue().size() <= 3
                         ? String.join(", ", e.getValue()) + " " : e.getValue().size() + " transactions (" + String.join(", ",
                         e.getValue().subList(0, 3)) + ", ...) ") + e.getKey())
-                .collect(Collectors.joining("; ")) + ". Restore this shard from a backup taken at the snapshot point.";
+                .collect(Collectors.joining("; ")) + ". " + advice;
+    }
+
+    private String refusals(List<Refusal> refusals) {
+        return refusals(where(), "cannot be flashed back", refusals, "Restore this shard from a backup taken at the snapshot point.");
     }
 
     /**
@@ -309,6 +316,12 @@ public final class DrillOps {
             case CHECKSUM -> {
                 Map<String, Long> sums = tableChecksums(progress);
                 yield new JobRunner.Outcome(sums.size() + " tables checksummed", null, 0, 0, sums);
+            }
+            case PLAN_ROLLBACK -> {
+                LaststampOps.Plan p = new LaststampOps(key, endpoint, admin).plan(GtidSet.parse(job.gtids()), progress);
+                yield new JobRunner.Outcome(p.beyond().isEmpty() ? "nothing was executed after the recovery point"
+                        : p.beyond().size() + " transactions after the recovery point, " + p.rows() + " row changes to reverse",
+                        p.beyond().toString(), p.reversed(), p.rows(), Map.of(), p.tableRows(), p.xa());
             }
         };
     }

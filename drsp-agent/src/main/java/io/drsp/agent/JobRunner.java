@@ -17,9 +17,14 @@ final class JobRunner {
     }
 
     /** What a finished job hands back. */
-    record Outcome(String detail, String gtids, long transactions, long rows, Map<String, Long> checksums) {
+    record Outcome(String detail, String gtids, long transactions, long rows, Map<String, Long> checksums,
+                   Map<String, Long> tableRows, java.util.List<String> notes) {
+        Outcome(String detail, String gtids, long transactions, long rows, Map<String, Long> checksums) {
+            this(detail, gtids, transactions, rows, checksums, Map.of(), java.util.List.of());
+        }
+
         static Outcome of(String detail) {
-            return new Outcome(detail, null, 0, 0, Map.of());
+            return new Outcome(detail, null, 0, 0, Map.of(), Map.of(), null);
         }
     }
 
@@ -46,7 +51,7 @@ final class JobRunner {
         if (current.state() == JobReport.State.RUNNING) {
             return current;
         }
-        current = new JobReport(node, job, JobReport.State.RUNNING, 0, 0, 0, null, null, 0, 0, Map.of());
+        current = new JobReport(node, job, JobReport.State.RUNNING, 0, 0, 0, null, null, 0, 0, Map.of(), Map.of(), null);
         startedNanos = System.nanoTime();
         JobReport started = current;
         CompletableFuture.supplyAsync(() -> work.run(job, (done, total) -> progressed(job, done, total)), blocking)
@@ -61,17 +66,18 @@ final class JobRunner {
     private synchronized void progressed(AgentJob job, long done, long total) {
         if (current.isOf(job) && current.state() == JobReport.State.RUNNING) {
             double seconds = Math.max(1e-3, (System.nanoTime() - startedNanos) / 1e9);
-            current = new JobReport(node, job, JobReport.State.RUNNING, done, total, done / seconds, null, null, 0, 0, Map.of());
+            current = new JobReport(node, job, JobReport.State.RUNNING, done, total, done / seconds, null, null, 0, 0, Map.of(), Map.of(), null);
         }
     }
 
     private synchronized void finished(AgentJob job, Outcome outcome, Throwable error) {
         if (error != null) {
             current = new JobReport(node, job, JobReport.State.FAILED, current.done(), current.total(), current.ratePerSecond(),
-                    NodeAgent.rootMessage(error), null, 0, 0, Map.of());
+                    NodeAgent.rootMessage(error), null, 0, 0, Map.of(), Map.of(), null);
         } else {
             current = new JobReport(node, job, JobReport.State.DONE, current.total(), current.total(), current.ratePerSecond(),
-                    outcome.detail(), outcome.gtids(), outcome.transactions(), outcome.rows(), outcome.checksums());
+                    outcome.detail(), outcome.gtids(), outcome.transactions(), outcome.rows(), outcome.checksums(),
+                    outcome.tableRows(), outcome.notes());
         }
     }
 }

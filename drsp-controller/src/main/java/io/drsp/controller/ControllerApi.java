@@ -48,8 +48,8 @@ final class ControllerApi extends AllDirectives {
     }
 
     /** What a command that ran answers; {@code plan} for relaytime and recover, {@code recoveryPoint} once recovered. */
-    record CommandResult(String cluster, String message, Mode drMode, Integer delaySeconds, RecoveryPlan plan,
-                         RecoveryPoint recoveryPoint) {
+    record CommandResult(String cluster, String message, Mode drMode, ProductionMode productionMode, Integer delaySeconds,
+                         RecoveryPlan plan, RecoveryPoint recoveryPoint, LaststampPlan laststamp) {
     }
 
     private final DrspConfig config;
@@ -124,6 +124,8 @@ final class ControllerApi extends AllDirectives {
                                             && body.path("resolvePrepared").asBoolean(false), dryRun(body), r))))),
                             path("flashback", () -> post(() -> entity(Jackson.unmarshaller(json, JsonNode.class), body ->
                                     run(pair, r -> new PairEntity.Flashback(dryRun(body), r))))),
+                            path("laststamp", () -> post(() -> entity(Jackson.unmarshaller(json, JsonNode.class), body ->
+                                    laststamp(pair, body)))),
                             path("drill", () -> post(() -> entity(Jackson.unmarshaller(json, JsonNode.class), body ->
                                     planDrill(pair, body)))),
                             path("purge", () -> post(() -> entity(Jackson.unmarshaller(json, JsonNode.class), body ->
@@ -153,6 +155,30 @@ final class ControllerApi extends AllDirectives {
             return badDelay(delay);
         }
         return run(pair, r -> new PairEntity.PlanDrill(to.asText().strip(), delay.asInt(), r));
+    }
+
+    /** {@code {"dryRun": true, "time": "yyyy-MM-dd HH:mm:ss[.ffffff]"}}; no time (or "") means the recovery point's. */
+    private Route laststamp(ClusterPair pair, JsonNode body) {
+        JsonNode time = body == null ? null : body.get("time");
+        Long micros = null;
+        String typed = null;
+        if (time != null && !time.isNull()) {
+            if (!time.isTextual()) {
+                return problem(StatusCodes.BAD_REQUEST, "bad time", "the laststamp time must be text like 2024-01-01 10:00:00, got "
+                        + time + ".");
+            }
+            try {
+                if (RecoveryTarget.parseTime(time.asText(), config.timeZone()) instanceof RecoveryTarget.AtTime at) {
+                    micros = at.time().getEpochSecond() * 1_000_000L + at.time().getNano() / 1000;
+                    typed = at.asTyped();
+                }
+            } catch (IllegalArgumentException e) {
+                return problem(StatusCodes.BAD_REQUEST, "bad time", e.getMessage());
+            }
+        }
+        Long m = micros;
+        String t = typed;
+        return run(pair, r -> new PairEntity.Laststamp(dryRun(body), m, t, r));
     }
 
     /** {@code GET runbooks/<id>?waitSeconds=N}: how the runbook ended, or 202 once N seconds (at most 30) passed. */
@@ -239,7 +265,8 @@ final class ControllerApi extends AllDirectives {
             }
             if (r instanceof PairEntity.Reply.Done d) {
                 return complete(StatusCodes.OK, new CommandResult(pair.id(), d.message(), d.state().drMode(),
-                        d.state().delaySeconds(), d.plan(), d.state().recoveryPoint()), Jackson.marshaller(json));
+                        d.state().productionMode(), d.state().delaySeconds(), d.plan(), d.state().recoveryPoint(), d.laststamp()),
+                        Jackson.marshaller(json));
             }
             PairEntity.Reply.Refused refused = (PairEntity.Reply.Refused) r;
             StatusCode code = switch (refused.why()) {

@@ -8,11 +8,22 @@ import java.util.Set;
 import java.util.stream.Collectors;
 
 /**
- * Which DR mode each command may start from: the one table a new mode or command changes. Everything that refuses
- * a command for its mode asks here, so the refusal always names the mode and the commands that would fit.
+ * Which mode of each site each command may start from: the one place a new mode or command changes. Everything that
+ * refuses a command for its mode asks here, so the refusal always names the site, the mode and the commands that
+ * would fit.
  */
 public final class ModeRules {
     private static final Map<Operation, Set<Mode>> ALLOWED_FROM = new EnumMap<>(Operation.class);
+    /**
+     * Production's side of switchback (DESIGN §6): stopservice fences it, laststamp rolls it back, the runbook's
+     * catch-up step (no command of its own) makes it replicate from DR, and service gives it back its applications.
+     */
+    private static final Map<Operation, Set<ProductionMode>> PRODUCTION_FROM = new EnumMap<>(Operation.class);
+    /**
+     * A dry run changes nothing, so it may look one step ahead: laststamp's plan is read while production still
+     * serves, so that a DBA sees what the switchback would reverse before fencing anything.
+     */
+    private static final Map<Operation, Set<ProductionMode>> PRODUCTION_DRY_RUN_FROM = new EnumMap<>(Operation.class);
 
     static {
         // A recovery that keeps failing must not be a dead end: from RECOVERING sync abandons it and resumes delayed
@@ -30,6 +41,15 @@ public final class ModeRules {
         ALLOWED_FROM.put(Operation.PURGE, EnumSet.of(Mode.FLASHED_BACK));
         // drill --to runs stopsync, relaytime, recover and service from wherever the cluster stands on that path.
         ALLOWED_FROM.put(Operation.DRILL, EnumSet.of(Mode.SYNC, Mode.STOPPED, Mode.RECOVERING, Mode.RECOVERED));
+        // Production is rolled back to the point DR serves from, so DR must have served from one: in service, or
+        // stopped after it (what service wrote stays, and production catches up with it).
+        ALLOWED_FROM.put(Operation.LASTSTAMP, EnumSet.of(Mode.SERVICE, Mode.SERVICE_STOPPED));
+
+        PRODUCTION_FROM.put(Operation.STOPSERVICE, EnumSet.of(ProductionMode.SERVICE));
+        // Only a fenced production is rolled back: no application may write while its transactions are reversed.
+        PRODUCTION_FROM.put(Operation.LASTSTAMP, EnumSet.of(ProductionMode.FENCED));
+        PRODUCTION_FROM.put(Operation.SERVICE, EnumSet.of(ProductionMode.CATCHING_UP));
+        PRODUCTION_DRY_RUN_FROM.put(Operation.LASTSTAMP, EnumSet.of(ProductionMode.SERVICE, ProductionMode.FENCED));
     }
 
     private ModeRules() {
@@ -55,5 +75,28 @@ public final class ModeRules {
                 : fit.stream().map(Operation::command).collect(Collectors.joining(", ")) + " would fit";
         return Optional.of("DR cluster " + cluster + " is in mode " + mode + ", where " + op.command()
                 + " does not apply; " + would + ".");
+    }
+
+    public static boolean allows(ProductionMode mode, Operation op, boolean dryRun) {
+        return PRODUCTION_FROM.getOrDefault(op, Set.of()).contains(mode)
+                || dryRun && PRODUCTION_DRY_RUN_FROM.getOrDefault(op, Set.of()).contains(mode);
+    }
+
+    /** The commands that fit a production mode (their real runs; a dry run may look further ahead). */
+    public static Set<Operation> fitting(ProductionMode mode) {
+        return PRODUCTION_FROM.entrySet().stream().filter(e -> e.getValue().contains(mode)).map(Map.Entry::getKey)
+                .collect(Collectors.toCollection(() -> EnumSet.noneOf(Operation.class)));
+    }
+
+    /** Empty when {@code op} (or its dry run) fits production's mode; otherwise the one sentence that refuses it. */
+    public static Optional<String> refusal(String cluster, ProductionMode mode, Operation op, boolean dryRun) {
+        if (allows(mode, op, dryRun)) {
+            return Optional.empty();
+        }
+        Set<Operation> fit = fitting(mode);
+        String would = fit.isEmpty() ? "only the switchback's catch-up step changes it from here"
+                : fit.stream().map(o -> o.command() + " --site production").collect(Collectors.joining(", ")) + " would fit";
+        return Optional.of("production cluster " + cluster + " is in mode " + mode + ", where " + op.command()
+                + (dryRun ? " --dry-run" : "") + " does not apply; " + would + ".");
     }
 }

@@ -11,7 +11,9 @@ public enum Operation {
     FLASHBACK("flashback"),
     PURGE("purge"),
     /** {@code drill --to}: records the drill's plan; the steps it then runs are the commands above. */
-    DRILL("drill");
+    DRILL("drill"),
+    /** Switchback step 2: roll production back to the DR cluster's recovery point (only its dry run is built). */
+    LASTSTAMP("laststamp");
 
     private final String command;
 

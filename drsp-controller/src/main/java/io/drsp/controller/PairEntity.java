@@ -9,6 +9,7 @@ import io.drsp.core.config.SiteSettings;
 import io.drsp.core.fault.Failpoints;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.time.ZoneId;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -78,6 +79,15 @@ public final class PairEntity extends EventSourcedBehavior<PairEntity.Command, P
     public record PlanDrill(String to, int resumeDelaySeconds, ActorRef<Reply> replyTo) implements Command {
     }
 
+    /**
+     * Switchback step 2: roll production back to the DR cluster's recovery point. Only its dry run is built: the
+     * plan per production shard, read from production's binary logs, changing nothing.
+     *
+     * @param timeMicros the time typed with {@code --time}, or null for the recovery point's own
+     */
+    public record Laststamp(boolean dryRun, Long timeMicros, String timeAsTyped, ActorRef<Reply> replyTo) implements Command {
+    }
+
     public record GetState(ActorRef<PairState> replyTo) implements Command {
     }
 
@@ -123,7 +133,11 @@ public final class PairEntity extends EventSourcedBehavior<PairEntity.Command, P
 
     /** How a command ended, for the HTTP layer to turn into a status code. */
     public sealed interface Reply {
-        record Done(String message, PairState state, RecoveryPlan plan) implements Reply {
+        /** {@code laststamp}: the laststamp plan, when the command was laststamp's dry run. */
+        record Done(String message, PairState state, RecoveryPlan plan, LaststampPlan laststamp) implements Reply {
+            public Done(String message, PairState state, RecoveryPlan plan) {
+                this(message, state, plan, null);
+            }
         }
 
         /** The runbook goes on; follow it with {@link AwaitRunbook}. */
@@ -152,6 +166,7 @@ public final class PairEntity extends EventSourcedBehavior<PairEntity.Command, P
     private final Map<String, StepProgress.Sighting> lastSighting = new LinkedHashMap<>();
     private final AgentCalls calls;
     private final RunbookSteps steps;
+    private final ZoneId zone;
 
     public static Behavior<Command> create(ClusterPair pair, SiteSettings drSite, ZoneId zone, Duration stepTimeout, Path archiveRoot) {
         return Behaviors.setup(ctx -> new PairEntity(ctx, pair, drSite, zone, stepTimeout, archiveRoot));
@@ -166,6 +181,7 @@ public final class PairEntity extends EventSourcedBehavior<PairEntity.Command, P
         super(persistenceId(pair.id()));
         this.ctx = ctx;
         this.pair = pair;
+        this.zone = zone;
         this.calls = new AgentCalls(pair, agents, stepTimeout, ctx.getSystem().scheduler());
         this.steps = new RunbookSteps(calls, drSite, zone, archiveRoot, p -> ctx.getSelf().tell(new Progressed(p)));
         ActorRef<Receptionist.Listing> listings = ctx.messageAdapter(Receptionist.Listing.class, AgentsListed::new);
@@ -195,6 +211,7 @@ public final class PairEntity extends EventSourcedBehavior<PairEntity.Command, P
                 .onCommand(PlanDrill.class, this::onPlanDrill)
                 .onCommand(Flashback.class, (s, c) -> c.dryRun() ? flashbackDryRun(s, c.replyTo()) : runbook(s, c.replyTo(), Operation.FLASHBACK, 0))
                 .onCommand(Purge.class, (s, c) -> c.dryRun() ? purgeDryRun(s, c.replyTo()) : runbook(s, c.replyTo(), Operation.PURGE, 0))
+                .onCommand(Laststamp.class, this::onLaststamp)
                 .onCommand(GetState.class, (s, c) -> {
                     c.replyTo().tell(s);
                     return Effect().none();
@@ -433,6 +450,42 @@ public final class PairEntity extends EventSourcedBehavior<PairEntity.Command, P
         return Effect().none();
     }
 
+    private Effect<PairEvent, PairState> onLaststamp(PairState state, Laststamp c) {
+        if (!c.dryRun()) {
+            return refuse(c.replyTo(), Reply.Why.BAD_INPUT, "laststamp itself (archiving and flashing back production) is not"
+                    + " built yet; 'drsp laststamp " + pair.id() + " --dry-run' shows its plan and changes nothing.");
+        }
+        if (state.runbookInProgress()) {
+            return busy(c.replyTo(), state.runbook());
+        }
+        var refusal = ModeRules.refusal(pair.id(), state.drMode(), Operation.LASTSTAMP)
+                .or(() -> ModeRules.refusal(pair.id(), state.productionMode(), Operation.LASTSTAMP, true));
+        if (refusal.isPresent()) {
+            return refuse(c.replyTo(), Reply.Why.WRONG_MODE, refusal.get());
+        }
+        RecoveryPoint point = state.recoveryPoint();
+        if (point == null) {
+            return refuse(c.replyTo(), Reply.Why.WRONG_MODE, "DR cluster " + pair.id() + " has no recovery point to roll"
+                    + " production back to; it must have been recovered before it served.");
+        }
+        if (c.timeMicros() != null && !c.timeMicros().equals(point.clusterTimeMicros())) {
+            return refuse(c.replyTo(), Reply.Why.BAD_INPUT, "laststamp rolls production back only to the DR cluster's recovery"
+                    + " point" + (point.clusterTimeMicros() == null ? " (" + point.target() + ")" : ", production time "
+                    + Instant.ofEpochSecond(0, point.clusterTimeMicros() * 1000).atZone(zone) + " (" + point.target() + ")")
+                    + ", not to " + c.timeAsTyped() + ": other times are not supported yet; leave --time out.");
+        }
+        steps.switchback().planLaststamp(point).thenApply(r -> (Reply) (r.plan() == null
+                ? new Reply.Refused(Reply.Why.FAILED, "dry run, nothing was changed; laststamp would be refused: "
+                        + String.join(" ", r.refusals()))
+                : new Reply.Done("laststamp would roll production cluster " + pair.id() + " back to the recovery point ("
+                        + point.target() + "), undoing " + r.plan().transactions() + " transactions, " + r.plan().rows()
+                        + " row changes.", state, null, r.plan())))
+                .exceptionally(e -> new Reply.Refused(Reply.Why.FAILED, "dry run, nothing was changed: "
+                        + (e.getCause() != null ? e.getCause().getMessage() : e.getMessage())))
+                .thenAccept(c.replyTo()::tell);
+        return Effect().none();
+    }
+
     /** A dry run needs what the real run needs, and no runbook in the way. */
     private java.util.function.Function<ActorRef<Reply>, Effect<PairEvent, PairState>> dryRunAdmissible(PairState state, Operation op) {
         if (state.runbookInProgress()) {
@@ -471,7 +524,7 @@ public final class PairEntity extends EventSourcedBehavior<PairEntity.Command, P
             case STOPSERVICE -> new PairEvent.StopServiceRequested(id, plan, state.drMode(), now);
             case FLASHBACK -> new PairEvent.FlashbackRequested(id, plan, state.drMode(), now);
             case PURGE -> new PairEvent.PurgeRequested(id, plan, state.drMode(), now);
-            case RELAYTIME, DRILL -> throw new IllegalArgumentException(op.command() + " is not a runbook");
+            case RELAYTIME, DRILL, LASTSTAMP -> throw new IllegalArgumentException(op.command() + " is not a runbook");
         };
         return Effect().persist(requested).thenRun(s -> {
             await(id, replyTo, FIRST_ANSWER_WITHIN);
@@ -523,7 +576,7 @@ public final class PairEntity extends EventSourcedBehavior<PairEntity.Command, P
                 shards.forEach(sh -> s.add(new RunbookStep(RunbookStep.Kind.PURGE_SHARD, sh)));
                 s.add(new RunbookStep(RunbookStep.Kind.VERIFY_SNAPSHOT, ""));
             }
-            case RELAYTIME, DRILL -> throw new IllegalArgumentException(op.command() + " is not a runbook");
+            case RELAYTIME, DRILL, LASTSTAMP -> throw new IllegalArgumentException(op.command() + " is not a runbook");
         }
         return s;
     }
@@ -673,7 +726,7 @@ public final class PairEntity extends EventSourcedBehavior<PairEntity.Command, P
                     .iterator().next().archiveDir()).getParent()) + ") and every local replica replayed it; run purge next.";
             case PURGE -> "DR cluster " + pair.id() + " is back at snapshot point " + s.currentSnapshot().id()
                     + " on every member; run sync to resume.";
-            case RELAYTIME, DRILL -> "";
+            case RELAYTIME, DRILL, LASTSTAMP -> "";
         };
     }
 

@@ -15,7 +15,7 @@ import java.util.TreeMap;
  * asks after the end (or after a controller restart): it failed when {@code lastError} is set, since a runbook's
  * start clears the error and only its failure sets one.
  */
-public record PairState(Mode drMode, Mode productionMode, Integer delaySeconds, Runbook runbook,
+public record PairState(Mode drMode, ProductionMode productionMode, Integer delaySeconds, Runbook runbook,
                         Map<String, Integer> linkedShards, TargetSpec target, RecoveryPlan plan, RecoveryPoint recoveryPoint,
                         List<SnapshotPoint> snapshots, String lastError, long lastChangeMillis, DrillArchive drill,
                         DrillPlan drillPlan, Runbook finishedRunbook, PendingUndo pendingUndo)
@@ -27,7 +27,7 @@ public record PairState(Mode drMode, Mode productionMode, Integer delaySeconds, 
     }
 
     public static PairState initial() {
-        return new PairState(Mode.IDLE, Mode.SERVICE, null, null, Map.of(), null, null, null, List.of(), null, 0, null, null, null, null);
+        return new PairState(Mode.IDLE, ProductionMode.SERVICE, null, null, Map.of(), null, null, null, List.of(), null, 0, null, null, null, null);
     }
 
     public boolean runbookInProgress() {
@@ -149,7 +149,7 @@ public record PairState(Mode drMode, Mode productionMode, Integer delaySeconds, 
     /** Copy-with for a record of many fields, so each event handler names only what it changes. */
     private static final class Builder {
         private Mode drMode;
-        private final Mode productionMode;
+        private final ProductionMode productionMode;
         private Integer delaySeconds;
         private Runbook runbook;
         private Map<String, Integer> linkedShards;

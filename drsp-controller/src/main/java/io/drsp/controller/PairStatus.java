@@ -10,7 +10,7 @@ import java.util.Map;
  * {@code latestConsistentPoint}: the latest point a recovery could reach now, consistent across shards, as last
  * found (null until first found; see {@link ConsistentPointWatch}).
  */
-public record PairStatus(String cluster, Mode productionMode, Mode drMode, Integer delaySeconds, String runbook,
+public record PairStatus(String cluster, ProductionMode productionMode, Mode drMode, Integer delaySeconds, String runbook,
                          String lastError, long observedAtMicros, List<ShardStatus> shards, TargetSpec target,
                          RecoveryPoint recoveryPoint, Map<String, StepProgress> progress,
                          String snapshot, DrillPlan drillPlan, ConsistentPointWatch.Point latestConsistentPoint)

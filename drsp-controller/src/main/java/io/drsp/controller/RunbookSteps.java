@@ -30,6 +30,7 @@ final class RunbookSteps {
     private final ZoneId zone;
     private final Consumer<StepProgress.Sighting> progress;
     private final DrillSteps drill;
+    private final SwitchbackSteps switchback;
 
     RunbookSteps(AgentCalls agents, SiteSettings drSite, ZoneId zone, Path archiveRoot, Consumer<StepProgress.Sighting> progress) {
         this.pair = agents.pair();
@@ -38,10 +39,15 @@ final class RunbookSteps {
         this.zone = zone;
         this.progress = progress;
         this.drill = new DrillSteps(agents, archiveRoot, progress);
+        this.switchback = new SwitchbackSteps(agents, progress);
     }
 
     DrillSteps drill() {
         return drill;
+    }
+
+    SwitchbackSteps switchback() {
+        return switchback;
     }
 
     CompletableFuture<StepOutcome> execute(Runbook rb, PairState state) {

@@ -45,6 +45,21 @@ class ModeRulesTest {
         // recover from. Not SERVICE, SERVICE_STOPPED or FLASHED_BACK: a service has begun, and only its own flashback
         // and purge return the cluster to a point a new drill may start from.
         DESIGN.put(Operation.DRILL, EnumSet.of(Mode.SYNC, Mode.STOPPED, Mode.RECOVERING, Mode.RECOVERED));
+        // "SERVICE, SERVICE_STOPPED | switchback runbook": laststamp is its step 2, production rolled back to the point
+        // DR served from.
+        DESIGN.put(Operation.LASTSTAMP, EnumSet.of(Mode.SERVICE, Mode.SERVICE_STOPPED));
+    }
+
+    /**
+     * DESIGN section 4's production line: "SERVICE → fenced (stopservice) → ROLLED_BACK (laststamp) → replicating from
+     * DR → SERVICE". The catch-up from DR is a step of the switchback runbook, not a command.
+     */
+    static final Map<Operation, Set<ProductionMode>> PRODUCTION = new EnumMap<>(Operation.class);
+
+    static {
+        PRODUCTION.put(Operation.STOPSERVICE, EnumSet.of(ProductionMode.SERVICE));
+        PRODUCTION.put(Operation.LASTSTAMP, EnumSet.of(ProductionMode.FENCED));
+        PRODUCTION.put(Operation.SERVICE, EnumSet.of(ProductionMode.CATCHING_UP));
     }
 
     @Test
@@ -119,7 +134,35 @@ class ModeRulesTest {
             boolean expected = m == Mode.SYNC || m == Mode.STOPPED || m == Mode.RECOVERING || m == Mode.RECOVERED;
             assertEquals(expected, ModeRules.allows(m, Operation.DRILL), m.name());
         }
-        assertEquals("DR cluster 1 is in mode SERVICE, where drill does not apply; stopservice would fit.",
+        assertEquals("DR cluster 1 is in mode SERVICE, where drill does not apply; stopservice, laststamp would fit.",
                 ModeRules.refusal("1", Mode.SERVICE, Operation.DRILL).orElseThrow());
+    }
+
+    @Test
+    void productionModesFollowTheDesignsSwitchbackLine() {
+        for (ProductionMode m : ProductionMode.values()) {
+            for (Operation op : Operation.values()) {
+                boolean allowed = PRODUCTION.getOrDefault(op, Set.of()).contains(m);
+                assertEquals(allowed, ModeRules.allows(m, op, false), op.command() + " from production " + m);
+                var refusal = ModeRules.refusal("1", m, op, false);
+                assertEquals(allowed, refusal.isEmpty(), op.command() + " from production " + m + ": " + refusal);
+                refusal.ifPresent(r -> assertTrue(r.startsWith("production cluster 1 is in mode " + m + ", where " + op.command()
+                        + " does not apply; ") && r.endsWith("."), r));
+            }
+        }
+        assertEquals("production cluster 1 is in mode SERVICE, where laststamp does not apply; stopservice --site production"
+                + " would fit.", ModeRules.refusal("1", ProductionMode.SERVICE, Operation.LASTSTAMP, false).orElseThrow());
+        assertEquals("production cluster 1 is in mode ROLLED_BACK, where laststamp --dry-run does not apply; only the"
+                + " switchback's catch-up step changes it from here.",
+                ModeRules.refusal("1", ProductionMode.ROLLED_BACK, Operation.LASTSTAMP, true).orElseThrow());
+    }
+
+    @Test
+    void laststampsPlanIsReadWhileProductionStillServesOrOnceFenced() {
+        for (ProductionMode m : ProductionMode.values()) {
+            boolean expected = m == ProductionMode.SERVICE || m == ProductionMode.FENCED;
+            assertEquals(expected, ModeRules.allows(m, Operation.LASTSTAMP, true), m.name());
+        }
+        assertFalse(ModeRules.allows(ProductionMode.SERVICE, Operation.LASTSTAMP, false), "never rolled back while it serves");
     }
 }

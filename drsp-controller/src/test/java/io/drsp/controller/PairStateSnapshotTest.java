@@ -51,7 +51,7 @@ class PairStateSnapshotTest {
                 1, Mode.SERVICE, 1_700_000_150_000L);
         DrillArchive archive = new DrillArchive("snap-1", Map.of("s1", new DrillArchive.Shard(u + ":121-300", 180, 1_800,
                 "/var/drsp/archive/1/snap-1/s1")));
-        PairState state = new PairState(Mode.SERVICE_STOPPED, Mode.SERVICE, 20, running, Map.of("s1", 20, "meta", 20), target,
+        PairState state = new PairState(Mode.SERVICE_STOPPED, ProductionMode.FENCED, 20, running, Map.of("s1", 20, "meta", 20), target,
                 plan, point, List.of(snapshot), "dr shard s2: Duplicate entry '7' for key 'accounts.PRIMARY'", 1_700_000_300_000L,
                 archive, new DrillPlan("2023-11-14 22:13:20", 20, 1_700_000_000_000L), finished,
                 new PendingUndo("sync-1a2b", Operation.SYNC, Mode.SYNC, 20, List.of("meta", "s1")));

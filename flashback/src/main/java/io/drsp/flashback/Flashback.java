@@ -160,7 +160,7 @@ public final class Flashback {
         SpillStore spill = new SpillStore(request.spillDir());
         spill.seal();
         TransactionScanner.Result nothing = new TransactionScanner.Result(GtidSet.empty(), 0, 0, 0, 0, Map.of(), Map.of(),
-                List.of(), 0, 0);
+                List.of(), 0, 0, Map.of());
         return new FlashbackPlan(request, state, nothing, refusals, List.of(), spill, Map.of(), Map.of(), charsets);
     }
 

@@ -90,6 +90,15 @@ public final class FlashbackPlan implements AutoCloseable {
         return scan.lastCommitMicros() == 0 ? null : Instant.EPOCH.plusNanos(scan.lastCommitMicros() * 1000);
     }
 
+    /**
+     * XA branches prepared among the selected transactions whose XA COMMIT or XA ROLLBACK is not among them (each is
+     * also a refusal): XID as SQL writes it ({@code X'..',X'..',n}) to the GTID of its XA PREPARE. A caller that will
+     * decide them first can plan again without those prepares.
+     */
+    public Map<String, String> undecidedBranches() {
+        return scan.undecided();
+    }
+
     public List<Refusal> refusals() {
         return refusals;
     }

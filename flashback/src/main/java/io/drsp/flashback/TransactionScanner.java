@@ -36,7 +36,10 @@ final class TransactionScanner {
     /** What the scan found. Row counts cover only rows that pass the table filter. */
     record Result(GtidSet selected, long transactions, long inserted, long updated, long deleted,
                   Map<TableName, long[]> rowsByTable, Map<TableName, TableDef> tables, List<Refusal> refusals,
-                  long firstCommitMicros, long lastCommitMicros) {
+                  long firstCommitMicros, long lastCommitMicros, Map<String, String> undecided) {
+        Result {
+            undecided = Map.copyOf(undecided == null ? Map.of() : undecided);
+        }
     }
 
     private final Predicate<Gtid> gtidWanted;
@@ -106,8 +109,13 @@ final class TransactionScanner {
                 + " but its XA COMMIT or XA ROLLBACK is not among the transactions read (it is still prepared: XA RECOVER"
                 + " lists it); decide it first, then undo both", null)));
         spill.seal();
+        Map<String, String> undecided = new LinkedHashMap<>();
+        prepared.forEach((xid, p) -> {
+            String[] part = xid.split(",", 3); // hex gtrid, hex bqual, format id
+            undecided.put("X'" + part[0] + "',X'" + part[1] + "'," + part[2], p.gtid());
+        });
         return new Result(selected.build(), transactions, inserted, updated, deleted, rowsByTable, tables, refusals,
-                firstCommit == Long.MAX_VALUE ? 0 : firstCommit, lastCommit == Long.MIN_VALUE ? 0 : lastCommit);
+                firstCommit == Long.MAX_VALUE ? 0 : firstCommit, lastCommit == Long.MIN_VALUE ? 0 : lastCommit, undecided);
     }
 
     private boolean accept(String file, Event event) {

@@ -1,0 +1,166 @@
+package io.drsp.agent;
+
+import io.drsp.core.config.Endpoint;
+import io.drsp.core.config.UserRef;
+import io.drsp.core.gtid.GtidSet;
+import io.drsp.core.mysql.MysqlAdmin;
+import io.drsp.flashback.ConnectionSettings;
+import io.drsp.flashback.Flashback;
+import io.drsp.flashback.FlashbackPlan;
+import io.drsp.flashback.FlashbackRequest;
+import io.drsp.flashback.Selection;
+import io.drsp.flashback.TableName;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+
+/**
+ * Switchback's laststamp on one production shard primary: production served on after the DR cluster's recovery point
+ * (the failover lost those transactions), so everything it executed beyond the point is to be archived and flashed
+ * back. {@link #plan} reads and checks that, changing nothing; the undo itself is the drill's flashback
+ * ({@link DrillOps#flashback}) once production is fenced.
+ */
+public final class LaststampOps {
+    private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(5);
+    /** What every refusal that no retry can fix tells the DBA to do instead. */
+    static final String REBUILD = "rebuild this shard from DR instead of rolling it back";
+
+    /**
+     * What rolling one shard back to the point takes.
+     *
+     * @param beyond    every transaction the shard executed beyond the point
+     * @param reversed  how many of them flashback undoes (the rest are XA prepares to roll back first, whose rows never
+     *                  took effect)
+     * @param tableRows row changes to reverse per table
+     * @param xa        each XA branch still prepared beyond the point and what would be done with it
+     */
+    public record Plan(GtidSet beyond, long reversed, long rows, Map<String, Long> tableRows, List<String> xa) {
+    }
+
+    private final NodeKey key;
+    private final Endpoint endpoint;
+    private final UserRef admin;
+
+    public LaststampOps(NodeKey key, Endpoint endpoint, UserRef admin) {
+        this.key = key;
+        this.endpoint = endpoint;
+        this.admin = admin;
+    }
+
+    private String where() {
+        return key.describe() + " (" + endpoint + ")";
+    }
+
+    /**
+     * The plan, or a {@link MysqlOperationException} whose sentence names the shard, the GTIDs and what to do: the shard
+     * is unreachable, lacks part of the point, has purged binlog beyond it, executed something flashback cannot undo
+     * beyond it, or holds a branch prepared since before the point.
+     */
+    public Plan plan(GtidSet point, JobRunner.Progress progress) {
+        Set<String> preparedNow;
+        GtidSet executed;
+        GtidSet purged;
+        MysqlAdmin s;
+        try {
+            s = MysqlAdmin.connect(endpoint, admin.name(), admin.password().resolve(), CONNECT_TIMEOUT);
+        } catch (RuntimeException e) {
+            throw new MysqlOperationException(where() + " is unreachable: " + e.getMessage() + "; start it, or " + REBUILD, e);
+        }
+        try (s) {
+            // XA RECOVER first: a branch prepared after it is then beyond the executed set read next, never mistaken
+            // for one prepared before the point.
+            preparedNow = XaOps.prepared(s);
+            executed = s.gtidExecuted();
+            purged = s.gtidPurged();
+        }
+        if (!executed.containsAll(point)) {
+            throw new MysqlOperationException(where() + " lacks " + point.subtract(executed).toCompactString()
+                    + " of the recovery point, so no rollback can bring it there; " + REBUILD + ".");
+        }
+        GtidSet beyond = executed.subtract(point);
+        GtidSet gone = beyond.intersect(purged);
+        if (!gone.isEmpty()) {
+            throw new MysqlOperationException(where() + " has purged the binary log holding " + gone.toCompactString()
+                    + " after the recovery point (gtid_purged), so those transactions can be neither archived nor flashed back; "
+                    + REBUILD + ".");
+        }
+        if (beyond.isEmpty()) {
+            return checkedPrepared(preparedNow, Map.of(), new Plan(beyond, 0, 0, Map.of(), List.of()));
+        }
+        try {
+            ConnectionSettings settings = new ConnectionSettings(endpoint.host(), endpoint.port(), admin.name(),
+                    admin.password().resolve());
+            Map<String, String> undecided;
+            try (FlashbackPlan first = Flashback.plan(FlashbackRequest.onServer(settings, new Selection.Only(beyond)))) {
+                undecided = first.undecidedBranches();
+                if (undecided.isEmpty()) {
+                    return checkedPrepared(preparedNow, undecided, planOf(beyond, refusedOrNot(first), List.of(), progress));
+                }
+            }
+            // Rolled back first, a prepared branch leaves nothing to undo: plan again without its XA PREPARE, whose own
+            // refusal (prepared, undecided) is then answered.
+            GtidSet prepares = GtidSet.empty();
+            List<String> xa = new ArrayList<>();
+            for (var e : undecided.entrySet()) {
+                prepares = prepares.union(GtidSet.parse(e.getValue()));
+                xa.add("XA ROLLBACK " + e.getKey() + ": prepared after the recovery point (" + e.getValue() + ") and still"
+                        + " undecided, so its global transaction is not committed at the point");
+            }
+            GtidSet rest = beyond.subtract(prepares);
+            if (rest.isEmpty()) {
+                return checkedPrepared(preparedNow, undecided, new Plan(beyond, 0, 0, Map.of(), xa));
+            }
+            try (FlashbackPlan second = Flashback.plan(FlashbackRequest.onServer(settings, new Selection.Only(rest)))) {
+                return checkedPrepared(preparedNow, undecided, planOf(beyond, refusedOrNot(second), xa, progress));
+            }
+        } catch (MysqlOperationException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new MysqlOperationException(where() + ": its binary log after the recovery point could not be read: "
+                    + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * A branch XA RECOVER lists whose XA PREPARE is not beyond the point was prepared within it. A recovery point never
+     * leaves a branch prepared (DESIGN §7: it holds the decision of every prepare it holds), so production and the
+     * point disagree about it: only a DBA who knows the coordinator's decision can settle it.
+     */
+    private Plan checkedPrepared(Set<String> preparedBefore, Map<String, String> undecided, Plan plan) {
+        Set<String> preparedAfter;
+        try (MysqlAdmin s = MysqlAdmin.connect(endpoint, admin.name(), admin.password().resolve(), CONNECT_TIMEOUT)) {
+            preparedAfter = XaOps.prepared(s);
+        } catch (RuntimeException e) {
+            throw new MysqlOperationException(where() + " is unreachable: " + e.getMessage() + "; start it, or " + REBUILD, e);
+        }
+        // Prepared at both looks: one decided in between (production still serving) is not taken for an old one.
+        List<String> within = preparedBefore.stream().filter(x -> preparedAfter.contains(x) && !undecided.containsKey(x)).toList();
+        if (!within.isEmpty()) {
+            throw new MysqlOperationException(where() + " holds XA branch" + (within.size() == 1 ? " " : "es ")
+                    + String.join(", ", within) + " prepared since before the recovery point, which the point holds decided;"
+                    + " commit or roll each back by its coordinator's decision, then run laststamp again.");
+        }
+        return plan;
+    }
+
+    private FlashbackPlan refusedOrNot(FlashbackPlan p) {
+        if (p.isRefused()) {
+            throw new MysqlOperationException(DrillOps.refusals(where(), "cannot be rolled back to the recovery point",
+                    p.refusals(), "Rebuild this shard from DR instead of rolling it back."));
+        }
+        return p;
+    }
+
+    private static Plan planOf(GtidSet beyond, FlashbackPlan p, List<String> xa, JobRunner.Progress progress) {
+        progress.report(1, 1);
+        Map<String, Long> tables = new TreeMap<>();
+        for (Map.Entry<TableName, long[]> e : p.rowsByTable().entrySet()) {
+            long[] c = e.getValue();
+            tables.put(e.getKey().toString(), c[0] + c[1] + c[2]);
+        }
+        return new Plan(beyond, p.transactions(), p.rows(), tables, xa);
+    }
+}

@@ -1,0 +1,79 @@
+package io.drsp.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.drsp.core.config.DrspConfig;
+import java.time.ZoneId;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** Switchback (DESIGN §6): giving service back to production after the DR cluster served. */
+final class SwitchbackCommands {
+    private SwitchbackCommands() {
+    }
+
+    @Command(name = "laststamp", description = {"Switchback step 2: roll every production shard back to the DR cluster's"
+            + " recovery point,", "archiving and flashing back what production executed after it. Only --dry-run is built so far."})
+    static final class Laststamp implements Callable<Integer> {
+        @Mixin
+        ConfigOption config = new ConfigOption();
+        @Parameters(index = "0", paramLabel = "CLUSTER")
+        String cluster;
+        @Option(names = "--time", paramLabel = "TIME", description = "yyyy-MM-dd HH:mm:ss[.ffffff] in the cluster's time zone;"
+                + " only the recovery point's own time is accepted (the default).")
+        String time;
+        @Option(names = "--dry-run", description = "Print per production shard the transactions, rows and tables laststamp"
+                + " would reverse, and the prepared XA branches it would decide; change nothing.")
+        boolean dryRun;
+
+        @Override
+        public Integer call() {
+            DrspConfig cfg = ClusterCommands.configFor(config, cluster);
+            Map<String, Object> body = new HashMap<>();
+            body.put("dryRun", dryRun);
+            if (time != null && !time.isBlank()) {
+                body.put("time", time);
+            }
+            JsonNode r = new ControllerClient(cfg).post("clusters/" + cluster + "/laststamp", body);
+            System.out.println(r.path("message").asText());
+            System.out.print(planTable(r.path("laststamp"), cfg.timeZone()));
+            if (dryRun) {
+                System.out.println("dry run: nothing was changed");
+            }
+            return Drsp.DONE;
+        }
+    }
+
+    /** Per production shard: transactions after the point, those reversed, rows, and rows per table; then XA decisions. */
+    static String planTable(JsonNode plan, ZoneId zone) {
+        if (plan.isMissingNode() || plan.isNull()) {
+            return "";
+        }
+        StringBuilder b = new StringBuilder();
+        b.append("recovery point: ").append(plan.path("clusterTimeMicros").isNull() ? "?"
+                : RecoveryCommands.time(plan.path("clusterTimeMicros").asLong(), zone)).append(" (")
+                .append(plan.path("target").asText()).append(")\n");
+        b.append(String.format("%-6s %10s %12s %10s  %s%n", "SHARD", "AFTER trx", "REVERSE trx", "rows", "TABLES (rows)"));
+        for (JsonNode s : plan.path("shards")) {
+            StringBuilder tables = new StringBuilder();
+            s.path("tables").fields().forEachRemaining(e -> tables.append(tables.length() == 0 ? "" : ", ")
+                    .append(e.getKey()).append(' ').append(e.getValue().asLong()));
+            b.append(String.format("%-6s %10d %12d %10d  %s%n", s.path("shard").asText(), s.path("transactions").asLong(),
+                    s.path("reversed").asLong(), s.path("rows").asLong(), tables.length() == 0 ? "-" : tables));
+        }
+        for (JsonNode s : plan.path("shards")) {
+            if (!s.path("beyondGtids").asText().isEmpty()) {
+                b.append(s.path("shard").asText()).append(" after the point: ").append(s.path("beyondGtids").asText().replace("\n", ""))
+                        .append('\n');
+            }
+            for (JsonNode x : s.path("xa")) {
+                b.append(s.path("shard").asText()).append(" xa: ").append(x.asText()).append('\n');
+            }
+        }
+        return b.toString();
+    }
+}
