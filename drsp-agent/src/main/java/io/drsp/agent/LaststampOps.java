@@ -6,6 +6,7 @@ import io.drsp.core.gtid.GtidSet;
 import io.drsp.core.mysql.MysqlAdmin;
 import io.drsp.flashback.ConnectionSettings;
 import io.drsp.flashback.Flashback;
+import io.drsp.flashback.FlashbackApplier;
 import io.drsp.flashback.FlashbackPlan;
 import io.drsp.flashback.FlashbackRequest;
 import io.drsp.flashback.Selection;
@@ -67,7 +68,7 @@ public final class LaststampOps {
         try {
             s = MysqlAdmin.connect(endpoint, admin.name(), admin.password().resolve(), CONNECT_TIMEOUT);
         } catch (RuntimeException e) {
-            throw new MysqlOperationException(where() + " is unreachable: " + e.getMessage() + "; start it, or " + REBUILD, e);
+            throw new MysqlOperationException(where() + " is unreachable: " + e.getMessage() + "; start it, or " + REBUILD + ".", e);
         }
         try (s) {
             // XA RECOVER first: a branch prepared after it is then beyond the executed set read next, never mistaken
@@ -94,7 +95,7 @@ public final class LaststampOps {
             ConnectionSettings settings = new ConnectionSettings(endpoint.host(), endpoint.port(), admin.name(),
                     admin.password().resolve());
             Map<String, String> undecided;
-            try (FlashbackPlan first = Flashback.plan(FlashbackRequest.onServer(settings, new Selection.Only(beyond)))) {
+            try (FlashbackPlan first = Flashback.plan(request(settings, beyond))) {
                 undecided = first.undecidedBranches();
                 if (undecided.isEmpty()) {
                     return checkedPrepared(preparedNow, undecided, planOf(beyond, refusedOrNot(first), List.of(), progress));
@@ -113,7 +114,7 @@ public final class LaststampOps {
             if (rest.isEmpty()) {
                 return checkedPrepared(preparedNow, undecided, new Plan(beyond, 0, 0, Map.of(), xa));
             }
-            try (FlashbackPlan second = Flashback.plan(FlashbackRequest.onServer(settings, new Selection.Only(rest)))) {
+            try (FlashbackPlan second = Flashback.plan(request(settings, rest))) {
                 return checkedPrepared(preparedNow, undecided, planOf(beyond, refusedOrNot(second), xa, progress));
             }
         } catch (MysqlOperationException e) {
@@ -134,7 +135,7 @@ public final class LaststampOps {
         try (MysqlAdmin s = MysqlAdmin.connect(endpoint, admin.name(), admin.password().resolve(), CONNECT_TIMEOUT)) {
             preparedAfter = XaOps.prepared(s);
         } catch (RuntimeException e) {
-            throw new MysqlOperationException(where() + " is unreachable: " + e.getMessage() + "; start it, or " + REBUILD, e);
+            throw new MysqlOperationException(where() + " is unreachable: " + e.getMessage() + "; start it, or " + REBUILD + ".", e);
         }
         // Prepared at both looks: one decided in between (production still serving) is not taken for an old one.
         List<String> within = preparedBefore.stream().filter(x -> preparedAfter.contains(x) && !undecided.containsKey(x)).toList();
@@ -144,6 +145,16 @@ public final class LaststampOps {
                     + " commit or roll each back by its coordinator's decision, then run laststamp again.");
         }
         return plan;
+    }
+
+    /**
+     * Without the check that every row still holds the image the range left: a plan read while production still
+     * serves (a heartbeat a second, applications) would find rows written since. The rollback itself checks them, on
+     * a fenced production.
+     */
+    private static FlashbackRequest request(ConnectionSettings settings, GtidSet gtids) {
+        return FlashbackRequest.onServer(settings, new Selection.Only(gtids))
+                .withOptions(FlashbackApplier.Options.defaults().withVerifyImages(false));
     }
 
     private FlashbackPlan refusedOrNot(FlashbackPlan p) {

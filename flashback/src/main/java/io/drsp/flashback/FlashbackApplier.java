@@ -86,6 +86,10 @@ public final class FlashbackApplier {
             return new Options(sqlLogBin, dir, batchRows, batchBytes, verifyImages, workers, ledger);
         }
 
+        public Options withVerifyImages(boolean on) {
+            return new Options(sqlLogBin, dryRunDir, batchRows, batchBytes, on, workers, ledger);
+        }
+
         public Options withLedger(String table) {
             return new Options(sqlLogBin, dryRunDir, batchRows, batchBytes, verifyImages, workers, table);
         }

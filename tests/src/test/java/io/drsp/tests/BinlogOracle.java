@@ -40,10 +40,11 @@ final class BinlogOracle {
 
     /**
      * One transaction: its commit times (µs), the first-column values of the rows it wrote per table (numeric first
-     * columns only), and every table it wrote rows in ({@code schema.table}).
+     * columns only), every table it wrote rows in ({@code schema.table}), and how many rows it wrote per table (an
+     * UPDATE's before and after image count as one row, as mysqlbinlog prints one {@code ### UPDATE} for them).
      */
     record Transaction(Gtid gtid, long originalCommitMicros, long immediateCommitMicros, Map<String, List<Long>> firstColumns,
-                       Set<String> tables, String[] xa) {
+                       Set<String> tables, String[] xa, Map<String, Long> rows) {
         /** {@code PREPARE}, {@code COMMIT}, {@code ROLLBACK} or {@code ONE_PHASE} when an XA statement; else null. */
         String xaPhase() {
             return xa[0];
@@ -91,7 +92,7 @@ final class BinlogOracle {
                 Matcher g = GTID_NEXT.matcher(line);
                 if (g.find() && pending != null) {
                     current = new Transaction(Gtid.parse(g.group(1)), pending[0], pending[1], new LinkedHashMap<>(), new TreeSet<>(),
-                            new String[2]);
+                            new String[2], new java.util.TreeMap<>());
                     transactions.add(current);
                     pending = null;
                     continue;
@@ -107,6 +108,7 @@ final class BinlogOracle {
                     table = row.group(1) + "." + row.group(2);
                     if (current != null) {
                         current.tables().add(table);
+                        current.rows().merge(table, 1L, Long::sum);
                     }
                     continue;
                 }
