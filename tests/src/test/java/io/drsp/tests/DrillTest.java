@@ -33,13 +33,16 @@ import org.junit.jupiter.api.TestMethodOrder;
  * The island drill on 2 shards (and meta), each DR shard with a local replica, while production keeps taking bank
  * transfers: recover, serve thousands of drill writes (bank transfers and every kind of column), then flashback and
  * purge with the controller killed between them and again in the middle of the purge. Every DR member must be back at
- * its snapshot point (GTIDs and checksums), and once sync caught up DR must equal production with no errant GTID.
+ * its snapshot point, as the test itself read it from MySQL when DR entered service (GTID sets, CHECKSUM TABLE, the
+ * type matrix row by row), and once sync caught up DR must equal production with no errant GTID.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class DrillTest {
     static final Path DIR = Path.of("target/drill").toAbsolutePath();
     static final long SEED = Long.getLong("drsp.seed", System.nanoTime());
     static final ObjectMapper JSON = new ObjectMapper();
+    /** The sample table dumped row by row: every column type a flashback can get wrong. */
+    static final String MATRIX = DrillTypes.SCHEMA + ".matrix";
     static Sandbox sandbox;
     static String conf;
     static Process controller;
@@ -52,11 +55,20 @@ class DrillTest {
         controller = ControllerCrashTest.startController(conf, DIR, Map.of());
         List<BankShard> shards = Bank.shards(sandbox, Sandbox.Role.PRODUCTION);
         BankSchema.create(shards.get(0), shards.subList(1, shards.size()), 50);
+        Random r = new Random(SEED - 1);
         for (String shard : List.of("s1", "s2")) {
             DrillTypes.create(sandbox.production(shard));
+            // Rows of every type at each snapshot point: a drill's updates and deletes of them must be undone exactly.
+            DrillTypes.write(sandbox.production(shard), r, 300);
         }
         production = new BankWorkload(shards.subList(1, shards.size()), 50, 2, 40, SEED).start();
         assertEquals(0, Cli.run("sync", "1", "--delay", "2", "--config", conf).exitCode());
+        String s1Rows = Db.one(sandbox.production("s1"), "SELECT COUNT(*) FROM " + MATRIX);
+        String s2Rows = Db.one(sandbox.production("s2"), "SELECT COUNT(*) FROM " + MATRIX);
+        Await.until(Duration.ofSeconds(60), () -> tableExists(sandbox.drPrimary("s2"), DrillTypes.SCHEMA + ".nokey")
+                && s1Rows.equals(Db.one(sandbox.drPrimary("s1"), "SELECT COUNT(*) FROM " + MATRIX))
+                && s2Rows.equals(Db.one(sandbox.drPrimary("s2"), "SELECT COUNT(*) FROM " + MATRIX))
+                && production.stats().committed() > 200, "DR has the schemas and the type matrix, and production has been busy");
     }
 
     @AfterAll
@@ -75,20 +87,21 @@ class DrillTest {
     @Test
     @Order(1)
     void aDrillIsRolledBackToItsSnapshotPointThroughControllerCrashesAndSyncResumes() throws Exception {
-        Await.until(Duration.ofSeconds(60), () -> tableExists(sandbox.drPrimary("s2"), DrillTypes.SCHEMA + ".nokey")
-                && production.stats().committed() > 200, "DR has the schemas and production has been busy");
         Cli.Result started = Cli.run("drill", "1", "--to", "", "--delay", "2", "--config", conf);
         assertEquals(0, started.exitCode(), started.toString());
         assertTrue(started.out().contains("== recover: done") && started.out().contains("is in service for the drill"), started.out());
         JsonNode snap = JSON.readTree(Cli.run("status", "1", "--json", "--config", conf).out());
         assertEquals("SERVICE", snap.path("drMode").asText());
+        Reading taken = snapshotReading();
+        // drsp's record of the snapshot point must be what the test read from MySQL itself.
         Map<String, GtidSet> point = new TreeMap<>();
         Map<String, Map<String, Long>> sums = new TreeMap<>();
         snapshotPoint(point, sums);
         assertEquals(List.of("meta", "s1", "s2"), List.copyOf(point.keySet()));
         for (String shard : sandbox.shards()) {
-            assertEquals(point.get(shard), Db.executed(sandbox.drPrimary(shard)), "the snapshot point is where " + shard + " stands");
-            assertFalse(sums.get(shard).isEmpty(), "the snapshot point has " + shard + "'s table checksums");
+            String primary = sandbox.drPrimary(shard).name();
+            assertEquals(taken.gtids().get(primary), point.get(shard), "drsp recorded where " + shard + " stands as its snapshot point");
+            assertEquals(taken.sums().get(primary), sums.get(shard), "drsp recorded " + shard + "'s own CHECKSUM TABLE values");
         }
 
         // The drill: bank transfers and type-matrix writes on the DR cluster while production keeps going.
@@ -119,9 +132,7 @@ class DrillTest {
         awaitHalted(flashback);
         restartController(null);
         assertEquals("FLASHED_BACK", status().path("drMode").asText());
-        for (Sandbox.Member m : drMembers()) {
-            assertEquals(sums.get(m.shard()), Copies.checksums(m, true), m.name() + " holds the snapshot's data again (seed " + SEED + ")");
-        }
+        taken.assertDataHeld("after the flashback, before the purge (seed " + SEED + ")");
         for (String shard : List.of("s1", "s2")) {
             Path archive = sandbox.dir().resolve("state/archive/1").resolve(snap.path("snapshot").asText()).resolve(shard);
             assertTrue(Files.size(archive.resolve("forward.sql")) > 10_000 && Files.size(archive.resolve("reverse.sql")) > 10_000,
@@ -136,20 +147,18 @@ class DrillTest {
         // From MySQL, before the restart: the controller really died between the two shards' purges.
         for (Sandbox.Member m : drMembers()) {
             GtidSet executed = Db.executed(m);
+            GtidSet own = taken.gtids().get(m.name());
             if (m.shard().equals("s1") || m.shard().equals("meta")) {
-                assertEquals(point.get(m.shard()), executed, m.name() + " was purged before the controller died");
+                assertEquals(own, executed, m.name() + " was purged before the controller died");
             } else {
-                assertTrue(executed.containsAll(point.get(m.shard())) && !executed.equals(point.get(m.shard())),
+                assertTrue(executed.containsAll(own) && !executed.equals(own),
                         m.name() + " still held its drill and its undo when the controller died");
             }
         }
         restartController(null);
         Await.until(Duration.ofSeconds(120), () -> status().path("drMode").asText().equals("RECOVERED"),
                 "the restarted controller finishes the purge it found in its journal");
-        for (Sandbox.Member m : drMembers()) {
-            assertEquals(point.get(m.shard()), Db.executed(m), m.name() + " has exactly the snapshot point as GTID set");
-            assertEquals(sums.get(m.shard()), Copies.checksums(m, false), m.name() + " equals the snapshot point (seed " + SEED + ")");
-        }
+        taken.assertHeld("after the purge (seed " + SEED + ")");
 
         Cli.Result end = Cli.run("drill", "1", "--end", "--config", conf);
         assertEquals(0, end.exitCode(), end.toString());
@@ -216,9 +225,7 @@ class DrillTest {
     void aFlashbackStoppedPartWayOnOneShardContinuesWhereEachShardStandsAndTheDrillEndsAtTheSnapshotPoint() throws Exception {
         Cli.Result started = Cli.run("drill", "1", "--to", "", "--delay", "2", "--config", conf);
         assertEquals(0, started.exitCode(), started.toString());
-        Map<String, GtidSet> point = new TreeMap<>();
-        Map<String, Map<String, Long>> sums = new TreeMap<>();
-        snapshotPoint(point, sums);
+        Reading taken = snapshotReading();
         // Twelve drill transactions per shard, one account each; the reverse of s1's sixth newest is made to fail.
         Map<Long, String> s1Balances = new TreeMap<>();
         for (String shard : List.of("s1", "s2")) {
@@ -262,10 +269,7 @@ class DrillTest {
         Cli.Result purge = Cli.run("purge", "1", "--config", conf);
         assertEquals(0, purge.exitCode(), purge.toString());
         assertEquals("RECOVERED", status().path("drMode").asText());
-        for (Sandbox.Member m : drMembers()) {
-            assertEquals(point.get(m.shard()), Db.executed(m), m.name() + " has exactly the snapshot point as GTID set");
-            assertEquals(sums.get(m.shard()), Copies.checksums(m, false), m.name() + " equals the snapshot point");
-        }
+        taken.assertHeld("after a flashback continued where each shard stood");
     }
 
     @Test
@@ -296,6 +300,104 @@ class DrillTest {
         for (Sandbox.Member m : drMembers()) {
             assertEquals(before.get(m.name()), Db.executed(m), m.name() + ": nothing was applied");
             assertEquals(data.get(m.name()), Copies.checksums(m, false), m.name() + ": no data changed");
+        }
+    }
+
+    /**
+     * What the test itself reads from every DR member, with plain JDBC and nothing of drsp's: its GTID set, whether it
+     * is super read-only, CHECKSUM TABLE of every table, and the type matrix row by row (every column as the server
+     * renders it as text, binary columns in hex), keyed by member name. Taken at the snapshot moment it is the oracle
+     * a drill's end is compared with; taken before and after a refusal it shows nothing changed.
+     */
+    record Reading(Map<String, GtidSet> gtids, Map<String, String> superReadOnly, Map<String, Map<String, Long>> sums,
+                   Map<String, List<String>> matrix) {
+        static Reading take() throws SQLException {
+            Reading r = new Reading(new TreeMap<>(), new TreeMap<>(), new TreeMap<>(), new TreeMap<>());
+            for (Sandbox.Member m : drMembers()) {
+                r.gtids.put(m.name(), Db.executed(m));
+                r.superReadOnly.put(m.name(), Db.one(m, "SELECT @@GLOBAL.super_read_only"));
+                r.sums.put(m.name(), Copies.checksums(m, false));
+                if (!m.shard().equals("meta")) {
+                    r.matrix.put(m.name(), rows(m, MATRIX, "id"));
+                }
+            }
+            return r;
+        }
+
+        /** Every member holds the snapshot's data; the flashback ledger may still be there (before the purge). */
+        void assertDataHeld(String context) throws SQLException {
+            for (Sandbox.Member m : drMembers()) {
+                Map<String, Long> expected = new TreeMap<>(sums.get(m.name()));
+                expected.keySet().removeIf(t -> t.startsWith("`drsp_flashback`"));
+                assertEquals(expected, Copies.checksums(m, true), m.name() + " has the snapshot's CHECKSUM TABLE values " + context);
+                if (matrix.containsKey(m.name())) {
+                    assertEquals(matrix.get(m.name()), rows(m, MATRIX, "id"), m.name() + " has the snapshot's " + MATRIX + " rows " + context);
+                }
+            }
+        }
+
+        /** Every member is exactly at the snapshot point: GTID set, data, no ledger left, super read-only. */
+        void assertHeld(String context) throws SQLException {
+            assertDataHeld(context);
+            for (Sandbox.Member m : drMembers()) {
+                assertEquals(gtids.get(m.name()), Db.executed(m), m.name() + " has exactly the snapshot's GTID set " + context);
+                assertEquals(sums.get(m.name()), Copies.checksums(m, false), m.name() + " holds no table the snapshot lacks " + context);
+                assertEquals("1", Db.one(m, "SELECT @@GLOBAL.super_read_only"), m.name() + " is super read-only " + context);
+            }
+        }
+    }
+
+    /**
+     * The reading at the snapshot moment: DR has just entered service and nothing has written to it yet. Each local
+     * replica is first let to replay all its primary has, so it is read at the same point.
+     */
+    static Reading snapshotReading() throws SQLException {
+        awaitReplicasCaughtUp();
+        Reading r = Reading.take();
+        for (Sandbox.Member replica : sandbox.members(Sandbox.Role.DR_REPLICA)) {
+            String primary = sandbox.drPrimary(replica.shard()).name();
+            assertEquals(r.sums().get(primary), r.sums().get(replica.name()), replica.name() + " holds its primary's data");
+        }
+        assertFalse(r.matrix().get(sandbox.drPrimary("s1").name()).isEmpty(), "the snapshot has rows in " + MATRIX);
+        return r;
+    }
+
+    /** Polls until every local replica has executed exactly its primary's GTID set (nothing else writes on DR). */
+    static void awaitReplicasCaughtUp() throws SQLException {
+        for (Sandbox.Member replica : sandbox.members(Sandbox.Role.DR_REPLICA)) {
+            GtidSet primary = Db.executed(sandbox.drPrimary(replica.shard()));
+            Await.until(Duration.ofSeconds(30), () -> Db.executed(replica).equals(primary), replica.name() + " replayed its primary");
+        }
+    }
+
+    /**
+     * Every row of {@code table} ordered by {@code key}, each column (invisible ones too) as the server's own text:
+     * CAST(... AS CHAR), or HEX() for binary, bit and spatial columns, whose text would not round-trip.
+     */
+    static List<String> rows(Sandbox.Member m, String table, String key) throws SQLException {
+        String[] p = table.split("\\.");
+        List<String> columns = new ArrayList<>();
+        try (java.sql.Connection c = m.instance().connect(); java.sql.Statement st = c.createStatement()) {
+            try (java.sql.ResultSet rs = st.executeQuery("SELECT COLUMN_NAME, DATA_TYPE FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = '"
+                    + p[0] + "' AND TABLE_NAME = '" + p[1] + "' ORDER BY ORDINAL_POSITION")) {
+                while (rs.next()) {
+                    String col = "`" + rs.getString(1) + "`";
+                    boolean bytes = rs.getString(2).matches("(?i).*(binary|blob|bit|geometry|point|linestring|polygon).*");
+                    columns.add(bytes ? "HEX(" + col + ")" : "CAST(" + col + " AS CHAR)");
+                }
+            }
+            List<String> rows = new ArrayList<>();
+            try (java.sql.ResultSet rs = st.executeQuery("SELECT " + String.join(", ", columns) + " FROM " + table + " ORDER BY " + key)) {
+                while (rs.next()) {
+                    StringBuilder b = new StringBuilder();
+                    for (int i = 1; i <= columns.size(); i++) {
+                        String v = rs.getString(i);
+                        b.append(i == 1 ? "" : " | ").append(v == null ? "NULL" : v);
+                    }
+                    rows.add(b.toString());
+                }
+            }
+            return rows;
         }
     }
 
