@@ -18,6 +18,11 @@ final class StatusTable {
         status.path("progress").fields().forEachRemaining(e -> {
             JsonNode p = e.getValue();
             String unit = p.path("unit").asText();
+            if (p.path("total").asLong() == 0 && p.path("done").asLong() == 0) {
+                // The total is not counted yet; "0/0, ETA 0 s" would read as nothing left to do.
+                lines.add(p.path("activity").asText() + " " + e.getKey() + ": counting " + unit);
+                return;
+            }
             lines.add(String.format(java.util.Locale.ROOT, "%s %s: %d/%d %s, %.0f %s/s, ETA %s", p.path("activity").asText(), e.getKey(),
                     p.path("done").asLong(), p.path("total").asLong(), unit, p.path("ratePerSecond").asDouble(), unit,
                     p.path("etaSeconds").isNull() ? "?" : String.format(java.util.Locale.ROOT, "%.0f s", p.path("etaSeconds").asDouble())));

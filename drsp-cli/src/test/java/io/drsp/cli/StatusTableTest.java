@@ -28,4 +28,16 @@ class StatusTableTest {
         assertTrue(table.contains("dr shard s1 applier: 1062: Duplicate entry '7' for key 'accounts.PRIMARY'"), table);
         assertTrue(table.contains("4096"), table);
     }
+
+    @Test
+    void aProgressWhoseTotalIsNotCountedYetSaysSoRatherThanZeroOfZero() throws Exception {
+        JsonNode status = new ObjectMapper().readTree("""
+                {"progress": {"s1": {"activity": "archiving", "unit": "rows", "done": 0, "total": 0, "ratePerSecond": 0,
+                                     "etaSeconds": 0},
+                              "s2": {"activity": "archiving", "unit": "rows", "done": 500, "total": 21000, "ratePerSecond": 176,
+                                     "etaSeconds": 116}}}""");
+        java.util.List<String> lines = StatusTable.progressLines(status);
+        assertTrue(lines.contains("archiving s1: counting rows"), lines.toString());
+        assertTrue(lines.contains("archiving s2: 500/21000 rows, 176 rows/s, ETA 116 s"), lines.toString());
+    }
 }
