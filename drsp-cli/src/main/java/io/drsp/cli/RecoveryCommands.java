@@ -80,40 +80,47 @@ final class RecoveryCommands {
         }
     }
 
-    @Command(name = "service", description = "Enter service: persist the snapshot point, make DR shards writable, run start_dbproxy.")
+    @Command(name = "service", description = {"Enter service: persist the snapshot point, make DR shards writable, run start_dbproxy.",
+            "With --site production: give a fenced production its applications back (shards writable, its start_dbproxy)."})
     static final class Service implements Callable<Integer> {
         @Mixin
         ConfigOption config = new ConfigOption();
         @Parameters(index = "0", paramLabel = "CLUSTER")
         String cluster;
+        @Option(names = "--site", paramLabel = "SITE", defaultValue = "dr", description = "dr (default) or production.")
+        String site;
 
         @Override
         public Integer call() {
-            return ClusterCommands.runOnCluster(config, cluster, "service", Map.of());
+            return ClusterCommands.runOnCluster(config, cluster, "service", Map.of("site", site));
         }
     }
 
-    @Command(name = "stopservice", description = "Leave service: run stop_dbproxy, wait for open transactions and prepared XA"
-            + " branches, make DR shards read-only.")
+    @Command(name = "stopservice", description = {"Leave service: run stop_dbproxy, wait for open transactions and prepared XA"
+            + " branches, make DR shards read-only.", "With --site production: fence production the same way (switchback"
+            + " step 1)."})
     static final class StopService implements Callable<Integer> {
         @Mixin
         ConfigOption config = new ConfigOption();
         @Parameters(index = "0", paramLabel = "CLUSTER")
         String cluster;
+        @Option(names = "--site", paramLabel = "SITE", defaultValue = "dr", description = "dr (default) or production.")
+        String site;
         @Option(names = "--resolve-prepared", description = "Commit each XA branch left prepared whose global transaction was"
-                + " committed on a DR shard, roll back the rest, instead of waiting for their coordinator.")
+                + " committed on a DR shard, roll back the rest, instead of waiting for their coordinator (DR only).")
         boolean resolvePrepared;
         @Option(names = "--dry-run", description = "With --resolve-prepared: print each prepared branch and what would be done"
-                + " with it; change nothing.")
+                + " with it; with --site production: print per shard what the fence would do. Change nothing.")
         boolean dryRun;
 
         @Override
         public Integer call() {
-            if (dryRun && !resolvePrepared) {
+            // The site is checked by the controller, which names the accepted ones; a production dry run needs no flag.
+            if (dryRun && !resolvePrepared && !"production".equals(site)) {
                 throw new IllegalArgumentException("--dry-run shows what --resolve-prepared would do; give both, or neither.");
             }
             return ClusterCommands.runOnCluster(config, cluster, "stopservice",
-                    Map.of("resolvePrepared", resolvePrepared, "dryRun", dryRun));
+                    Map.of("resolvePrepared", resolvePrepared, "dryRun", dryRun, "site", site));
         }
     }
 

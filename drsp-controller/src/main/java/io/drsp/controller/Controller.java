@@ -71,7 +71,7 @@ public final class Controller implements AutoCloseable {
                             "node-" + key.toString().replace('/', '-'), Props.empty());
                 }
                 // A failure inside the entity restarts it: it replays its journal and resumes the runbook it was running.
-                entities.put(pair.id(), system.systemActorOf(Behaviors.supervise(PairEntity.create(pair, config.site(Site.DR),
+                entities.put(pair.id(), system.systemActorOf(Behaviors.supervise(PairEntity.create(pair, config.sites(),
                                 config.timeZone(), STEP_TIMEOUT, config.home().resolve("archive"))).onFailure(SupervisorStrategy.restartWithBackoff(
                                 java.time.Duration.ofSeconds(1), java.time.Duration.ofSeconds(30), 0.2)),
                         "pair-" + pair.id(), Props.empty()));

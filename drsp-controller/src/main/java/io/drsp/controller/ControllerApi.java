@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.drsp.core.config.ClusterPair;
+import io.drsp.core.config.Site;
 import io.drsp.core.config.DrspConfig;
 import io.drsp.core.target.RecoveryTarget;
 import java.time.Duration;
@@ -118,10 +119,11 @@ final class ControllerApi extends AllDirectives {
                                     relaytime(pair, body)))),
                             path("recover", () -> post(() -> entity(Jackson.unmarshaller(json, JsonNode.class), body ->
                                     run(pair, r -> new PairEntity.Recover(dryRun(body), r))))),
-                            path("service", () -> post(() -> run(pair, PairEntity.Service::new))),
+                            path("service", () -> post(() -> entity(Jackson.unmarshaller(json, JsonNode.class), body ->
+                                    withSite(body, site -> run(pair, r -> new PairEntity.Service(site, r)))))),
                             path("stopservice", () -> post(() -> entity(Jackson.unmarshaller(json, JsonNode.class), body ->
-                                    run(pair, r -> new PairEntity.StopService(body != null
-                                            && body.path("resolvePrepared").asBoolean(false), dryRun(body), r))))),
+                                    withSite(body, site -> run(pair, r -> new PairEntity.StopService(body != null
+                                            && body.path("resolvePrepared").asBoolean(false), dryRun(body), site, r)))))),
                             path("flashback", () -> post(() -> entity(Jackson.unmarshaller(json, JsonNode.class), body ->
                                     run(pair, r -> new PairEntity.Flashback(dryRun(body), r))))),
                             path("laststamp", () -> post(() -> entity(Jackson.unmarshaller(json, JsonNode.class), body ->
@@ -135,6 +137,20 @@ final class ControllerApi extends AllDirectives {
                                     st -> complete(StatusCodes.OK, Map.of("cluster", pair.id(), "snapshots", st.snapshots()),
                                             Jackson.marshaller(json))))))))));
         })));
+    }
+
+    /** {@code "site": "dr" | "production"}, DR when absent (what service and stopservice always meant). */
+    private Route withSite(JsonNode body, java.util.function.Function<Site, Route> inner) {
+        JsonNode site = body == null ? null : body.get("site");
+        if (site == null || site.isNull()) {
+            return inner.apply(Site.DR);
+        }
+        java.util.Optional<Site> known = site.isTextual() ? Site.fromConfigKey(site.asText()) : java.util.Optional.empty();
+        if (known.isEmpty()) {
+            return problem(StatusCodes.BAD_REQUEST, "bad site", "--site must be dr or production, got "
+                    + (site.isTextual() ? "\"" + site.asText() + "\"" : site.toString()) + "; nothing was changed.");
+        }
+        return inner.apply(known.get());
     }
 
     /** {@code {"to": "yyyy-MM-dd HH:mm:ss" or "", "delaySeconds": D}}: the time is checked here, the window by relaytime. */

@@ -45,10 +45,15 @@ public final class ModeRules {
         // stopped after it (what service wrote stays, and production catches up with it).
         ALLOWED_FROM.put(Operation.LASTSTAMP, EnumSet.of(Mode.SERVICE, Mode.SERVICE_STOPPED));
 
+        // Fencing production asks nothing of DR's mode (only that no DR runbook runs: one runbook per pair at a
+        // time): it is also how a real failover begins, stopping the old primary's writes before DR serves, so it
+        // must work whether DR still syncs, is stopped, recovering, or already serving.
         PRODUCTION_FROM.put(Operation.STOPSERVICE, EnumSet.of(ProductionMode.SERVICE));
         // Only a fenced production is rolled back: no application may write while its transactions are reversed.
         PRODUCTION_FROM.put(Operation.LASTSTAMP, EnumSet.of(ProductionMode.FENCED));
-        PRODUCTION_FROM.put(Operation.SERVICE, EnumSet.of(ProductionMode.CATCHING_UP));
+        // From CATCHING_UP it ends the switchback. From FENCED it is the undo of a fence: a DBA who fenced and then
+        // cancels the switchback gives production its applications back, with nothing rolled back yet.
+        PRODUCTION_FROM.put(Operation.SERVICE, EnumSet.of(ProductionMode.FENCED, ProductionMode.CATCHING_UP));
         PRODUCTION_DRY_RUN_FROM.put(Operation.LASTSTAMP, EnumSet.of(ProductionMode.SERVICE, ProductionMode.FENCED));
     }
 
@@ -95,8 +100,16 @@ public final class ModeRules {
         }
         Set<Operation> fit = fitting(mode);
         String would = fit.isEmpty() ? "only the switchback's catch-up step changes it from here"
-                : fit.stream().map(o -> o.command() + " --site production").collect(Collectors.joining(", ")) + " would fit";
+                : fit.stream().map(ModeRules::typedForProduction).collect(Collectors.joining(", ")) + " would fit";
         return Optional.of("production cluster " + cluster + " is in mode " + mode + ", where " + op.command()
                 + (dryRun ? " --dry-run" : "") + " does not apply; " + would + ".");
+    }
+
+    /**
+     * A production command as a DBA types it: service and stopservice serve both sites and take {@code --site
+     * production}; laststamp only ever acts on production and has no such option.
+     */
+    static String typedForProduction(Operation op) {
+        return op == Operation.SERVICE || op == Operation.STOPSERVICE ? op.command() + " --site production" : op.command();
     }
 }

@@ -56,15 +56,17 @@ public final class PairEntity extends EventSourcedBehavior<PairEntity.Command, P
     public record Recover(boolean dryRun, ActorRef<Reply> replyTo) implements Command {
     }
 
-    public record Service(ActorRef<Reply> replyTo) implements Command {
+    /** {@code site} production: give a fenced production its applications back (the undo of its stopservice). */
+    public record Service(Site site, ActorRef<Reply> replyTo) implements Command {
     }
 
     /**
      * @param resolvePrepared commit each XA branch left prepared whose global transaction committed on a DR shard, roll
      *                        back the rest, before closing the shards (else prepared branches make it wait, then refuse)
-     * @param dryRun          print what --resolve-prepared would do, change nothing
+     * @param dryRun          print what --resolve-prepared would do, change nothing; on production, what the fence would do
+     * @param site            production fences production (switchback step 1) with the same steps DR leaves service by
      */
-    public record StopService(boolean resolvePrepared, boolean dryRun, ActorRef<Reply> replyTo) implements Command {
+    public record StopService(boolean resolvePrepared, boolean dryRun, Site site, ActorRef<Reply> replyTo) implements Command {
     }
 
     /** End a drill's service: undo what it wrote since the snapshot point (dry run: check and archive only). */
@@ -168,22 +170,23 @@ public final class PairEntity extends EventSourcedBehavior<PairEntity.Command, P
     private final RunbookSteps steps;
     private final ZoneId zone;
 
-    public static Behavior<Command> create(ClusterPair pair, SiteSettings drSite, ZoneId zone, Duration stepTimeout, Path archiveRoot) {
-        return Behaviors.setup(ctx -> new PairEntity(ctx, pair, drSite, zone, stepTimeout, archiveRoot));
+    public static Behavior<Command> create(ClusterPair pair, Map<Site, SiteSettings> sites, ZoneId zone, Duration stepTimeout,
+                                           Path archiveRoot) {
+        return Behaviors.setup(ctx -> new PairEntity(ctx, pair, sites, zone, stepTimeout, archiveRoot));
     }
 
     public static PersistenceId persistenceId(String clusterId) {
         return PersistenceId.ofUniqueId("pair-" + clusterId);
     }
 
-    private PairEntity(ActorContext<Command> ctx, ClusterPair pair, SiteSettings drSite, ZoneId zone, Duration stepTimeout,
+    private PairEntity(ActorContext<Command> ctx, ClusterPair pair, Map<Site, SiteSettings> sites, ZoneId zone, Duration stepTimeout,
                        Path archiveRoot) {
         super(persistenceId(pair.id()));
         this.ctx = ctx;
         this.pair = pair;
         this.zone = zone;
         this.calls = new AgentCalls(pair, agents, stepTimeout, ctx.getSystem().scheduler());
-        this.steps = new RunbookSteps(calls, drSite, zone, archiveRoot, p -> ctx.getSelf().tell(new Progressed(p)));
+        this.steps = new RunbookSteps(calls, sites, zone, archiveRoot, p -> ctx.getSelf().tell(new Progressed(p)));
         ActorRef<Receptionist.Listing> listings = ctx.messageAdapter(Receptionist.Listing.class, AgentsListed::new);
         for (NodeKey key : Topology.nodes(pair)) {
             ServiceKey<NodeAgent.Command> sk = NodeAgent.serviceKey(key);
@@ -205,9 +208,10 @@ public final class PairEntity extends EventSourcedBehavior<PairEntity.Command, P
                 .onCommand(SetTarget.class, this::onSetTarget)
                 .onCommand(TargetChecked.class, this::onTargetChecked)
                 .onCommand(Recover.class, this::onRecover)
-                .onCommand(Service.class, (s, c) -> runbook(s, c.replyTo(), Operation.SERVICE, 0))
-                .onCommand(StopService.class, (s, c) -> c.dryRun() ? stopServiceDryRun(s, c.replyTo())
-                        : runbook(s, c.replyTo(), Operation.STOPSERVICE, 0, c.resolvePrepared()))
+                .onCommand(Service.class, (s, c) -> c.site() == Site.PRODUCTION
+                        ? runbook(s, c.replyTo(), Operation.SERVICE, 0, false, Site.PRODUCTION)
+                        : runbook(s, c.replyTo(), Operation.SERVICE, 0))
+                .onCommand(StopService.class, this::onStopService)
                 .onCommand(PlanDrill.class, this::onPlanDrill)
                 .onCommand(Flashback.class, (s, c) -> c.dryRun() ? flashbackDryRun(s, c.replyTo()) : runbook(s, c.replyTo(), Operation.FLASHBACK, 0))
                 .onCommand(Purge.class, (s, c) -> c.dryRun() ? purgeDryRun(s, c.replyTo()) : runbook(s, c.replyTo(), Operation.PURGE, 0))
@@ -345,14 +349,35 @@ public final class PairEntity extends EventSourcedBehavior<PairEntity.Command, P
                         .mapToLong(RecoveryPlan.ShardPlan::transactionsToReplay).sum() + " transactions.", s, plan)));
     }
 
-    /** Refuses, or returns null when {@code op} may start now. */
-    private java.util.function.Function<ActorRef<Reply>, Effect<PairEvent, PairState>> admissible(PairState state, Operation op) {
+    /** Refuses while a failed runbook's change is still being taken back, or returns null. */
+    private java.util.function.Function<ActorRef<Reply>, Effect<PairEvent, PairState>> undoPending(PairState state) {
         if (state.pendingUndo() != null) {
             PendingUndo undo = state.pendingUndo();
             runUndo(state); // a command is also the DBA's retry of an undo that failed (an agent that was down)
             return r -> refuse(r, Reply.Why.FAILED, "cluster " + pair.id() + " is still taking back what the failed "
-                    + undo.runbookId() + " changed on " + String.join(", ", undo.shards()) + " (retried now); run the command"
-                    + " again once it is done.");
+                    + undo.runbookId() + " changed on " + undo.shards().stream().map(sh -> sh.isEmpty() ? "its proxy" : sh)
+                    .collect(java.util.stream.Collectors.joining(", ")) + " (retried now); run the command again once it is done.");
+        }
+        return null;
+    }
+
+    /** Production's side: only production's mode decides (DR's may be anything, see ModeRules), and no undo pending. */
+    private java.util.function.Function<ActorRef<Reply>, Effect<PairEvent, PairState>> productionAdmissible(PairState state,
+                                                                                                            Operation op) {
+        var pending = undoPending(state);
+        if (pending != null) {
+            return pending;
+        }
+        var refusal = ModeRules.refusal(pair.id(), state.productionMode(), op, false);
+        return refusal.<java.util.function.Function<ActorRef<Reply>, Effect<PairEvent, PairState>>>map(
+                sentence -> r -> refuse(r, Reply.Why.WRONG_MODE, sentence)).orElse(null);
+    }
+
+    /** Refuses, or returns null when {@code op} may start now. */
+    private java.util.function.Function<ActorRef<Reply>, Effect<PairEvent, PairState>> admissible(PairState state, Operation op) {
+        var pending = undoPending(state);
+        if (pending != null) {
+            return pending;
         }
         var refusal = ModeRules.refusal(pair.id(), state.drMode(), op);
         if (refusal.isPresent()) {
@@ -411,6 +436,59 @@ public final class PairEntity extends EventSourcedBehavior<PairEntity.Command, P
             return (Reply) (pre instanceof StepOutcome.Ok && archive.archive() != null
                     ? new Reply.Done(b.toString(), state, null) : new Reply.Refused(Reply.Why.FAILED, b.toString().trim()));
         }).exceptionally(e -> new Reply.Refused(Reply.Why.FAILED, String.valueOf(e.getMessage()))).thenAccept(replyTo::tell);
+        return Effect().none();
+    }
+
+    private Effect<PairEvent, PairState> onStopService(PairState state, StopService c) {
+        if (c.site() != Site.PRODUCTION) {
+            return c.dryRun() ? stopServiceDryRun(state, c.replyTo()) : runbook(state, c.replyTo(), Operation.STOPSERVICE, 0,
+                    c.resolvePrepared());
+        }
+        if (c.resolvePrepared()) {
+            // DR decides its in-doubt branches from the transactions production committed; production's own are its
+            // live coordinator's to decide, and the fence names each one it finds.
+            return refuse(c.replyTo(), Reply.Why.BAD_INPUT, "--resolve-prepared decides the XA branches DR holds prepared;"
+                    + " production's are its coordinator's to end (XA COMMIT or XA ROLLBACK), and stopservice --site production"
+                    + " names each one that stops it.");
+        }
+        return c.dryRun() ? fenceDryRun(state, c.replyTo())
+                : runbook(state, c.replyTo(), Operation.STOPSERVICE, 0, false, Site.PRODUCTION);
+    }
+
+    /** What fencing production would do, shard by shard, read from each primary now; changes nothing. */
+    private Effect<PairEvent, PairState> fenceDryRun(PairState state, ActorRef<Reply> replyTo) {
+        if (state.runbookInProgress()) {
+            return busy(replyTo, state.runbook());
+        }
+        var refusal = productionAdmissible(state, Operation.STOPSERVICE);
+        if (refusal != null) {
+            return refusal.apply(replyTo);
+        }
+        Map<String, java.util.concurrent.CompletableFuture<io.drsp.agent.NodeInspection>> looks = steps.inspectPrimaries(Site.PRODUCTION);
+        java.util.concurrent.CompletableFuture.allOf(looks.values().toArray(java.util.concurrent.CompletableFuture[]::new)).thenApply(v -> {
+            List<String> down = new ArrayList<>();
+            StringBuilder b = new StringBuilder("dry run, nothing was changed. stopservice --site production would fence"
+                    + " production cluster " + pair.id() + ":\n  run the production site's stop_dbproxy hook ("
+                    + steps.hookScript(Site.PRODUCTION, "stop_dbproxy") + ")");
+            looks.forEach((shard, f) -> {
+                io.drsp.agent.NodeInspection i = f.join();
+                if (!i.reachable()) {
+                    down.add("production shard " + shard + " (" + i.endpoint() + ") is unreachable: " + i.error());
+                    return;
+                }
+                b.append("\n  ").append(shard).append(" (").append(i.endpoint()).append("): wait up to ")
+                        .append(pair.service().drainTimeoutSeconds()).append(" s for open transactions to end, then super_read_only ON")
+                        .append(i.superReadOnly() ? " (already ON)" : " (now OFF)");
+                if (i.xaPrepared() != null && i.xaPrepared() > 0) {
+                    b.append("; ").append(i.xaPrepared()).append(" XA branch(es) prepared now: the fence stops unless their"
+                            + " coordinator ends them within the wait");
+                }
+            });
+            return (Reply) (down.isEmpty() ? new Reply.Done(b.toString(), state, null)
+                    : new Reply.Refused(Reply.Why.FAILED, "dry run, nothing was changed; stopservice --site production would"
+                    + " be refused: " + String.join("; ", down) + "."));
+        }).exceptionally(e -> new Reply.Refused(Reply.Why.FAILED, "dry run, nothing was changed: " + e.getMessage()))
+                .thenAccept(replyTo::tell);
         return Effect().none();
     }
 
@@ -501,27 +579,33 @@ public final class PairEntity extends EventSourcedBehavior<PairEntity.Command, P
 
     private Effect<PairEvent, PairState> runbook(PairState state, ActorRef<Reply> replyTo, Operation op, int delay,
                                                  boolean resolvePrepared) {
+        return runbook(state, replyTo, op, delay, resolvePrepared, Site.DR);
+    }
+
+    /** {@code site}: whose mode the runbook changes; on production only service and stopservice exist. */
+    private Effect<PairEvent, PairState> runbook(PairState state, ActorRef<Reply> replyTo, Operation op, int delay,
+                                                 boolean resolvePrepared, Site site) {
         if (state.runbookInProgress()) {
             Runbook rb = state.runbook();
-            if (rb.operation() == op && (op != Operation.SYNC || rb.delaySeconds() == delay)) {
+            if (rb.operation() == op && rb.site() == site && (op != Operation.SYNC || rb.delaySeconds() == delay)) {
                 await(rb.id(), replyTo, FIRST_ANSWER_WITHIN); // the same command again: join it
                 return Effect().none();
             }
             return busy(replyTo, rb);
         }
-        var refusal = admissible(state, op);
+        var refusal = site == Site.PRODUCTION ? productionAdmissible(state, op) : admissible(state, op);
         if (refusal != null) {
             return refusal.apply(replyTo);
         }
-        String id = op.command() + "-" + shortId();
+        String id = op.command() + (site == Site.PRODUCTION ? "-production-" : "-") + shortId();
         long now = System.currentTimeMillis();
-        List<RunbookStep> plan = stepsOf(op, state, resolvePrepared);
+        List<RunbookStep> plan = site == Site.PRODUCTION ? productionStepsOf(op) : stepsOf(op, state, resolvePrepared);
         PairEvent.RunbookRequested requested = switch (op) {
             case SYNC -> new PairEvent.SyncRequested(id, delay, plan, state.drMode(), now);
             case STOPSYNC -> new PairEvent.StopSyncRequested(id, plan, state.drMode(), now);
             case RECOVER -> new PairEvent.RecoverRequested(id, plan, state.drMode(), now);
-            case SERVICE -> new PairEvent.ServiceRequested(id, plan, state.drMode(), now);
-            case STOPSERVICE -> new PairEvent.StopServiceRequested(id, plan, state.drMode(), now);
+            case SERVICE -> new PairEvent.ServiceRequested(id, plan, state.drMode(), now, site);
+            case STOPSERVICE -> new PairEvent.StopServiceRequested(id, plan, state.drMode(), now, site);
             case FLASHBACK -> new PairEvent.FlashbackRequested(id, plan, state.drMode(), now);
             case PURGE -> new PairEvent.PurgeRequested(id, plan, state.drMode(), now);
             case RELAYTIME, DRILL, LASTSTAMP -> throw new IllegalArgumentException(op.command() + " is not a runbook");
@@ -530,6 +614,28 @@ public final class PairEntity extends EventSourcedBehavior<PairEntity.Command, P
             await(id, replyTo, FIRST_ANSWER_WITHIN);
             ctx.getSelf().tell(new RunStep(id, 0));
         });
+    }
+
+    /**
+     * Production's fence and its undo: DR's stopservice and service steps at the production site, after a check that
+     * every production primary answers, so that no hook runs and no shard changes when one cannot be reached.
+     */
+    private List<RunbookStep> productionStepsOf(Operation op) {
+        List<RunbookStep> s = new ArrayList<>();
+        List<String> shards = List.copyOf(pair.production().shards().keySet());
+        s.add(new RunbookStep(RunbookStep.Kind.REACHABLE, "", Site.PRODUCTION));
+        switch (op) {
+            case STOPSERVICE -> {
+                s.add(new RunbookStep(RunbookStep.Kind.STOP_DBPROXY, "", Site.PRODUCTION));
+                shards.forEach(sh -> s.add(new RunbookStep(RunbookStep.Kind.CLOSE_SHARD, sh, Site.PRODUCTION)));
+            }
+            case SERVICE -> {
+                shards.forEach(sh -> s.add(new RunbookStep(RunbookStep.Kind.OPEN_SHARD, sh, Site.PRODUCTION)));
+                s.add(new RunbookStep(RunbookStep.Kind.START_DBPROXY, "", Site.PRODUCTION));
+            }
+            default -> throw new IllegalArgumentException(op.command() + " has no production runbook");
+        }
+        return s;
     }
 
     private List<RunbookStep> stepsOf(Operation op, PairState state, boolean resolvePrepared) {
@@ -611,8 +717,10 @@ public final class PairEntity extends EventSourcedBehavior<PairEntity.Command, P
             switch (rb.operation()) {
                 case SYNC -> events.add(new PairEvent.SyncStarted(rb.id(), rb.delaySeconds()));
                 case STOPSYNC -> events.add(new PairEvent.SyncStopped(rb.id()));
-                case SERVICE -> events.add(new PairEvent.ServiceStarted(rb.id()));
-                case STOPSERVICE -> events.add(new PairEvent.ServiceStopped(rb.id()));
+                case SERVICE -> events.add(rb.site() == Site.PRODUCTION ? new PairEvent.ProductionServiceResumed(rb.id())
+                        : new PairEvent.ServiceStarted(rb.id()));
+                case STOPSERVICE -> events.add(rb.site() == Site.PRODUCTION ? new PairEvent.ProductionFenced(rb.id())
+                        : new PairEvent.ServiceStopped(rb.id()));
                 case FLASHBACK -> events.add(new PairEvent.FlashbackCompleted(rb.id()));
                 default -> { } // RECOVER and PURGE end with the point their last step records
             }
@@ -633,13 +741,19 @@ public final class PairEntity extends EventSourcedBehavior<PairEntity.Command, P
      * is not undone: it stays RECOVERING and a retry continues from where each shard stands.
      */
     private Effect<PairEvent, PairState> fail(PairState state, Runbook rb, String reason) {
-        List<String> rollback = switch (rb.operation()) {
+        List<String> rollback = new ArrayList<>(switch (rb.operation()) {
             case SYNC -> state.shardsLinkedBy(rb);
             case SERVICE -> state.stepsDoneBy(rb, RunbookStep.Kind.OPEN_SHARD);
             case STOPSERVICE -> state.stepsDoneBy(rb, RunbookStep.Kind.CLOSE_SHARD);
             default -> List.of();
-        };
-        String why = reason + (rollback.isEmpty() ? "" : switch (rb.operation()) {
+        });
+        if (rb.site() == Site.PRODUCTION && rb.operation() == Operation.STOPSERVICE
+                && !state.stepsDoneBy(rb, RunbookStep.Kind.STOP_DBPROXY).isEmpty()) {
+            // A failed fence leaves production serving, so its proxy must send the applications back to it: "" in the
+            // undo is the site's proxy, started again by its start_dbproxy hook.
+            rollback.add("");
+        }
+        String why = rb.site() == Site.PRODUCTION ? reason + productionRollback(rb, rollback) : reason + (rollback.isEmpty() ? "" : switch (rb.operation()) {
             case SYNC -> rb.fromMode() == Mode.SYNC
                     ? " (shards " + String.join(", ", rollback) + " were set back to the delay of " + state.delaySeconds()
                             + " s, so every shard keeps the cluster's delay)"
@@ -661,6 +775,19 @@ public final class PairEntity extends EventSourcedBehavior<PairEntity.Command, P
         });
     }
 
+    /** What a failed production runbook took back, and the mode production stays in. */
+    private String productionRollback(Runbook rb, List<String> rollback) {
+        List<String> shards = rollback.stream().filter(sh -> !sh.isEmpty()).toList();
+        if (rb.operation() == Operation.STOPSERVICE) {
+            return " (" + (shards.isEmpty() ? "no production shard had been made read-only" : "production shards "
+                    + String.join(", ", shards) + " were made writable again") + (rollback.contains("")
+                    ? " and its start_dbproxy hook ran again after stop_dbproxy" : "") + ": production cluster " + pair.id()
+                    + " stays in service)";
+        }
+        return " (" + (shards.isEmpty() ? "" : "production shards " + String.join(", ", shards) + " were made read-only again: ")
+                + "production cluster " + pair.id() + " stays fenced)";
+    }
+
     /** Takes back, shard by shard, what a failed runbook changed; each shard done is journaled, so a restart resumes. */
     private void runUndo(PairState s) {
         PendingUndo undo = s.pendingUndo();
@@ -668,7 +795,12 @@ public final class PairEntity extends EventSourcedBehavior<PairEntity.Command, P
             return;
         }
         for (String shard : undo.shards()) {
-            NodeKey key = NodeKey.primary(pair.id(), Site.DR, shard);
+            if (shard.isEmpty()) {
+                ctx.pipeToSelf(steps.startProxyAgain(undo.site()), (r, error) -> new UndoFinished(undo.runbookId(), shard,
+                        r != null ? r : new NodeAgent.StepResult.Failed(undo.site().configKey() + " proxy", String.valueOf(error))));
+                continue;
+            }
+            NodeKey key = NodeKey.primary(pair.id(), undo.site(), shard);
             ctx.pipeToSelf(calls.step(key, undo(undo, shard)), (r, error) -> new UndoFinished(undo.runbookId(), shard,
                     r != null ? r : new NodeAgent.StepResult.Failed(key.toString(), String.valueOf(error))));
         }
@@ -684,7 +816,8 @@ public final class PairEntity extends EventSourcedBehavior<PairEntity.Command, P
                     m.runbookId(), m.shard(), f.reason());
             Reply waiting = answersAfterUndo.remove(m.runbookId());
             if (waiting instanceof Reply.Refused r) {
-                answer(m.runbookId(), new Reply.Refused(r.why(), r.reason() + " Taking it back failed on " + m.shard() + " ("
+                answer(m.runbookId(), new Reply.Refused(r.why(), r.reason() + " Taking it back failed on "
+                        + (m.shard().isEmpty() ? "its proxy" : m.shard()) + " ("
                         + f.reason() + "); the next command retries it."));
             }
             return Effect().none();
@@ -717,9 +850,15 @@ public final class PairEntity extends EventSourcedBehavior<PairEntity.Command, P
                     + rb.delaySeconds() + " s, on " + rb.steps().size() + " steps.";
             case STOPSYNC -> "DR cluster " + pair.id() + " stopped syncing; relay logs are kept.";
             case RECOVER -> "DR cluster " + pair.id() + " recovered to " + s.recoveryPoint().target() + ".";
-            case SERVICE -> "DR cluster " + pair.id() + " is in service" + (s.currentSnapshot() == null ? ""
+            case SERVICE -> rb.site() == Site.PRODUCTION ? "production cluster " + pair.id() + " serves again: every shard"
+                    + " primary is writable and its start_dbproxy hook ran."
+                    : "DR cluster " + pair.id() + " is in service" + (s.currentSnapshot() == null ? ""
                     : "; snapshot point " + s.currentSnapshot().id()) + ".";
-            case STOPSERVICE -> "DR cluster " + pair.id() + " stopped serving and is read-only.";
+            case STOPSERVICE -> rb.site() == Site.PRODUCTION ? "production cluster " + pair.id() + " is fenced: its stop_dbproxy"
+                    + " hook ran and every shard primary is read-only (super_read_only ON); 'drsp laststamp " + pair.id()
+                    + " --dry-run' shows what the switchback would roll back, 'drsp service " + pair.id() + " --site production'"
+                    + " gives production its applications back."
+                    : "DR cluster " + pair.id() + " stopped serving and is read-only.";
             case FLASHBACK -> "DR cluster " + pair.id() + " undid its drill (" + (s.drill() == null ? 0 : s.drill().transactions())
                     + " transactions, " + (s.drill() == null ? 0 : s.drill().rows()) + " row changes, archived under "
                     + (s.drill() == null || s.drill().shards().isEmpty() ? "var/archive" : java.nio.file.Path.of(s.drill().shards().values()
@@ -796,7 +935,8 @@ public final class PairEntity extends EventSourcedBehavior<PairEntity.Command, P
     }
 
     private Effect<PairEvent, PairState> busy(ActorRef<Reply> replyTo, Runbook rb) {
-        return refuse(replyTo, Reply.Why.BUSY, "DR cluster " + pair.id() + " is running " + rb.progress()
+        return refuse(replyTo, Reply.Why.BUSY, (rb.site() == Site.PRODUCTION ? "production" : "DR") + " cluster " + pair.id()
+                + " is running " + rb.progress()
                 + "; wait for it to finish (drsp status " + pair.id() + ").");
     }
 

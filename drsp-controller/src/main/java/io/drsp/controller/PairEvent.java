@@ -1,5 +1,6 @@
 package io.drsp.controller;
 
+import io.drsp.core.config.Site;
 import java.util.List;
 import java.util.Map;
 
@@ -25,6 +26,11 @@ public sealed interface PairEvent extends ControllerJson {
         default int delaySeconds() {
             return 0;
         }
+
+        /** The site whose mode the runbook changes. */
+        default Site site() {
+            return Site.DR;
+        }
     }
 
     record SyncRequested(String runbookId, int delaySeconds, List<RunbookStep> steps, Mode fromMode, long atMillis)
@@ -46,14 +52,25 @@ public sealed interface PairEvent extends ControllerJson {
         }
     }
 
-    record ServiceRequested(String runbookId, List<RunbookStep> steps, Mode fromMode, long atMillis) implements RunbookRequested {
+    /** {@code site}: production's service gives a fenced production its applications back; null (older entries) is DR. */
+    record ServiceRequested(String runbookId, List<RunbookStep> steps, Mode fromMode, long atMillis, Site site)
+            implements RunbookRequested {
+        public ServiceRequested {
+            site = site == null ? Site.DR : site;
+        }
+
         public Operation operation() {
             return Operation.SERVICE;
         }
     }
 
-    record StopServiceRequested(String runbookId, List<RunbookStep> steps, Mode fromMode, long atMillis)
+    /** {@code site}: production's stopservice fences it (switchback step 1); null (older entries) is DR. */
+    record StopServiceRequested(String runbookId, List<RunbookStep> steps, Mode fromMode, long atMillis, Site site)
             implements RunbookRequested {
+        public StopServiceRequested {
+            site = site == null ? Site.DR : site;
+        }
+
         public Operation operation() {
             return Operation.STOPSERVICE;
         }
@@ -76,6 +93,10 @@ public sealed interface PairEvent extends ControllerJson {
     }
 
     record PreflightPassed(String runbookId) implements PairEvent {
+    }
+
+    /** Every shard primary of {@code site} answered: a fence or its undo may begin. */
+    record PrimariesAnswered(String runbookId, Site site) implements PairEvent {
     }
 
     record ShardLinkConfigured(String runbookId, String shard, int delaySeconds, String detail) implements PairEvent {
@@ -115,19 +136,39 @@ public sealed interface PairEvent extends ControllerJson {
     record SnapshotPointRecorded(String runbookId, SnapshotPoint snapshot) implements PairEvent {
     }
 
-    record ShardOpened(String runbookId, String shard) implements PairEvent {
+    /** {@code site} null (older entries) is DR. */
+    record ShardOpened(String runbookId, String shard, Site site) implements PairEvent {
+        public ShardOpened {
+            site = site == null ? Site.DR : site;
+        }
     }
 
-    record ShardClosed(String runbookId, String shard) implements PairEvent {
+    /** {@code site} null (older entries) is DR. */
+    record ShardClosed(String runbookId, String shard, Site site) implements PairEvent {
+        public ShardClosed {
+            site = site == null ? Site.DR : site;
+        }
     }
 
-    record HookRan(String runbookId, String hook, String output) implements PairEvent {
+    /** {@code site}: whose hook ran; null (older entries) is DR. */
+    record HookRan(String runbookId, String hook, String output, Site site) implements PairEvent {
+        public HookRan {
+            site = site == null ? Site.DR : site;
+        }
     }
 
     record ServiceStarted(String runbookId) implements PairEvent {
     }
 
     record ServiceStopped(String runbookId) implements PairEvent {
+    }
+
+    /** Switchback step 1 done: production's proxy is stopped and every production shard primary is read-only. */
+    record ProductionFenced(String runbookId) implements PairEvent {
+    }
+
+    /** A fenced production was given its applications back (its shards writable, its proxy started): mode SERVICE. */
+    record ProductionServiceResumed(String runbookId) implements PairEvent {
     }
 
     /** {@code drill --to}: the drill's target and the delay its {@code --end} resumes sync with. */

@@ -44,7 +44,7 @@ public record PairState(Mode drMode, ProductionMode productionMode, Integer dela
             Mode mode = e.operation() == Operation.RECOVER ? Mode.RECOVERING : drMode;
             int delay = e.operation() == Operation.SYNC ? e.delaySeconds() : delaySeconds == null ? 0 : delaySeconds;
             return new Builder(this).mode(mode).runbook(new Runbook(e.runbookId(), e.operation(), delay, e.steps(), 0,
-                    e.fromMode(), e.atMillis())).error(null).changedAt(e.atMillis()).build();
+                    e.fromMode(), e.atMillis(), e.site())).error(null).changedAt(e.atMillis()).build();
         }
         if (event instanceof PairEvent.StepStarted) {
             return this;
@@ -59,7 +59,7 @@ public record PairState(Mode drMode, ProductionMode productionMode, Integer dela
             linked.remove(e.shard());
             return new Builder(this).linked(linked).advance().build();
         }
-        if (event instanceof PairEvent.PreflightPassed || event instanceof PairEvent.ShardsReplayed || event instanceof PairEvent.XaCompleted
+        if (event instanceof PairEvent.PreflightPassed || event instanceof PairEvent.PrimariesAnswered || event instanceof PairEvent.ShardsReplayed || event instanceof PairEvent.XaCompleted
                 || event instanceof PairEvent.PreparedResolved
                 || event instanceof PairEvent.ShardOpened || event instanceof PairEvent.ShardClosed
                 || event instanceof PairEvent.HookRan || event instanceof PairEvent.DrillPreflightPassed
@@ -110,6 +110,12 @@ public record PairState(Mode drMode, ProductionMode productionMode, Integer dela
         if (event instanceof PairEvent.ServiceStopped) {
             return new Builder(this).mode(Mode.SERVICE_STOPPED).runbook(null).build();
         }
+        if (event instanceof PairEvent.ProductionFenced) {
+            return new Builder(this).productionMode(ProductionMode.FENCED).runbook(null).build();
+        }
+        if (event instanceof PairEvent.ProductionServiceResumed) {
+            return new Builder(this).productionMode(ProductionMode.SERVICE).runbook(null).build();
+        }
         if (event instanceof PairEvent.RunbookFailed e) {
             Map<String, Integer> linked = new TreeMap<>(linkedShards);
             if (runbook != null && runbook.operation() == Operation.SYNC) {
@@ -123,7 +129,7 @@ public record PairState(Mode drMode, ProductionMode productionMode, Integer dela
                 }
             }
             PendingUndo undo = runbook == null || e.rolledBack().isEmpty() ? pendingUndo
-                    : new PendingUndo(runbook.id(), runbook.operation(), runbook.fromMode(), delaySeconds, e.rolledBack());
+                    : new PendingUndo(runbook.id(), runbook.operation(), runbook.fromMode(), delaySeconds, e.rolledBack(), runbook.site());
             return new Builder(this).linked(linked).runbook(null).error(e.reason()).undo(undo).build();
         }
         if (event instanceof PairEvent.UndoCompleted e) {
@@ -149,7 +155,7 @@ public record PairState(Mode drMode, ProductionMode productionMode, Integer dela
     /** Copy-with for a record of many fields, so each event handler names only what it changes. */
     private static final class Builder {
         private Mode drMode;
-        private final ProductionMode productionMode;
+        private ProductionMode productionMode;
         private Integer delaySeconds;
         private Runbook runbook;
         private Map<String, Integer> linkedShards;
@@ -194,6 +200,11 @@ public record PairState(Mode drMode, ProductionMode productionMode, Integer dela
 
         Builder drill(DrillArchive d) {
             drill = d;
+            return this;
+        }
+
+        Builder productionMode(ProductionMode m) {
+            productionMode = m;
             return this;
         }
 

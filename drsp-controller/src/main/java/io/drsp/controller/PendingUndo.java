@@ -1,20 +1,27 @@
 package io.drsp.controller;
 
+import io.drsp.core.config.Site;
 import java.util.List;
 
 /**
  * What a failed runbook changed and drsp must still take back, shard by shard: links a sync started (stopped again), a
  * delay a sync changed in place (set back to {@code restoreDelaySeconds}), shards a service opened (read-only again)
- * or a stopservice closed (writable again). Journaled with the failure, so a controller that dies before the undo is
- * done finishes it after restart.
+ * or a stopservice closed (writable again), on the runbook's {@code site} (DR when journaled before sites were).
+ * Journaled with the failure, so a controller that dies before the undo is done finishes it after restart.
  */
-public record PendingUndo(String runbookId, Operation operation, Mode fromMode, Integer restoreDelaySeconds, List<String> shards) {
+public record PendingUndo(String runbookId, Operation operation, Mode fromMode, Integer restoreDelaySeconds, List<String> shards,
+                          Site site) {
     public PendingUndo {
         shards = List.copyOf(shards);
+        site = site == null ? Site.DR : site;
+    }
+
+    public PendingUndo(String runbookId, Operation operation, Mode fromMode, Integer restoreDelaySeconds, List<String> shards) {
+        this(runbookId, operation, fromMode, restoreDelaySeconds, shards, Site.DR);
     }
 
     PendingUndo without(String shard) {
         return new PendingUndo(runbookId, operation, fromMode, restoreDelaySeconds,
-                shards.stream().filter(s -> !s.equals(shard)).toList());
+                shards.stream().filter(s -> !s.equals(shard)).toList(), site);
     }
 }

@@ -1,7 +1,21 @@
 package io.drsp.controller;
 
-/** One step of a runbook: what to do, and to which shard ("" for steps over the whole pair). */
-public record RunbookStep(Kind kind, String shard) {
+import io.drsp.core.config.Site;
+
+/**
+ * One step of a runbook: what to do, to which shard ("" for steps over the whole pair), and at which site. Service and
+ * stopservice run the same steps on either site (switchback fences production with DR's own stopservice); a step
+ * journaled before sites were recorded is DR's.
+ */
+public record RunbookStep(Kind kind, String shard, Site site) {
+    public RunbookStep {
+        site = site == null ? Site.DR : site;
+    }
+
+    public RunbookStep(Kind kind, String shard) {
+        this(kind, shard, Site.DR);
+    }
+
     public enum Kind {
         /** Every agent of both sites answers and every required setting is on: nothing is changed before this. */
         PREFLIGHT,
@@ -23,6 +37,8 @@ public record RunbookStep(Kind kind, String shard) {
         RESOLVE_PREPARED,
         /** Wait (bounded) for open transactions, then super_read_only on. */
         CLOSE_SHARD,
+        /** Every shard primary of the step's site answers: nothing (not even a hook) runs before this. */
+        REACHABLE,
         /** Every DR member answers, holds its snapshot point, and every local replica replicates within the lag bound. */
         DRILL_PREFLIGHT,
         /** Every shard's drill transactions, checked reversible, written as forward and reverse SQL under var/archive. */
@@ -49,11 +65,12 @@ public record RunbookStep(Kind kind, String shard) {
             case COMPLETE_XA -> "complete the XA branches each shard's plan leaves in doubt, under production's GTIDs";
             case RECORD_RECOVERY_POINT -> "check every shard stands exactly at its plan and record the recovery point";
             case SNAPSHOT -> "record the snapshot point (every DR member's GTID set and binlog position)";
-            case OPEN_SHARD -> "make dr shard " + shard + " writable";
-            case START_DBPROXY -> "run the DR site's start_dbproxy hook";
-            case STOP_DBPROXY -> "run the DR site's stop_dbproxy hook";
+            case OPEN_SHARD -> "make " + site.configKey() + " shard " + shard + " writable";
+            case START_DBPROXY -> "run the " + siteName() + " site's start_dbproxy hook";
+            case STOP_DBPROXY -> "run the " + siteName() + " site's stop_dbproxy hook";
+            case REACHABLE -> "check every " + site.configKey() + " shard primary answers";
             case RESOLVE_PREPARED -> "commit each prepared XA branch whose global transaction committed on a DR shard, roll back the rest";
-            case CLOSE_SHARD -> "wait for open transactions on dr shard " + shard + ", then make it read-only";
+            case CLOSE_SHARD -> "wait for open transactions on " + site.configKey() + " shard " + shard + ", then make it read-only";
             case DRILL_PREFLIGHT -> "check every DR member holds its snapshot point and every local replica is healthy";
             case ARCHIVE_DRILL -> "check the drill is reversible and archive its forward and reverse SQL";
             case FLASHBACK -> "undo every shard's drill transactions, newest first";
@@ -62,5 +79,9 @@ public record RunbookStep(Kind kind, String shard) {
             case PURGE_SHARD -> "purge dr shard " + shard + " (primary, then replicas) to the snapshot point";
             case VERIFY_SNAPSHOT -> "check every member's GTID set and table checksums equal the snapshot point's";
         };
+    }
+
+    private String siteName() {
+        return site == Site.DR ? "DR" : site.configKey();
     }
 }

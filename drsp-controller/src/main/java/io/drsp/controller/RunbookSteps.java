@@ -26,16 +26,17 @@ import java.util.function.Consumer;
 final class RunbookSteps {
     private final ClusterPair pair;
     private final AgentCalls agents;
-    private final SiteSettings drSite;
+    private final Map<Site, SiteSettings> sites;
     private final ZoneId zone;
     private final Consumer<StepProgress.Sighting> progress;
     private final DrillSteps drill;
     private final SwitchbackSteps switchback;
 
-    RunbookSteps(AgentCalls agents, SiteSettings drSite, ZoneId zone, Path archiveRoot, Consumer<StepProgress.Sighting> progress) {
+    RunbookSteps(AgentCalls agents, Map<Site, SiteSettings> sites, ZoneId zone, Path archiveRoot,
+                 Consumer<StepProgress.Sighting> progress) {
         this.pair = agents.pair();
         this.agents = agents;
-        this.drSite = drSite;
+        this.sites = Map.copyOf(sites);
         this.zone = zone;
         this.progress = progress;
         this.drill = new DrillSteps(agents, archiveRoot, progress);
@@ -53,7 +54,8 @@ final class RunbookSteps {
     CompletableFuture<StepOutcome> execute(Runbook rb, PairState state) {
         RunbookStep step = rb.current();
         String id = rb.id();
-        NodeKey dr = step.shard().isEmpty() ? null : NodeKey.primary(pair.id(), Site.DR, step.shard());
+        // The shard at the step's site: service and stopservice run the same steps on production (switchback's fence).
+        NodeKey dr = step.shard().isEmpty() ? null : NodeKey.primary(pair.id(), step.site(), step.shard());
         if (io.drsp.core.fault.Failpoints.failing(step.kind() + (step.shard().isEmpty() ? "" : ":" + step.shard()))) {
             return CompletableFuture.completedFuture(new StepOutcome.Failed(step.describe() + " failed at a test's failpoint"));
         }
@@ -71,12 +73,14 @@ final class RunbookSteps {
             case RECORD_RECOVERY_POINT -> recordRecoveryPoint(id, state.plan());
             case SNAPSHOT -> snapshot(id, state);
             case OPEN_SHARD -> agents.step(dr, r -> new NodeAgent.SetReadOnly(false, r))
-                    .thenApply(r -> outcome(r, d -> new PairEvent.ShardOpened(id, step.shard())));
+                    .thenApply(r -> outcome(r, d -> new PairEvent.ShardOpened(id, step.shard(), step.site())));
             case RESOLVE_PREPARED -> resolvePrepared(id, state.currentSnapshot());
             case CLOSE_SHARD -> agents.step(dr, r -> new NodeAgent.CloseForWrites(pair.service().drainTimeoutSeconds(), r))
-                    .thenApply(r -> outcome(r, d -> new PairEvent.ShardClosed(id, step.shard())));
-            case START_DBPROXY -> hook(id, "start_dbproxy", "SERVICE");
-            case STOP_DBPROXY -> hook(id, "stop_dbproxy", "SERVICE_STOPPED");
+                    .thenApply(r -> outcome(r, d -> new PairEvent.ShardClosed(id, step.shard(), step.site())));
+            case START_DBPROXY -> hook(id, step.site(), "start_dbproxy", "SERVICE");
+            // Production's proxy is stopped to fence it (switchback step 1): the mode it enters is FENCED.
+            case STOP_DBPROXY -> hook(id, step.site(), "stop_dbproxy", step.site() == Site.DR ? "SERVICE_STOPPED" : "FENCED");
+            case REACHABLE -> reachable(step.site()).thenApply(o -> ok(o, new PairEvent.PrimariesAnswered(id, step.site())));
             case DRILL_PREFLIGHT -> drill.preflight(id, state.currentSnapshot());
             case ARCHIVE_DRILL -> drill.archiveStep(id, state.currentSnapshot());
             case FLASHBACK -> drill.flashback(id, state.drill());
@@ -235,12 +239,55 @@ final class RunbookSteps {
         });
     }
 
-    private CompletableFuture<StepOutcome> hook(String id, String name, String mode) {
+    private CompletableFuture<StepOutcome> hook(String id, Site site, String name, String mode) {
         return CompletableFuture.supplyAsync(() -> {
-            Hooks.Result r = Hooks.run(name, Hooks.script(drSite, name),
-                    Map.of("DRSP_CLUSTER", pair.id(), "DRSP_SITE", "dr", "DRSP_MODE", mode));
-            return r.ok() ? new StepOutcome.Ok(List.of(new PairEvent.HookRan(id, name, r.output())))
+            Hooks.Result r = Hooks.run(name, Hooks.script(sites.get(site), name),
+                    Map.of("DRSP_CLUSTER", pair.id(), "DRSP_SITE", site.configKey(), "DRSP_MODE", mode));
+            return r.ok() ? new StepOutcome.Ok(List.of(new PairEvent.HookRan(id, name, r.output(), site)))
                     : new StepOutcome.Failed(r.output());
+        });
+    }
+
+    /** The undo of a failed fence's stop_dbproxy: the site's proxy sends the applications back to it. */
+    CompletableFuture<NodeAgent.StepResult> startProxyAgain(Site site) {
+        return CompletableFuture.supplyAsync(() -> {
+            Hooks.Result r = Hooks.run("start_dbproxy", Hooks.script(sites.get(site), "start_dbproxy"),
+                    Map.of("DRSP_CLUSTER", pair.id(), "DRSP_SITE", site.configKey(), "DRSP_MODE", "SERVICE"));
+            return r.ok() ? new NodeAgent.StepResult.Done(site.configKey() + " proxy", r.output())
+                    : new NodeAgent.StepResult.Failed(site.configKey() + " proxy", r.output());
+        });
+    }
+
+    /** The hook script a site runs for {@code name}, for a dry run to name it. */
+    String hookScript(Site site, String name) {
+        return Hooks.script(sites.get(site), name).map(Object::toString).orElse("none configured");
+    }
+
+    /** Every shard primary of {@code site}, inspected at once. */
+    Map<String, CompletableFuture<NodeInspection>> inspectPrimaries(Site site) {
+        Map<String, CompletableFuture<NodeInspection>> looks = new LinkedHashMap<>();
+        for (String shard : pair.at(site).shards().keySet()) {
+            looks.put(shard, agents.inspect(NodeKey.primary(pair.id(), site, shard)));
+        }
+        return looks;
+    }
+
+    /**
+     * Fails naming every shard primary of {@code site} that does not answer, before any hook runs or any shard is
+     * touched: a fence that stopped the proxy and then found a shard down would leave production half fenced.
+     */
+    CompletableFuture<StepOutcome> reachable(Site site) {
+        Map<String, CompletableFuture<NodeInspection>> looks = inspectPrimaries(site);
+        return CompletableFuture.allOf(looks.values().toArray(CompletableFuture[]::new)).thenApply(v -> {
+            List<String> down = new ArrayList<>();
+            looks.forEach((shard, f) -> {
+                NodeInspection i = f.join();
+                if (!i.reachable()) {
+                    down.add(site.configKey() + " shard " + shard + " (" + i.endpoint() + ") is unreachable: " + i.error());
+                }
+            });
+            return down.isEmpty() ? new StepOutcome.Ok(List.of())
+                    : new StepOutcome.Failed(String.join("; ", down) + "; nothing was changed.");
         });
     }
 

@@ -52,14 +52,19 @@ class ModeRulesTest {
 
     /**
      * DESIGN section 4's production line: "SERVICE → fenced (stopservice) → ROLLED_BACK (laststamp) → replicating from
-     * DR → SERVICE". The catch-up from DR is a step of the switchback runbook, not a command.
+     * DR → SERVICE". The catch-up from DR is a step of the switchback runbook, not a command. Where the design is
+     * silent: service also leaves FENCED, the undo of a fence for a DBA who cancels the switchback before anything
+     * was rolled back.
      */
     static final Map<Operation, Set<ProductionMode>> PRODUCTION = new EnumMap<>(Operation.class);
+    /** How each production command is typed at the CLI (picocli: stopservice/service take --site, laststamp does not). */
+    static final Map<Operation, String> TYPED = Map.of(Operation.STOPSERVICE, "stopservice --site production",
+            Operation.SERVICE, "service --site production", Operation.LASTSTAMP, "laststamp");
 
     static {
         PRODUCTION.put(Operation.STOPSERVICE, EnumSet.of(ProductionMode.SERVICE));
         PRODUCTION.put(Operation.LASTSTAMP, EnumSet.of(ProductionMode.FENCED));
-        PRODUCTION.put(Operation.SERVICE, EnumSet.of(ProductionMode.CATCHING_UP));
+        PRODUCTION.put(Operation.SERVICE, EnumSet.of(ProductionMode.FENCED, ProductionMode.CATCHING_UP));
     }
 
     @Test
@@ -148,8 +153,16 @@ class ModeRulesTest {
                 assertEquals(allowed, refusal.isEmpty(), op.command() + " from production " + m + ": " + refusal);
                 refusal.ifPresent(r -> assertTrue(r.startsWith("production cluster 1 is in mode " + m + ", where " + op.command()
                         + " does not apply; ") && r.endsWith("."), r));
+                // Every command a refusal suggests is one the CLI takes, typed as it takes it, and exactly those fit.
+                List<String> fit = PRODUCTION.entrySet().stream().filter(e -> e.getValue().contains(m))
+                        .map(e -> TYPED.get(e.getKey())).toList();
+                String would = fit.isEmpty() ? "only the switchback's catch-up step changes it from here."
+                        : String.join(", ", fit) + " would fit.";
+                refusal.ifPresent(r -> assertTrue(r.endsWith("does not apply; " + would), r));
             }
         }
+        assertEquals("production cluster 1 is in mode FENCED, where stopservice does not apply; service --site production,"
+                + " laststamp would fit.", ModeRules.refusal("1", ProductionMode.FENCED, Operation.STOPSERVICE, false).orElseThrow());
         assertEquals("production cluster 1 is in mode SERVICE, where laststamp does not apply; stopservice --site production"
                 + " would fit.", ModeRules.refusal("1", ProductionMode.SERVICE, Operation.LASTSTAMP, false).orElseThrow());
         assertEquals("production cluster 1 is in mode ROLLED_BACK, where laststamp --dry-run does not apply; only the"

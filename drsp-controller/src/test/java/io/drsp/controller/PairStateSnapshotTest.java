@@ -1,13 +1,20 @@
 package io.drsp.controller;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 
 import com.typesafe.config.ConfigFactory;
 import io.drsp.agent.MemberSnapshot;
+import io.drsp.core.config.Site;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.SerializationTestKit;
+import org.apache.pekko.serialization.Serialization;
+import org.apache.pekko.serialization.SerializationExtension;
+import org.apache.pekko.serialization.Serializer;
+import org.apache.pekko.serialization.Serializers;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -47,17 +54,52 @@ class PairStateSnapshotTest {
                         Map.of("`bank`.`accounts`", 12_345L, "`bank`.`opening`", 42L))));
         Runbook running = new Runbook("rb-7", Operation.FLASHBACK, 20, List.of(new RunbookStep(RunbookStep.Kind.PREFLIGHT, ""),
                 new RunbookStep(RunbookStep.Kind.ENSURE_LINK, "s1")), 1, Mode.SERVICE_STOPPED, 1_700_000_200_000L);
-        Runbook finished = new Runbook("rb-6", Operation.STOPSERVICE, 20, List.of(new RunbookStep(RunbookStep.Kind.PREFLIGHT, "")),
-                1, Mode.SERVICE, 1_700_000_150_000L);
+        // Production's fence: the same steps as DR's stopservice, at the production site.
+        Runbook finished = new Runbook("stopservice-production-6", Operation.STOPSERVICE, 20, List.of(
+                new RunbookStep(RunbookStep.Kind.REACHABLE, "", Site.PRODUCTION),
+                new RunbookStep(RunbookStep.Kind.CLOSE_SHARD, "s1", Site.PRODUCTION)), 1, Mode.SERVICE, 1_700_000_150_000L,
+                Site.PRODUCTION);
         DrillArchive archive = new DrillArchive("snap-1", Map.of("s1", new DrillArchive.Shard(u + ":121-300", 180, 1_800,
                 "/var/drsp/archive/1/snap-1/s1")));
         PairState state = new PairState(Mode.SERVICE_STOPPED, ProductionMode.FENCED, 20, running, Map.of("s1", 20, "meta", 20), target,
                 plan, point, List.of(snapshot), "dr shard s2: Duplicate entry '7' for key 'accounts.PRIMARY'", 1_700_000_300_000L,
                 archive, new DrillPlan("2023-11-14 22:13:20", 20, 1_700_000_000_000L), finished,
-                new PendingUndo("sync-1a2b", Operation.SYNC, Mode.SYNC, 20, List.of("meta", "s1")));
+                new PendingUndo("stopservice-production-6", Operation.STOPSERVICE, Mode.SERVICE, 20, List.of("meta", ""),
+                        Site.PRODUCTION));
 
         Object back = new SerializationTestKit(kit.system()).verifySerialization(state, false);
         assertEquals(state, back);
+        assertEquals(Site.PRODUCTION, ((PairState) back).finishedRunbook().steps().get(1).site());
+        assertEquals(Site.PRODUCTION, ((PairState) back).pendingUndo().site());
         assertEquals(PairState.initial(), new SerializationTestKit(kit.system()).verifySerialization(PairState.initial(), false));
+    }
+
+    /**
+     * Production's fence journals events DR's stopservice also writes; the site fields they gained must read back, and
+     * an entry journaled before sites existed (no "site" at all) must read as DR's, as it was.
+     */
+    @Test
+    void fenceEventsRoundTripAndOlderEntriesReadAsDr() throws Exception {
+        SerializationTestKit kit2 = new SerializationTestKit(kit.system());
+        List<RunbookStep> steps = List.of(new RunbookStep(RunbookStep.Kind.STOP_DBPROXY, "", Site.PRODUCTION),
+                new RunbookStep(RunbookStep.Kind.CLOSE_SHARD, "s1", Site.PRODUCTION));
+        for (Object e : List.of(new PairEvent.StopServiceRequested("f-1", steps, Mode.SYNC, 1L, Site.PRODUCTION),
+                new PairEvent.ServiceRequested("f-2", steps, Mode.SERVICE, 2L, Site.PRODUCTION),
+                new PairEvent.ShardClosed("f-1", "s1", Site.PRODUCTION), new PairEvent.ShardOpened("f-2", "s1", Site.PRODUCTION),
+                new PairEvent.HookRan("f-1", "stop_dbproxy", "ok", Site.PRODUCTION), new PairEvent.PrimariesAnswered("f-1", Site.PRODUCTION),
+                new PairEvent.ProductionFenced("f-1"), new PairEvent.ProductionServiceResumed("f-2"))) {
+            assertEquals(e, kit2.verifySerialization(e, false));
+        }
+        Serialization ser = SerializationExtension.get(kit.system());
+        PairEvent.StopServiceRequested fence = new PairEvent.StopServiceRequested("f-1", steps, Mode.SERVICE, 1L, Site.PRODUCTION);
+        Serializer serializer = ser.findSerializerFor(fence);
+        String manifest = Serializers.manifestFor(serializer, fence);
+        String older = new String(ser.serialize(fence).get(), StandardCharsets.UTF_8).replaceAll(",?\\s*\"site\"\\s*:\\s*\"PRODUCTION\"", "");
+        assertFalse(older.contains("site"), older);
+        Object read = ser.deserialize(older.getBytes(StandardCharsets.UTF_8), serializer.identifier(), manifest).get();
+        assertEquals(new PairEvent.StopServiceRequested("f-1", List.of(new RunbookStep(RunbookStep.Kind.STOP_DBPROXY, ""),
+                new RunbookStep(RunbookStep.Kind.CLOSE_SHARD, "s1")), Mode.SERVICE, 1L, Site.DR), read);
+        PairState applied = PairState.initial().apply((PairEvent) read);
+        assertEquals(Site.DR, applied.runbook().site());
     }
 }
