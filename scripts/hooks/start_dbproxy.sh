@@ -2,7 +2,8 @@
 # The start_dbproxy hook named by the sample conf/drsp.conf: a stand-in that only says what a real one would do.
 #
 # drsp runs a site's start_dbproxy hook, with no arguments, when a DR cluster starts serving (drsp service, and the
-# service step of a drill), after its shards were made writable. It passes in the environment:
+# service step of a drill), after its shards were made writable; on production, when a fence is undone (drsp service
+# 1 --site production) or fails (its applications go back to it). It passes in the environment:
 #   DRSP_CLUSTER  the cluster id, e.g. 1
 #   DRSP_SITE     the site that is to serve: dr (or production)
 #   DRSP_MODE     the mode being entered: SERVICE

@@ -1,6 +1,7 @@
 package io.drsp.tests;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -12,8 +13,10 @@ import io.drsp.sandbox.Sandbox;
 import io.drsp.sandbox.bank.BankSchema;
 import io.drsp.sandbox.bank.BankShard;
 import io.drsp.sandbox.bank.BankWorkload;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
+import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
@@ -24,6 +27,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -202,8 +206,121 @@ class SwitchbackPlanTest {
         assertTrue(total > 0, "production wrote after the point");
     }
 
+    /**
+     * Switchback step 1 on real servers: fencing production waits for its open transactions (MySQL shows it polling
+     * while s1 stays writable), then makes every primary super_read_only; a fence its prepared branches stop leaves
+     * production as it was; service --site production gives production its applications back.
+     */
     @Test
     @Order(3)
+    void fencingProductionDrainsItThenMakesEveryPrimaryReadOnlyAndServiceUndoesIt() throws Exception {
+        Map<String, GtidSet> dr = drExecuted();
+        Map<String, Long> sums = bankChecksums();
+        String hooks = hookLog();
+        refused(Cli.run("stopservice", "1", "--site", "elsewhere", "--config", conf),
+                "--site must be dr or production, got \"elsewhere\"; nothing was changed.");
+        refused(Cli.run("service", "1", "--site", "production", "--config", conf), "production cluster 1 is in mode SERVICE,"
+                + " where service does not apply; stopservice --site production would fit.");
+        refused(Cli.run("stopservice", "1", "--site", "production", "--resolve-prepared", "--config", conf),
+                "--resolve-prepared decides the XA branches DR holds prepared");
+
+        int drain = config.clusters().get("1").service().drainTimeoutSeconds();
+        Cli.Result dry = Cli.run("stopservice", "1", "--site", "production", "--dry-run", "--config", conf);
+        assertEquals(0, dry.exitCode(), dry.toString());
+        System.out.println("switchback-plan: stopservice --site production --dry-run printed:\n" + dry.out());
+        assertTrue(dry.out().startsWith("dry run, nothing was changed. stopservice --site production would fence production"
+                + " cluster 1:\n  run the production site's stop_dbproxy hook (") && dry.out().contains("stop_dbproxy.sh)"), dry.out());
+        for (String shard : sandbox.shards()) {
+            assertTrue(dry.out().contains("\n  " + shard + " (" + sandbox.production(shard).endpoint() + "): wait up to " + drain + " s for"
+                    + " open transactions to end, then super_read_only ON (now OFF)" + (shard.equals("meta") ? "\n"
+                    : "; 1 XA branch(es) prepared now")), shard + ": " + dry.out());
+        }
+        assertEquals(hooks, hookLog(), "the dry run ran no hook");
+        assertEquals(sums, bankChecksums(), "the dry run changed no production table");
+        assertEquals(dr, drExecuted(), "the dry run changed no DR GTID set");
+        assertProductionReadOnly(false);
+        assertEquals("SERVICE", status().path("productionMode").asText());
+
+        // Test 2 left a branch prepared on s1 and s2, as a coordinator that died would: the fence waits for it, names
+        // it, and leaves production serving: every shard it closed writable again, its proxy started again.
+        Cli.Result blocked = Cli.run("stopservice", "1", "--site", "production", "--config", conf);
+        refused(blocked, "XA branch '" + GTRID + "','s");
+        assertTrue(blocked.err().contains("start_dbproxy hook ran again after stop_dbproxy: production cluster 1 stays in"
+                + " service)"), blocked.err());
+        System.out.println("switchback-plan: fence refused: " + blocked.err());
+        assertProductionReadOnly(false);
+        String afterBlocked = hookLog().substring(hooks.length());
+        assertTrue(afterBlocked.matches("(?s).* stop_dbproxy cluster=1 site=production mode=FENCED\n"
+                + ".* start_dbproxy cluster=1 site=production mode=SERVICE\n"), afterBlocked);
+        assertEquals("SERVICE", status().path("productionMode").asText());
+        for (String shard : List.of("s1", "s2")) {
+            Db.exec(sandbox.production(shard), "XA ROLLBACK '" + GTRID + "','" + shard + "'"); // as its coordinator decided
+        }
+
+        // An application's transaction still open on s1: the fence waits for it, and MySQL shows it polling.
+        Sandbox.Member s1 = sandbox.production("s1");
+        String id = Db.one(s1, "SELECT MIN(id) FROM bank.accounts");
+        Connection open = s1.instance().connect();
+        open.setAutoCommit(false);
+        String session;
+        try (Statement st = open.createStatement()) {
+            st.executeUpdate("UPDATE bank.accounts SET owner = 'fence-open-trx' WHERE id = " + id);
+            try (java.sql.ResultSet rs = st.executeQuery("SELECT CONNECTION_ID()")) {
+                rs.next();
+                session = rs.getString(1);
+            }
+        }
+        String beforeFence = hookLog();
+        long polled = RecoveryTest.openTransactionPolls(s1);
+        CompletableFuture<Cli.Result> fencing = CompletableFuture.supplyAsync(() ->
+                Cli.run("stopservice", "1", "--site", "production", "--config", conf));
+        Await.until(Duration.ofSeconds(30), () -> hookLog().substring(beforeFence.length())
+                .contains(" stop_dbproxy cluster=1 site=production mode=FENCED"), "production's stop_dbproxy ran first");
+        Await.until(Duration.ofSeconds(30), () -> RecoveryTest.openTransactionPolls(s1) >= polled + 5,
+                "the fence polls production shard s1 for open transactions again and again");
+        assertFalse(fencing.isDone(), "the fence waits for the open transaction");
+        assertEquals("0", Db.one(s1, "SELECT @@super_read_only"), "s1 is made read-only only once its transactions ended");
+        assertEquals("1", Db.one(s1, "SELECT COUNT(*) FROM information_schema.INNODB_TRX WHERE trx_mysql_thread_id = " + session),
+                "our transaction is still open");
+        open.commit();
+        open.close();
+        Cli.Result fenced = fencing.get();
+        assertEquals(0, fenced.exitCode(), fenced.toString());
+        assertTrue(fenced.out().startsWith("production cluster 1 is fenced"), fenced.out());
+        assertEquals("fence-open-trx", Db.one(s1, "SELECT owner FROM bank.accounts WHERE id = " + id),
+                "the open transaction was let finish, not killed");
+        assertProductionReadOnly(true);
+        try {
+            Db.exec(s1, "UPDATE bank.accounts SET owner = 'late' WHERE id = " + id);
+            throw new AssertionError("production accepted a write once fenced");
+        } catch (SQLException e) {
+            assertEquals(1290, e.getErrorCode(), "super_read_only refuses it");
+        }
+        JsonNode st = status();
+        assertEquals("FENCED", st.path("productionMode").asText());
+        assertEquals("SERVICE", st.path("drMode").asText());
+        Cli.Result table = Cli.run("status", "1", "--config", conf);
+        assertTrue(table.out().contains("production: FENCED   dr: SERVICE"), table.out());
+        assertEquals(dr, drExecuted(), "DR's GTID sets: the fence touched production only");
+        refused(Cli.run("stopservice", "1", "--site", "production", "--config", conf), "production cluster 1 is in mode FENCED,"
+                + " where stopservice does not apply; service --site production, laststamp would fit.");
+        Cli.Result plan = Cli.run("laststamp", "1", "--dry-run", "--config", conf);
+        assertEquals(0, plan.exitCode(), "laststamp's plan is read from a fenced production: " + plan);
+
+        // The DBA cancels the switchback: production gets its applications back.
+        String beforeUndo = hookLog();
+        Cli.Result back = Cli.run("service", "1", "--site", "production", "--config", conf);
+        assertEquals(0, back.exitCode(), back.toString());
+        assertProductionReadOnly(false);
+        Db.exec(s1, "UPDATE bank.accounts SET owner = 'after-fence' WHERE id = " + id);
+        assertTrue(hookLog().substring(beforeUndo.length()).matches(".* start_dbproxy cluster=1 site=production mode=SERVICE\n"),
+                hookLog().substring(beforeUndo.length()));
+        assertEquals("SERVICE", status().path("productionMode").asText());
+        assertEquals(dr, drExecuted(), "DR's GTID sets");
+    }
+
+    @Test
+    @Order(4)
     void refusesNamingEachShardWhatNoRollbackCanFix() throws Exception {
         // s1: DDL after the point; s2: its binlog after the point purged; meta: its GTID history reset, so it no
         // longer holds the point.
@@ -232,6 +349,36 @@ class SwitchbackPlanTest {
         Cli.Result down = Cli.run("laststamp", "1", "--dry-run", "--config", conf);
         refused(down, "production shard s2 (" + sandbox.production("s2").endpoint() + ") is unreachable");
         System.out.println("switchback-plan: refused: " + down.err());
+
+        // Fencing a production with a shard down is refused before its hook runs or any shard is touched.
+        String hooks = hookLog();
+        refused(Cli.run("stopservice", "1", "--site", "production", "--dry-run", "--config", conf), "dry run, nothing was"
+                + " changed; stopservice --site production would be refused: production shard s2 ("
+                + sandbox.production("s2").endpoint() + ") is unreachable");
+        Cli.Result fence = Cli.run("stopservice", "1", "--site", "production", "--config", conf);
+        refused(fence, "production shard s2 (" + sandbox.production("s2").endpoint() + ") is unreachable");
+        assertTrue(fence.err().contains("nothing was changed"), fence.err());
+        assertEquals(hooks, hookLog(), "no hook ran");
+        for (String shard : List.of("meta", "s1")) {
+            assertEquals("0", Db.one(sandbox.production(shard), "SELECT @@super_read_only"), shard);
+        }
+        assertEquals("SERVICE", status().path("productionMode").asText());
+    }
+
+    private static String hookLog() {
+        try {
+            Path log = DIR.resolve("hooks/dbproxy.log");
+            return Files.exists(log) ? Files.readString(log) : "";
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    /** Read from each production primary itself, not from drsp's status. */
+    private static void assertProductionReadOnly(boolean readOnly) throws SQLException {
+        for (String shard : sandbox.shards()) {
+            assertEquals(readOnly ? "1" : "0", Db.one(sandbox.production(shard), "SELECT @@super_read_only"), "production " + shard);
+        }
     }
 
     private static void prepareAndAbandon(Sandbox.Member m, String bqual) throws Exception {
