@@ -431,7 +431,8 @@ public final class NodeOps implements AutoCloseable {
                         + " open transaction(s)" + (prepared.isEmpty() ? "" : " and ")) + (prepared.isEmpty() ? ""
                         : prepared.size() + " prepared XA branch(es)") + " after " + bound.toSeconds() + " s: "
                         + String.join("; ", what) + "; end them (a prepared branch with XA COMMIT or XA ROLLBACK, as its"
-                        + " coordinator decided) or run stopservice again");
+                        + " coordinator decided) or run stopservice" + (key.site() == Site.PRODUCTION ? " --site production" : "")
+                        + " again");
             }
             st.execute("SET SESSION lock_wait_timeout = " + Math.max(1, bound.toSeconds()));
             st.execute("SET GLOBAL super_read_only = ON");

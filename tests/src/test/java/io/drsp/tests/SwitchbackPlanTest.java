@@ -245,6 +245,7 @@ class SwitchbackPlanTest {
         // it, and leaves production serving: every shard it closed writable again, its proxy started again.
         Cli.Result blocked = Cli.run("stopservice", "1", "--site", "production", "--config", conf);
         refused(blocked, "XA branch '" + GTRID + "','s");
+        assertTrue(blocked.err().contains(" or run stopservice --site production again (production shards "), blocked.err());
         assertTrue(blocked.err().contains("start_dbproxy hook ran again after stop_dbproxy: production cluster 1 stays in"
                 + " service)"), blocked.err());
         System.out.println("switchback-plan: fence refused: " + blocked.err());
