@@ -75,6 +75,12 @@ step "drill traffic: bank transfers on the DR cluster in service for 8 s, half o
   $DRSP sandbox workload --dir "$DIR" --site dr --rate 100 --seconds 8
 step "AllControl.sh -stopservice 1: stop_dbproxy, wait for open transactions, read-only again" \
   scripts/AllControl.sh -stopservice 1
+step "drsp stopservice 1 --site production: switchback's first step fences production (its stop_dbproxy hook, open transactions drained, every primary super_read_only)" \
+  $DRSP stopservice 1 --site production
+step "drsp laststamp 1 --dry-run: switchback's second step, planned: per production shard, what production executed after the recovery point (what the failover lost) that laststamp would archive and roll back; nothing changes" \
+  $DRSP laststamp 1 --dry-run
+step "drsp service 1 --site production: the rest of switchback is being built, so the demo calls it off here and production gets its applications back" \
+  $DRSP service 1 --site production
 step "drsp flashback 1 --dry-run: what the drill wrote per shard, checked reversible, nothing changes" \
   $DRSP flashback 1 --dry-run
 step "AllControl.sh -flashback 1: archive the drill's SQL, undo it on every shard in parallel, wait for the local replicas" \
