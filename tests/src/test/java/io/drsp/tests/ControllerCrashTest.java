@@ -52,16 +52,8 @@ class ControllerCrashTest {
     }
 
     @AfterAll
-    static void down() {
-        if (production != null) {
-            production.close();
-        }
-        if (controller != null) {
-            controller.destroy();
-        }
-        if (sandbox != null) {
-            sandbox.down(false);
-        }
+    static void down() throws Exception {
+        TearDown.all(production, controller, sandbox);
     }
 
     @Test

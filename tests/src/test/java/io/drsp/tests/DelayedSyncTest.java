@@ -66,16 +66,8 @@ class DelayedSyncTest {
     }
 
     @AfterAll
-    static void down() {
-        if (workload != null) {
-            workload.close();
-        }
-        if (controller != null) {
-            controller.close();
-        }
-        if (sandbox != null) {
-            sandbox.down(false);
-        }
+    static void down() throws Exception {
+        TearDown.all(workload, controller, sandbox);
     }
 
     /**

@@ -80,16 +80,8 @@ class DrillTest {
     }
 
     @AfterAll
-    static void down() {
-        if (production != null) {
-            production.close();
-        }
-        if (controller != null) {
-            controller.destroy();
-        }
-        if (sandbox != null) {
-            sandbox.down(false);
-        }
+    static void down() throws Exception {
+        TearDown.all(production, controller, sandbox);
     }
 
     @Test

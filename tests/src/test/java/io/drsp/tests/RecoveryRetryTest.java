@@ -79,13 +79,8 @@ class RecoveryRetryTest {
     }
 
     @AfterAll
-    static void down() {
-        if (controller != null) {
-            controller.close();
-        }
-        if (sandbox != null) {
-            sandbox.down(false);
-        }
+    static void down() throws Exception {
+        TearDown.all(controller, sandbox);
     }
 
     @Test

@@ -42,18 +42,13 @@ class RemoteAgentTest {
     }
 
     @AfterAll
-    static void down() {
+    static void down() throws Exception {
         for (Process p : new Process[] {agent, secondAgent}) {
             if (p != null) {
                 p.destroyForcibly();
             }
         }
-        if (controller != null) {
-            controller.close();
-        }
-        if (sandbox != null) {
-            sandbox.down(false);
-        }
+        TearDown.all(controller, sandbox);
     }
 
     @Test

@@ -81,13 +81,8 @@ class SwitchbackPlanTest {
     }
 
     @AfterAll
-    static void down() {
-        if (controller != null) {
-            controller.close();
-        }
-        if (sandbox != null) {
-            sandbox.down(false);
-        }
+    static void down() throws Exception {
+        TearDown.all(controller, sandbox);
     }
 
     @Test

@@ -40,13 +40,8 @@ class XaCompleteCrashTest {
     }
 
     @AfterAll
-    static void down() {
-        if (controller != null) {
-            controller.destroy();
-        }
-        if (sandbox != null) {
-            sandbox.down(false);
-        }
+    static void down() throws Exception {
+        TearDown.all(controller, sandbox);
     }
 
     @Test

@@ -55,16 +55,8 @@ class XaDrillTest {
     }
 
     @AfterAll
-    static void down() {
-        if (production != null) {
-            production.close();
-        }
-        if (controller != null) {
-            controller.destroy();
-        }
-        if (sandbox != null) {
-            sandbox.down(false);
-        }
+    static void down() throws Exception {
+        TearDown.all(production, controller, sandbox);
     }
 
     @Test

@@ -94,13 +94,8 @@ class XaRecoveryTest {
     }
 
     @AfterAll
-    static void down() {
-        if (controller != null) {
-            controller.close();
-        }
-        if (sandbox != null) {
-            sandbox.down(false);
-        }
+    static void down() throws Exception {
+        TearDown.all(controller, sandbox);
     }
 
     /**
