@@ -206,17 +206,7 @@ class XaRecoveryTest {
     }
 
     private static JsonNode relaytime(Map<String, Object> body) throws Exception {
-        java.net.http.HttpRequest request = java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:"
-                        + config.controller().http().port() + "/api/v1/clusters/1/relaytime"))
-                .timeout(Duration.ofSeconds(60))
-                .header("Authorization", "Bearer " + io.drsp.controller.ApiToken.read(config.controller().tokenFile()).value())
-                .header("Content-Type", "application/json")
-                .POST(java.net.http.HttpRequest.BodyPublishers.ofString(new ObjectMapper().writeValueAsString(body)))
-                .build();
-        java.net.http.HttpResponse<String> r = java.net.http.HttpClient.newHttpClient().send(request,
-                java.net.http.HttpResponse.BodyHandlers.ofString());
-        assertEquals(200, r.statusCode(), body + ": " + r.body());
-        return new ObjectMapper().readTree(r.body());
+        return Api.post(config, "relaytime", body, Duration.ofSeconds(60));
     }
 
     @Test
