@@ -419,7 +419,15 @@ public final class NodeOps implements AutoCloseable {
             Instant deadline = Instant.now().plus(bound);
             List<String> open = openTransactions(st);
             List<String> prepared = preparedBranches(s);
-            while ((!open.isEmpty() || !prepared.isEmpty()) && Instant.now().isBefore(deadline)) {
+            // INNODB_TRX is a cache InnoDB refreshes at most every 100 ms: a transaction begun just before a read can
+            // be missing from it. "None open" counts only when a second read, past the next refresh, agrees.
+            boolean noneSeenBefore = false;
+            while (Instant.now().isBefore(deadline)) {
+                boolean none = open.isEmpty() && prepared.isEmpty();
+                if (none && noneSeenBefore) {
+                    break;
+                }
+                noneSeenBefore = none;
                 pause(200);
                 open = openTransactions(st);
                 prepared = preparedBranches(s);
