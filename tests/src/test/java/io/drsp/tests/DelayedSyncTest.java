@@ -75,8 +75,8 @@ class DelayedSyncTest {
      * the probes on s1, drsp's own heartbeats on all three, meta included: they are replicated like anything else),
      * is held back by the delay exactly as MySQL's rule says ({@link DelayRule}): DR's binlog shows none committed
      * before its due second, and how late after it each was is the machine's load, reported with the load average.
-     * A link set to the wrong delay would show in SOURCE_DELAY itself, and a longer one would put every transaction a
-     * second or more late, which the median catches.
+     * A link set to the wrong delay shows in SQL_Delay itself, which is checked; the median bound (2 s, against MySQL's
+     * own nap of under 1 s) catches an applier that falls seconds behind its due times.
      */
     @Test
     @Order(1)
