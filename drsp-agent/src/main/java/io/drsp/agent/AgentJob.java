@@ -8,8 +8,8 @@ package io.drsp.agent;
  *
  * @param gtids        ARCHIVE_DRILL: the shard's snapshot point; FLASHBACK_DRILL: the drill's transactions to undo;
  *                     CATCH_UP: the primary's whole GTID set the replica must have executed; PLAN_ROLLBACK: the
- *                     shard's recovery point
- * @param archiveDir   ARCHIVE_DRILL: where the forward and reverse SQL go
+ *                     shard's recovery point; ARCHIVE_ROLLBACK: the same
+ * @param archiveDir   ARCHIVE_DRILL, ARCHIVE_ROLLBACK: where the forward and reverse SQL go
  * @param boundSeconds CATCH_UP: how long to wait
  */
 public record AgentJob(Kind kind, String gtids, String archiveDir, int boundSeconds) implements AgentMessage {
@@ -26,7 +26,12 @@ public record AgentJob(Kind kind, String gtids, String archiveDir, int boundSeco
          * Switchback's laststamp plan on a production primary: what it executed beyond the recovery point and what
          * flashing that back takes; changes nothing.
          */
-        PLAN_ROLLBACK
+        PLAN_ROLLBACK,
+        /**
+         * Switchback's laststamp on a fenced production primary: check again, then write the forward and reverse SQL
+         * of every transaction after the recovery point, and a summary, to {@code archiveDir}; changes nothing.
+         */
+        ARCHIVE_ROLLBACK
     }
 
     public static AgentJob archiveDrill(String snapshotGtids, String archiveDir) {
@@ -43,6 +48,10 @@ public record AgentJob(Kind kind, String gtids, String archiveDir, int boundSeco
 
     public static AgentJob planRollback(String pointGtids) {
         return new AgentJob(Kind.PLAN_ROLLBACK, pointGtids, null, 0);
+    }
+
+    public static AgentJob archiveRollback(String pointGtids, String archiveDir) {
+        return new AgentJob(Kind.ARCHIVE_ROLLBACK, pointGtids, archiveDir, 0);
     }
 
     public static AgentJob checksum() {

@@ -77,24 +77,39 @@ public final class DrillOps {
                 throw new MysqlOperationException(where() + " does not hold its snapshot point: it lacks "
                         + snapshot.subtract(executed).toCompactString() + "; restore it from a backup taken at the snapshot point.");
             }
-            GtidSet drill = executed.subtract(snapshot);
-            if (drill.isEmpty()) {
-                return new DrillArchive(drill, 0, 0, dir);
-            }
-            Files.createDirectories(dir);
-            FlashbackRequest request = FlashbackRequest.onServer(settings(), new Selection.Only(drill))
-                    .withOptions(FlashbackApplier.Options.defaults().withDryRun(dir));
-            try (FlashbackPlan plan = Flashback.plan(request)) {
-                if (plan.isRefused()) {
-                    throw new MysqlOperationException(refusals(plan.refusals()));
-                }
-                Flashback.apply(plan, p -> progress.report(p.rowsDone(), p.rowsTotal()));
-                return new DrillArchive(drill, plan.transactions(), plan.rows(), dir);
-            }
+            return archiveExactly(executed.subtract(snapshot), dir, progress, (plan, d) -> { });
         } catch (MysqlOperationException e) {
             throw e;
         } catch (Exception e) {
             throw new MysqlOperationException(where() + ": the drill could not be archived: " + e.getMessage(), e);
+        }
+    }
+
+    /** What an archive adds to the forward and reverse SQL, from the checked plan, in the same directory. */
+    @FunctionalInterface
+    interface ArchiveExtra {
+        void write(FlashbackPlan plan, Path dir) throws java.io.IOException;
+    }
+
+    /**
+     * Writes the forward and reverse SQL of exactly {@code selected} to {@code dir}, with the images of every row
+     * checked against the server, and changes nothing; refuses, naming each, what cannot be reversed. The drill's
+     * archive and switchback's (production's transactions after the recovery point) are this one.
+     */
+    DrillArchive archiveExactly(GtidSet selected, Path dir, JobRunner.Progress progress, ArchiveExtra extra) throws Exception {
+        if (selected.isEmpty()) {
+            return new DrillArchive(selected, 0, 0, dir);
+        }
+        Files.createDirectories(dir);
+        FlashbackRequest request = FlashbackRequest.onServer(settings(), new Selection.Only(selected))
+                .withOptions(FlashbackApplier.Options.defaults().withDryRun(dir));
+        try (FlashbackPlan plan = Flashback.plan(request)) {
+            if (plan.isRefused()) {
+                throw new MysqlOperationException(refusals(plan.refusals()));
+            }
+            Flashback.apply(plan, p -> progress.report(p.rowsDone(), p.rowsTotal()));
+            extra.write(plan, dir);
+            return new DrillArchive(selected, plan.transactions(), plan.rows(), dir);
         }
     }
 
@@ -316,6 +331,16 @@ public final class DrillOps {
             case CHECKSUM -> {
                 Map<String, Long> sums = tableChecksums(progress);
                 yield new JobRunner.Outcome(sums.size() + " tables checksummed", null, 0, 0, sums);
+            }
+            case ARCHIVE_ROLLBACK -> {
+                LaststampOps.Archived a = new LaststampOps(key, endpoint, admin).archive(GtidSet.parse(job.gtids()),
+                        Path.of(job.archiveDir()), this, progress);
+                yield new JobRunner.Outcome(a.plan().beyond().isEmpty() ? "nothing was executed after the recovery point"
+                        : a.plan().beyond().size() + " transactions after the recovery point (" + a.archive().transactions()
+                        + " to flash back, " + a.archive().rows() + " row changes, " + a.plan().undecided().size()
+                        + " prepared XA branches to roll back); SQL and summary in " + a.archive().dir(),
+                        a.archive().drill().toString(), a.archive().transactions(), a.archive().rows(), Map.of(),
+                        a.plan().tableRows(), List.copyOf(a.plan().undecided().keySet()));
             }
             case PLAN_ROLLBACK -> {
                 LaststampOps.Plan p = new LaststampOps(key, endpoint, admin).plan(GtidSet.parse(job.gtids()), progress);

@@ -11,6 +11,8 @@ import io.drsp.flashback.FlashbackPlan;
 import io.drsp.flashback.FlashbackRequest;
 import io.drsp.flashback.Selection;
 import io.drsp.flashback.TableName;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -37,8 +39,26 @@ public final class LaststampOps {
      *                  took effect)
      * @param tableRows row changes to reverse per table
      * @param xa        each XA branch still prepared beyond the point and what would be done with it
+     * @param undecided those branches, XID as XA RECOVER prints it to the GTID of its XA PREPARE
      */
-    public record Plan(GtidSet beyond, long reversed, long rows, Map<String, Long> tableRows, List<String> xa) {
+    public record Plan(GtidSet beyond, long reversed, long rows, Map<String, Long> tableRows, List<String> xa,
+                       Map<String, String> undecided) {
+        public Plan {
+            undecided = Map.copyOf(undecided);
+        }
+
+        /** What flashback undoes: everything beyond the point but the prepares rolled back first (no row took effect). */
+        public GtidSet toFlashBack() {
+            GtidSet prepares = GtidSet.empty();
+            for (String g : undecided.values()) {
+                prepares = prepares.union(GtidSet.parse(g));
+            }
+            return beyond.subtract(prepares);
+        }
+    }
+
+    /** A shard's laststamp archive: the plan it was checked against, and what was written where. */
+    public record Archived(Plan plan, DrillOps.DrillArchive archive) {
     }
 
     private final NodeKey key;
@@ -89,7 +109,7 @@ public final class LaststampOps {
                     + REBUILD + ".");
         }
         if (beyond.isEmpty()) {
-            return checkedPrepared(preparedNow, Map.of(), new Plan(beyond, 0, 0, Map.of(), List.of()));
+            return checkedPrepared(preparedNow, Map.of(), new Plan(beyond, 0, 0, Map.of(), List.of(), Map.of()));
         }
         try {
             ConnectionSettings settings = new ConnectionSettings(endpoint.host(), endpoint.port(), admin.name(),
@@ -98,7 +118,7 @@ public final class LaststampOps {
             try (FlashbackPlan first = Flashback.plan(request(settings, beyond))) {
                 undecided = first.undecidedBranches();
                 if (undecided.isEmpty()) {
-                    return checkedPrepared(preparedNow, undecided, planOf(beyond, refusedOrNot(first), List.of(), progress));
+                    return checkedPrepared(preparedNow, undecided, planOf(beyond, refusedOrNot(first), List.of(), Map.of(), progress));
                 }
             }
             // Rolled back first, a prepared branch leaves nothing to undo: plan again without its XA PREPARE, whose own
@@ -112,10 +132,10 @@ public final class LaststampOps {
             }
             GtidSet rest = beyond.subtract(prepares);
             if (rest.isEmpty()) {
-                return checkedPrepared(preparedNow, undecided, new Plan(beyond, 0, 0, Map.of(), xa));
+                return checkedPrepared(preparedNow, undecided, new Plan(beyond, 0, 0, Map.of(), xa, undecided));
             }
             try (FlashbackPlan second = Flashback.plan(request(settings, rest))) {
-                return checkedPrepared(preparedNow, undecided, planOf(beyond, refusedOrNot(second), xa, progress));
+                return checkedPrepared(preparedNow, undecided, planOf(beyond, refusedOrNot(second), xa, undecided, progress));
             }
         } catch (MysqlOperationException e) {
             throw e;
@@ -123,6 +143,50 @@ public final class LaststampOps {
             throw new MysqlOperationException(where() + ": its binary log after the recovery point could not be read: "
                     + e.getMessage(), e);
         }
+    }
+
+    /**
+     * Laststamp's archive on a fenced production primary: plans again (every refusal of {@link #plan} holds), then
+     * writes the forward and reverse SQL of what flashback will undo, with every row's image checked against the
+     * server, and {@code summary.txt} (the GTID sets, the XA branches rolled back first, row changes per table), so
+     * a DBA can see and re-apply by hand what the switchback took out of production. Changes nothing.
+     */
+    public Archived archive(GtidSet point, Path dir, DrillOps drill, JobRunner.Progress progress) {
+        Plan plan = plan(point, (d, t) -> { });
+        try {
+            GtidSet selected = plan.toFlashBack();
+            Files.createDirectories(dir);
+            DrillOps.DrillArchive a = drill.archiveExactly(selected, dir, progress, (p, d) -> writeSummary(point, plan, p, d));
+            if (selected.isEmpty()) {
+                writeSummary(point, plan, null, dir);
+            }
+            return new Archived(plan, a);
+        } catch (MysqlOperationException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new MysqlOperationException(where() + ": its transactions after the recovery point could not be archived: "
+                    + e.getMessage(), e);
+        }
+    }
+
+    private void writeSummary(GtidSet point, Plan plan, FlashbackPlan p, Path dir) throws java.io.IOException {
+        StringBuilder b = new StringBuilder();
+        b.append("# drsp switchback archive of ").append(where()).append('\n')
+                .append("recovery point: ").append(point.toCompactString()).append('\n')
+                .append("after the point: ").append(plan.beyond().toCompactString()).append(" (").append(plan.beyond().size())
+                .append(" transactions)\n")
+                .append("flashed back: ").append(plan.toFlashBack().toCompactString()).append(" (")
+                .append(p == null ? 0 : p.transactions()).append(" transactions with rows, ").append(p == null ? 0 : p.rows())
+                .append(" row changes; forward.sql re-applies them, reverse.sql undoes them)\n");
+        plan.undecided().forEach((xid, gtid) -> b.append("rolled back first: XA ROLLBACK ").append(xid).append(" (its XA PREPARE ")
+                .append(gtid).append(" was still undecided)\n"));
+        if (p != null) {
+            b.append(String.format("%-40s %10s %10s %10s%n", "table", "inserted", "updated", "deleted"));
+            for (Map.Entry<TableName, long[]> e : new TreeMap<>(p.rowsByTable()).entrySet()) {
+                b.append(String.format("%-40s %10d %10d %10d%n", e.getKey(), e.getValue()[0], e.getValue()[1], e.getValue()[2]));
+            }
+        }
+        Files.writeString(dir.resolve("summary.txt"), b.toString());
     }
 
     /**
@@ -165,13 +229,14 @@ public final class LaststampOps {
         return p;
     }
 
-    private static Plan planOf(GtidSet beyond, FlashbackPlan p, List<String> xa, JobRunner.Progress progress) {
+    private static Plan planOf(GtidSet beyond, FlashbackPlan p, List<String> xa, Map<String, String> undecided,
+                               JobRunner.Progress progress) {
         progress.report(1, 1);
         Map<String, Long> tables = new TreeMap<>();
         for (Map.Entry<TableName, long[]> e : p.rowsByTable().entrySet()) {
             long[] c = e.getValue();
             tables.put(e.getKey().toString(), c[0] + c[1] + c[2]);
         }
-        return new Plan(beyond, p.transactions(), p.rows(), tables, xa);
+        return new Plan(beyond, p.transactions(), p.rows(), tables, xa, undecided);
     }
 }

@@ -44,6 +44,10 @@ public final class NodeAgent {
     public record StopLink(ActorRef<StepResult> replyTo) implements Command {
     }
 
+    /** Stop replicating and discard the link and its relay log (switchback). */
+    public record DropLink(ActorRef<StepResult> replyTo) implements Command {
+    }
+
     /** Turn super_read_only on, or read_only and super_read_only off. */
     public record SetReadOnly(boolean readOnly, ActorRef<StepResult> replyTo) implements Command {
     }
@@ -179,6 +183,7 @@ public final class NodeAgent {
                 })
                 .onMessage(EnsureLink.class, m -> step(() -> ops.ensureLink(m.source(), m.delaySeconds()), m.replyTo()))
                 .onMessage(StopLink.class, m -> step(ops::stopLink, m.replyTo()))
+                .onMessage(DropLink.class, m -> step(ops::dropLink, m.replyTo()))
                 .onMessage(SetReadOnly.class, m -> step(() -> ops.setReadOnly(m.readOnly()), m.replyTo()))
                 .onMessage(StartReplay.class, m -> step(() -> ops.startReplay(GtidSet.parse(m.targetGtids())), m.replyTo()))
                 .onMessage(CompleteXa.class, m -> step(() -> xa.complete(m.completions().stream().map(XaLine::decode).toList()),

@@ -363,6 +363,31 @@ public final class NodeOps implements AutoCloseable {
     }
 
     /**
+     * Stops replicating and forgets the link with its relay log (RESET REPLICA ALL). Switchback uses it twice: on a
+     * production primary that has caught up with DR, and on a DR primary before it follows production again, whose
+     * relay log still holds the production transactions laststamp rolled back, under GTIDs production reuses for new
+     * ones. Only ever after drsp has checked that nothing in that relay log is still needed. Idempotent.
+     */
+    public String dropLink() {
+        try (MysqlAdmin s = session(); Statement st = s.connection().createStatement()) {
+            if (s.replicaStatus().isEmpty()) {
+                return "no link configured";
+            }
+            st.execute("STOP REPLICA");
+            relayLock.lock();
+            try {
+                st.execute("RESET REPLICA ALL");
+                relayIndex = null; // it described files that are gone; new ones may take the same names
+            } finally {
+                relayLock.unlock();
+            }
+            return "link and relay log discarded";
+        } catch (SQLException e) {
+            throw new MysqlOperationException(key.describe() + " (" + endpoint + "): cannot discard its link: " + e.getMessage(), e);
+        }
+    }
+
+    /**
      * Starts applying the relay log up to exactly {@code target} (the whole GTID set this shard must have executed),
      * with the delay lifted: a recovery must not wait out SOURCE_DELAY. Idempotent: a shard already at the target
      * is left alone, and an applier already running towards it keeps running.

@@ -16,8 +16,42 @@ final class SwitchbackCommands {
     private SwitchbackCommands() {
     }
 
-    @Command(name = "laststamp", description = {"Switchback step 2: roll every production shard back to the DR cluster's"
-            + " recovery point,", "archiving and flashing back what production executed after it. Only --dry-run is built so far."})
+    @Command(name = "switchback", description = {"Give service back to production after the DR cluster served: fence production,",
+            "roll it back to the recovery point (archived under var/archive), let it catch up from DR, stop DR,",
+            "let production serve and DR follow it again. Run it again after a failure: it continues where both sites stand."})
+    static final class Switchback implements Callable<Integer> {
+        @Mixin
+        ConfigOption config = new ConfigOption();
+        @Parameters(index = "0", paramLabel = "CLUSTER")
+        String cluster;
+        @Option(names = "--delay", paramLabel = "SECONDS", description = "The delay DR follows production with at the end;"
+                + " default: the cluster's delay before the failover.")
+        String delay;
+        @Option(names = "--dry-run", description = "Print the steps it would run from where both sites stand and laststamp's"
+                + " plan per production shard; change nothing.")
+        boolean dryRun;
+
+        @Override
+        public Integer call() {
+            DrspConfig cfg = ClusterCommands.configFor(config, cluster);
+            Map<String, Object> body = new HashMap<>();
+            body.put("dryRun", dryRun);
+            if (delay != null) {
+                body.put("delaySeconds", ClusterCommands.Sync.parseDelay(delay));
+            }
+            JsonNode r = ClusterCommands.postShowingProgress(new ControllerClient(cfg), cluster, "switchback", body);
+            System.out.println(r.path("message").asText());
+            System.out.print(planTable(r.path("laststamp"), cfg.timeZone()));
+            if (dryRun) {
+                System.out.println("dry run: nothing was changed");
+            }
+            return Drsp.DONE;
+        }
+    }
+
+    @Command(name = "laststamp", description = {"Switchback steps 2 and 3 on a fenced production: archive what every production"
+            + " shard", "executed after the DR cluster's recovery point (var/archive), flash it back, check the tables",
+            "against the DR snapshot point's checksums and purge every member to the point."})
     static final class Laststamp implements Callable<Integer> {
         @Mixin
         ConfigOption config = new ConfigOption();
@@ -38,7 +72,7 @@ final class SwitchbackCommands {
             if (time != null && !time.isBlank()) {
                 body.put("time", time);
             }
-            JsonNode r = new ControllerClient(cfg).post("clusters/" + cluster + "/laststamp", body);
+            JsonNode r = ClusterCommands.postShowingProgress(new ControllerClient(cfg), cluster, "laststamp", body);
             System.out.println(r.path("message").asText());
             System.out.print(planTable(r.path("laststamp"), cfg.timeZone()));
             if (dryRun) {

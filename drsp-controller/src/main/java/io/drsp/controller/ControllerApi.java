@@ -128,6 +128,8 @@ final class ControllerApi extends AllDirectives {
                                     run(pair, r -> new PairEntity.Flashback(dryRun(body), r))))),
                             path("laststamp", () -> post(() -> entity(Jackson.unmarshaller(json, JsonNode.class), body ->
                                     laststamp(pair, body)))),
+                            path("switchback", () -> post(() -> entity(Jackson.unmarshaller(json, JsonNode.class), body ->
+                                    switchback(pair, body)))),
                             path("drill", () -> post(() -> entity(Jackson.unmarshaller(json, JsonNode.class), body ->
                                     planDrill(pair, body)))),
                             path("purge", () -> post(() -> entity(Jackson.unmarshaller(json, JsonNode.class), body ->
@@ -171,6 +173,16 @@ final class ControllerApi extends AllDirectives {
             return badDelay(delay);
         }
         return run(pair, r -> new PairEntity.PlanDrill(to.asText().strip(), delay.asInt(), r));
+    }
+
+    /** {@code {"dryRun": true, "delaySeconds": D}}; no delay means the cluster's own. */
+    private Route switchback(ClusterPair pair, JsonNode body) {
+        JsonNode delay = body == null ? null : body.get("delaySeconds");
+        if (delay != null && !delay.isNull() && !isDelay(delay)) {
+            return badDelay(delay);
+        }
+        Integer seconds = delay == null || delay.isNull() ? null : delay.asInt();
+        return run(pair, r -> new PairEntity.Switchback(dryRun(body), seconds, r));
     }
 
     /** {@code {"dryRun": true, "time": "yyyy-MM-dd HH:mm:ss[.ffffff]"}}; no time (or "") means the recovery point's. */

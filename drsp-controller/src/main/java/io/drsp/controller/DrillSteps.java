@@ -51,9 +51,14 @@ final class DrillSteps {
     }
 
     private List<NodeKey> replicas(String shard) {
+        return replicas(Site.DR, shard);
+    }
+
+    /** Switchback rolls production back with the drill's own flashback, replica catch-up and purge. */
+    List<NodeKey> replicas(Site site, String shard) {
         List<NodeKey> keys = new ArrayList<>();
-        for (int r = 1; r <= pair.dr().shard(shard).replicas().size(); r++) {
-            keys.add(new NodeKey(pair.id(), Site.DR, shard, r));
+        for (int r = 1; r <= pair.at(site).shard(shard).replicas().size(); r++) {
+            keys.add(new NodeKey(pair.id(), site, shard, r));
         }
         return keys;
     }
@@ -141,37 +146,52 @@ final class DrillSteps {
 
     /** Every shard primary undoes exactly its archived drill transactions, in parallel. */
     CompletableFuture<StepOutcome> flashback(String runbookId, DrillArchive archive) {
+        Map<String, String> gtids = new LinkedHashMap<>();
+        archive.shards().forEach((shard, s) -> gtids.put(shard, s.drillGtids()));
+        return flashback(runbookId, Site.DR, gtids, "flashback");
+    }
+
+    /**
+     * Every shard primary of {@code site} undoes exactly its archived transactions, in parallel, each once (the
+     * ledger); {@code again} is the command that continues after a failure.
+     */
+    CompletableFuture<StepOutcome> flashback(String runbookId, Site site, Map<String, String> gtidsByShard, String again) {
         List<JobWatcher.Task> tasks = new ArrayList<>();
-        archive.shards().forEach((shard, s) -> {
-            if (!GtidSet.parse(s.drillGtids()).isEmpty()) {
-                tasks.add(new JobWatcher.Task(shard, primary(shard), AgentJob.flashbackDrill(s.drillGtids())));
+        gtidsByShard.forEach((shard, gtids) -> {
+            if (!GtidSet.parse(gtids).isEmpty()) {
+                tasks.add(new JobWatcher.Task(shard, NodeKey.primary(pair.id(), site, shard), AgentJob.flashbackDrill(gtids)));
             }
         });
         return new JobWatcher(agents, "flashing back", "rows", progress).run(tasks).thenApply(r -> {
             if (!r.ok()) {
-                return new StepOutcome.Failed(String.join("; ", r.failures()) + "; run flashback again to continue where each shard stands");
+                return new StepOutcome.Failed(String.join("; ", r.failures()) + "; run " + again + " again to continue where each shard stands");
             }
             Map<String, String> detail = new LinkedHashMap<>();
-            archive.shards().keySet().forEach(shard -> detail.put(shard, r.done().containsKey(shard) ? r.done().get(shard).detail()
-                    : "nothing was written since the snapshot point"));
+            gtidsByShard.keySet().forEach(shard -> detail.put(shard, r.done().containsKey(shard) ? r.done().get(shard).detail()
+                    : "nothing to undo"));
             return new StepOutcome.Ok(List.of(new PairEvent.ShardsFlashedBack(runbookId, detail)));
         });
     }
 
     /** Every local replica replays its primary's whole GTID set, the flashback included, within the configured time. */
     CompletableFuture<StepOutcome> replicaCatchUp(String runbookId) {
+        return replicaCatchUp(runbookId, Site.DR);
+    }
+
+    CompletableFuture<StepOutcome> replicaCatchUp(String runbookId, Site site) {
         Map<String, CompletableFuture<NodeInspection>> primaries = new LinkedHashMap<>();
-        shards().stream().filter(s -> !replicas(s).isEmpty()).forEach(s -> primaries.put(s, agents.inspect(primary(s))));
+        List.copyOf(pair.at(site).shards().keySet()).stream().filter(s -> !replicas(site, s).isEmpty())
+                .forEach(s -> primaries.put(s, agents.inspect(NodeKey.primary(pair.id(), site, s))));
         return all(primaries).thenCompose(v -> {
             List<String> problems = new ArrayList<>();
             List<JobWatcher.Task> tasks = new ArrayList<>();
             primaries.forEach((shard, f) -> {
                 NodeInspection p = f.join();
                 if (!p.reachable()) {
-                    problems.add(agents.describe(primary(shard)) + " is unreachable: " + p.error());
+                    problems.add(agents.describe(NodeKey.primary(pair.id(), site, shard)) + " is unreachable: " + p.error());
                     return;
                 }
-                for (NodeKey r : replicas(shard)) {
+                for (NodeKey r : replicas(site, shard)) {
                     tasks.add(new JobWatcher.Task(label(r), r, AgentJob.catchUp(p.gtidExecuted(), pair.drill().catchUpTimeoutSeconds())));
                 }
             });
@@ -230,10 +250,15 @@ final class DrillSteps {
 
     /** The shard's primary first, then its replicas: a replica purged first would fetch the drill back from it. */
     CompletableFuture<StepOutcome> purgeShard(String runbookId, String shard, SnapshotPoint snap) {
-        String point = snapshotOf(snap, primary(shard)).toString();
-        CompletableFuture<NodeAgent.StepResult> chain = agents.step(primary(shard), r -> new NodeAgent.PurgeTo(point, r));
+        return purgeShard(runbookId, Site.DR, shard, snapshotOf(snap, primary(shard)).toString(), "the snapshot point");
+    }
+
+    /** {@code point}: the GTID set every member of the shard gets; {@code named} says which point it is. */
+    CompletableFuture<StepOutcome> purgeShard(String runbookId, Site site, String shard, String point, String named) {
+        CompletableFuture<NodeAgent.StepResult> chain = agents.step(NodeKey.primary(pair.id(), site, shard),
+                r -> new NodeAgent.PurgeTo(point, r));
         List<String> done = new ArrayList<>();
-        for (NodeKey replica : replicas(shard)) {
+        for (NodeKey replica : replicas(site, shard)) {
             chain = chain.thenCompose(prev -> {
                 if (prev instanceof NodeAgent.StepResult.Failed) {
                     return CompletableFuture.completedFuture(prev);
@@ -248,7 +273,7 @@ final class DrillSteps {
             }
             done.add(last.node());
             return new StepOutcome.Ok(List.of(new PairEvent.ShardPurged(runbookId, shard, String.join(", ", done)
-                    + ": gtid_executed is the snapshot point")));
+                    + ": gtid_executed is " + named)));
         });
     }
 

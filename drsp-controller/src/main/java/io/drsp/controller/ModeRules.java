@@ -44,6 +44,8 @@ public final class ModeRules {
         // Production is rolled back to the point DR serves from, so DR must have served from one: in service, or
         // stopped after it (what service wrote stays, and production catches up with it).
         ALLOWED_FROM.put(Operation.LASTSTAMP, EnumSet.of(Mode.SERVICE, Mode.SERVICE_STOPPED));
+        // Switchback starts from DR serving or stopped after it, and ends with DR back in delayed sync.
+        ALLOWED_FROM.put(Operation.SWITCHBACK, EnumSet.of(Mode.SERVICE, Mode.SERVICE_STOPPED));
 
         // Fencing production asks nothing of DR's mode (only that no DR runbook runs: one runbook per pair at a
         // time): it is also how a real failover begins, stopping the old primary's writes before DR serves, so it
@@ -54,6 +56,9 @@ public final class ModeRules {
         // From CATCHING_UP it ends the switchback. From FENCED it is the undo of a fence: a DBA who fenced and then
         // cancels the switchback gives production its applications back, with nothing rolled back yet.
         PRODUCTION_FROM.put(Operation.SERVICE, EnumSet.of(ProductionMode.FENCED, ProductionMode.CATCHING_UP));
+        // The whole runbook continues from wherever production stands on its path: a switchback that failed or was
+        // run step by step is finished by running it again.
+        PRODUCTION_FROM.put(Operation.SWITCHBACK, EnumSet.allOf(ProductionMode.class));
         PRODUCTION_DRY_RUN_FROM.put(Operation.LASTSTAMP, EnumSet.of(ProductionMode.SERVICE, ProductionMode.FENCED));
     }
 

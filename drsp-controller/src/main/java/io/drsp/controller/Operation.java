@@ -12,8 +12,10 @@ public enum Operation {
     PURGE("purge"),
     /** {@code drill --to}: records the drill's plan; the steps it then runs are the commands above. */
     DRILL("drill"),
-    /** Switchback step 2: roll production back to the DR cluster's recovery point (only its dry run is built). */
-    LASTSTAMP("laststamp");
+    /** Switchback steps 2 and 3: roll a fenced production back to the DR cluster's recovery point. */
+    LASTSTAMP("laststamp"),
+    /** The whole switchback runbook (DESIGN §6), from wherever both sites stand on its path. */
+    SWITCHBACK("switchback");
 
     private final String command;
 

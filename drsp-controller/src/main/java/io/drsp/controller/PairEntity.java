@@ -82,12 +82,20 @@ public final class PairEntity extends EventSourcedBehavior<PairEntity.Command, P
     }
 
     /**
-     * Switchback step 2: roll production back to the DR cluster's recovery point. Only its dry run is built: the
-     * plan per production shard, read from production's binary logs, changing nothing.
+     * Switchback steps 2 and 3: roll a fenced production back to the DR cluster's recovery point, archiving first.
+     * Its dry run plans per production shard from production's binary logs, changing nothing.
      *
      * @param timeMicros the time typed with {@code --time}, or null for the recovery point's own
      */
     public record Laststamp(boolean dryRun, Long timeMicros, String timeAsTyped, ActorRef<Reply> replyTo) implements Command {
+    }
+
+    /**
+     * The whole switchback (DESIGN §6), from wherever both sites stand on its path.
+     *
+     * @param delaySeconds the delay DR follows production with at the end; null for the cluster's delay
+     */
+    public record Switchback(boolean dryRun, Integer delaySeconds, ActorRef<Reply> replyTo) implements Command {
     }
 
     public record GetState(ActorRef<PairState> replyTo) implements Command {
@@ -216,6 +224,7 @@ public final class PairEntity extends EventSourcedBehavior<PairEntity.Command, P
                 .onCommand(Flashback.class, (s, c) -> c.dryRun() ? flashbackDryRun(s, c.replyTo()) : runbook(s, c.replyTo(), Operation.FLASHBACK, 0))
                 .onCommand(Purge.class, (s, c) -> c.dryRun() ? purgeDryRun(s, c.replyTo()) : runbook(s, c.replyTo(), Operation.PURGE, 0))
                 .onCommand(Laststamp.class, this::onLaststamp)
+                .onCommand(Switchback.class, this::onSwitchback)
                 .onCommand(GetState.class, (s, c) -> {
                     c.replyTo().tell(s);
                     return Effect().none();
@@ -369,6 +378,12 @@ public final class PairEntity extends EventSourcedBehavior<PairEntity.Command, P
             return pending;
         }
         var refusal = ModeRules.refusal(pair.id(), state.productionMode(), op, false);
+        if (refusal.isEmpty() && op == Operation.SERVICE && state.rollback() != null) {
+            // Half rolled back, production's data is neither its own nor the point's: only finishing the rollback is safe.
+            refusal = java.util.Optional.of("production cluster " + pair.id() + "'s rollback by " + state.rollback().runbookId()
+                    + " has begun (" + state.rollback().transactions() + " transactions archived); finish it with switchback "
+                    + pair.id() + " before production serves.");
+        }
         return refusal.<java.util.function.Function<ActorRef<Reply>, Effect<PairEvent, PairState>>>map(
                 sentence -> r -> refuse(r, Reply.Why.WRONG_MODE, sentence)).orElse(null);
     }
@@ -390,6 +405,10 @@ public final class PairEntity extends EventSourcedBehavior<PairEntity.Command, P
         if ((op == Operation.FLASHBACK || op == Operation.PURGE) && state.currentSnapshot() == null) {
             return r -> refuse(r, Reply.Why.BAD_INPUT, "cluster " + pair.id() + " has no snapshot point to return to"
                     + " (service records one); restore it from a backup instead.");
+        }
+        if (op == Operation.SERVICE && state.rollback() != null) {
+            return r -> refuse(r, Reply.Why.WRONG_MODE, "switchback " + state.rollback().runbookId() + " has rolled production"
+                    + " cluster " + pair.id() + " back; DR must not serve again beside it: finish with switchback " + pair.id() + ".");
         }
         if (op == Operation.SERVICE && state.drill() != null) {
             return r -> refuse(r, Reply.Why.WRONG_MODE, "the flashback of cluster " + pair.id() + "'s drill has begun ("
@@ -529,9 +548,15 @@ public final class PairEntity extends EventSourcedBehavior<PairEntity.Command, P
     }
 
     private Effect<PairEvent, PairState> onLaststamp(PairState state, Laststamp c) {
+        RecoveryPoint point = state.recoveryPoint();
+        if (c.timeMicros() != null && point != null && !c.timeMicros().equals(point.clusterTimeMicros())) {
+            return refuse(c.replyTo(), Reply.Why.BAD_INPUT, "laststamp rolls production back only to the DR cluster's recovery"
+                    + " point" + (point.clusterTimeMicros() == null ? " (" + point.target() + ")" : ", production time "
+                    + Instant.ofEpochSecond(0, point.clusterTimeMicros() * 1000).atZone(zone) + " (" + point.target() + ")")
+                    + ", not to " + c.timeAsTyped() + ": other times are not supported yet; leave --time out.");
+        }
         if (!c.dryRun()) {
-            return refuse(c.replyTo(), Reply.Why.BAD_INPUT, "laststamp itself (archiving and flashing back production) is not"
-                    + " built yet; 'drsp laststamp " + pair.id() + " --dry-run' shows its plan and changes nothing.");
+            return runbook(state, c.replyTo(), Operation.LASTSTAMP, 0, false, Site.PRODUCTION);
         }
         if (state.runbookInProgress()) {
             return busy(c.replyTo(), state.runbook());
@@ -541,16 +566,13 @@ public final class PairEntity extends EventSourcedBehavior<PairEntity.Command, P
         if (refusal.isPresent()) {
             return refuse(c.replyTo(), Reply.Why.WRONG_MODE, refusal.get());
         }
-        RecoveryPoint point = state.recoveryPoint();
         if (point == null) {
-            return refuse(c.replyTo(), Reply.Why.WRONG_MODE, "DR cluster " + pair.id() + " has no recovery point to roll"
-                    + " production back to; it must have been recovered before it served.");
+            return refuse(c.replyTo(), Reply.Why.WRONG_MODE, noPoint());
         }
-        if (c.timeMicros() != null && !c.timeMicros().equals(point.clusterTimeMicros())) {
-            return refuse(c.replyTo(), Reply.Why.BAD_INPUT, "laststamp rolls production back only to the DR cluster's recovery"
-                    + " point" + (point.clusterTimeMicros() == null ? " (" + point.target() + ")" : ", production time "
-                    + Instant.ofEpochSecond(0, point.clusterTimeMicros() * 1000).atZone(zone) + " (" + point.target() + ")")
-                    + ", not to " + c.timeAsTyped() + ": other times are not supported yet; leave --time out.");
+        if (state.rollback() != null) {
+            return refuse(c.replyTo(), Reply.Why.WRONG_MODE, "production cluster " + pair.id() + "'s rollback has begun ("
+                    + state.rollback().transactions() + " transactions archived by " + state.rollback().runbookId()
+                    + "); its plan is that archive, and switchback " + pair.id() + " finishes it.");
         }
         steps.switchback().planLaststamp(point).thenApply(r -> (Reply) (r.plan() == null
                 ? new Reply.Refused(Reply.Why.FAILED, "dry run, nothing was changed; laststamp would be refused: "
@@ -562,6 +584,85 @@ public final class PairEntity extends EventSourcedBehavior<PairEntity.Command, P
                         + (e.getCause() != null ? e.getCause().getMessage() : e.getMessage())))
                 .thenAccept(c.replyTo()::tell);
         return Effect().none();
+    }
+
+    private String noPoint() {
+        return "DR cluster " + pair.id() + " has no recovery point to roll production back to; it must have been"
+                + " recovered before it served.";
+    }
+
+    /** What switchback needs beyond both sites' modes: a point to roll back to, and the checksums of its snapshot. */
+    private String switchbackRefusal(PairState state, Operation op) {
+        if (state.recoveryPoint() == null) {
+            return noPoint();
+        }
+        if (state.currentSnapshot() == null) {
+            return "DR cluster " + pair.id() + " has no snapshot point (service records one), so a rolled-back production"
+                    + " could not be checked against it; " + op.command() + " needs DR to have entered service with drsp.";
+        }
+        if (op == Operation.SWITCHBACK && state.productionMode() == ProductionMode.SERVICE && state.rollback() != null
+                && state.drMode() != Mode.SERVICE_STOPPED) {
+            return "production cluster " + pair.id() + " serves again after " + state.rollback().runbookId() + ", and DR is in mode "
+                    + state.drMode() + "; stop DR's service (stopservice " + pair.id() + ") before switchback makes it follow production.";
+        }
+        return null;
+    }
+
+    private Effect<PairEvent, PairState> onSwitchback(PairState state, Switchback c) {
+        if (c.delaySeconds() != null && c.delaySeconds() < 0) {
+            return refuse(c.replyTo(), Reply.Why.BAD_INPUT, "delay must be 0 or more seconds, got " + c.delaySeconds() + ".");
+        }
+        int delay = c.delaySeconds() != null ? c.delaySeconds() : state.delaySeconds() != null ? state.delaySeconds() : -1;
+        if (delay < 0) {
+            return refuse(c.replyTo(), Reply.Why.BAD_INPUT, "cluster " + pair.id() + " has no delay to resume sync with;"
+                    + " give one with --delay SECONDS.");
+        }
+        if (!c.dryRun()) {
+            return runbook(state, c.replyTo(), Operation.SWITCHBACK, delay);
+        }
+        var refusal = switchbackAdmissible(state, Operation.SWITCHBACK, true);
+        if (refusal != null) {
+            return refusal.apply(c.replyTo());
+        }
+        List<RunbookStep> plan = SwitchbackRunbook.steps(List.copyOf(pair.production().shards().keySet()), state.productionMode(),
+                state.drMode(), state.rollback() != null);
+        StringBuilder b = new StringBuilder("dry run, nothing was changed. switchback of cluster " + pair.id() + " from production "
+                + state.productionMode() + " and DR " + state.drMode() + " would run " + plan.size() + " steps, ending with DR"
+                + " following production with delay " + delay + " s:");
+        for (int i = 0; i < plan.size(); i++) {
+            b.append("\n  ").append(i + 1).append(". ").append(plan.get(i).describe());
+        }
+        RecoveryPoint point = state.recoveryPoint();
+        if (state.rollback() != null || !(plan.get(0).kind() == RunbookStep.Kind.SWITCHBACK_PREFLIGHT)) {
+            c.replyTo().tell(new Reply.Done(b.toString(), state, null));
+            return Effect().none();
+        }
+        steps.switchback().preflight("dry-run", point, false).thenCombine(steps.switchback().planLaststamp(point), (pre, r) -> (Reply)
+                (pre instanceof StepOutcome.Failed f ? new Reply.Refused(Reply.Why.FAILED, "dry run, " + f.reason())
+                        : new Reply.Done(b + "\nlaststamp would roll production back to the recovery point (" + point.target()
+                        + "), undoing " + r.plan().transactions() + " transactions, " + r.plan().rows() + " row changes.", state,
+                        null, r.plan())))
+                .exceptionally(e -> new Reply.Refused(Reply.Why.FAILED, "dry run, nothing was changed: "
+                        + (e.getCause() != null ? e.getCause().getMessage() : e.getMessage())))
+                .thenAccept(c.replyTo()::tell);
+        return Effect().none();
+    }
+
+    /** Both sites' modes (only production's for a real laststamp's own site), no undo pending, and a point. */
+    private java.util.function.Function<ActorRef<Reply>, Effect<PairEvent, PairState>> switchbackAdmissible(PairState state,
+                                                                                                            Operation op, boolean dryRun) {
+        if (dryRun && state.runbookInProgress()) {
+            return r -> busy(r, state.runbook());
+        }
+        var pending = undoPending(state);
+        if (pending != null) {
+            return pending;
+        }
+        var refusal = ModeRules.refusal(pair.id(), state.drMode(), op)
+                .or(() -> ModeRules.refusal(pair.id(), state.productionMode(), op, false))
+                .or(() -> java.util.Optional.ofNullable(switchbackRefusal(state, op)));
+        return refusal.<java.util.function.Function<ActorRef<Reply>, Effect<PairEvent, PairState>>>map(
+                sentence -> r -> refuse(r, Reply.Why.WRONG_MODE, sentence)).orElse(null);
     }
 
     /** A dry run needs what the real run needs, and no runbook in the way. */
@@ -593,13 +694,23 @@ public final class PairEntity extends EventSourcedBehavior<PairEntity.Command, P
             }
             return busy(replyTo, rb);
         }
-        var refusal = site == Site.PRODUCTION ? productionAdmissible(state, op) : admissible(state, op);
+        var refusal = op == Operation.SWITCHBACK || op == Operation.LASTSTAMP ? switchbackAdmissible(state, op, false)
+                : site == Site.PRODUCTION ? productionAdmissible(state, op) : admissible(state, op);
         if (refusal != null) {
             return refusal.apply(replyTo);
         }
-        String id = op.command() + (site == Site.PRODUCTION ? "-production-" : "-") + shortId();
+        String id = op.command() + (site == Site.PRODUCTION && op != Operation.LASTSTAMP ? "-production-" : "-") + shortId();
         long now = System.currentTimeMillis();
-        List<RunbookStep> plan = site == Site.PRODUCTION ? productionStepsOf(op) : stepsOf(op, state, resolvePrepared);
+        List<String> shards = List.copyOf(pair.production().shards().keySet());
+        List<RunbookStep> plan = switch (op) {
+            case SWITCHBACK -> SwitchbackRunbook.steps(shards, state.productionMode(), state.drMode(), state.rollback() != null);
+            case LASTSTAMP -> {
+                List<RunbookStep> l = new ArrayList<>(List.of(new RunbookStep(RunbookStep.Kind.SWITCHBACK_PREFLIGHT, "", Site.DR)));
+                l.addAll(SwitchbackRunbook.laststamp(shards, state.rollback() != null));
+                yield l;
+            }
+            default -> site == Site.PRODUCTION ? productionStepsOf(op) : stepsOf(op, state, resolvePrepared);
+        };
         PairEvent.RunbookRequested requested = switch (op) {
             case SYNC -> new PairEvent.SyncRequested(id, delay, plan, state.drMode(), now);
             case STOPSYNC -> new PairEvent.StopSyncRequested(id, plan, state.drMode(), now);
@@ -608,7 +719,9 @@ public final class PairEntity extends EventSourcedBehavior<PairEntity.Command, P
             case STOPSERVICE -> new PairEvent.StopServiceRequested(id, plan, state.drMode(), now, site);
             case FLASHBACK -> new PairEvent.FlashbackRequested(id, plan, state.drMode(), now);
             case PURGE -> new PairEvent.PurgeRequested(id, plan, state.drMode(), now);
-            case RELAYTIME, DRILL, LASTSTAMP -> throw new IllegalArgumentException(op.command() + " is not a runbook");
+            case SWITCHBACK -> new PairEvent.SwitchbackRequested(id, delay, plan, state.drMode(), now);
+            case LASTSTAMP -> new PairEvent.LaststampRequested(id, plan, state.drMode(), now);
+            case RELAYTIME, DRILL -> throw new IllegalArgumentException(op.command() + " is not a runbook");
         };
         return Effect().persist(requested).thenRun(s -> {
             await(id, replyTo, FIRST_ANSWER_WITHIN);
@@ -682,7 +795,7 @@ public final class PairEntity extends EventSourcedBehavior<PairEntity.Command, P
                 shards.forEach(sh -> s.add(new RunbookStep(RunbookStep.Kind.PURGE_SHARD, sh)));
                 s.add(new RunbookStep(RunbookStep.Kind.VERIFY_SNAPSHOT, ""));
             }
-            case RELAYTIME, DRILL, LASTSTAMP -> throw new IllegalArgumentException(op.command() + " is not a runbook");
+            case RELAYTIME, DRILL, LASTSTAMP, SWITCHBACK -> throw new IllegalArgumentException(op.command() + " is not a DR runbook");
         }
         return s;
     }
@@ -713,6 +826,9 @@ public final class PairEntity extends EventSourcedBehavior<PairEntity.Command, P
         }
         RunbookStep step = rb.current();
         List<PairEvent> events = new ArrayList<>(((StepOutcome.Ok) m.outcome()).events());
+        if (rb.operation() == Operation.SWITCHBACK || rb.operation() == Operation.LASTSTAMP) {
+            SwitchbackRunbook.modesAfter(rb.id(), rb.steps(), rb.next()).ifPresent(events::add);
+        }
         if (rb.isLastStep()) {
             switch (rb.operation()) {
                 case SYNC -> events.add(new PairEvent.SyncStarted(rb.id(), rb.delaySeconds()));
@@ -722,6 +838,8 @@ public final class PairEntity extends EventSourcedBehavior<PairEntity.Command, P
                 case STOPSERVICE -> events.add(rb.site() == Site.PRODUCTION ? new PairEvent.ProductionFenced(rb.id())
                         : new PairEvent.ServiceStopped(rb.id()));
                 case FLASHBACK -> events.add(new PairEvent.FlashbackCompleted(rb.id()));
+                case SWITCHBACK -> events.add(new PairEvent.SyncStarted(rb.id(), rb.delaySeconds()));
+                case LASTSTAMP -> events.add(new PairEvent.RunbookCompleted(rb.id()));
                 default -> { } // RECOVER and PURGE end with the point their last step records
             }
         }
@@ -753,6 +871,9 @@ public final class PairEntity extends EventSourcedBehavior<PairEntity.Command, P
             // undo is the site's proxy, started again by its start_dbproxy hook.
             rollback.add("");
         }
+        if (rb.operation() == Operation.SWITCHBACK || rb.operation() == Operation.LASTSTAMP) {
+            return failSwitchback(state, rb, reason);
+        }
         String why = rb.site() == Site.PRODUCTION ? reason + productionRollback(rb, rollback) : reason + (rollback.isEmpty() ? "" : switch (rb.operation()) {
             case SYNC -> rb.fromMode() == Mode.SYNC
                     ? " (shards " + String.join(", ", rollback) + " were set back to the delay of " + state.delaySeconds()
@@ -767,6 +888,42 @@ public final class PairEntity extends EventSourcedBehavior<PairEntity.Command, P
             Reply refused = new Reply.Refused(Reply.Why.FAILED, why);
             if (s.pendingUndo() != null && s.pendingUndo().runbookId().equals(rb.id())) {
                 // The sentence says the change was taken back: it is sent once it has been.
+                answersAfterUndo.put(rb.id(), refused);
+                runUndo(s);
+            } else {
+                answer(rb.id(), refused);
+            }
+        });
+    }
+
+    /**
+     * A switchback that fails while fencing a site takes that fence back, as a failed stopservice does: production
+     * keeps serving, or DR keeps serving while production keeps catching up. Anywhere else nothing is taken back:
+     * each site stays in the mode its last finished phase left, and switchback run again continues from there.
+     */
+    private Effect<PairEvent, PairState> failSwitchback(PairState state, Runbook rb, String reason) {
+        RunbookStep failed = rb.current();
+        boolean fencing = failed.kind() == RunbookStep.Kind.REACHABLE || failed.kind() == RunbookStep.Kind.STOP_DBPROXY
+                || failed.kind() == RunbookStep.Kind.CLOSE_SHARD;
+        List<String> rollback = new ArrayList<>();
+        if (fencing) {
+            rollback.addAll(state.stepsDoneBy(rb, RunbookStep.Kind.CLOSE_SHARD, failed.site()));
+            if (!state.stepsDoneBy(rb, RunbookStep.Kind.STOP_DBPROXY, failed.site()).isEmpty()) {
+                rollback.add("");
+            }
+        }
+        String site = failed.site() == Site.DR ? "DR" : "production";
+        String undone = rollback.isEmpty() ? "" : " (" + site + "'s fence was taken back: " + (rollback.stream().anyMatch(x -> !x.isEmpty())
+                ? "shards " + String.join(", ", rollback.stream().filter(x -> !x.isEmpty()).toList()) + " were made writable again" : "")
+                + (rollback.contains("") ? (rollback.size() > 1 ? " and " : "") + "its start_dbproxy hook ran again" : "") + ")";
+        String why = reason + undone + "; production cluster " + pair.id() + " stays " + state.productionMode() + ", DR stays "
+                + state.drMode() + "; run " + rb.operation().command() + " " + pair.id() + " again to continue from there.";
+        PairEvent.RunbookFailed failure = new PairEvent.RunbookFailed(rb.id(), rb.next(), why, rollback,
+                Operation.STOPSERVICE, failed.site());
+        return Effect().persist(failure).thenRun(s -> {
+            Failpoints.crashAfter("RunbookFailed");
+            Reply refused = new Reply.Refused(Reply.Why.FAILED, why);
+            if (s.pendingUndo() != null && s.pendingUndo().runbookId().equals(rb.id())) {
                 answersAfterUndo.put(rb.id(), refused);
                 runUndo(s);
             } else {
@@ -865,8 +1022,21 @@ public final class PairEntity extends EventSourcedBehavior<PairEntity.Command, P
                     .iterator().next().archiveDir()).getParent()) + ") and every local replica replayed it; run purge next.";
             case PURGE -> "DR cluster " + pair.id() + " is back at snapshot point " + s.currentSnapshot().id()
                     + " on every member; run sync to resume.";
-            case RELAYTIME, DRILL, LASTSTAMP -> "";
+            case LASTSTAMP -> "production cluster " + pair.id() + " is rolled back to the recovery point (" + s.recoveryPoint().target()
+                    + "): " + (s.rollback() == null ? 0 : s.rollback().transactions()) + " transactions flashed back, archived under "
+                    + archiveOf(s) + "; every member is purged to the point. Run switchback " + pair.id() + " to continue.";
+            case SWITCHBACK -> "switchback of cluster " + pair.id() + " is done: production serves (its start_dbproxy hook ran)"
+                    + " and DR follows it with delay " + rb.delaySeconds() + " s; what production had written after the"
+                    + " recovery point is archived under " + archiveOf(s) + ".";
+            case RELAYTIME, DRILL -> "";
         };
+    }
+
+    /** The switchback's archive directory, as the journal holds it (cleared once DR follows production). */
+    private String archiveOf(PairState s) {
+        Runbook last = s.finishedRunbook() != null ? s.finishedRunbook() : s.runbook();
+        return steps.switchback().archiveDir(s.rollback() != null ? s.rollback().runbookId() : last == null ? "?" : last.id(), "")
+                .toString();
     }
 
     private void recordProgress(StepProgress.Sighting p) {

@@ -212,7 +212,54 @@ public sealed interface PairEvent extends ControllerJson {
      * The runbook gave up at a step. The mode stays what it was before the runbook (a recover stays RECOVERING, so a
      * retry continues), and what the runbook had changed from a stopped mode is undone ({@code rolledBack}).
      */
-    record RunbookFailed(String runbookId, int step, String reason, List<String> rolledBack) implements PairEvent {
+    record RunbookFailed(String runbookId, int step, String reason, List<String> rolledBack, Operation undoAs, Site undoSite)
+            implements PairEvent {
+        /** {@code undoAs}/{@code undoSite}: the change to take back is undone as that runbook's at that site; null: this one's. */
+        public RunbookFailed(String runbookId, int step, String reason, List<String> rolledBack) {
+            this(runbookId, step, reason, rolledBack, null, null);
+        }
+    }
+
+    /**
+     * The whole switchback: {@code delaySeconds} is the delay DR follows production with at its end. Its steps act on
+     * both sites; the site field of each step says where.
+     */
+    record SwitchbackRequested(String runbookId, int delaySeconds, List<RunbookStep> steps, Mode fromMode, long atMillis)
+            implements RunbookRequested {
+        public Operation operation() {
+            return Operation.SWITCHBACK;
+        }
+    }
+
+    /** laststamp on its own: a fenced production rolled back to the recovery point (switchback steps 2 and 3). */
+    record LaststampRequested(String runbookId, List<RunbookStep> steps, Mode fromMode, long atMillis) implements RunbookRequested {
+        public Operation operation() {
+            return Operation.LASTSTAMP;
+        }
+
+        @Override
+        public Site site() {
+            return Site.PRODUCTION;
+        }
+    }
+
+    /** Every production shard's transactions after the recovery point are archived: flashback undoes exactly these. */
+    record RollbackArchived(String runbookId, RollbackArchive archive) implements PairEvent {
+    }
+
+    /** A switchback step that records nothing but that it was done, and what it found. */
+    record SwitchbackStepDone(String runbookId, String detail) implements PairEvent {
+    }
+
+    /**
+     * A runbook's phase ended and a site entered a mode, the runbook going on (switchback walks production through
+     * FENCED, ROLLED_BACK, CATCHING_UP and SERVICE, and DR to SERVICE_STOPPED); null leaves a site's mode as it is.
+     */
+    record ModesChanged(String runbookId, ProductionMode production, Mode dr) implements PairEvent {
+    }
+
+    /** The runbook ended with every step done, in the modes its last {@link ModesChanged} set. */
+    record RunbookCompleted(String runbookId) implements PairEvent {
     }
 
     /** The failed runbook's change on {@code shard} was taken back (see {@link PendingUndo}). */

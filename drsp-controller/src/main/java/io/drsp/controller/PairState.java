@@ -8,7 +8,8 @@ import java.util.TreeMap;
 /**
  * A cluster pair as the journal knows it: the mode of each site, the delay, the runbook in progress, which DR shards
  * drsp has linked, the recovery target, plan and point, the snapshot points, the last failure, and the archived
- * transactions of a drill whose flashback has begun. Rebuilt from
+ * transactions of a drill whose flashback has begun, and production's archived transactions while a switchback rolls
+ * it back and until DR follows it again. Rebuilt from
  * events at start; the agents' live view is in the status.
  *
  * <p>{@code finishedRunbook} is the last runbook that ended, so a CLI following it learns how it ended even when it
@@ -18,7 +19,7 @@ import java.util.TreeMap;
 public record PairState(Mode drMode, ProductionMode productionMode, Integer delaySeconds, Runbook runbook,
                         Map<String, Integer> linkedShards, TargetSpec target, RecoveryPlan plan, RecoveryPoint recoveryPoint,
                         List<SnapshotPoint> snapshots, String lastError, long lastChangeMillis, DrillArchive drill,
-                        DrillPlan drillPlan, Runbook finishedRunbook, PendingUndo pendingUndo)
+                        DrillPlan drillPlan, Runbook finishedRunbook, PendingUndo pendingUndo, RollbackArchive rollback)
         implements ControllerJson {
 
     public PairState {
@@ -27,7 +28,8 @@ public record PairState(Mode drMode, ProductionMode productionMode, Integer dela
     }
 
     public static PairState initial() {
-        return new PairState(Mode.IDLE, ProductionMode.SERVICE, null, null, Map.of(), null, null, null, List.of(), null, 0, null, null, null, null);
+        return new PairState(Mode.IDLE, ProductionMode.SERVICE, null, null, Map.of(), null, null, null, List.of(), null, 0, null, null, null, null,
+                null);
     }
 
     public boolean runbookInProgress() {
@@ -42,7 +44,8 @@ public record PairState(Mode drMode, ProductionMode productionMode, Integer dela
     PairState apply(PairEvent event) {
         if (event instanceof PairEvent.RunbookRequested e) {
             Mode mode = e.operation() == Operation.RECOVER ? Mode.RECOVERING : drMode;
-            int delay = e.operation() == Operation.SYNC ? e.delaySeconds() : delaySeconds == null ? 0 : delaySeconds;
+            int delay = e.operation() == Operation.SYNC || e.operation() == Operation.SWITCHBACK ? e.delaySeconds()
+                    : delaySeconds == null ? 0 : delaySeconds;
             return new Builder(this).mode(mode).runbook(new Runbook(e.runbookId(), e.operation(), delay, e.steps(), 0,
                     e.fromMode(), e.atMillis(), e.site())).error(null).changedAt(e.atMillis()).build();
         }
@@ -64,8 +67,25 @@ public record PairState(Mode drMode, ProductionMode productionMode, Integer dela
                 || event instanceof PairEvent.ShardOpened || event instanceof PairEvent.ShardClosed
                 || event instanceof PairEvent.HookRan || event instanceof PairEvent.DrillPreflightPassed
                 || event instanceof PairEvent.ShardsFlashedBack || event instanceof PairEvent.ReplicasCaughtUp
-                || event instanceof PairEvent.PurgePreflightPassed || event instanceof PairEvent.ShardPurged) {
+                || event instanceof PairEvent.PurgePreflightPassed || event instanceof PairEvent.ShardPurged
+                || event instanceof PairEvent.SwitchbackStepDone) {
             return new Builder(this).advance().build();
+        }
+        if (event instanceof PairEvent.RollbackArchived e) {
+            return new Builder(this).rollback(e.archive()).advance().build();
+        }
+        if (event instanceof PairEvent.ModesChanged e) {
+            Builder b = new Builder(this);
+            if (e.production() != null) {
+                b.productionMode(e.production());
+            }
+            if (e.dr() != null) {
+                b.mode(e.dr());
+            }
+            return b.build();
+        }
+        if (event instanceof PairEvent.RunbookCompleted) {
+            return new Builder(this).runbook(null).build();
         }
         if (event instanceof PairEvent.RecoveryPlanned e) {
             return new Builder(this).plan(e.plan()).advance().build();
@@ -95,8 +115,9 @@ public record PairState(Mode drMode, ProductionMode productionMode, Integer dela
         }
         if (event instanceof PairEvent.SyncStarted e) {
             // Syncing again makes the recovery target and plan history: the next recovery starts from a new stop.
+            // A switchback ends here too: production serves and DR follows it, so its rollback is history.
             return new Builder(this).mode(Mode.SYNC).delay(e.delaySeconds()).runbook(null).target(null).plan(null)
-                    .drillPlan(null).build();
+                    .drillPlan(null).rollback(null).build();
         }
         if (event instanceof PairEvent.SyncStopped) {
             return new Builder(this).mode(Mode.STOPPED).runbook(null).build();
@@ -129,7 +150,8 @@ public record PairState(Mode drMode, ProductionMode productionMode, Integer dela
                 }
             }
             PendingUndo undo = runbook == null || e.rolledBack().isEmpty() ? pendingUndo
-                    : new PendingUndo(runbook.id(), runbook.operation(), runbook.fromMode(), delaySeconds, e.rolledBack(), runbook.site());
+                    : new PendingUndo(runbook.id(), e.undoAs() != null ? e.undoAs() : runbook.operation(), runbook.fromMode(),
+                    delaySeconds, e.rolledBack(), e.undoSite() != null ? e.undoSite() : runbook.site());
             return new Builder(this).linked(linked).runbook(null).error(e.reason()).undo(undo).build();
         }
         if (event instanceof PairEvent.UndoCompleted e) {
@@ -152,6 +174,12 @@ public record PairState(Mode drMode, ProductionMode productionMode, Integer dela
         return rb.steps().subList(0, rb.next()).stream().filter(s -> s.kind() == kind).map(RunbookStep::shard).toList();
     }
 
+    /** The same at one site (switchback runs service's and stopservice's steps at both). */
+    List<String> stepsDoneBy(Runbook rb, RunbookStep.Kind kind, io.drsp.core.config.Site site) {
+        return rb.steps().subList(0, rb.next()).stream().filter(s -> s.kind() == kind && s.site() == site)
+                .map(RunbookStep::shard).toList();
+    }
+
     /** Copy-with for a record of many fields, so each event handler names only what it changes. */
     private static final class Builder {
         private Mode drMode;
@@ -169,6 +197,7 @@ public record PairState(Mode drMode, ProductionMode productionMode, Integer dela
         private DrillPlan drillPlan;
         private Runbook finishedRunbook;
         private PendingUndo pendingUndo;
+        private RollbackArchive rollback;
 
         Builder(PairState s) {
             drMode = s.drMode;
@@ -186,6 +215,12 @@ public record PairState(Mode drMode, ProductionMode productionMode, Integer dela
             drillPlan = s.drillPlan;
             finishedRunbook = s.finishedRunbook;
             pendingUndo = s.pendingUndo;
+            rollback = s.rollback;
+        }
+
+        Builder rollback(RollbackArchive r) {
+            rollback = r;
+            return this;
         }
 
         Builder undo(PendingUndo u) {
@@ -268,7 +303,7 @@ public record PairState(Mode drMode, ProductionMode productionMode, Integer dela
 
         PairState build() {
             return new PairState(drMode, productionMode, delaySeconds, runbook, linkedShards, target, plan, recoveryPoint,
-                    snapshots, lastError, lastChangeMillis, drill, drillPlan, finishedRunbook, pendingUndo);
+                    snapshots, lastError, lastChangeMillis, drill, drillPlan, finishedRunbook, pendingUndo, rollback);
         }
     }
 }

@@ -34,6 +34,8 @@ public record Runbook(String id, Operation operation, int delaySeconds, List<Run
     }
 
     public String progress() {
-        return operation.command() + (site == Site.DR ? "" : " --site " + site.configKey()) + " step " + (next + 1) + "/" + steps.size() + ": " + current().describe();
+        // Only service and stopservice take --site; laststamp and switchback act where their steps say.
+        boolean sited = site != Site.DR && (operation == Operation.SERVICE || operation == Operation.STOPSERVICE);
+        return operation.command() + (sited ? " --site " + site.configKey() : "") + " step " + (next + 1) + "/" + steps.size() + ": " + current().describe();
     }
 }

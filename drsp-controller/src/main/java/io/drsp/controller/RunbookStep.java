@@ -52,7 +52,25 @@ public record RunbookStep(Kind kind, String shard, Site site) {
         /** The shard's primary, then its replicas, get exactly the snapshot point as GTID set. */
         PURGE_SHARD,
         /** Every member's GTID set is the snapshot point and its tables' checksums are the snapshot's. */
-        VERIFY_SNAPSHOT
+        VERIFY_SNAPSHOT,
+        /**
+         * Before switchback changes anything: production can be rolled back to the recovery point (laststamp's plan
+         * refuses nothing) and every DR primary answers, holds the point and still has in its binary log everything
+         * production will need from it.
+         */
+        SWITCHBACK_PREFLIGHT,
+        /** Every fenced production primary's transactions after the recovery point, checked and archived as SQL. */
+        ARCHIVE_ROLLBACK,
+        /** Every production primary rolls back the XA branches left prepared after the recovery point. */
+        ROLLBACK_XA,
+        /** Every production member's tables equal the DR snapshot point's checksums (ledger aside). */
+        VERIFY_ROLLBACK,
+        /** The production shard's primary replicates from its DR primary, delay 0, GTID auto-position. */
+        LINK_FROM_DR,
+        /** Every production primary has executed every transaction its DR primary has. */
+        CAUGHT_UP_WITH_DR,
+        /** The shard's primary at the step's site stops replicating and discards its link and relay log. */
+        DROP_LINK
     }
 
     public String describe() {
@@ -73,11 +91,21 @@ public record RunbookStep(Kind kind, String shard, Site site) {
             case CLOSE_SHARD -> "wait for open transactions on " + site.configKey() + " shard " + shard + ", then make it read-only";
             case DRILL_PREFLIGHT -> "check every DR member holds its snapshot point and every local replica is healthy";
             case ARCHIVE_DRILL -> "check the drill is reversible and archive its forward and reverse SQL";
-            case FLASHBACK -> "undo every shard's drill transactions, newest first";
-            case REPLICA_CATCH_UP -> "wait until every local replica has replayed the flashback";
+            case FLASHBACK -> site == Site.DR ? "undo every shard's drill transactions, newest first"
+                    : "flash back every production shard's transactions after the recovery point, newest first";
+            case REPLICA_CATCH_UP -> "wait until every " + (site == Site.DR ? "" : "production ") + "local replica has replayed the flashback";
             case PURGE_PREFLIGHT -> "check every member answers and every local replica has caught up";
-            case PURGE_SHARD -> "purge dr shard " + shard + " (primary, then replicas) to the snapshot point";
+            case PURGE_SHARD -> "purge " + site.configKey() + " shard " + shard + " (primary, then replicas) to the "
+                    + (site == Site.DR ? "snapshot" : "recovery") + " point";
             case VERIFY_SNAPSHOT -> "check every member's GTID set and table checksums equal the snapshot point's";
+            case SWITCHBACK_PREFLIGHT -> "check production can be rolled back to the recovery point and every DR primary can feed it";
+            case ARCHIVE_ROLLBACK -> "check and archive every production shard's transactions after the recovery point";
+            case ROLLBACK_XA -> "roll back the XA branches left prepared on production after the recovery point";
+            case VERIFY_ROLLBACK -> "check every production member's tables equal the DR snapshot point's checksums";
+            case LINK_FROM_DR -> "make production shard " + shard + " replicate from DR (delay 0)";
+            case CAUGHT_UP_WITH_DR -> "wait until every production primary holds every DR transaction";
+            case DROP_LINK -> site == Site.DR ? "discard dr shard " + shard + "'s link and its relay log from before the failover"
+                    : "stop production shard " + shard + " replicating from DR and discard that link";
         };
     }
 

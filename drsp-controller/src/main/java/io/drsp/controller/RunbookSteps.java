@@ -40,7 +40,7 @@ final class RunbookSteps {
         this.zone = zone;
         this.progress = progress;
         this.drill = new DrillSteps(agents, archiveRoot, progress);
-        this.switchback = new SwitchbackSteps(agents, progress);
+        this.switchback = new SwitchbackSteps(agents, archiveRoot, drill, progress);
     }
 
     DrillSteps drill() {
@@ -83,11 +83,20 @@ final class RunbookSteps {
             case REACHABLE -> reachable(step.site()).thenApply(o -> ok(o, new PairEvent.PrimariesAnswered(id, step.site())));
             case DRILL_PREFLIGHT -> drill.preflight(id, state.currentSnapshot());
             case ARCHIVE_DRILL -> drill.archiveStep(id, state.currentSnapshot());
-            case FLASHBACK -> drill.flashback(id, state.drill());
-            case REPLICA_CATCH_UP -> drill.replicaCatchUp(id);
+            case FLASHBACK -> step.site() == Site.DR ? drill.flashback(id, state.drill()) : switchback.flashback(id, state.rollback());
+            case REPLICA_CATCH_UP -> drill.replicaCatchUp(id, step.site());
             case PURGE_PREFLIGHT -> drill.purgePreflight(id, state.currentSnapshot());
-            case PURGE_SHARD -> drill.purgeShard(id, step.shard(), state.currentSnapshot());
+            case PURGE_SHARD -> step.site() == Site.DR ? drill.purgeShard(id, step.shard(), state.currentSnapshot())
+                    : drill.purgeShard(id, Site.PRODUCTION, step.shard(), state.recoveryPoint().shardGtids().get(step.shard()),
+                    "the recovery point");
             case VERIFY_SNAPSHOT -> drill.verify(id, state.currentSnapshot());
+            case SWITCHBACK_PREFLIGHT -> switchback.preflight(id, state.recoveryPoint(), state.rollback() != null);
+            case ARCHIVE_ROLLBACK -> switchback.archive(id, state.recoveryPoint());
+            case ROLLBACK_XA -> switchback.rollbackXa(id, state.rollback());
+            case VERIFY_ROLLBACK -> switchback.verify(id, state.currentSnapshot());
+            case LINK_FROM_DR -> switchback.linkFromDr(id, step.shard());
+            case CAUGHT_UP_WITH_DR -> switchback.caughtUpWithDr(id);
+            case DROP_LINK -> switchback.dropLink(id, step.site(), step.shard());
         };
     }
 

@@ -48,6 +48,7 @@ class ModeRulesTest {
         // "SERVICE, SERVICE_STOPPED | switchback runbook": laststamp is its step 2, production rolled back to the point
         // DR served from.
         DESIGN.put(Operation.LASTSTAMP, EnumSet.of(Mode.SERVICE, Mode.SERVICE_STOPPED));
+        DESIGN.put(Operation.SWITCHBACK, EnumSet.of(Mode.SERVICE, Mode.SERVICE_STOPPED));
     }
 
     /**
@@ -59,12 +60,15 @@ class ModeRulesTest {
     static final Map<Operation, Set<ProductionMode>> PRODUCTION = new EnumMap<>(Operation.class);
     /** How each production command is typed at the CLI (picocli: stopservice/service take --site, laststamp does not). */
     static final Map<Operation, String> TYPED = Map.of(Operation.STOPSERVICE, "stopservice --site production",
-            Operation.SERVICE, "service --site production", Operation.LASTSTAMP, "laststamp");
+            Operation.SERVICE, "service --site production", Operation.LASTSTAMP, "laststamp", Operation.SWITCHBACK, "switchback");
 
     static {
         PRODUCTION.put(Operation.STOPSERVICE, EnumSet.of(ProductionMode.SERVICE));
         PRODUCTION.put(Operation.LASTSTAMP, EnumSet.of(ProductionMode.FENCED));
         PRODUCTION.put(Operation.SERVICE, EnumSet.of(ProductionMode.FENCED, ProductionMode.CATCHING_UP));
+        // Where the design is silent: the runbook runs again from wherever production stands on its path, so that a
+        // switchback that failed, or was begun step by step, is finished by the same command.
+        PRODUCTION.put(Operation.SWITCHBACK, EnumSet.allOf(ProductionMode.class));
     }
 
     @Test
@@ -139,7 +143,7 @@ class ModeRulesTest {
             boolean expected = m == Mode.SYNC || m == Mode.STOPPED || m == Mode.RECOVERING || m == Mode.RECOVERED;
             assertEquals(expected, ModeRules.allows(m, Operation.DRILL), m.name());
         }
-        assertEquals("DR cluster 1 is in mode SERVICE, where drill does not apply; stopservice, laststamp would fit.",
+        assertEquals("DR cluster 1 is in mode SERVICE, where drill does not apply; stopservice, laststamp, switchback would fit.",
                 ModeRules.refusal("1", Mode.SERVICE, Operation.DRILL).orElseThrow());
     }
 
@@ -162,11 +166,11 @@ class ModeRulesTest {
             }
         }
         assertEquals("production cluster 1 is in mode FENCED, where stopservice does not apply; service --site production,"
-                + " laststamp would fit.", ModeRules.refusal("1", ProductionMode.FENCED, Operation.STOPSERVICE, false).orElseThrow());
-        assertEquals("production cluster 1 is in mode SERVICE, where laststamp does not apply; stopservice --site production"
-                + " would fit.", ModeRules.refusal("1", ProductionMode.SERVICE, Operation.LASTSTAMP, false).orElseThrow());
-        assertEquals("production cluster 1 is in mode ROLLED_BACK, where laststamp --dry-run does not apply; only the"
-                + " switchback's catch-up step changes it from here.",
+                + " laststamp, switchback would fit.", ModeRules.refusal("1", ProductionMode.FENCED, Operation.STOPSERVICE, false).orElseThrow());
+        assertEquals("production cluster 1 is in mode SERVICE, where laststamp does not apply; stopservice --site production,"
+                + " switchback would fit.", ModeRules.refusal("1", ProductionMode.SERVICE, Operation.LASTSTAMP, false).orElseThrow());
+        assertEquals("production cluster 1 is in mode ROLLED_BACK, where laststamp --dry-run does not apply; switchback"
+                + " would fit.",
                 ModeRules.refusal("1", ProductionMode.ROLLED_BACK, Operation.LASTSTAMP, true).orElseThrow());
     }
 

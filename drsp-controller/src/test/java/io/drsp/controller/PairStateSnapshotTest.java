@@ -65,12 +65,15 @@ class PairStateSnapshotTest {
                 plan, point, List.of(snapshot), "dr shard s2: Duplicate entry '7' for key 'accounts.PRIMARY'", 1_700_000_300_000L,
                 archive, new DrillPlan("2023-11-14 22:13:20", 20, 1_700_000_000_000L), finished,
                 new PendingUndo("stopservice-production-6", Operation.STOPSERVICE, Mode.SERVICE, 20, List.of("meta", ""),
-                        Site.PRODUCTION));
+                        Site.PRODUCTION),
+                new RollbackArchive("switchback-9", Map.of("s1", new RollbackArchive.Shard(u + ":301-420", 100, 2_000,
+                        Map.of("bank.accounts", 1_500L), List.of("X'6a',X'7331',1"), "/var/drsp/archive/1/switchback-9/s1"))));
 
         Object back = new SerializationTestKit(kit.system()).verifySerialization(state, false);
         assertEquals(state, back);
         assertEquals(Site.PRODUCTION, ((PairState) back).finishedRunbook().steps().get(1).site());
         assertEquals(Site.PRODUCTION, ((PairState) back).pendingUndo().site());
+        assertEquals(List.of("X'6a',X'7331',1"), ((PairState) back).rollback().shards().get("s1").rollbackXids());
         assertEquals(PairState.initial(), new SerializationTestKit(kit.system()).verifySerialization(PairState.initial(), false));
     }
 
