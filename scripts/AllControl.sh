@@ -7,6 +7,9 @@
 #   AllControl.sh -recover N                      replay to the target set by bat_mod_relaytime.sh, record the recovery point
 #   AllControl.sh -service N / -stopservice N     enter / leave service mode (snapshot point, read-only, dbproxy hooks)
 #   AllControl.sh -flashback N / -purge N         end a drill: undo what it wrote, then reset GTIDs to the snapshot point
+#   AllControl.sh -switchback N [-delay_time=SECONDS] [-dry_run]
+#                                                 give service back to production after DR served (DESIGN section 6);
+#                                                 run again after a failure to continue; the delay defaults to the cluster's
 # drsp.conf comes from $DRSP_CONF (or conf/drsp.conf); the drsp command from $DRSP_BIN (or this checkout's build).
 # Exit codes: 0 done, 1 refused or failed (one sentence on stderr), 2 usage (unknown or not yet available flag,
 # missing or malformed argument, extra argument).
@@ -14,7 +17,7 @@ set -uo pipefail
 . "$(dirname "$0")/drsp-lib.sh"
 
 usage() {
-  echo "usage: AllControl.sh -sync N -delay_time=SECONDS | -stopsync N | -status N [-json] | -recover N | -service N | -stopservice N | -flashback N | -purge N" >&2
+  echo "usage: AllControl.sh -sync N -delay_time=SECONDS | -stopsync N | -status N [-json] | -recover N | -service N | -stopservice N | -flashback N | -purge N | -switchback N [-delay_time=SECONDS] [-dry_run]" >&2
   exit 2
 }
 
@@ -54,5 +57,26 @@ case "$action" in
   -stopservice) [ $# -eq 0 ] || usage; drsp stopservice "$cluster" ;;
   -flashback) [ $# -eq 0 ] || usage; drsp flashback "$cluster" ;;
   -purge)    [ $# -eq 0 ] || usage; drsp purge "$cluster" ;;
+  -switchback)
+    args=()
+    delays=0
+    dry=0
+    while [ $# -gt 0 ]; do
+      case "$1" in
+        -delay_time=*) args+=(--delay "${1#-delay_time=}"); delays=$((delays + 1)) ;;
+        -delay_time) [ $# -ge 2 ] || usage; args+=(--delay "$2"); delays=$((delays + 1)); shift ;;
+        -dry_run) args+=(--dry-run); dry=$((dry + 1)) ;;
+        *) usage ;;
+      esac
+      shift
+    done
+    [ "$delays" -le 1 ] && [ "$dry" -le 1 ] || usage
+    if [ "$delays" -eq 1 ]; then
+      for ((i = 0; i < ${#args[@]}; i++)); do
+        [ "${args[$i]}" = "--delay" ] && { [[ "${args[$((i + 1))]}" =~ ^[0-9]+$ ]] || usage; }
+      done
+    fi
+    drsp switchback "$cluster" "${args[@]}"
+    ;;
   *) usage ;;
 esac

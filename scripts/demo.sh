@@ -79,7 +79,7 @@ step "drsp stopservice 1 --site production: switchback's first step fences produ
   $DRSP stopservice 1 --site production
 step "drsp laststamp 1 --dry-run: switchback's second step, planned: per production shard, what production executed after the recovery point (what the failover lost) that laststamp would archive and roll back; nothing changes" \
   $DRSP laststamp 1 --dry-run
-step "drsp service 1 --site production: the rest of switchback is being built, so the demo calls it off here and production gets its applications back" \
+step "drsp service 1 --site production: this time the DBA calls the switchback off, and production gets its applications back (a real switchback follows below)" \
   $DRSP service 1 --site production
 step "drsp flashback 1 --dry-run: what the drill wrote per shard, checked reversible, nothing changes" \
   $DRSP flashback 1 --dry-run
@@ -93,6 +93,29 @@ step "AllControl.sh -sync 1 -delay_time=20: delayed sync resumes where the relay
   scripts/AllControl.sh -sync 1 -delay_time=20
 step "AllControl.sh -status 1" \
   scripts/AllControl.sh -status 1
+echo
+echo "== a real failover, then switchback: production is 'lost' again; DR recovers everything it retrieved and serves"
+sleep 2 # a moment of production traffic (heartbeats) for DR to retrieve; the demo's pacing, not a condition
+step "AllControl.sh -stopsync 1, then bat_mod_relaytime.sh 1 \"\" and AllControl.sh -recover 1: recover all retrieved relay log" \
+  sh -c "scripts/AllControl.sh -stopsync 1 && scripts/bat_mod_relaytime.sh 1 '' && scripts/AllControl.sh -recover 1"
+step "AllControl.sh -service 1: DR serves (snapshot point with checksums, start_dbproxy)" \
+  scripts/AllControl.sh -service 1
+step "DR serves the bank for 6 s (cross-shard XA)" \
+  $DRSP sandbox workload --dir "$DIR" --site dr --rate 100 --seconds 6
+step "production, not really lost here, went on writing after the failover for 4 s: what switchback must take out of it and archive" \
+  $DRSP sandbox workload --dir "$DIR" --rate 100 --seconds 4
+step "AllControl.sh -switchback 1 -dry_run: every step switchback would run from where both sites stand, and laststamp's plan per production shard; nothing changes" \
+  scripts/AllControl.sh -switchback 1 -dry_run
+step "AllControl.sh -switchback 1 -delay_time=20: fence production, archive and flash back what it wrote after the recovery point, check it against the DR snapshot's checksums, purge it to the point, let it catch up from DR, stop DR, let production serve, and make DR follow it again" \
+  scripts/AllControl.sh -switchback 1 -delay_time=20
+step "both banks after the switchback: production holds DR's transfers, balances hold on both sites" \
+  sh -c "$DRSP sandbox check --dir $DIR --site production && $DRSP sandbox check --dir $DIR --site dr"
+step "AllControl.sh -status 1: production serves, DR follows it 20 s behind" \
+  scripts/AllControl.sh -status 1
+echo
+echo "what switchback took out of production, per shard (forward SQL re-applies it by hand, reverse SQL undid it):"
+find "$DIR/state/archive/1" -path '*switchback-*' -type f | sort | while read -r f; do printf '  %s (%s bytes)\n' "$f" "$(stat -c %s "$f")"; done
+head -5 "$(find "$DIR/state/archive/1" -path '*switchback-*' -name summary.txt | sort | tail -1)"
 echo
 echo "the drill's forward and reverse SQL, per shard:"
 find "$DIR/state/archive" -name '*.sql' | sort | while read -r f; do printf '  %s (%s bytes)\n' "$f" "$(stat -c %s "$f")"; done

@@ -131,9 +131,11 @@ public final class DrillOps {
                 if (remaining.isEmpty()) {
                     return "all " + drill.size() + " drill transactions are undone";
                 }
-                FlashbackRequest request = FlashbackRequest.onServer(settings(), new Selection.Only(remaining))
-                        .withOptions(FlashbackApplier.Options.defaults().withSqlLogBin(true).withLedger(LEDGER));
-                try (FlashbackPlan plan = Flashback.plan(request)) {
+                FlashbackPlan plan = planRemaining(remaining, undone.isEmpty());
+                if (plan == null) {
+                    return "all " + drill.size() + " transactions are undone (the rest were XA COMMITs of undone prepares)";
+                }
+                try (plan) {
                     if (plan.isRefused()) {
                         throw new MysqlOperationException(refusals(plan.refusals()));
                     }
@@ -149,6 +151,33 @@ public final class DrillOps {
         } catch (Exception e) {
             throw new MysqlOperationException(where() + ": flashback failed: " + e.getMessage(), e);
         }
+    }
+
+    /** XA decisions the scanner refuses when their prepare is not in the range. */
+    private static final String DECISION_WITHOUT_PREPARE = "XA COMMIT of a branch prepared before the range";
+
+    /**
+     * The flashback of what the ledger does not hold yet. The ledger holds a committed XA branch's undo under its XA
+     * PREPARE's GTID; the XA COMMIT, which has no rows, is never recorded. After a run cut short, such a commit whose
+     * prepare is undone is therefore in {@code remaining} without it, and the scanner refuses it. The whole set was
+     * checked reversible when archived, so that prepare can only be in the ledger: the commit is done with and is
+     * left out of the plan.
+     */
+    private FlashbackPlan planRemaining(GtidSet remaining, boolean firstRun) throws Exception {
+        FlashbackApplier.Options options = FlashbackApplier.Options.defaults().withSqlLogBin(true).withLedger(LEDGER);
+        FlashbackPlan plan = Flashback.plan(FlashbackRequest.onServer(settings(), new Selection.Only(remaining)).withOptions(options));
+        if (firstRun || !plan.isRefused() || !plan.refusals().stream().allMatch(r -> r.gtid() != null
+                && r.reason().startsWith(DECISION_WITHOUT_PREPARE))) {
+            return plan;
+        }
+        GtidSet.Builder done = GtidSet.builder();
+        plan.refusals().forEach(r -> done.add(io.drsp.core.gtid.Gtid.parse(r.gtid())));
+        plan.close();
+        GtidSet rest = remaining.subtract(done.build());
+        if (rest.isEmpty()) {
+            return null;
+        }
+        return Flashback.plan(FlashbackRequest.onServer(settings(), new Selection.Only(rest)).withOptions(options));
     }
 
     private static GtidSet ledger(Statement st) throws SQLException {

@@ -77,7 +77,8 @@ public final class NodeAgent {
     }
 
     /** Wait (bounded) for open transactions to end, then make the instance super read-only. */
-    public record CloseForWrites(int boundSeconds, ActorRef<StepResult> replyTo) implements Command {
+    /** {@code leavePrepared}: production's fence; XA branches still prepared at the bound are left for laststamp. */
+    public record CloseForWrites(int boundSeconds, boolean leavePrepared, ActorRef<StepResult> replyTo) implements Command {
     }
 
     /** Start a background job, or join it when it is the one already running; answers where the agent's job stands. */
@@ -194,7 +195,8 @@ public final class NodeAgent {
                             .thenAccept(m.replyTo()::tell);
                     return Behaviors.same();
                 })
-                .onMessage(CloseForWrites.class, m -> step(() -> ops.closeForWrites(Duration.ofSeconds(m.boundSeconds())), m.replyTo()))
+                .onMessage(CloseForWrites.class, m -> step(() -> ops.closeForWrites(Duration.ofSeconds(m.boundSeconds()), m.leavePrepared()),
+                        m.replyTo()))
                 .onMessage(StartJob.class, m -> {
                     m.replyTo().tell(jobs.start(m.job()));
                     return Behaviors.same();

@@ -438,8 +438,12 @@ public final class NodeOps implements AutoCloseable {
      * Waits, up to {@code bound}, until no session has an open transaction, then makes the instance super read-only.
      * Past the bound it names the sessions still open and changes nothing: ending a customer's transaction is the
      * DBA's call, not drsp's.
+     *
+     * @param leavePrepared production's fence (switchback): XA branches still prepared at the bound do not stop it. A
+     *                      live coordinator has had the whole bound to end them; the rest are a dead coordinator's,
+     *                      which laststamp rolls back when prepared after the recovery point, or names when before.
      */
-    public String closeForWrites(Duration bound) {
+    public String closeForWrites(Duration bound, boolean leavePrepared) {
         try (MysqlAdmin s = session(); Statement st = s.connection().createStatement()) {
             Instant deadline = Instant.now().plus(bound);
             List<String> open = openTransactions(st);
@@ -457,7 +461,13 @@ public final class NodeOps implements AutoCloseable {
                 open = openTransactions(st);
                 prepared = preparedBranches(s);
             }
-            if (!open.isEmpty() || !prepared.isEmpty()) {
+            boolean leaving = leavePrepared && !prepared.isEmpty() && open.isEmpty();
+            if (leaving) {
+                pause(200); // "none open" counts only when a read past the next INNODB_TRX refresh agrees
+                open = openTransactions(st);
+                leaving = open.isEmpty();
+            }
+            if (!leaving && (!open.isEmpty() || !prepared.isEmpty())) {
                 List<String> what = new java.util.ArrayList<>(open);
                 what.addAll(prepared);
                 throw new MysqlOperationException(key.describe() + " still has " + (open.isEmpty() ? "" : open.size()
@@ -469,7 +479,8 @@ public final class NodeOps implements AutoCloseable {
             }
             st.execute("SET SESSION lock_wait_timeout = " + Math.max(1, bound.toSeconds()));
             st.execute("SET GLOBAL super_read_only = ON");
-            return "no open transactions or prepared XA branches; super_read_only ON";
+            return leaving ? "no open transactions; super_read_only ON; left prepared for laststamp to decide: "
+                    + String.join("; ", prepared) : "no open transactions or prepared XA branches; super_read_only ON";
         } catch (SQLException e) {
             throw new MysqlOperationException(key.describe() + " (" + endpoint + "): cannot make it read-only: " + e.getMessage(), e);
         }
@@ -531,7 +542,10 @@ public final class NodeOps implements AutoCloseable {
                 heartbeatTableReady = true;
             }
             try (PreparedStatement ps = c.prepareStatement("REPLACE INTO " + HEARTBEAT_SCHEMA + ".heartbeat (shard, server_uuid, ts_us, ts)"
-                    + " SELECT ?, @@server_uuid, CAST(UNIX_TIMESTAMP(t) * 1000000 AS SIGNED), t FROM (SELECT NOW(6) AS t) n")) {
+                    + " SELECT ?, @@server_uuid, CAST(UNIX_TIMESTAMP(t) * 1000000 AS SIGNED), t FROM (SELECT NOW(6) AS t) n"
+                    // Only while production serves: a fenced shard is read_only, and while switchback flashes it back
+                    // super_read_only is lifted for drsp's own session, which this account would otherwise pass too.
+                    + " WHERE @@GLOBAL.read_only = 0")) {
                 ps.setString(1, key.shard());
                 ps.executeUpdate();
             }

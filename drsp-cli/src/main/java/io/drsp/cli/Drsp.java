@@ -14,7 +14,8 @@ import picocli.CommandLine.Command;
                 ClusterCommands.Sync.class, ClusterCommands.StopSync.class, ClusterCommands.Status.class,
                 RecoveryCommands.RelayTime.class, RecoveryCommands.Recover.class, RecoveryCommands.Service.class,
                 RecoveryCommands.StopService.class, RecoveryCommands.Snapshots.class, FlashbackCommand.class,
-                DrillCommands.Purge.class, DrillCommands.Drill.class, SwitchbackCommands.Laststamp.class, SwitchbackCommands.Switchback.class})
+                DrillCommands.Purge.class, DrillCommands.Drill.class, SwitchbackCommands.Laststamp.class, SwitchbackCommands.Switchback.class,
+                SwitchbackCommands.Dbproxy.class})
 public final class Drsp {
     public static final int DONE = 0;
     public static final int REFUSED = 1;

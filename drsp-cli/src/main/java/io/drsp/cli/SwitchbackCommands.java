@@ -49,6 +49,34 @@ final class SwitchbackCommands {
         }
     }
 
+    @Command(name = "dbproxy", description = {"Run one site's proxy hook by hand (start_stop_service.sh): --stop takes the",
+            "applications away from the site, --start sends them to it (only while it serves)."})
+    static final class Dbproxy implements Callable<Integer> {
+        @Mixin
+        ConfigOption config = new ConfigOption();
+        @Parameters(index = "0", paramLabel = "CLUSTER")
+        String cluster;
+        @Option(names = "--site", required = true, paramLabel = "SITE", description = "dr or production.")
+        String site;
+        @picocli.CommandLine.ArgGroup(exclusive = true, multiplicity = "1")
+        Action action;
+        @Option(names = "--dry-run", description = "Print the hook it would run; run nothing.")
+        boolean dryRun;
+
+        static final class Action {
+            @Option(names = "--start", required = true)
+            boolean start;
+            @Option(names = "--stop", required = true)
+            boolean stop;
+        }
+
+        @Override
+        public Integer call() {
+            return ClusterCommands.runOnCluster(config, cluster, "dbproxy", Map.of("site", site, "action",
+                    action.start ? "start" : "stop", "dryRun", dryRun));
+        }
+    }
+
     @Command(name = "laststamp", description = {"Switchback steps 2 and 3 on a fenced production: archive what every production"
             + " shard", "executed after the DR cluster's recovery point (var/archive), flash it back, check the tables",
             "against the DR snapshot point's checksums and purge every member to the point."})

@@ -128,6 +128,13 @@ final class ControllerApi extends AllDirectives {
                                     run(pair, r -> new PairEntity.Flashback(dryRun(body), r))))),
                             path("laststamp", () -> post(() -> entity(Jackson.unmarshaller(json, JsonNode.class), body ->
                                     laststamp(pair, body)))),
+                            path("dbproxy", () -> post(() -> entity(Jackson.unmarshaller(json, JsonNode.class), body ->
+                                    withSite(body, site -> body == null || !body.path("action").isTextual()
+                                            || !List.of("start", "stop").contains(body.path("action").asText())
+                                            ? problem(StatusCodes.BAD_REQUEST, "bad action", "dbproxy needs --start or --stop;"
+                                            + " nothing was changed.")
+                                            : run(pair, r -> new PairEntity.Dbproxy(site, body.path("action").asText().equals("start"),
+                                            dryRun(body), r)))))),
                             path("switchback", () -> post(() -> entity(Jackson.unmarshaller(json, JsonNode.class), body ->
                                     switchback(pair, body)))),
                             path("drill", () -> post(() -> entity(Jackson.unmarshaller(json, JsonNode.class), body ->

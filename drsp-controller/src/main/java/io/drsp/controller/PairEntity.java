@@ -134,6 +134,16 @@ public final class PairEntity extends EventSourcedBehavior<PairEntity.Command, P
     private record WaitExpired(String runbookId, ActorRef<Reply> replyTo) implements Command {
     }
 
+    /**
+     * {@code dbproxy --site S --start|--stop}: run one site's proxy hook by hand, as start_stop_service.sh does in a
+     * switchback run step by step. Journaled like a runbook's hook.
+     */
+    public record Dbproxy(Site site, boolean start, boolean dryRun, ActorRef<Reply> replyTo) implements Command {
+    }
+
+    private record HookFinished(String id, Site site, String hook, StepOutcome outcome, ActorRef<Reply> replyTo) implements Command {
+    }
+
     private record UndoFinished(String runbookId, String shard, NodeAgent.StepResult result) implements Command {
     }
 
@@ -225,6 +235,8 @@ public final class PairEntity extends EventSourcedBehavior<PairEntity.Command, P
                 .onCommand(Purge.class, (s, c) -> c.dryRun() ? purgeDryRun(s, c.replyTo()) : runbook(s, c.replyTo(), Operation.PURGE, 0))
                 .onCommand(Laststamp.class, this::onLaststamp)
                 .onCommand(Switchback.class, this::onSwitchback)
+                .onCommand(Dbproxy.class, this::onDbproxy)
+                .onCommand(HookFinished.class, this::onHookFinished)
                 .onCommand(GetState.class, (s, c) -> {
                     c.replyTo().tell(s);
                     return Effect().none();
@@ -499,8 +511,8 @@ public final class PairEntity extends EventSourcedBehavior<PairEntity.Command, P
                         .append(pair.service().drainTimeoutSeconds()).append(" s for open transactions to end, then super_read_only ON")
                         .append(i.superReadOnly() ? " (already ON)" : " (now OFF)");
                 if (i.xaPrepared() != null && i.xaPrepared() > 0) {
-                    b.append("; ").append(i.xaPrepared()).append(" XA branch(es) prepared now: the fence stops unless their"
-                            + " coordinator ends them within the wait");
+                    b.append("; ").append(i.xaPrepared()).append(" XA branch(es) prepared now: left for laststamp to decide"
+                            + " unless their coordinator ends them within the wait");
                 }
             });
             return (Reply) (down.isEmpty() ? new Reply.Done(b.toString(), state, null)
@@ -646,6 +658,49 @@ public final class PairEntity extends EventSourcedBehavior<PairEntity.Command, P
                         + (e.getCause() != null ? e.getCause().getMessage() : e.getMessage())))
                 .thenAccept(c.replyTo()::tell);
         return Effect().none();
+    }
+
+    /**
+     * Stopping a site's proxy is always allowed (it only takes applications away, as a fence's first step does);
+     * starting it only while that site serves, so applications are never sent to a read-only or rolled-back site.
+     */
+    private Effect<PairEvent, PairState> onDbproxy(PairState state, Dbproxy c) {
+        if (state.runbookInProgress()) {
+            return busy(c.replyTo(), state.runbook());
+        }
+        String siteName = c.site() == Site.DR ? "DR" : "production";
+        boolean serves = c.site() == Site.DR ? state.drMode() == Mode.SERVICE : state.productionMode() == ProductionMode.SERVICE;
+        if (c.start() && !serves) {
+            return refuse(c.replyTo(), Reply.Why.WRONG_MODE, siteName + " cluster " + pair.id() + " is in mode "
+                    + (c.site() == Site.DR ? state.drMode() : state.productionMode()) + ", not SERVICE, so its proxy must not send"
+                    + " applications to it; " + (c.site() == Site.DR ? "service " + pair.id() : "service " + pair.id()
+                    + " --site production or switchback " + pair.id()) + " starts it once it serves.");
+        }
+        String hook = c.start() ? "start_dbproxy" : "stop_dbproxy";
+        String mode = c.start() ? "SERVICE" : c.site() == Site.DR ? "SERVICE_STOPPED" : "FENCED";
+        if (c.dryRun()) {
+            return refuseOrDone(c.replyTo(), new Reply.Done("dry run, nothing was changed: would run the " + siteName + " site's "
+                    + hook + " hook (" + steps.hookScript(c.site(), hook) + ") with DRSP_MODE=" + mode + ".", state, null));
+        }
+        String id = "dbproxy-" + shortId();
+        ctx.pipeToSelf(steps.hook(id, c.site(), hook, mode), (outcome, error) -> new HookFinished(id, c.site(), hook,
+                outcome != null ? outcome : new StepOutcome.Failed(String.valueOf(error.getMessage())), c.replyTo()));
+        return Effect().none();
+    }
+
+    private Effect<PairEvent, PairState> refuseOrDone(ActorRef<Reply> replyTo, Reply reply) {
+        replyTo.tell(reply);
+        return Effect().none();
+    }
+
+    private Effect<PairEvent, PairState> onHookFinished(PairState state, HookFinished m) {
+        String siteName = m.site() == Site.DR ? "DR" : "production";
+        if (m.outcome() instanceof StepOutcome.Failed f) {
+            return refuse(m.replyTo(), Reply.Why.FAILED, "the " + siteName + " site's " + m.hook() + " hook failed: " + f.reason());
+        }
+        List<PairEvent> events = ((StepOutcome.Ok) m.outcome()).events();
+        return Effect().persist(events).thenRun(s -> m.replyTo().tell(new Reply.Done("ran the " + siteName + " site's " + m.hook()
+                + " hook of cluster " + pair.id() + ".", s, null)));
     }
 
     /** Both sites' modes (only production's for a real laststamp's own site), no undo pending, and a point. */
@@ -1032,11 +1087,9 @@ public final class PairEntity extends EventSourcedBehavior<PairEntity.Command, P
         };
     }
 
-    /** The switchback's archive directory, as the journal holds it (cleared once DR follows production). */
-    private String archiveOf(PairState s) {
-        Runbook last = s.finishedRunbook() != null ? s.finishedRunbook() : s.runbook();
-        return steps.switchback().archiveDir(s.rollback() != null ? s.rollback().runbookId() : last == null ? "?" : last.id(), "")
-                .toString();
+    /** The last switchback's archive directory, as the journal holds it. */
+    private static String archiveOf(PairState s) {
+        return s.lastRollbackArchive() == null ? "var/archive" : s.lastRollbackArchive();
     }
 
     private void recordProgress(StepProgress.Sighting p) {

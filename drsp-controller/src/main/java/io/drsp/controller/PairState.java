@@ -9,7 +9,7 @@ import java.util.TreeMap;
  * A cluster pair as the journal knows it: the mode of each site, the delay, the runbook in progress, which DR shards
  * drsp has linked, the recovery target, plan and point, the snapshot points, the last failure, and the archived
  * transactions of a drill whose flashback has begun, and production's archived transactions while a switchback rolls
- * it back and until DR follows it again. Rebuilt from
+ * it back and until DR follows it again (and, kept after that, where the last one's archive is). Rebuilt from
  * events at start; the agents' live view is in the status.
  *
  * <p>{@code finishedRunbook} is the last runbook that ended, so a CLI following it learns how it ended even when it
@@ -19,7 +19,8 @@ import java.util.TreeMap;
 public record PairState(Mode drMode, ProductionMode productionMode, Integer delaySeconds, Runbook runbook,
                         Map<String, Integer> linkedShards, TargetSpec target, RecoveryPlan plan, RecoveryPoint recoveryPoint,
                         List<SnapshotPoint> snapshots, String lastError, long lastChangeMillis, DrillArchive drill,
-                        DrillPlan drillPlan, Runbook finishedRunbook, PendingUndo pendingUndo, RollbackArchive rollback)
+                        DrillPlan drillPlan, Runbook finishedRunbook, PendingUndo pendingUndo, RollbackArchive rollback,
+                        String lastRollbackArchive)
         implements ControllerJson {
 
     public PairState {
@@ -29,7 +30,7 @@ public record PairState(Mode drMode, ProductionMode productionMode, Integer dela
 
     public static PairState initial() {
         return new PairState(Mode.IDLE, ProductionMode.SERVICE, null, null, Map.of(), null, null, null, List.of(), null, 0, null, null, null, null,
-                null);
+                null, null);
     }
 
     public boolean runbookInProgress() {
@@ -72,7 +73,9 @@ public record PairState(Mode drMode, ProductionMode productionMode, Integer dela
             return new Builder(this).advance().build();
         }
         if (event instanceof PairEvent.RollbackArchived e) {
-            return new Builder(this).rollback(e.archive()).advance().build();
+            String dir = e.archive().shards().values().stream().findFirst()
+                    .map(sh -> java.nio.file.Path.of(sh.archiveDir()).getParent().toString()).orElse(null);
+            return new Builder(this).rollback(e.archive()).lastRollbackArchive(dir).advance().build();
         }
         if (event instanceof PairEvent.ModesChanged e) {
             Builder b = new Builder(this);
@@ -198,6 +201,7 @@ public record PairState(Mode drMode, ProductionMode productionMode, Integer dela
         private Runbook finishedRunbook;
         private PendingUndo pendingUndo;
         private RollbackArchive rollback;
+        private String lastRollbackArchive;
 
         Builder(PairState s) {
             drMode = s.drMode;
@@ -216,6 +220,12 @@ public record PairState(Mode drMode, ProductionMode productionMode, Integer dela
             finishedRunbook = s.finishedRunbook;
             pendingUndo = s.pendingUndo;
             rollback = s.rollback;
+            lastRollbackArchive = s.lastRollbackArchive;
+        }
+
+        Builder lastRollbackArchive(String dir) {
+            lastRollbackArchive = dir;
+            return this;
         }
 
         Builder rollback(RollbackArchive r) {
@@ -303,7 +313,8 @@ public record PairState(Mode drMode, ProductionMode productionMode, Integer dela
 
         PairState build() {
             return new PairState(drMode, productionMode, delaySeconds, runbook, linkedShards, target, plan, recoveryPoint,
-                    snapshots, lastError, lastChangeMillis, drill, drillPlan, finishedRunbook, pendingUndo, rollback);
+                    snapshots, lastError, lastChangeMillis, drill, drillPlan, finishedRunbook, pendingUndo, rollback,
+                    lastRollbackArchive);
         }
     }
 }

@@ -75,7 +75,8 @@ final class RunbookSteps {
             case OPEN_SHARD -> agents.step(dr, r -> new NodeAgent.SetReadOnly(false, r))
                     .thenApply(r -> outcome(r, d -> new PairEvent.ShardOpened(id, step.shard(), step.site())));
             case RESOLVE_PREPARED -> resolvePrepared(id, state.currentSnapshot());
-            case CLOSE_SHARD -> agents.step(dr, r -> new NodeAgent.CloseForWrites(pair.service().drainTimeoutSeconds(), r))
+            case CLOSE_SHARD -> agents.step(dr, r -> new NodeAgent.CloseForWrites(pair.service().drainTimeoutSeconds(),
+                    step.site() == Site.PRODUCTION, r))
                     .thenApply(r -> outcome(r, d -> new PairEvent.ShardClosed(id, step.shard(), step.site())));
             case START_DBPROXY -> hook(id, step.site(), "start_dbproxy", "SERVICE");
             // Production's proxy is stopped to fence it (switchback step 1): the mode it enters is FENCED.
@@ -248,7 +249,7 @@ final class RunbookSteps {
         });
     }
 
-    private CompletableFuture<StepOutcome> hook(String id, Site site, String name, String mode) {
+    CompletableFuture<StepOutcome> hook(String id, Site site, String name, String mode) {
         return CompletableFuture.supplyAsync(() -> {
             Hooks.Result r = Hooks.run(name, Hooks.script(sites.get(site), name),
                     Map.of("DRSP_CLUSTER", pair.id(), "DRSP_SITE", site.configKey(), "DRSP_MODE", mode));

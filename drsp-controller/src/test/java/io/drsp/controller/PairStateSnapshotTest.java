@@ -67,7 +67,8 @@ class PairStateSnapshotTest {
                 new PendingUndo("stopservice-production-6", Operation.STOPSERVICE, Mode.SERVICE, 20, List.of("meta", ""),
                         Site.PRODUCTION),
                 new RollbackArchive("switchback-9", Map.of("s1", new RollbackArchive.Shard(u + ":301-420", 100, 2_000,
-                        Map.of("bank.accounts", 1_500L), List.of("X'6a',X'7331',1"), "/var/drsp/archive/1/switchback-9/s1"))));
+                        Map.of("bank.accounts", 1_500L), List.of("X'6a',X'7331',1"), "/var/drsp/archive/1/switchback-9/s1"))),
+                "/var/drsp/archive/1/switchback-9");
 
         Object back = new SerializationTestKit(kit.system()).verifySerialization(state, false);
         assertEquals(state, back);

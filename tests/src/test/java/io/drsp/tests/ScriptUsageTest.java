@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -16,7 +17,9 @@ import org.junit.jupiter.api.Test;
  */
 class ScriptUsageTest {
     static final String ALL_CONTROL_USAGE = "usage: AllControl.sh -sync N -delay_time=SECONDS | -stopsync N | -status N [-json] "
-            + "| -recover N | -service N | -stopservice N | -flashback N | -purge N";
+            + "| -recover N | -service N | -stopservice N | -flashback N | -purge N | -switchback N [-delay_time=SECONDS] [-dry_run]";
+    static final String LASTSTAMP_USAGE = "usage: bat_mod_laststamp.sh N \"yyyy-MM-dd HH:mm:ss\" [-dry_run] | N \"\" [-dry_run]";
+    static final String DBPROXY_USAGE = "usage: start_stop_service.sh -stop_dbproxy N | -start_dbproxy N [-site dr|production]";
     static final String RELAYTIME_USAGE = "usage: bat_mod_relaytime.sh N \"yyyy-MM-dd HH:mm:ss\" | N \"\" | N --gtid SET";
 
     @Test
@@ -26,8 +29,17 @@ class ScriptUsageTest {
                 List.of("-status"),                                 // no cluster
                 List.of("-foo", "1"),                               // unknown flag
                 List.of("sync", "1", "-delay_time=5"),              // not the runbook spelling
-                List.of("-switchback", "1"),                        // switchback is not available in this version
-                List.of("-laststamp", "1"),
+                List.of("-laststamp", "1"),                         // laststamp is bat_mod_laststamp.sh
+                List.of("-switchback"),
+                List.of("-switchback", "-dry_run"),
+                List.of("-switchback", "1", "now"),
+                List.of("-switchback", "1", "--dry-run"),           // not the runbook spelling
+                List.of("-switchback", "1", "-dry_run", "-dry_run"),
+                List.of("-switchback", "1", "-delay_time=abc"),
+                List.of("-switchback", "1", "-delay_time=-1"),
+                List.of("-switchback", "1", "-delay_time="),
+                List.of("-switchback", "1", "-delay_time"),
+                List.of("-switchback", "1", "-delay_time=5", "-delay_time=6"),
                 List.of("-sync", "1"),                              // no delay
                 List.of("-sync", "1", "-delay_time="),              // empty delay
                 List.of("-sync", "1", "-delay_time"),               // flag without its value
@@ -73,6 +85,50 @@ class ScriptUsageTest {
         for (List<String> args : bad) {
             assertUsage(Scripts.run(null, Map.of("DRSP_BIN", "/nonexistent/drsp"), "bat_mod_relaytime.sh", args.toArray(String[]::new)),
                     RELAYTIME_USAGE, "bat_mod_relaytime.sh " + args);
+        }
+    }
+
+    @Test
+    void batModLaststampAndStartStopServiceRefuseWhatTheyCannotMap() {
+        for (List<String> args : List.<List<String>>of(List.of(), List.of("1"), List.of("1", "2024-01-01 10:00:00", "now"),
+                List.of("1", "2024-01-01", "10:00:00", "-dry_run"), List.of("1", "--time", "2024-01-01 10:00:00"),
+                List.of("1", "-dry_run"), List.of("", ""), List.of("-dry_run", ""), List.of("1", "", "--dry-run"))) {
+            assertUsage(Scripts.run(null, Map.of("DRSP_BIN", "/nonexistent/drsp"), "bat_mod_laststamp.sh", args.toArray(String[]::new)),
+                    LASTSTAMP_USAGE, "bat_mod_laststamp.sh " + args);
+        }
+        for (List<String> args : List.<List<String>>of(List.of(), List.of("-stop_dbproxy"), List.of("-stop_dbproxy", "-site"),
+                List.of("-stop_dbproxy", "1", "now"), List.of("-restart_dbproxy", "1"), List.of("-stop_dbproxy", "1", "-site", "elsewhere"),
+                List.of("-stop_dbproxy", "1", "--site", "dr"), List.of("-start_dbproxy", "1", "-site"), List.of("stop_dbproxy", "1"))) {
+            assertUsage(Scripts.run(null, Map.of("DRSP_BIN", "/nonexistent/drsp"), "start_stop_service.sh", args.toArray(String[]::new)),
+                    DBPROXY_USAGE, "start_stop_service.sh " + args);
+        }
+    }
+
+    /** What each accepted switchback command line runs, read from a stand-in drsp that prints its arguments. */
+    @Test
+    void switchbackScriptsRunTheCommandsOfDesignSection5() throws Exception {
+        Path fake = Files.createTempFile("fake-drsp", ".sh");
+        Files.writeString(fake, "#!/usr/bin/env bash\nprintf '%s|' \"$@\"\n");
+        fake.toFile().setExecutable(true);
+        Map<List<String>, String> expected = new java.util.LinkedHashMap<>();
+        expected.put(List.of("AllControl.sh", "-switchback", "1"), "switchback|1|");
+        expected.put(List.of("AllControl.sh", "-switchback", "1", "-dry_run"), "switchback|1|--dry-run|");
+        expected.put(List.of("AllControl.sh", "-switchback", "1", "-delay_time=3600", "-dry_run"), "switchback|1|--delay|3600|--dry-run|");
+        expected.put(List.of("AllControl.sh", "-switchback", "1", "-delay_time", "60"), "switchback|1|--delay|60|");
+        expected.put(List.of("bat_mod_laststamp.sh", "1", "2024-01-01 10:00:00"), "laststamp|1|--time|2024-01-01 10:00:00|");
+        expected.put(List.of("bat_mod_laststamp.sh", "1", ""), "laststamp|1|");
+        expected.put(List.of("bat_mod_laststamp.sh", "1", "", "-dry_run"), "laststamp|1|--dry-run|");
+        expected.put(List.of("start_stop_service.sh", "-stop_dbproxy", "1"), "dbproxy|1|--site|production|--stop|");
+        expected.put(List.of("start_stop_service.sh", "-start_dbproxy", "1", "-site", "dr"), "dbproxy|1|--site|dr|--start|");
+        try {
+            expected.forEach((line, args) -> {
+                Cli.Result r = Scripts.run(null, Map.of("DRSP_BIN", fake.toString()), line.get(0),
+                        line.subList(1, line.size()).toArray(String[]::new));
+                assertEquals(0, r.exitCode(), line + ": " + r);
+                assertEquals(args, r.out(), line.toString());
+            });
+        } finally {
+            Files.deleteIfExists(fake);
         }
     }
 

@@ -48,6 +48,8 @@ class SwitchbackPlanTest {
     static final long SEED = Long.getLong("drsp.seed", System.nanoTime());
     /** A coordinator that prepared a transfer on both data shards and died: left prepared on production. */
     static final String GTRID = "switchback-lost-1";
+    /** The drain bound of every fence here: long enough to see the fence poll, short enough to wait out. */
+    static final int DRAIN = 8;
     static Sandbox sandbox;
     static Controller controller;
     static DrspConfig config;
@@ -59,6 +61,8 @@ class SwitchbackPlanTest {
     @BeforeAll
     static void up() throws Exception {
         sandbox = Sandbox.upReplacing(DIR, Sandbox.Options.defaults(), s -> { });
+        Files.writeString(sandbox.configFile(), "drsp.clusters.\"1\".service.drain-timeout = " + DRAIN + "\n",
+                java.nio.file.StandardOpenOption.APPEND);
         conf = sandbox.configFile().toString();
         config = DrspConfig.load(sandbox.configFile());
         controller = Controller.start(config, Set.of());
@@ -120,7 +124,8 @@ class SwitchbackPlanTest {
         String pointTime = RecoveryTest.TIME.format(Instant.ofEpochSecond(0, point.path("clusterTimeMicros").asLong() * 1000)
                 .atZone(config.timeZone()));
 
-        refused(Cli.run("laststamp", "1", "--config", conf), "laststamp itself (archiving and flashing back production) is not built yet");
+        refused(Cli.run("laststamp", "1", "--config", conf), "production cluster 1 is in mode SERVICE, where laststamp does not"
+                + " apply; stopservice --site production, switchback would fit.");
         refused(Cli.run("laststamp", "1", "--dry-run", "--time", "2001-01-01 00:00:00", "--config", conf),
                 "laststamp rolls production back only to the DR cluster's recovery point");
 
@@ -215,7 +220,7 @@ class SwitchbackPlanTest {
         refused(Cli.run("stopservice", "1", "--site", "elsewhere", "--config", conf),
                 "--site must be dr or production, got \"elsewhere\"; nothing was changed.");
         refused(Cli.run("service", "1", "--site", "production", "--config", conf), "production cluster 1 is in mode SERVICE,"
-                + " where service does not apply; stopservice --site production would fit.");
+                + " where service does not apply; stopservice --site production, switchback would fit.");
         refused(Cli.run("stopservice", "1", "--site", "production", "--resolve-prepared", "--config", conf),
                 "--resolve-prepared decides the XA branches DR holds prepared");
 
@@ -228,7 +233,7 @@ class SwitchbackPlanTest {
         for (String shard : sandbox.shards()) {
             assertTrue(dry.out().contains("\n  " + shard + " (" + sandbox.production(shard).endpoint() + "): wait up to " + drain + " s for"
                     + " open transactions to end, then super_read_only ON (now OFF)" + (shard.equals("meta") ? "\n"
-                    : "; 1 XA branch(es) prepared now")), shard + ": " + dry.out());
+                    : "; 1 XA branch(es) prepared now: left for laststamp to decide")), shard + ": " + dry.out());
         }
         assertEquals(hooks, hookLog(), "the dry run ran no hook");
         assertEquals(sums, bankChecksums(), "the dry run changed no production table");
@@ -236,18 +241,24 @@ class SwitchbackPlanTest {
         assertProductionReadOnly(false);
         assertEquals("SERVICE", status().path("productionMode").asText());
 
-        // Test 2 left a branch prepared on s1 and s2, as a coordinator that died would: the fence waits for it, names
-        // it, and leaves production serving: every shard it closed writable again, its proxy started again.
-        Cli.Result blocked = Cli.run("stopservice", "1", "--site", "production", "--config", conf);
-        refused(blocked, "XA branch '" + GTRID + "','s");
-        assertTrue(blocked.err().contains(" or run stopservice --site production again (production shards "), blocked.err());
-        assertTrue(blocked.err().contains("start_dbproxy hook ran again after stop_dbproxy: production cluster 1 stays in"
-                + " service)"), blocked.err());
-        System.out.println("switchback-plan: fence refused: " + blocked.err());
+        // Test 2 left a branch prepared on s1 and s2, as a coordinator that died would: the fence gives a live
+        // coordinator the drain bound to end it, then fences anyway and leaves it prepared for laststamp, which rolls
+        // back what was prepared after the recovery point. Cancelling the switchback leaves it as it was.
+        Map<String, List<String>> prepared = preparedOnProduction();
+        long fenceStart = System.nanoTime();
+        Cli.Result withPrepared = Cli.run("stopservice", "1", "--site", "production", "--config", conf);
+        assertEquals(0, withPrepared.exitCode(), withPrepared.toString());
+        assertTrue(System.nanoTime() - fenceStart >= DRAIN * 1_000_000_000L, "the fence waited the drain bound first");
+        assertProductionReadOnly(true);
+        assertEquals(prepared, preparedOnProduction(), "the fence decided no branch");
+        assertEquals("FENCED", status().path("productionMode").asText());
+        Cli.Result cancelled = Cli.run("service", "1", "--site", "production", "--config", conf);
+        assertEquals(0, cancelled.exitCode(), cancelled.toString());
         assertProductionReadOnly(false);
-        String afterBlocked = hookLog().substring(hooks.length());
-        assertTrue(afterBlocked.matches("(?s).* stop_dbproxy cluster=1 site=production mode=FENCED\n"
-                + ".* start_dbproxy cluster=1 site=production mode=SERVICE\n"), afterBlocked);
+        assertEquals(prepared, preparedOnProduction(), "cancelling decided no branch");
+        String afterCancel = hookLog().substring(hooks.length());
+        assertTrue(afterCancel.matches("(?s).* stop_dbproxy cluster=1 site=production mode=FENCED\n"
+                + ".* start_dbproxy cluster=1 site=production mode=SERVICE\n"), afterCancel);
         assertEquals("SERVICE", status().path("productionMode").asText());
         for (String shard : List.of("s1", "s2")) {
             Db.exec(sandbox.production(shard), "XA ROLLBACK '" + GTRID + "','" + shard + "'"); // as its coordinator decided
@@ -299,7 +310,7 @@ class SwitchbackPlanTest {
         assertTrue(table.out().contains("production: FENCED   dr: SERVICE"), table.out());
         assertEquals(dr, drExecuted(), "DR's GTID sets: the fence touched production only");
         refused(Cli.run("stopservice", "1", "--site", "production", "--config", conf), "production cluster 1 is in mode FENCED,"
-                + " where stopservice does not apply; service --site production, laststamp would fit.");
+                + " where stopservice does not apply; service --site production, laststamp, switchback would fit.");
         Cli.Result plan = Cli.run("laststamp", "1", "--dry-run", "--config", conf);
         assertEquals(0, plan.exitCode(), "laststamp's plan is read from a fenced production: " + plan);
 
