@@ -139,7 +139,13 @@ public final class DrillOps {
                     if (plan.isRefused()) {
                         throw new MysqlOperationException(refusals(plan.refusals()));
                     }
-                    FlashbackApplier.Result r = Flashback.apply(plan, p -> progress.report(p.rowsDone(), p.rowsTotal()));
+                    FlashbackApplier.Result r = Flashback.apply(plan, p -> {
+                        progress.report(p.rowsDone(), p.rowsTotal());
+                        if (p.rowsDone() < p.rowsTotal()) {
+                            // A test's kill -9 with part of the undo committed and part not.
+                            io.drsp.core.fault.Failpoints.crashAfter("FlashbackPartway:" + key.site().configKey() + ":" + key.shard());
+                        }
+                    });
                     return "undid " + r.transactions() + " transactions, " + r.rows() + " rows in " + r.elapsed().toMillis() + " ms"
                             + (undone.isEmpty() ? "" : " (" + undone.intersect(drill).size() + " were undone before a restart)");
                 }
@@ -234,10 +240,10 @@ public final class DrillOps {
                 }
                 String error = replicationError(st);
                 if (error != null) {
-                    throw new MysqlOperationException(where() + " stopped replaying its primary: " + error);
+                    throw new MysqlOperationException(where() + " stopped replaying " + source() + ": " + error);
                 }
                 if (!Instant.now().isBefore(deadline)) {
-                    throw new MysqlOperationException(where() + " did not replay its primary within " + bound.toSeconds()
+                    throw new MysqlOperationException(where() + " did not replay " + source() + " within " + bound.toSeconds()
                             + " s: missing " + primaryExecuted.subtract(executed).toCompactString());
                 }
                 Thread.sleep(100);
@@ -249,6 +255,11 @@ public final class DrillOps {
             Thread.currentThread().interrupt();
             throw new MysqlOperationException(where() + ": interrupted while waiting for it to catch up");
         }
+    }
+
+    /** What this member replays: its primary, or for a production primary during switchback, its DR shard. */
+    private String source() {
+        return key.isPrimary() ? "its DR shard" : "its primary";
     }
 
     private static String replicationError(Statement st) throws SQLException {

@@ -624,6 +624,12 @@ public final class PairEntity extends EventSourcedBehavior<PairEntity.Command, P
         if (c.delaySeconds() != null && c.delaySeconds() < 0) {
             return refuse(c.replyTo(), Reply.Why.BAD_INPUT, "delay must be 0 or more seconds, got " + c.delaySeconds() + ".");
         }
+        if (!state.runbookInProgress()) { // else joined or refused as busy below
+            var refusal = switchbackAdmissible(state, Operation.SWITCHBACK, false);
+            if (refusal != null) {
+                return refusal.apply(c.replyTo());
+            }
+        }
         int delay = c.delaySeconds() != null ? c.delaySeconds() : state.delaySeconds() != null ? state.delaySeconds() : -1;
         if (delay < 0) {
             return refuse(c.replyTo(), Reply.Why.BAD_INPUT, "cluster " + pair.id() + " has no delay to resume sync with;"

@@ -101,6 +101,20 @@ class BadInputTest {
         refusedAndNothingChanged(Cli.run("drill", "1", "--to", "", "--delay", "60", "--config", conf),
                 "DR cluster 1 is in mode IDLE, where drill does not apply; sync would fit.");
         refusedAndNothingChanged(Cli.run("drill", "1", "--end", "--config", conf), "mode IDLE, where no drill is in progress");
+        refusedAndNothingChanged(Cli.run("switchback", "1", "--config", conf),
+                "DR cluster 1 is in mode IDLE, where switchback does not apply; sync would fit.");
+        refusedAndNothingChanged(Cli.run("switchback", "1", "--dry-run", "--config", conf), "mode IDLE, where switchback does not apply");
+        refusedAndNothingChanged(Cli.run("switchback", "1", "--delay", "1h", "--config", conf), "whole number of seconds");
+        refusedAndNothingChanged(Cli.run("laststamp", "1", "--config", conf), "mode IDLE, where laststamp does not apply");
+        refusedAndNothingChanged(Cli.run("laststamp", "1", "--dry-run", "--config", conf), "mode IDLE, where laststamp does not apply");
+        refusedAndNothingChanged(Cli.run("dbproxy", "1", "--site", "dr", "--start", "--config", conf),
+                "DR cluster 1 is in mode IDLE, not SERVICE, so its proxy must not send applications to it; service 1 starts it once it serves.");
+        refusedAndNothingChanged(Cli.run("dbproxy", "1", "--site", "elsewhere", "--stop", "--config", conf),
+                "--site must be dr or production, got \"elsewhere\"");
+        Cli.Result dry = Cli.run("dbproxy", "1", "--site", "production", "--stop", "--dry-run", "--config", conf);
+        assertEquals(0, dry.exitCode(), dry.toString());
+        assertTrue(dry.out().startsWith("dry run, nothing was changed: would run the production site's stop_dbproxy hook ("), dry.out());
+        assertNothingChanged();
     }
 
     @Test
@@ -249,6 +263,10 @@ class BadInputTest {
                     "DR cluster 1 is in mode IDLE, where " + flag + " does not apply");
         }
         refusedAndNothingChanged(Scripts.run(conf, "bat_mod_relaytime.sh", "1", ""), "mode IDLE, where relaytime does not apply");
+        refusedAndNothingChanged(Scripts.run(conf, "AllControl.sh", "-switchback", "1", "-dry_run"), "mode IDLE, where switchback does not apply");
+        refusedAndNothingChanged(Scripts.run(conf, "bat_mod_laststamp.sh", "1", ""), "mode IDLE, where laststamp does not apply");
+        refusedAndNothingChanged(Scripts.run(conf, "start_stop_service.sh", "-start_dbproxy", "1", "-site", "dr"),
+                "DR cluster 1 is in mode IDLE, not SERVICE");
         refusedAndNothingChanged(Scripts.run(conf, "AllControl.sh", "-sync", "7", "-delay_time=3"), "cluster \"7\" is not configured");
         refusedAndNothingChanged(Scripts.run(conf, "AllControl.sh", "-sync", "1", "-delay_time=99999999999"), "whole number of seconds");
         refusedAndNothingChanged(Scripts.run(conf, "AllControl.sh", "-status", "7"), "cluster \"7\" is not configured");

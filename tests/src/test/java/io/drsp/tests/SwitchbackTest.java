@@ -40,56 +40,31 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 
 /**
- * Switchback end to end on real servers, with the bank's cross-shard XA traffic (DESIGN §6). Production writes; DR
- * syncs with an hour's delay and stops with all of it unapplied, so its relay log holds production's transactions
- * beyond the recovery point, chosen in the middle of the traffic. DR serves and writes; production, not really lost
- * in a test, writes on and leaves a branch prepared. Then production is fenced and rolled back by laststamp on its
- * own (its archive checked against mysqlbinlog and re-applied to a copy), and switchback finishes from there. At the
- * end DR follows production again and, after new production traffic, equals it table for table with no errant GTID:
- * had DR replayed its old relay log, production's reused GTIDs would have made the two differ.
+ * Switchback end to end on real servers, with the bank's cross-shard XA traffic (DESIGN §6), from the failover of
+ * {@link SwitchbackScenario}. Production is fenced and rolled back by laststamp on its own (its archive checked
+ * against mysqlbinlog and re-applied to a copy), and switchback finishes from there; {@link SwitchbackCrashTest}
+ * runs the whole runbook in one go, killed at each step.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class SwitchbackTest {
     static final Path DIR = Path.of("target/switchback").toAbsolutePath();
     static final long SEED = Long.getLong("drsp.seed", System.nanoTime());
-    static final String GTRID = "switchback-lost";
+    static final String GTRID = SwitchbackScenario.GTRID;
     static final Pattern FORWARD_TRX = Pattern.compile("^-- ([0-9a-f-]+:\\d+) \\(original commit");
+    static SwitchbackScenario scenario;
     static Sandbox sandbox;
     static String conf;
     static Process controller;
-    static List<BankShard> production;
-    static List<BankShard> dr;
-    static long workloadStart;
-    static long workloadEnd;
-    /** The test's own oracle of the snapshot point: each DR primary's checksums when DR entered service. */
-    static final Map<String, Map<String, Long>> snapshotSums = new TreeMap<>();
+    static Map<String, Map<String, Long>> snapshotSums;
     static Map<String, GtidSet> point;
 
     @BeforeAll
     static void up() throws Exception {
-        sandbox = Sandbox.upReplacing(DIR, Sandbox.Options.defaults().withReplicas(1), s -> { });
-        // The fence waits this long for production's prepared branches before leaving them to laststamp.
-        Files.writeString(sandbox.configFile(), "drsp.clusters.\"1\".service.drain-timeout = 5\n",
-                java.nio.file.StandardOpenOption.APPEND);
-        conf = sandbox.configFile().toString();
+        scenario = new SwitchbackScenario(DIR, SEED);
+        sandbox = scenario.sandbox;
+        conf = scenario.conf;
         controller = ControllerCrashTest.startController(conf, DIR, Map.of());
-        List<BankShard> all = Bank.shards(sandbox, Sandbox.Role.PRODUCTION);
-        production = all.subList(1, all.size());
-        dr = Bank.shards(sandbox, Sandbox.Role.DR).subList(1, all.size());
-        BankSchema.create(all.get(0), production, 40);
-        assertEquals(0, Cli.run("sync", "1", "--delay", "3600", "--config", conf).exitCode());
-        workloadStart = nowMicros();
-        BankWorkload w = new BankWorkload(production, 40, 3, 120, SEED).withCrossShard(0.5, 0.1, 0.5).start();
-        try {
-            Await.until(Duration.ofSeconds(90), () -> w.stats().crossShardCommitted() >= 150 && w.stats().resolved() >= 5,
-                    "150 cross-shard transfers committed and 5 abandoned ones resolved on production");
-        } finally {
-            w.close();
-        }
-        w.stop();
-        workloadEnd = nowMicros();
-        Bank.awaitRetrieved(sandbox, Bank.productionExecuted(sandbox));
-        assertEquals(0, Cli.run("stopsync", "1", "--config", conf).exitCode());
+        scenario.syncAndStop();
         System.out.println("switchback: seed " + SEED);
     }
 
@@ -101,43 +76,9 @@ class SwitchbackTest {
     @Test
     @Order(1)
     void drRecoversToTheMiddleServesAndWritesWhileProductionWritesOn() throws Exception {
-        String middle = RecoveryTest.TIME.format(Instant.ofEpochSecond(0, (workloadStart + (workloadEnd - workloadStart) / 2) * 1000)
-                .atZone(sandboxZone()));
-        assertEquals(0, Cli.run("relaytime", "1", "--time", middle, "--config", conf).exitCode());
-        Cli.Result recover = Cli.run("recover", "1", "--config", conf);
-        assertEquals(0, recover.exitCode(), recover.toString());
-        for (String shard : sandbox.shards()) {
-            GtidSet retrieved = GtidSet.parse(Db.replicaStatus(sandbox.drPrimary(shard)).orElseThrow().get("Retrieved_Gtid_Set"));
-            if (!shard.equals("meta")) {
-                assertTrue(retrieved.subtract(Db.executed(sandbox.drPrimary(shard))).size() > 50, shard
-                        + ": DR's relay log still holds production transactions beyond the point");
-            }
-        }
-        Cli.Result service = Cli.run("service", "1", "--config", conf);
-        assertEquals(0, service.exitCode(), service.toString());
-        for (String shard : sandbox.shards()) {
-            snapshotSums.put(shard, Copies.checksums(sandbox.drPrimary(shard), true));
-        }
-        JsonNode status = status();
-        point = new TreeMap<>();
-        status.path("recoveryPoint").path("shardGtids").fields().forEachRemaining(e -> point.put(e.getKey(), GtidSet.parse(e.getValue().asText())));
-
-        // Production serves on after the failover: these are what switchback must take out of it, archived.
-        BankWorkload lost = new BankWorkload(production, 40, 2, 80, SEED + 1).withCrossShard(0.5, 0.1, 0.5).start();
-        BankWorkload served = new BankWorkload(dr, 40, 2, 80, SEED + 2).withCrossShard(0.5, 0, 0).start();
-        try {
-            Await.until(Duration.ofSeconds(90), () -> lost.stats().crossShardCommitted() >= 60 && served.stats().crossShardCommitted() >= 60,
-                    "60 cross-shard transfers on each site");
-        } finally {
-            lost.close();
-            served.close();
-        }
-        lost.stop();
-        served.stop();
-        for (String shard : List.of("s1", "s2")) {
-            prepareAndAbandon(sandbox.production(shard), shard);
-        }
-        assertTrue(BankTotals.read(dr).holds(), "DR's own traffic keeps the bank whole");
+        scenario.failOver();
+        snapshotSums = scenario.snapshotSums;
+        point = scenario.point;
     }
 
     @Test
@@ -236,50 +177,54 @@ class SwitchbackTest {
                 again.err());
     }
 
+    /**
+     * A row a DBA wrote by hand on the rolled-back production, unlogged, where DR's service later wrote one: DR's
+     * transaction conflicts with production's catch-up. Switchback stops there naming MySQL's error, production stays
+     * read-only and catching up; once the DBA removes the row, switchback run again continues.
+     */
     @Test
     @Order(4)
+    void aDrTransactionThatConflictsWithProductionStopsTheCatchUpAndSwitchbackContinuesOnceFixed() throws Exception {
+        Sandbox.Member s1 = sandbox.production("s1");
+        String next = Db.one(s1, "SELECT MAX(id) + 1 FROM bank.transfers");
+        assertEquals("1", Db.one(sandbox.drPrimary("s1"), "SELECT COUNT(*) FROM bank.transfers WHERE id = " + next),
+                "DR's service wrote transfer " + next);
+        unlogged(s1, "INSERT INTO bank.transfers (id, from_id, to_id, amount, gtrid, created_at) VALUES (" + next
+                + ", 1, 2, 0.01, NULL, NOW(6))");
+        Cli.Result stopped = Cli.run("switchback", "1", "--delay", "1", "--config", conf);
+        assertEquals(1, stopped.exitCode(), stopped.toString());
+        System.out.println("switchback: stopped at the conflict: " + stopped.err());
+        assertTrue(stopped.err().contains("production shard s1") && stopped.err().contains("stopped replaying its DR shard")
+                && stopped.err().contains("Duplicate entry") && stopped.err().contains("run switchback 1 again"), stopped.err());
+        assertEquals("CATCHING_UP", status().path("productionMode").asText());
+        assertEquals("SERVICE", status().path("drMode").asText(), "DR still serves");
+        for (String shard : sandbox.shards()) {
+            assertEquals("1", Db.one(sandbox.production(shard), "SELECT @@super_read_only"), "production " + shard + " stays read-only");
+        }
+        unlogged(s1, "DELETE FROM bank.transfers WHERE id = " + next);
+    }
+
+    private static void unlogged(Sandbox.Member m, String dml) throws Exception {
+        try (Connection c = m.instance().connect(); Statement st = c.createStatement()) {
+            st.execute("SET SESSION sql_log_bin = 0");
+            st.execute("SET GLOBAL super_read_only = OFF");
+            try {
+                st.execute(dml);
+            } finally {
+                st.execute("SET GLOBAL super_read_only = ON");
+            }
+        }
+    }
+
+    @Test
+    @Order(5)
     void switchbackFinishesAndDrFollowsProductionWithNoErrantGtidAndEqualTables() throws Exception {
         long started = System.nanoTime();
         Cli.Result switchback = Cli.run("switchback", "1", "--delay", "1", "--config", conf);
         assertEquals(0, switchback.exitCode(), switchback.toString());
         System.out.println("switchback: switchback printed in " + (System.nanoTime() - started) / 1_000_000 + " ms:\n" + switchback.out());
         assertTrue(switchback.out().contains("archived under " + onlyArchive()), "the archive laststamp wrote: " + switchback.out());
-        JsonNode s = status();
-        assertEquals("SERVICE", s.path("productionMode").asText());
-        assertEquals("SYNC", s.path("drMode").asText());
-        for (String shard : sandbox.shards()) {
-            assertEquals("0", Db.one(sandbox.production(shard), "SELECT @@super_read_only"), "production " + shard + " is writable");
-            assertEquals("1", Db.one(sandbox.drPrimary(shard), "SELECT @@super_read_only"), "DR " + shard + " is read-only");
-            assertTrue(Db.replicaStatus(sandbox.production(shard)).isEmpty(), "production " + shard + " replicates from nobody");
-            Map<String, String> link = Db.replicaStatus(sandbox.drPrimary(shard)).orElseThrow();
-            assertEquals(String.valueOf(sandbox.production(shard).instance().port()), link.get("Source_Port"), shard);
-            assertEquals("1", link.get("SQL_Delay"), shard + ": DR follows with the delay asked for");
-        }
-        // New production traffic: DR follows it, and its old relay log (production's rolled-back transactions, whose
-        // GTIDs production now reuses) must not have been applied in its place.
-        BankWorkload fresh = new BankWorkload(production, 40, 2, 80, SEED + 3).withCrossShard(0.5, 0.1, 0.5).start();
-        try {
-            Await.until(Duration.ofSeconds(90), () -> fresh.stats().crossShardCommitted() >= 60, "60 new cross-shard transfers");
-        } finally {
-            fresh.close();
-        }
-        fresh.stop();
-        Map<String, GtidSet> written = Bank.productionExecuted(sandbox);
-        Copies.awaitApplied(DrillTest.drMembers(sandbox), written, Duration.ofSeconds(120));
-        for (Sandbox.Member m : DrillTest.drMembers(sandbox)) {
-            Copies.assertEqualsProduction(sandbox, m, "after the switchback, seed " + SEED);
-            assertEquals(List.of(), Db.xaRecover(m), m.name() + ": nothing prepared");
-        }
-        for (String shard : sandbox.shards()) {
-            GtidSet drOwn = Db.executed(sandbox.drPrimary(shard)).subtract(point.get(shard));
-            assertTrue(Db.executed(sandbox.production(shard)).containsAll(drOwn), shard + ": production holds every DR transaction");
-            assertEquals(List.of(), Db.xaRecover(sandbox.production(shard)), "production " + shard);
-        }
-        for (List<BankShard> site : List.of(production, dr)) {
-            BankTotals totals = BankTotals.read(site);
-            assertTrue(totals.holds(), "the bank invariant holds: " + totals);
-            assertEquals(List.of(), XaJournal.read(site).torn(), "no global transaction is torn");
-        }
+        scenario.assertSwitchedBack(1);
     }
 
     private static Path onlyArchive() throws Exception {
@@ -340,16 +285,6 @@ class SwitchbackTest {
         assertEquals(0, p.waitFor(), String.join(" ", pb.command()) + ": " + Files.readString(err));
     }
 
-    private static void prepareAndAbandon(Sandbox.Member m, String bqual) throws Exception {
-        String id = Db.one(m, "SELECT MIN(id) FROM bank.accounts");
-        try (Connection c = m.instance().connect(); Statement st = c.createStatement()) {
-            st.execute("XA START '" + GTRID + "','" + bqual + "'");
-            st.execute("UPDATE bank.accounts SET balance = balance - 1 WHERE id = " + id);
-            st.execute("XA END '" + GTRID + "','" + bqual + "'");
-            st.execute("XA PREPARE '" + GTRID + "','" + bqual + "'");
-        } // the session ends; MySQL keeps the branch prepared, as for a coordinator that died
-    }
-
     private static Map<String, GtidSet> executed(Sandbox.Role role) throws Exception {
         Map<String, GtidSet> m = new TreeMap<>();
         for (Sandbox.Member member : sandbox.members(role)) {
@@ -378,10 +313,6 @@ class SwitchbackTest {
         return m;
     }
 
-    private static java.time.ZoneId sandboxZone() throws Exception {
-        return io.drsp.core.config.DrspConfig.load(sandbox.configFile()).timeZone();
-    }
-
     private static String hex(String s) {
         return HexFormat.of().formatHex(s.getBytes(java.nio.charset.StandardCharsets.UTF_8));
     }
@@ -392,13 +323,6 @@ class SwitchbackTest {
     }
 
     static JsonNode status() throws Exception {
-        Cli.Result r = Cli.run("status", "1", "--json", "--config", conf);
-        assertEquals(0, r.exitCode(), r.toString());
-        return new ObjectMapper().readTree(r.out());
-    }
-
-    private static long nowMicros() {
-        Instant now = Instant.now();
-        return now.getEpochSecond() * 1_000_000L + now.getNano() / 1000;
+        return scenario.status();
     }
 }

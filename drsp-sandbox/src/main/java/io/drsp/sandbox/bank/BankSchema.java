@@ -31,10 +31,11 @@ public final class BankSchema {
     public static void create(BankShard meta, List<BankShard> dataShards, int accountsPerShard) throws SQLException {
         requireAccountsPerShard(accountsPerShard, 1);
         try (Connection c = meta.connect(); Statement st = c.createStatement()) {
-            st.execute("CREATE DATABASE IF NOT EXISTS bank");
-            st.execute("CREATE TABLE IF NOT EXISTS bank.account_directory (shard VARCHAR(32) PRIMARY KEY,"
+            ddlIfMissing(st, "account_directory", "CREATE TABLE IF NOT EXISTS bank.account_directory (shard VARCHAR(32) PRIMARY KEY,"
                     + " first_id BIGINT NOT NULL, last_id BIGINT NOT NULL)");
-            try (PreparedStatement ps = c.prepareStatement("REPLACE INTO bank.account_directory VALUES (?,?,?)")) {
+            // Unchanged rows are not written: a workload run again logs nothing here.
+            try (PreparedStatement ps = c.prepareStatement("INSERT INTO bank.account_directory VALUES (?,?,?)"
+                    + " ON DUPLICATE KEY UPDATE first_id = VALUES(first_id), last_id = VALUES(last_id)")) {
                 for (int i = 0; i < dataShards.size(); i++) {
                     ps.setString(1, dataShards.get(i).shard());
                     ps.setLong(2, firstId(i));
@@ -45,13 +46,12 @@ public final class BankSchema {
         }
         for (int i = 0; i < dataShards.size(); i++) {
             try (Connection c = dataShards.get(i).connect(); Statement st = c.createStatement()) {
-                st.execute("CREATE DATABASE IF NOT EXISTS bank");
                 // Before accounts: a recovery point between these DDL statements then still reads as "nothing opened".
-                st.execute("CREATE TABLE IF NOT EXISTS bank.opening (id TINYINT PRIMARY KEY CHECK (id = 1),"
+                ddlIfMissing(st, "opening", "CREATE TABLE IF NOT EXISTS bank.opening (id TINYINT PRIMARY KEY CHECK (id = 1),"
                         + " accounts BIGINT NOT NULL, total DECIMAL(20,2) NOT NULL)");
-                st.execute("CREATE TABLE IF NOT EXISTS bank.accounts (id BIGINT PRIMARY KEY, owner VARCHAR(64) NOT NULL,"
+                ddlIfMissing(st, "accounts", "CREATE TABLE IF NOT EXISTS bank.accounts (id BIGINT PRIMARY KEY, owner VARCHAR(64) NOT NULL,"
                         + " balance DECIMAL(20,2) NOT NULL, updated_at DATETIME(6) NOT NULL)");
-                st.execute("CREATE TABLE IF NOT EXISTS bank.transfers (id BIGINT AUTO_INCREMENT PRIMARY KEY,"
+                ddlIfMissing(st, "transfers", "CREATE TABLE IF NOT EXISTS bank.transfers (id BIGINT AUTO_INCREMENT PRIMARY KEY,"
                         + " from_id BIGINT NOT NULL, to_id BIGINT NOT NULL, amount DECIMAL(20,2) NOT NULL,"
                         + " gtrid VARCHAR(64) NULL, created_at DATETIME(6) NOT NULL)");
                 c.setAutoCommit(false);
@@ -64,6 +64,22 @@ public final class BankSchema {
                 }
             }
         }
+    }
+
+    /**
+     * DDL only for a table that is missing: even a CREATE ... IF NOT EXISTS that changes nothing is binlogged as DDL,
+     * which a switchback's flashback of production cannot undo, so running the workload again must not issue it.
+     */
+    private static void ddlIfMissing(Statement st, String table, String ddl) throws SQLException {
+        try (ResultSet rs = st.executeQuery("SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = 'bank'"
+                + " AND TABLE_NAME = '" + table + "'")) {
+            rs.next();
+            if (rs.getLong(1) > 0) {
+                return;
+            }
+        }
+        st.execute("CREATE DATABASE IF NOT EXISTS bank");
+        st.execute(ddl);
     }
 
     private static void openAccounts(Connection c, BankShard shard, long first, int count) throws SQLException {
