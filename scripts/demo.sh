@@ -115,7 +115,7 @@ step "AllControl.sh -status 1: production serves, DR follows it 20 s behind" \
 echo
 echo "what switchback took out of production, per shard (forward SQL re-applies it by hand, reverse SQL undid it):"
 find "$DIR/state/archive/1" -path '*switchback-*' -type f | sort | while read -r f; do printf '  %s (%s bytes)\n' "$f" "$(stat -c %s "$f")"; done
-head -5 "$(find "$DIR/state/archive/1" -path '*switchback-*' -name summary.txt | sort | tail -1)"
+head -9 "$(find "$DIR/state/archive/1" -path '*switchback-*' -name summary.txt | sort | tail -1)"
 echo
 echo "the drill's forward and reverse SQL, per shard:"
 find "$DIR/state/archive" -name '*.sql' | sort | while read -r f; do printf '  %s (%s bytes)\n' "$f" "$(stat -c %s "$f")"; done

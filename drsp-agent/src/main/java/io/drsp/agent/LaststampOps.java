@@ -176,7 +176,7 @@ public final class LaststampOps {
                 .append("after the point: ").append(plan.beyond().toCompactString()).append(" (").append(plan.beyond().size())
                 .append(" transactions)\n")
                 .append("flashed back: ").append(plan.toFlashBack().toCompactString()).append(" (")
-                .append(p == null ? 0 : p.transactions()).append(" transactions with rows, ").append(p == null ? 0 : p.rows())
+                .append(p == null ? 0 : p.transactionsWithRows()).append(" of them with rows, ").append(p == null ? 0 : p.rows())
                 .append(" row changes; forward.sql re-applies them, reverse.sql undoes them)\n");
         plan.undecided().forEach((xid, gtid) -> b.append("rolled back first: XA ROLLBACK ").append(xid).append(" (its XA PREPARE ")
                 .append(gtid).append(" was still undecided)\n"));

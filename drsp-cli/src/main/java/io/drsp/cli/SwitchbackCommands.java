@@ -33,19 +33,11 @@ final class SwitchbackCommands {
 
         @Override
         public Integer call() {
-            DrspConfig cfg = ClusterCommands.configFor(config, cluster);
             Map<String, Object> body = new HashMap<>();
-            body.put("dryRun", dryRun);
             if (delay != null) {
                 body.put("delaySeconds", ClusterCommands.Sync.parseDelay(delay));
             }
-            JsonNode r = ClusterCommands.postShowingProgress(new ControllerClient(cfg), cluster, "switchback", body);
-            System.out.println(r.path("message").asText());
-            System.out.print(planTable(r.path("laststamp"), cfg.timeZone()));
-            if (dryRun) {
-                System.out.println("dry run: nothing was changed");
-            }
-            return Drsp.DONE;
+            return run(config, cluster, "switchback", dryRun, body);
         }
     }
 
@@ -94,20 +86,25 @@ final class SwitchbackCommands {
 
         @Override
         public Integer call() {
-            DrspConfig cfg = ClusterCommands.configFor(config, cluster);
             Map<String, Object> body = new HashMap<>();
-            body.put("dryRun", dryRun);
             if (time != null && !time.isBlank()) {
                 body.put("time", time);
             }
-            JsonNode r = ClusterCommands.postShowingProgress(new ControllerClient(cfg), cluster, "laststamp", body);
-            System.out.println(r.path("message").asText());
-            System.out.print(planTable(r.path("laststamp"), cfg.timeZone()));
-            if (dryRun) {
-                System.out.println("dry run: nothing was changed");
-            }
-            return Drsp.DONE;
+            return run(config, cluster, "laststamp", dryRun, body);
         }
+    }
+
+    /** Posts the command, follows its runbook, and prints its sentence and any laststamp plan it answers with. */
+    private static int run(ConfigOption config, String cluster, String action, boolean dryRun, Map<String, Object> body) {
+        DrspConfig cfg = ClusterCommands.configFor(config, cluster);
+        body.put("dryRun", dryRun);
+        JsonNode r = ClusterCommands.postShowingProgress(new ControllerClient(cfg), cluster, action, body);
+        System.out.println(r.path("message").asText());
+        System.out.print(planTable(r.path("laststamp"), cfg.timeZone()));
+        if (dryRun) {
+            System.out.println("dry run: nothing was changed");
+        }
+        return Drsp.DONE;
     }
 
     /** Per production shard: transactions after the point, those reversed, rows, and rows per table; then XA decisions. */

@@ -944,15 +944,20 @@ public final class PairEntity extends EventSourcedBehavior<PairEntity.Command, P
                     + " stays in service)";
             default -> " (shards " + String.join(", ", rollback) + " were made read-only again)";
         });
-        return Effect().persist(new PairEvent.RunbookFailed(rb.id(), rb.next(), why, rollback)).thenRun(s -> {
+        return persistFailure(new PairEvent.RunbookFailed(rb.id(), rb.next(), why, rollback));
+    }
+
+    /** Journals the failure, then takes back what it names, answering once that is done. */
+    private Effect<PairEvent, PairState> persistFailure(PairEvent.RunbookFailed failure) {
+        return Effect().persist(failure).thenRun(s -> {
             Failpoints.crashAfter("RunbookFailed");
-            Reply refused = new Reply.Refused(Reply.Why.FAILED, why);
-            if (s.pendingUndo() != null && s.pendingUndo().runbookId().equals(rb.id())) {
+            Reply refused = new Reply.Refused(Reply.Why.FAILED, failure.reason());
+            if (s.pendingUndo() != null && s.pendingUndo().runbookId().equals(failure.runbookId())) {
                 // The sentence says the change was taken back: it is sent once it has been.
-                answersAfterUndo.put(rb.id(), refused);
+                answersAfterUndo.put(failure.runbookId(), refused);
                 runUndo(s);
             } else {
-                answer(rb.id(), refused);
+                answer(failure.runbookId(), refused);
             }
         });
     }
@@ -979,18 +984,7 @@ public final class PairEntity extends EventSourcedBehavior<PairEntity.Command, P
                 + (rollback.contains("") ? (rollback.size() > 1 ? " and " : "") + "its start_dbproxy hook ran again" : "") + ")";
         String why = reason + undone + "; production cluster " + pair.id() + " stays " + state.productionMode() + ", DR stays "
                 + state.drMode() + "; run " + rb.operation().command() + " " + pair.id() + " again to continue from there.";
-        PairEvent.RunbookFailed failure = new PairEvent.RunbookFailed(rb.id(), rb.next(), why, rollback,
-                Operation.STOPSERVICE, failed.site());
-        return Effect().persist(failure).thenRun(s -> {
-            Failpoints.crashAfter("RunbookFailed");
-            Reply refused = new Reply.Refused(Reply.Why.FAILED, why);
-            if (s.pendingUndo() != null && s.pendingUndo().runbookId().equals(rb.id())) {
-                answersAfterUndo.put(rb.id(), refused);
-                runUndo(s);
-            } else {
-                answer(rb.id(), refused);
-            }
-        });
+        return persistFailure(new PairEvent.RunbookFailed(rb.id(), rb.next(), why, rollback, Operation.STOPSERVICE, failed.site()));
     }
 
     /** What a failed production runbook took back, and the mode production stays in. */

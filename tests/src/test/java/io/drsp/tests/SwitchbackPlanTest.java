@@ -10,7 +10,6 @@ import io.drsp.controller.Controller;
 import io.drsp.core.config.DrspConfig;
 import io.drsp.core.gtid.GtidSet;
 import io.drsp.sandbox.Sandbox;
-import io.drsp.sandbox.bank.BankSchema;
 import io.drsp.sandbox.bank.BankShard;
 import io.drsp.sandbox.bank.BankWorkload;
 import java.nio.file.Files;
@@ -55,32 +54,17 @@ class SwitchbackPlanTest {
     static DrspConfig config;
     static String conf;
     static List<BankShard> shards;
-    static long workloadStart;
-    static long workloadEnd;
+    static SwitchbackScenario scenario;
 
     @BeforeAll
     static void up() throws Exception {
-        sandbox = Sandbox.upReplacing(DIR, Sandbox.Options.defaults(), s -> { });
-        Files.writeString(sandbox.configFile(), "drsp.clusters.\"1\".service.drain-timeout = " + DRAIN + "\n",
-                java.nio.file.StandardOpenOption.APPEND);
-        conf = sandbox.configFile().toString();
+        scenario = new SwitchbackScenario(DIR, SEED, 0, DRAIN);
+        sandbox = scenario.sandbox;
+        conf = scenario.conf;
         config = DrspConfig.load(sandbox.configFile());
         controller = Controller.start(config, Set.of());
         shards = Bank.shards(sandbox, Sandbox.Role.PRODUCTION);
-        BankSchema.create(shards.get(0), shards.subList(1, shards.size()), 40);
-        assertEquals(0, Cli.run("sync", "1", "--delay", "3600", "--config", conf).exitCode(), "sync with a delay DR never reaches");
-        workloadStart = nowMicros();
-        BankWorkload w = new BankWorkload(shards.subList(1, shards.size()), 40, 3, 120, SEED).withCrossShard(0.5, 0.1, 0.5).start();
-        try {
-            Await.until(Duration.ofSeconds(60), () -> w.stats().crossShardCommitted() >= 150 && w.stats().resolved() >= 5,
-                    "150 cross-shard transfers committed and 5 abandoned ones resolved on production");
-        } finally {
-            w.close();
-        }
-        w.stop();
-        workloadEnd = nowMicros();
-        Bank.awaitRetrieved(sandbox, Bank.productionExecuted(sandbox));
-        assertEquals(0, Cli.run("stopsync", "1", "--config", conf).exitCode());
+        scenario.syncAndStop();
         System.out.println("switchback-plan: seed " + SEED);
     }
 
@@ -92,8 +76,7 @@ class SwitchbackPlanTest {
     @Test
     @Order(1)
     void refusedUntilDrServesFromARecoveryPoint() throws Exception {
-        String middle = RecoveryTest.TIME.format(Instant.ofEpochSecond(0, (workloadStart + (workloadEnd - workloadStart) / 2) * 1000)
-                .atZone(config.timeZone()));
+        String middle = scenario.middleOfTraffic();
         Map<String, GtidSet> before = Bank.productionExecuted(sandbox);
         refused(Cli.run("laststamp", "1", "--dry-run", "--config", conf), "DR cluster 1 is in mode STOPPED, where laststamp does not apply");
         assertEquals(0, Cli.run("relaytime", "1", "--time", middle, "--config", conf).exitCode());
@@ -471,10 +454,5 @@ class SwitchbackPlanTest {
 
     private static JsonNode laststampApi(Map<String, Object> body) throws Exception {
         return Api.post(config, "laststamp", body, Duration.ofSeconds(120));
-    }
-
-    private static long nowMicros() {
-        Instant now = Instant.now();
-        return now.getEpochSecond() * 1_000_000L + now.getNano() / 1000;
     }
 }

@@ -45,13 +45,18 @@ final class SwitchbackScenario {
     private long workloadStart;
     private long workloadEnd;
 
-    /** The sandbox, and production's first traffic retrieved by DR but not applied; the controller is the caller's. */
+    /** The sandbox with its bank, one local replica per DR shard; the controller is the caller's. */
     SwitchbackScenario(Path dir, long seed) throws Exception {
+        this(dir, seed, 1, 5);
+    }
+
+    /** @param drainSeconds how long a fence waits for production's prepared branches before leaving them to laststamp */
+    SwitchbackScenario(Path dir, long seed, int drReplicas, int drainSeconds) throws Exception {
         this.dir = dir;
         this.seed = seed;
-        sandbox = Sandbox.upReplacing(dir, Sandbox.Options.defaults().withReplicas(1), s -> { });
-        // The fence waits this long for production's prepared branches before leaving them to laststamp.
-        Files.writeString(sandbox.configFile(), "drsp.clusters.\"1\".service.drain-timeout = 5\n", StandardOpenOption.APPEND);
+        sandbox = Sandbox.upReplacing(dir, Sandbox.Options.defaults().withReplicas(drReplicas), s -> { });
+        Files.writeString(sandbox.configFile(), "drsp.clusters.\"1\".service.drain-timeout = " + drainSeconds + "\n",
+                StandardOpenOption.APPEND);
         conf = sandbox.configFile().toString();
         List<BankShard> all = Bank.shards(sandbox, Sandbox.Role.PRODUCTION);
         production = all.subList(1, all.size());
@@ -76,11 +81,15 @@ final class SwitchbackScenario {
         assertEquals(0, Cli.run("stopsync", "1", "--config", conf).exitCode());
     }
 
+    /** The production time in the middle of that traffic, as relaytime takes it. */
+    String middleOfTraffic() {
+        return RecoveryTest.TIME.format(Instant.ofEpochSecond(0, (workloadStart + (workloadEnd - workloadStart) / 2) * 1000)
+                .atZone(io.drsp.core.config.DrspConfig.load(sandbox.configFile()).timeZone()));
+    }
+
     /** DR recovers to the middle of that traffic and serves; both sites then write, production leaving branches prepared. */
     void failOver() throws Exception {
-        String middle = RecoveryTest.TIME.format(Instant.ofEpochSecond(0, (workloadStart + (workloadEnd - workloadStart) / 2) * 1000)
-                .atZone(io.drsp.core.config.DrspConfig.load(sandbox.configFile()).timeZone()));
-        assertEquals(0, Cli.run("relaytime", "1", "--time", middle, "--config", conf).exitCode());
+        assertEquals(0, Cli.run("relaytime", "1", "--time", middleOfTraffic(), "--config", conf).exitCode());
         Cli.Result recover = Cli.run("recover", "1", "--config", conf);
         assertEquals(0, recover.exitCode(), recover.toString());
         for (String shard : List.of("s1", "s2")) {
