@@ -56,6 +56,9 @@ public record NodeInspection(
             String executedGtids,
             long backlogTransactions,
             Long backlogBytes,
-            Long secondsBehindSource) {
+            Long secondsBehindSource,
+            Integer ioErrno,
+            Integer sqlErrno,
+            long relayLogSpaceBytes) {
     }
 }

@@ -6,6 +6,7 @@ import io.drsp.core.config.UserRef;
 import io.drsp.core.gtid.GtidSet;
 import io.drsp.core.mysql.MysqlAdmin;
 import io.drsp.core.mysql.ReplicaStatus;
+import io.drsp.core.mysql.ReplicationError;
 import io.drsp.core.mysql.Role;
 import io.drsp.core.mysql.SettingViolation;
 import java.sql.Connection;
@@ -254,7 +255,9 @@ public final class NodeOps implements AutoCloseable {
                 r.lastIoError().map(e -> e.describe()).orElse(null), r.lastSqlError().map(e -> e.describe()).orElse(null),
                 r.sourceHost() + ":" + r.sourcePort(), r.sqlDelay(),
                 r.sqlRemainingDelay().isPresent() ? r.sqlRemainingDelay().getAsLong() : null,
-                r.retrievedGtidSet().toString(), executed.toString(), backlog.size(), backlogBytes, boxed(r.secondsBehindSource()));
+                r.retrievedGtidSet().toString(), executed.toString(), backlog.size(), backlogBytes, boxed(r.secondsBehindSource()),
+                r.lastIoError().map(ReplicationError::errno).orElse(null), r.lastSqlError().map(ReplicationError::errno).orElse(null),
+                r.relayLogSpace());
     }
 
     /**

@@ -15,14 +15,14 @@ import java.util.concurrent.ConcurrentHashMap;
  * much to do on every {@code drsp status} (scripts call it in loops), so status shows the last one found and starts
  * a new search in the background once that is older than {@link #REFRESH_MICROS}, never while a runbook runs.
  */
-final class ConsistentPointWatch {
+public final class ConsistentPointWatch {
     static final long REFRESH_MICROS = 30_000_000L;
 
     /**
      * @param micros     the production time of that point; null when none could be planned (see {@code why})
      * @param checkedAt  when it was found (µs)
      */
-    record Point(Long micros, String why, long checkedAt) {
+    public record Point(Long micros, String why, long checkedAt) {
     }
 
     private final Map<String, Point> points = new ConcurrentHashMap<>();

@@ -35,10 +35,19 @@ public final class Controller implements AutoCloseable {
 
     private final ActorSystem<Void> system;
     private final ServerBinding binding;
+    private final io.drsp.controller.metrics.MetricsServer metrics;
+    /** How often each pair's status is collected for /metrics: a scrape reads the last one. */
+    static final java.time.Duration METRICS_EVERY = java.time.Duration.ofSeconds(5);
 
-    private Controller(ActorSystem<Void> system, ServerBinding binding) {
+    private Controller(ActorSystem<Void> system, ServerBinding binding, io.drsp.controller.metrics.MetricsServer metrics) {
         this.system = system;
         this.binding = binding;
+        this.metrics = metrics;
+    }
+
+    /** The port /metrics listens on. */
+    public int metricsPort() {
+        return metrics.port();
     }
 
     /** Starts everything and returns once the API listens; {@code remoteAgents} are served by {@code drsp agent}. */
@@ -81,7 +90,10 @@ public final class Controller implements AutoCloseable {
             ServerBinding binding = Http.get(system).newServerAt(cs.http().host(), cs.http().port()).bind(api.routes())
                     .toCompletableFuture().get(30, TimeUnit.SECONDS);
             log.info("drsp controller listening on {}, clusters {}", binding.localAddress(), config.clusters().keySet());
-            return new Controller(system, binding);
+            StatusCollector status = api.statusCollector();
+            io.drsp.controller.metrics.MetricsServer metrics = io.drsp.controller.metrics.MetricsServer.start(cs.metrics(),
+                    METRICS_EVERY, config.clusters().values(), pair -> status.collect(pair, entities.get(pair.id())));
+            return new Controller(system, binding, metrics);
         } catch (Exception e) {
             system.terminate();
             throw new IllegalStateException("the controller could not start: " + rootMessage(e), e);
@@ -137,6 +149,7 @@ public final class Controller implements AutoCloseable {
 
     @Override
     public void close() {
+        metrics.close();
         try {
             binding.unbind().toCompletableFuture().get(10, TimeUnit.SECONDS);
         } catch (Exception e) {

@@ -68,6 +68,11 @@ final class ControllerApi extends AllDirectives {
         this.status = new StatusCollector(system, Duration.ofSeconds(10));
     }
 
+    /** The status the API answers with, also what the metrics are made of (one consistent-point search for both). */
+    StatusCollector statusCollector() {
+        return status;
+    }
+
     /** RFC 9457's media type: a client (or a script with curl) can tell a refusal from an answer by its type alone. */
     static final ContentType PROBLEM_JSON = MediaTypes.applicationWithFixedCharset("problem+json", HttpCharsets.UTF_8).toContentType();
 

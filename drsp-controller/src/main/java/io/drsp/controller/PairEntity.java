@@ -868,8 +868,10 @@ public final class PairEntity extends EventSourcedBehavior<PairEntity.Command, P
         }
         progress.clear();
         lastSighting.clear();
+        long writing = System.nanoTime();
         return Effect().persist(new PairEvent.StepStarted(rb.id(), rb.next(), rb.current().describe()))
                 .thenRun(s -> {
+                    io.drsp.controller.metrics.JournalMetrics.written(writing);
                     Failpoints.crashAfter("StepStarted:" + rb.current().kind()
                             + (rb.current().shard().isEmpty() ? "" : ":" + rb.current().shard()));
                     ctx.pipeToSelf(steps.execute(rb, s), (outcome, error) -> new StepFinished(rb.id(), rb.next(),
@@ -904,7 +906,9 @@ public final class PairEntity extends EventSourcedBehavior<PairEntity.Command, P
                 default -> { } // RECOVER and PURGE end with the point their last step records
             }
         }
+        long writing = System.nanoTime();
         return Effect().persist(events).thenRun(s -> {
+            io.drsp.controller.metrics.JournalMetrics.written(writing);
             events.forEach(e -> Failpoints.crashAfter(e.getClass().getSimpleName() + (step.shard().isEmpty() ? "" : ":" + step.shard())));
             if (s.runbookInProgress()) {
                 ctx.getSelf().tell(new RunStep(rb.id(), s.runbook().next()));

@@ -13,8 +13,22 @@ import java.util.Map;
 public record PairStatus(String cluster, ProductionMode productionMode, Mode drMode, Integer delaySeconds, String runbook,
                          String lastError, long observedAtMicros, List<ShardStatus> shards, TargetSpec target,
                          RecoveryPoint recoveryPoint, Map<String, StepProgress> progress,
-                         String snapshot, DrillPlan drillPlan, ConsistentPointWatch.Point latestConsistentPoint)
+                         String snapshot, DrillPlan drillPlan, ConsistentPointWatch.Point latestConsistentPoint,
+                         Runbooks runbooks, Agents agents)
         implements ControllerJson {
+
+    /**
+     * The runbook in progress (null fields when none) and how the last one ended, for metrics and alerts.
+     *
+     * @param step      the running step, 1-based
+     * @param lastFailed whether the last runbook that ended failed (null before any ended)
+     */
+    public record Runbooks(String operation, Integer step, Integer steps, String lastOperation, Boolean lastFailed) {
+    }
+
+    /** Agents the configuration has members for, those registered, and members with more than one. */
+    public record Agents(int expected, int registered, int duplicate) {
+    }
 
     public record ShardStatus(String shard, NodeInspection production, NodeInspection dr, List<NodeInspection> drReplicas,
                               Double lagSeconds, Long backlogTransactions, Long backlogBytes) {

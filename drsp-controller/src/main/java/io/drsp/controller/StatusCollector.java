@@ -46,12 +46,13 @@ final class StatusCollector {
             }
             return CompletableFuture.allOf(inspections.values().toArray(CompletableFuture[]::new))
                     .thenApply(v -> assemble(pair, s, inspections, p,
-                            consistent.latest(pair, calls, s, NodeInspection.nowMicros())));
+                            consistent.latest(pair, calls, s, NodeInspection.nowMicros()), (AgentDirectory) sa[1]));
         });
     }
 
     private static PairStatus assemble(ClusterPair pair, PairState s, Map<NodeKey, CompletableFuture<NodeInspection>> in,
-                                       Map<String, StepProgress> progress, ConsistentPointWatch.Point consistent) {
+                                       Map<String, StepProgress> progress, ConsistentPointWatch.Point consistent,
+                                       AgentDirectory agents) {
         long now = NodeInspection.nowMicros();
         List<PairStatus.ShardStatus> shards = new ArrayList<>();
         for (String shard : pair.dr().shards().keySet()) {
@@ -69,6 +70,15 @@ final class StatusCollector {
         return new PairStatus(pair.id(), s.productionMode(), s.drMode(), s.delaySeconds(),
                 s.runbook() == null ? null : s.runbook().progress(), s.lastError(), now, shards, s.target(), s.recoveryPoint(),
                 s.runbookInProgress() ? progress : Map.of(), s.currentSnapshot() == null ? null : s.currentSnapshot().id(),
-                s.drillPlan(), consistent);
+                s.drillPlan(), consistent, runbooks(s), new PairStatus.Agents(Topology.nodes(pair).size(), agents.agents().size(),
+                agents.conflicts().size()));
+    }
+
+    private static PairStatus.Runbooks runbooks(PairState s) {
+        Runbook rb = s.runbook();
+        Runbook last = s.finishedRunbook();
+        return new PairStatus.Runbooks(rb == null ? null : rb.operation().command(), rb == null ? null : rb.next() + 1,
+                rb == null ? null : rb.steps().size(), last == null ? null : last.operation().command(),
+                last == null ? null : s.lastError() != null);
     }
 }

@@ -124,7 +124,7 @@ public final class Sandbox {
             });
             sandbox.wireReplicas();
             sandbox.createControlDatabase();
-            sandbox.writeConfig(freePort(), freePort());
+            sandbox.writeConfig(freePort(), freePort(), freePort());
         } catch (RuntimeException e) {
             sandbox.stopAfterFailedUp(e);
             throw e;
@@ -329,7 +329,7 @@ public final class Sandbox {
         }
     }
 
-    private void writeConfig(int httpPort, int remotingPort) {
+    private void writeConfig(int httpPort, int remotingPort, int metricsPort) {
         try {
             SandboxFiles.writeSecret(dir.resolve("secrets/admin"), credentials.adminPassword());
             SandboxFiles.writeSecret(dir.resolve("secrets/repl"), credentials.replicationPassword());
@@ -342,7 +342,7 @@ public final class Sandbox {
                         + " cluster=$DRSP_CLUSTER site=$DRSP_SITE mode=$DRSP_MODE\" >> \"$(dirname \"$0\")/dbproxy.log\"\n");
                 Files.setPosixFilePermissions(script, PosixFilePermissions.fromString("rwxr-xr-x"));
             }
-            Files.writeString(configFile(), new SandboxConfigWriter(clusterId, members, httpPort, remotingPort).render());
+            Files.writeString(configFile(), new SandboxConfigWriter(clusterId, members, httpPort, remotingPort, metricsPort).render());
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write the sandbox configuration", e);
         }

@@ -9,12 +9,14 @@ final class SandboxConfigWriter {
     private final List<Sandbox.Member> members;
     private final int httpPort;
     private final int remotingPort;
+    private final int metricsPort;
 
-    SandboxConfigWriter(String clusterId, List<Sandbox.Member> members, int httpPort, int remotingPort) {
+    SandboxConfigWriter(String clusterId, List<Sandbox.Member> members, int httpPort, int remotingPort, int metricsPort) {
         this.clusterId = clusterId;
         this.members = members;
         this.httpPort = httpPort;
         this.remotingPort = remotingPort;
+        this.metricsPort = metricsPort;
     }
 
     String render() {
@@ -28,6 +30,7 @@ final class SandboxConfigWriter {
         b.append("    http { host = \"127.0.0.1\", port = ").append(httpPort).append(" }\n");
         b.append("    token-file = \"state/controller.token\"\n");
         b.append("    remoting { host = \"127.0.0.1\", port = ").append(remotingPort).append(" }\n");
+        b.append("    metrics { host = \"127.0.0.1\", port = ").append(metricsPort).append(" }\n");
         b.append("    control-db { endpoint = \"").append(control.endpoint()).append("\", database = \"drsp\", user = admin }\n");
         b.append("  }\n");
         b.append("  users {\n");

@@ -122,16 +122,19 @@ final class ConfigLoader {
     }
 
     private Optional<ControllerSettings> controller(ConfigNode node) {
-        node.allowOnly("http", "token-file", "remoting", "control-db");
+        node.allowOnly("http", "token-file", "remoting", "control-db", "metrics");
         Optional<Endpoint> http = node.object("http", true, "{ host, port } of the command API").flatMap(this::listenAddress);
         Optional<Path> tokenFile = node.string("token-file", true, "the path of the controller's token file").map(this::path);
         Optional<Endpoint> remoting = node.object("remoting", true, "{ host, port } of Pekko remoting").flatMap(this::listenAddress);
         Optional<ControlDb> controlDb = node.object("control-db", true, "{ endpoint, database, user } of the control database")
                 .flatMap(this::controlDb);
+        Optional<Endpoint> metrics = node.object("metrics", false, "{ host, port } of the Prometheus /metrics endpoint")
+                .flatMap(this::listenAddress);
         if (http.isEmpty() || tokenFile.isEmpty() || remoting.isEmpty() || controlDb.isEmpty()) {
             return Optional.empty();
         }
-        return Optional.of(new ControllerSettings(http.get(), tokenFile.get(), remoting.get(), controlDb.get()));
+        return Optional.of(new ControllerSettings(http.get(), tokenFile.get(), remoting.get(), controlDb.get(),
+                metrics.orElse(ControllerSettings.DEFAULT_METRICS)));
     }
 
     private Optional<Endpoint> listenAddress(ConfigNode node) {

@@ -1,0 +1,208 @@
+package io.drsp.tests;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.drsp.controller.Controller;
+import io.drsp.controller.metrics.MetricNames;
+import io.drsp.core.config.DrspConfig;
+import io.drsp.core.gtid.GtidSet;
+import io.drsp.sandbox.Sandbox;
+import io.drsp.sandbox.bank.BankSchema;
+import io.drsp.sandbox.bank.BankShard;
+import io.drsp.sandbox.bank.BankWorkload;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+
+/**
+ * The controller's {@code /metrics} during delayed sync on real servers, judged by MySQL's own {@code SHOW REPLICA
+ * STATUS} and by the real {@code promtool}: each figure a scrape shows equals what MySQL says (read when it stands
+ * still), a shard that stops answering shows {@code drsp_shard_up 0} while scrapes keep answering at once, and the
+ * text passes {@code promtool check metrics}. Every wait polls the scrape with a deadline.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class MetricsTest {
+    static final Path DIR = Path.of("target/metrics").toAbsolutePath();
+    static final Pattern SAMPLE = Pattern.compile("^([a-z_]+)(\\{([^}]*)\\})? (\\S+)$");
+    static Sandbox sandbox;
+    static Controller controller;
+    static String conf;
+    static URI metrics;
+
+    @BeforeAll
+    static void up() throws Exception {
+        sandbox = Sandbox.upReplacing(DIR, Sandbox.Options.defaults(), s -> { });
+        conf = sandbox.configFile().toString();
+        controller = Controller.start(DrspConfig.load(sandbox.configFile()), Set.of());
+        metrics = URI.create("http://127.0.0.1:" + controller.metricsPort() + "/metrics");
+        List<BankShard> shards = Bank.shards(sandbox, Sandbox.Role.PRODUCTION);
+        BankSchema.create(shards.get(0), shards.subList(1, shards.size()), 20);
+    }
+
+    @AfterAll
+    static void down() throws Exception {
+        TearDown.all(controller, sandbox);
+    }
+
+    @Test
+    @Order(1)
+    void duringDelayedSyncEachFigureIsWhatMysqlSaysAndPromtoolAcceptsTheText() throws Exception {
+        assertEquals(0, Cli.run("sync", "1", "--delay", "7", "--config", conf).exitCode());
+        List<BankShard> data = Bank.shards(sandbox, Sandbox.Role.PRODUCTION);
+        BankWorkload w = new BankWorkload(data.subList(1, data.size()), 20, 2, 50, 7).start();
+        try {
+            Map<String, Double> seen = awaitScrape(s -> s.containsKey(key(MetricNames.MODE_INFO, "cluster", "1", "site", "dr", "mode", "SYNC"))
+                    && s.containsKey(key(MetricNames.REPLICATION_DELAY, "cluster", "1", "shard", "s2")), "a scrape showing DR in SYNC");
+            for (String shard : sandbox.shards()) {
+                Map<String, String> r = Db.replicaStatus(sandbox.drPrimary(shard)).orElseThrow();
+                assertEquals(Double.parseDouble(r.get("SQL_Delay")), seen.get(key(MetricNames.REPLICATION_DELAY, "cluster", "1", "shard", shard)),
+                        shard + ": SOURCE_DELAY");
+                assertEquals(1.0, seen.get(key(MetricNames.REPLICATION_THREAD_RUNNING, "cluster", "1", "shard", shard, "thread", "io")), shard);
+                assertEquals(1.0, seen.get(key(MetricNames.REPLICATION_THREAD_RUNNING, "cluster", "1", "shard", shard, "thread", "sql")), shard);
+                for (String site : List.of("production", "dr")) {
+                    assertEquals(1.0, seen.get(key(MetricNames.SHARD_UP, "cluster", "1", "site", site, "shard", shard)), site + " " + shard);
+                }
+            }
+            assertEquals(1.0, seen.get(key(MetricNames.MODE_INFO, "cluster", "1", "site", "production", "mode", "SERVICE")));
+            assertEquals(1.0, seen.get(key(MetricNames.RUNBOOK_LAST_RESULT, "cluster", "1", "operation", "sync", "result", "done")));
+            int members = sandbox.members().size() - 1; // the control database has no agent
+            assertEquals((double) members, seen.get(key(MetricNames.AGENTS_EXPECTED, "cluster", "1")));
+            assertEquals((double) members, seen.get(key(MetricNames.AGENTS_REGISTERED, "cluster", "1")));
+            assertEquals(0.0, seen.get(key(MetricNames.AGENTS_DUPLICATE, "cluster", "1")));
+            assertTrue(seen.containsKey(key("jvm_threads_current")), "the client library's JVM metrics are there");
+            Path scrape = DIR.resolve("scrape.txt");
+            Files.writeString(scrape, scrapeText());
+            Cli.Result promtool = promtool(scrape, "check", "metrics");
+            System.out.println("metrics: promtool check metrics: " + promtool);
+            assertEquals(0, promtool.exitCode(), "promtool check metrics accepts a real scrape: " + promtool);
+        } finally {
+            w.close();
+        }
+        w.stop();
+    }
+
+    /** Stopped, the links stand still: each figure then equals MySQL's exactly. */
+    @Test
+    @Order(2)
+    void afterStopsyncBacklogRelayDiskAndThreadsEqualShowReplicaStatus() throws Exception {
+        Bank.awaitRetrieved(sandbox, Bank.productionExecuted(sandbox));
+        assertEquals(0, Cli.run("stopsync", "1", "--config", conf).exitCode());
+        Map<String, Map<String, String>> mysql = new TreeMap<>();
+        for (String shard : sandbox.shards()) {
+            mysql.put(shard, Db.replicaStatus(sandbox.drPrimary(shard)).orElseThrow());
+        }
+        double asked = System.currentTimeMillis() / 1000.0;
+        Map<String, Double> seen = awaitScrape(s -> s.getOrDefault(key(MetricNames.LAST_COLLECTION, "cluster", "1"), 0.0) > asked
+                && s.containsKey(key(MetricNames.MODE_INFO, "cluster", "1", "site", "dr", "mode", "STOPPED")), "a collection after stopsync");
+        for (String shard : sandbox.shards()) {
+            Map<String, String> r = mysql.get(shard);
+            GtidSet backlog = GtidSet.parse(r.get("Retrieved_Gtid_Set")).subtract(GtidSet.parse(r.get("Executed_Gtid_Set")));
+            assertEquals((double) backlog.size(), seen.get(key(MetricNames.RELAY_BACKLOG_TRANSACTIONS, "cluster", "1", "shard", shard)), shard);
+            assertTrue(backlog.size() > 0 || shard.equals("meta"), shard + ": the delay left a backlog to show");
+            assertEquals(Double.parseDouble(r.get("Relay_Log_Space")), seen.get(key(MetricNames.RELAY_LOG_DISK_BYTES, "cluster", "1", "shard", shard)),
+                    shard + ": Relay_Log_Space");
+            assertEquals(0.0, seen.get(key(MetricNames.REPLICATION_THREAD_RUNNING, "cluster", "1", "shard", shard, "thread", "io")), shard);
+            assertEquals(0.0, seen.get(key(MetricNames.REPLICATION_THREAD_RUNNING, "cluster", "1", "shard", shard, "thread", "sql")), shard);
+        }
+        assertEquals(1.0, seen.get(key(MetricNames.RUNBOOK_LAST_RESULT, "cluster", "1", "operation", "stopsync", "result", "done")));
+    }
+
+    /** A production shard stopped: it shows as down at the next collection, and every scrape meanwhile answers at once. */
+    @Test
+    @Order(3)
+    void aShardThatStopsAnsweringShowsDownWhileScrapesStayFast() throws Exception {
+        sandbox.production("s2").instance().stop();
+        long slowest = 0;
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        Map<String, Double> seen = Map.of();
+        while (System.nanoTime() < deadline) {
+            long t = System.nanoTime();
+            seen = parse(scrapeText());
+            slowest = Math.max(slowest, System.nanoTime() - t);
+            if (Double.valueOf(0.0).equals(seen.get(key(MetricNames.SHARD_UP, "cluster", "1", "site", "production", "shard", "s2")))) {
+                break;
+            }
+            Thread.sleep(200);
+        }
+        assertEquals(0.0, seen.get(key(MetricNames.SHARD_UP, "cluster", "1", "site", "production", "shard", "s2")), "s2 shows down");
+        assertEquals(1.0, seen.get(key(MetricNames.SHARD_UP, "cluster", "1", "site", "production", "shard", "s1")), "s1 stays up");
+        System.out.println("metrics: slowest scrape while production s2 was down: " + slowest / 1_000_000 + " ms");
+        assertTrue(slowest < TimeUnit.SECONDS.toNanos(1), "a scrape never waits for a shard: " + slowest / 1_000_000 + " ms");
+        sandbox.production("s2").instance().start();
+        awaitScrape(s -> Double.valueOf(1.0).equals(s.get(key(MetricNames.SHARD_UP, "cluster", "1", "site", "production", "shard", "s2"))),
+                "production s2 up again");
+    }
+
+    static Map<String, Double> awaitScrape(java.util.function.Predicate<Map<String, Double>> ready, String what) {
+        Map<String, Double>[] last = new Map[1];
+        Await.until(Duration.ofSeconds(60), () -> {
+            last[0] = parse(scrapeText());
+            return ready.test(last[0]);
+        }, what);
+        return last[0];
+    }
+
+    static String scrapeText() throws Exception {
+        HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(metrics).timeout(Duration.ofSeconds(10)).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, r.statusCode(), r.body());
+        return r.body();
+    }
+
+    /** Each sample by its name and labels (sorted), as {@link #key} writes them. */
+    static Map<String, Double> parse(String text) {
+        Map<String, Double> out = new HashMap<>();
+        for (String line : text.split("\n")) {
+            Matcher m = SAMPLE.matcher(line);
+            if (line.startsWith("#") || !m.matches()) {
+                continue;
+            }
+            TreeMap<String, String> labels = new TreeMap<>();
+            if (m.group(3) != null && !m.group(3).isEmpty()) {
+                for (String pair : m.group(3).split(",(?=[a-z_]+=\")")) {
+                    int eq = pair.indexOf('=');
+                    labels.put(pair.substring(0, eq), pair.substring(eq + 2, pair.length() - 1));
+                }
+            }
+            out.put(m.group(1) + labels, Double.parseDouble(m.group(4)));
+        }
+        return out;
+    }
+
+    static String key(String name, String... labels) {
+        TreeMap<String, String> m = new TreeMap<>();
+        for (int i = 0; i < labels.length; i += 2) {
+            m.put(labels[i], labels[i + 1]);
+        }
+        return name + m;
+    }
+
+    /** The real promtool (scripts/setup.sh installs Debian's prometheus package), reading {@code stdin}. */
+    static Cli.Result promtool(Path stdin, String... args) throws Exception {
+        List<String> cmd = new java.util.ArrayList<>(List.of("promtool"));
+        cmd.addAll(List.of(args));
+        Path out = Files.createTempFile("promtool", ".out");
+        Process p = new ProcessBuilder(cmd).redirectInput(stdin.toFile()).redirectErrorStream(true).redirectOutput(out.toFile()).start();
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS), "promtool ended");
+        return new Cli.Result(p.exitValue(), Files.readString(out), "");
+    }
+}
