@@ -59,6 +59,7 @@ public record NodeInspection(
             Long secondsBehindSource,
             Integer ioErrno,
             Integer sqlErrno,
-            long relayLogSpaceBytes) {
+            long relayLogSpaceBytes,
+            Long lastRetrievedSourceMicros) {
     }
 }

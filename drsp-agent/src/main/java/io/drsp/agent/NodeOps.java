@@ -101,7 +101,7 @@ public final class NodeOps implements AutoCloseable {
             boolean superReadOnly = isOn(s.variable("super_read_only"));
             boolean readOnly = isOn(s.variable("read_only"));
             NodeInspection.LinkView link = s.replicaStatus()
-                    .map(r -> linkView(r, executed, full ? backlogBytes(s, r, executed) : null)).orElse(null);
+                    .map(r -> linkView(r, executed, full ? relayFigures(s, r, executed) : new RelayFigures(null, null))).orElse(null);
             sampleApplyRate(link, executed);
             Long applied = full ? appliedSourceTime(s.connection()) : null;
             XaOps.Prepared xa = full ? XaOps.preparedNow(s) : null;
@@ -226,38 +226,45 @@ public final class NodeOps implements AutoCloseable {
      * it (Relay_Log_Space counts every relay file, applied ones too, and drsp keeps relay_log_purge off). Null while
      * the index is first being built or busy: status answers at once rather than wait for a read of the relay log.
      */
-    private Long backlogBytes(MysqlAdmin s, ReplicaStatus r, GtidSet executed) {
+    private RelayFigures relayFigures(MysqlAdmin s, ReplicaStatus r, GtidSet executed) {
         GtidSet backlog = r.retrievedGtidSet().subtract(executed);
-        if (backlog.isEmpty()) {
-            return 0L;
-        }
+        RelayFigures unknown = new RelayFigures(backlog.isEmpty() ? 0L : null, null);
         try {
             if (!relayLock.tryLock(1, TimeUnit.SECONDS)) {
-                return null;
+                return unknown;
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            return null;
+            return unknown;
         }
         try {
             if (relayIndex == null) {
-                return null;
+                return unknown;
             }
-            return freshRelayIndex(s).bytesOf(backlog); // the lock is reentrant; the refresh reads only new relay log
+            RelayIndex index = freshRelayIndex(s); // the lock is reentrant; the refresh reads only new relay log
+            java.util.OptionalLong last = index.lastCommitMicros();
+            return new RelayFigures(backlog.isEmpty() ? 0L : index.bytesOf(backlog), last.isPresent() ? last.getAsLong() : null);
         } finally {
             relayLock.unlock();
         }
     }
 
-    private static NodeInspection.LinkView linkView(ReplicaStatus r, GtidSet executed, Long backlogBytes) {
+    /**
+     * What the relay index adds to MySQL's status: the unapplied transactions' bytes, and the production commit time
+     * of the newest transaction retrieved (what a loss of production now would keep: the RPO's side on DR).
+     */
+    private record RelayFigures(Long backlogBytes, Long lastRetrievedSourceMicros) {
+    }
+
+    private static NodeInspection.LinkView linkView(ReplicaStatus r, GtidSet executed, RelayFigures relay) {
         GtidSet backlog = r.retrievedGtidSet().subtract(executed);
         return new NodeInspection.LinkView(r.ioRunning(), r.sqlRunning(), r.sqlState(),
                 r.lastIoError().map(e -> e.describe()).orElse(null), r.lastSqlError().map(e -> e.describe()).orElse(null),
                 r.sourceHost() + ":" + r.sourcePort(), r.sqlDelay(),
                 r.sqlRemainingDelay().isPresent() ? r.sqlRemainingDelay().getAsLong() : null,
-                r.retrievedGtidSet().toString(), executed.toString(), backlog.size(), backlogBytes, boxed(r.secondsBehindSource()),
+                r.retrievedGtidSet().toString(), executed.toString(), backlog.size(), relay.backlogBytes(), boxed(r.secondsBehindSource()),
                 r.lastIoError().map(ReplicationError::errno).orElse(null), r.lastSqlError().map(ReplicationError::errno).orElse(null),
-                r.relayLogSpace());
+                r.relayLogSpace(), relay.lastRetrievedSourceMicros());
     }
 
     /**

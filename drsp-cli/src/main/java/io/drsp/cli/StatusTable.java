@@ -59,6 +59,21 @@ final class StatusTable {
                     .append(", found ").append(String.format(java.util.Locale.ROOT, "%.0f",
                             (s.path("observedAtMicros").asLong() - consistent.path("checkedAt").asLong()) / 1e6)).append(" s ago\n");
         }
+        JsonNode f = s.path("figures");
+        if (f.isObject()) {
+            b.append("recoverable window: ").append(f.path("windowStartMicros").isNumber() ? time(f.path("windowStartMicros"), zone) : "?")
+                    .append(" .. ").append(f.path("windowEndMicros").isNumber() ? time(f.path("windowEndMicros"), zone) : "?");
+            if (f.path("windowStartMicros").isNumber() && f.path("windowEndMicros").isNumber()) {
+                b.append(String.format(java.util.Locale.ROOT, " (%.1f s)",
+                        (f.path("windowEndMicros").asLong() - f.path("windowStartMicros").asLong()) / 1e6));
+            }
+            b.append("; RPO now ").append(seconds(f.path("rpoSeconds"))).append("; RTO estimate ").append(seconds(f.path("rtoSeconds")));
+            if (f.path("rtoSeconds").isNumber()) {
+                b.append(" (replay ").append(seconds(f.path("replaySeconds"))).append(" + other steps ")
+                        .append(f.path("fixedSeconds").isNumber() ? seconds(f.path("fixedSeconds")) : "not measured yet").append(')');
+            }
+            b.append('\n');
+        }
         progressLines(s).forEach(l -> b.append(l).append('\n'));
         b.append(String.format("%-6s %-9s %-10s %-4s %-4s %-6s %-23s %8s %14s %7s%n", "SHARD", "PROD", "DR", "IO", "SQL",
                 "LEFT", "APPLIED (prod time)", "LAG s", "BACKLOG trx", "bytes"));
@@ -141,5 +156,9 @@ final class StatusTable {
         }
         long us = micros.asLong();
         return TIME.format(Instant.ofEpochSecond(us / 1_000_000, (us % 1_000_000) * 1000).atZone(zone));
+    }
+
+    private static String seconds(JsonNode v) {
+        return v.isNumber() ? String.format(java.util.Locale.ROOT, "%.1f s", v.asDouble()) : "?";
     }
 }

@@ -19,10 +19,30 @@ public final class ConsistentPointWatch {
     static final long REFRESH_MICROS = 30_000_000L;
 
     /**
-     * @param micros     the production time of that point; null when none could be planned (see {@code why})
-     * @param checkedAt  when it was found (µs)
+     * @param micros        the production time of that point; null when none could be planned (see {@code why})
+     * @param checkedAt     when it was found (µs)
+     * @param replaySeconds how long replaying to it would take at each shard's measured apply rate, the slowest shard;
+     *                      null while a shard with transactions to replay has no measured rate yet
      */
-    public record Point(Long micros, String why, long checkedAt) {
+    public record Point(Long micros, String why, long checkedAt, Double replaySeconds) {
+        public Point(Long micros, String why, long checkedAt) {
+            this(micros, why, checkedAt, null);
+        }
+    }
+
+    /** The slowest shard's replay at its measured rate; null when one with something to replay has no rate yet. */
+    static Double replaySeconds(RecoveryPlan plan) {
+        double worst = 0;
+        for (RecoveryPlan.ShardPlan s : plan.shards()) {
+            if (s.transactionsToReplay() == 0) {
+                continue;
+            }
+            if (s.applyRatePerSecond() == null || s.applyRatePerSecond() <= 0) {
+                return null;
+            }
+            worst = Math.max(worst, s.transactionsToReplay() / s.applyRatePerSecond());
+        }
+        return worst;
     }
 
     private final Map<String, Point> points = new ConcurrentHashMap<>();
@@ -43,7 +63,7 @@ public final class ConsistentPointWatch {
                         }
                         RecoveryPlanner.Result r = RecoveryPlanner.plan(pair.id(), all, found.cuts(), Map.of(), ZoneOffset.UTC, found.xa());
                         return r.plan().map(p -> new Point(p.clusterTimeMicros(), String.join(" ", p.xaSummary()),
-                                        io.drsp.agent.NodeInspection.nowMicros()))
+                                        io.drsp.agent.NodeInspection.nowMicros(), replaySeconds(p)))
                                 .orElseGet(() -> new Point(null, r.refusal().orElse(null), io.drsp.agent.NodeInspection.nowMicros()));
                     })
                     .whenComplete((p, e) -> {

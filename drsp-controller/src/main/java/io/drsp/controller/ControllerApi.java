@@ -65,7 +65,8 @@ final class ControllerApi extends AllDirectives {
         this.entities = entities;
         this.system = system;
         this.token = token;
-        this.status = new StatusCollector(system, Duration.ofSeconds(10));
+        this.status = new StatusCollector(system, Duration.ofSeconds(10), new RunbookTimings(config.controller().controlDb(),
+                config.user(config.controller().controlDb().user())));
     }
 
     /** The status the API answers with, also what the metrics are made of (one consistent-point search for both). */

@@ -14,8 +14,23 @@ public record PairStatus(String cluster, ProductionMode productionMode, Mode drM
                          String lastError, long observedAtMicros, List<ShardStatus> shards, TargetSpec target,
                          RecoveryPoint recoveryPoint, Map<String, StepProgress> progress,
                          String snapshot, DrillPlan drillPlan, ConsistentPointWatch.Point latestConsistentPoint,
-                         Runbooks runbooks, Agents agents)
+                         Runbooks runbooks, Agents agents, Figures figures)
         implements ControllerJson {
+
+    /**
+     * The figures a DR plan is judged by, as they stand now (each null while unknown).
+     *
+     * @param windowStartMicros the oldest production time a recovery can target: what every DR shard has applied
+     * @param windowEndMicros   the newest: the latest consistent point found
+     * @param rpoSeconds        what a loss of production now would lose: production's last commit (its heartbeat,
+     *                          the last one seen if it is down) to the newest transaction DR retrieved, worst shard
+     * @param rtoSeconds        a recovery to the newest point now: the replay at each shard's measured apply rate plus
+     *                          {@code fixedSeconds}
+     * @param fixedSeconds      the last stopsync, recover (its replay aside) and service, from the journal
+     */
+    public record Figures(Long windowStartMicros, Long windowEndMicros, Double rpoSeconds, Double rtoSeconds,
+                          Double replaySeconds, Double fixedSeconds) {
+    }
 
     /**
      * The runbook in progress (null fields when none) and how the last one ended, for metrics and alerts.

@@ -22,10 +22,14 @@ final class StatusCollector {
     private final ActorSystem<?> system;
     private final Duration timeout;
     private final ConsistentPointWatch consistent = new ConsistentPointWatch();
+    private final RunbookTimings timings;
+    /** Each production shard's last commit seen (µs): a production that stops answering keeps its last one for the RPO. */
+    private final Map<String, Long> productionLastCommit = new java.util.concurrent.ConcurrentHashMap<>();
 
-    StatusCollector(ActorSystem<?> system, Duration timeout) {
+    StatusCollector(ActorSystem<?> system, Duration timeout, RunbookTimings timings) {
         this.system = system;
         this.timeout = timeout;
+        this.timings = timings;
     }
 
     CompletionStage<PairStatus> collect(ClusterPair pair, ActorRef<PairEntity.Command> entity) {
@@ -45,14 +49,17 @@ final class StatusCollector {
                 inspections.put(key, calls.inspect(key));
             }
             return CompletableFuture.allOf(inspections.values().toArray(CompletableFuture[]::new))
-                    .thenApply(v -> assemble(pair, s, inspections, p,
-                            consistent.latest(pair, calls, s, NodeInspection.nowMicros()), (AgentDirectory) sa[1]));
+                    .thenApply(v -> {
+                        PairStatus st = assemble(pair, s, inspections, p,
+                                consistent.latest(pair, calls, s, NodeInspection.nowMicros()), (AgentDirectory) sa[1], null);
+                        return withFigures(st);
+                    });
         });
     }
 
     private static PairStatus assemble(ClusterPair pair, PairState s, Map<NodeKey, CompletableFuture<NodeInspection>> in,
                                        Map<String, StepProgress> progress, ConsistentPointWatch.Point consistent,
-                                       AgentDirectory agents) {
+                                       AgentDirectory agents, PairStatus.Figures figures) {
         long now = NodeInspection.nowMicros();
         List<PairStatus.ShardStatus> shards = new ArrayList<>();
         for (String shard : pair.dr().shards().keySet()) {
@@ -71,7 +78,38 @@ final class StatusCollector {
                 s.runbook() == null ? null : s.runbook().progress(), s.lastError(), now, shards, s.target(), s.recoveryPoint(),
                 s.runbookInProgress() ? progress : Map.of(), s.currentSnapshot() == null ? null : s.currentSnapshot().id(),
                 s.drillPlan(), consistent, runbooks(s), new PairStatus.Agents(Topology.nodes(pair).size(), agents.agents().size(),
-                agents.conflicts().size()));
+                agents.conflicts().size()), figures);
+    }
+
+    /** The window, RPO and RTO of a status, from its shards, its consistent point and the journal's timings. */
+    private PairStatus withFigures(PairStatus s) {
+        Long start = null;
+        Double rpo = null;
+        for (PairStatus.ShardStatus sh : s.shards()) {
+            NodeInspection prod = sh.production();
+            String key = s.cluster() + "/" + sh.shard();
+            if (prod != null && prod.reachable() && prod.appliedSourceTimeMicros() != null) {
+                productionLastCommit.merge(key, prod.appliedSourceTimeMicros(), Math::max);
+            }
+            NodeInspection dr = sh.dr();
+            if (dr != null && dr.reachable() && dr.appliedSourceTimeMicros() != null) {
+                start = start == null ? dr.appliedSourceTimeMicros() : Math.max(start, dr.appliedSourceTimeMicros());
+            }
+            Long produced = productionLastCommit.get(key);
+            Long retrieved = dr == null || dr.link() == null ? null : dr.link().lastRetrievedSourceMicros();
+            if (produced != null && retrieved != null) {
+                double loss = Math.max(0, produced - retrieved) / 1e6;
+                rpo = rpo == null ? loss : Math.max(rpo, loss);
+            }
+        }
+        ConsistentPointWatch.Point point = s.latestConsistentPoint();
+        Long end = point == null ? null : point.micros();
+        Double replay = point == null ? null : point.replaySeconds();
+        Double fixed = timings == null ? null : timings.fixedSeconds(s.cluster());
+        Double rto = replay == null ? null : replay + (fixed == null ? 0 : fixed);
+        return new PairStatus(s.cluster(), s.productionMode(), s.drMode(), s.delaySeconds(), s.runbook(), s.lastError(),
+                s.observedAtMicros(), s.shards(), s.target(), s.recoveryPoint(), s.progress(), s.snapshot(), s.drillPlan(),
+                s.latestConsistentPoint(), s.runbooks(), s.agents(), new PairStatus.Figures(start, end, rpo, rto, replay, fixed));
     }
 
     private static PairStatus.Runbooks runbooks(PairState s) {

@@ -89,6 +89,18 @@ class MetricsTest {
             assertEquals((double) members, seen.get(key(MetricNames.AGENTS_REGISTERED, "cluster", "1")));
             assertEquals(0.0, seen.get(key(MetricNames.AGENTS_DUPLICATE, "cluster", "1")));
             assertTrue(seen.containsKey(key("jvm_threads_current")), "the client library's JVM metrics are there");
+            // The figures a DR plan is judged by, during healthy delayed sync: nothing retrieved is more than a few
+            // seconds old, and what DR has applied (the window's start) trails by about the delay.
+            Map<String, Double> figures = awaitScrape(f -> f.containsKey(key(MetricNames.RPO, "cluster", "1"))
+                    && f.containsKey(key(MetricNames.RECOVERABLE_WINDOW_START, "cluster", "1")), "RPO and the window's start");
+            double now = System.currentTimeMillis() / 1000.0;
+            double rpo = figures.get(key(MetricNames.RPO, "cluster", "1"));
+            double start = figures.get(key(MetricNames.RECOVERABLE_WINDOW_START, "cluster", "1"));
+            System.out.println("metrics: RPO " + rpo + " s, window start " + (now - start) + " s ago");
+            assertTrue(rpo >= 0 && rpo < 5, "healthy sync loses at most seconds: RPO " + rpo);
+            assertTrue(now - start > 7 - 2 && now - start < 7 + 20, "DR has applied up to about the delay ago: " + (now - start) + " s");
+            Cli.Result table = Cli.run("status", "1", "--config", conf);
+            assertTrue(table.out().contains("recoverable window: ") && table.out().contains("; RPO now "), table.out());
             Path scrape = DIR.resolve("scrape.txt");
             Files.writeString(scrape, scrapeText());
             Cli.Result promtool = promtool(scrape, "check", "metrics");

@@ -50,9 +50,23 @@ public final class StatusMetrics implements MultiCollector {
             for (PairStatus.ShardStatus sh : s.shards()) {
                 shard(g, c, sh, s.delaySeconds());
             }
-            if (s.latestConsistentPoint() != null && s.latestConsistentPoint().micros() != null) {
+            PairStatus.Figures f = s.figures();
+            if (f != null && f.windowStartMicros() != null) {
+                g.set(MetricNames.RECOVERABLE_WINDOW_START, "The oldest production time a recovery can target now: what every"
+                        + " DR shard has applied.", f.windowStartMicros() / 1e6, "cluster", c);
+            }
+            if (f != null && f.windowEndMicros() != null) {
                 g.set(MetricNames.RECOVERABLE_WINDOW_END, "The newest production time a recovery can reach now, consistent"
-                        + " across shards (as last found).", s.latestConsistentPoint().micros() / 1e6, "cluster", c);
+                        + " across shards (as last found).", f.windowEndMicros() / 1e6, "cluster", c);
+            }
+            if (f != null && f.rpoSeconds() != null) {
+                g.set(MetricNames.RPO, "What a loss of production now would lose: its last commit to the newest transaction DR"
+                        + " retrieved, worst shard.", f.rpoSeconds(), "cluster", c);
+            }
+            if (f != null && f.rtoSeconds() != null) {
+                g.set(MetricNames.RTO_ESTIMATE, "A recovery to the newest point now: replay at each shard's measured apply rate"
+                        + " plus the last stopsync, recover and service's other steps from the journal (0 before the first).",
+                        f.rtoSeconds(), "cluster", c);
             }
             runbooks(g, c, s);
             if (s.agents() != null) {
