@@ -274,7 +274,7 @@ public final class Sandbox {
         return new Member(name, role, shard, instance);
     }
 
-    static int freePort() {
+    public static int freePort() {
         try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             return s.getLocalPort();
         } catch (IOException e) {

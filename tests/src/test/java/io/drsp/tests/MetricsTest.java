@@ -164,6 +164,46 @@ class MetricsTest {
                 "production s2 up again");
     }
 
+    /** The real Prometheus server (Debian's package) scrapes the controller; its query API answers with drsp's lag. */
+    @Test
+    @Order(4)
+    void aRealPrometheusScrapesTheControllerAndAnswersForTheLag() throws Exception {
+        int port = io.drsp.sandbox.Sandbox.freePort();
+        Path config = DIR.resolve("prometheus.yml");
+        Files.writeString(config, "global:\n  scrape_interval: 1s\nscrape_configs:\n  - job_name: drsp\n    static_configs:\n"
+                + "      - targets: ['127.0.0.1:" + controller.metricsPort() + "']\n");
+        Path log = DIR.resolve("prometheus.log");
+        Process prometheus = new ProcessBuilder("prometheus", "--config.file=" + config, "--storage.tsdb.path=" + DIR.resolve("tsdb"),
+                "--web.listen-address=127.0.0.1:" + port).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        try {
+            URI query = URI.create("http://127.0.0.1:" + port + "/api/v1/query?query=drsp_replication_lag_seconds");
+            com.fasterxml.jackson.databind.JsonNode[] answer = new com.fasterxml.jackson.databind.JsonNode[1];
+            Await.until(Duration.ofSeconds(60), () -> {
+                if (!prometheus.isAlive()) {
+                    throw new AssertionError("prometheus exited: " + Files.readString(log));
+                }
+                try {
+                    HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(query).timeout(Duration.ofSeconds(5))
+                            .build(), HttpResponse.BodyHandlers.ofString());
+                    answer[0] = new com.fasterxml.jackson.databind.ObjectMapper().readTree(r.body());
+                    return r.statusCode() == 200 && answer[0].path("data").path("result").size() == sandbox.shards().size();
+                } catch (java.io.IOException e) {
+                    return false; // not listening yet
+                }
+            }, "Prometheus answering with the lag of every shard");
+            System.out.println("metrics: Prometheus answered: " + answer[0]);
+            for (com.fasterxml.jackson.databind.JsonNode series : answer[0].path("data").path("result")) {
+                assertEquals("1", series.path("metric").path("cluster").asText(), series.toString());
+                assertEquals("drsp", series.path("metric").path("job").asText(), series.toString());
+                assertTrue(sandbox.shards().contains(series.path("metric").path("shard").asText()), series.toString());
+                assertTrue(Double.parseDouble(series.path("value").get(1).asText()) >= 0, series.toString());
+            }
+        } finally {
+            prometheus.destroy();
+            prometheus.waitFor(30, TimeUnit.SECONDS);
+        }
+    }
+
     static Map<String, Double> awaitScrape(java.util.function.Predicate<Map<String, Double>> ready, String what) {
         Map<String, Double>[] last = new Map[1];
         Await.until(Duration.ofSeconds(60), () -> {
