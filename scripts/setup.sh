@@ -18,6 +18,22 @@ if ! have_libaio; then
   fi
 fi
 
+# promtool checks and unit-tests deploy/prometheus/drsp-alerts.yml (AlertRulesTest); the prometheus binary is for
+# running a real server against the controller by hand or in a test. Only the binaries are wanted: the package's own
+# service (it would scrape localhost:9090 and keep a TSDB under /var/lib/prometheus) is stopped and disabled.
+if ! command -v promtool >/dev/null; then
+  echo "setup: installing prometheus (promtool checks and tests deploy/prometheus/drsp-alerts.yml)"
+  SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
+  $SUDO apt-get update -qq
+  $SUDO apt-get install -y -qq --no-install-recommends prometheus >/dev/null
+  if [ -d /run/systemd/system ]; then
+    $SUDO systemctl disable --now prometheus.service >/dev/null 2>&1 || true
+  else
+    $SUDO service prometheus stop >/dev/null 2>&1 || true
+    $SUDO update-rc.d prometheus disable >/dev/null 2>&1 || true
+  fi
+fi
+
 command -v java >/dev/null || { echo "setup: java 17 is required (apt-get install -y openjdk-17-jdk-headless)"; exit 1; }
 command -v mvn >/dev/null || { echo "setup: Maven is required (apt-get install -y maven)"; exit 1; }
 
