@@ -8,6 +8,7 @@ import io.drsp.core.config.ClusterPair;
 import io.drsp.core.config.Site;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -104,9 +105,20 @@ final class StatusCollector {
         }
         ConsistentPointWatch.Point point = s.latestConsistentPoint();
         Long end = point == null ? null : point.micros();
+        if (end != null && start != null && end < start) {
+            end = null; // found before DR applied past it (a recovery since): stale until the next search
+        }
         Double replay = point == null ? null : point.replaySeconds();
         Double fixed = timings == null ? null : timings.fixedSeconds(s.cluster());
         Double rto = replay == null ? null : replay + (fixed == null ? 0 : fixed);
+        if (!EnumSet.of(Mode.SYNC, Mode.STOPPED, Mode.RECOVERING, Mode.RECOVERED).contains(s.drMode())) {
+            // Serving, or rolling a drill back: no recovery is possible from here, so there is no window, RPO or RTO.
+            start = null;
+            end = null;
+            rpo = null;
+            rto = null;
+            replay = null;
+        }
         return new PairStatus(s.cluster(), s.productionMode(), s.drMode(), s.delaySeconds(), s.runbook(), s.lastError(),
                 s.observedAtMicros(), s.shards(), s.target(), s.recoveryPoint(), s.progress(), s.snapshot(), s.drillPlan(),
                 s.latestConsistentPoint(), s.runbooks(), s.agents(), new PairStatus.Figures(start, end, rpo, rto, replay, fixed));
