@@ -48,16 +48,20 @@ import java.util.stream.Stream;
  * <p><b>RTO</b> (one sandbox): DR in delayed sync with the workload running until the backlog is the delay's worth;
  * then the estimate ({@code figures.rtoSeconds}, with its replay and fixed parts) is read from a consistent point found
  * after the backlog was complete, the workload stops (production is "lost"), and {@code stopsync}, {@code relaytime
- * --all}, {@code recover} and {@code service} are timed through the CLI. ratio = estimate / measured. DR then goes
- * back to delayed sync (stopservice, flashback of nothing, purge, sync) with the next delay. The first cycle is the
- * warm-up: before it no recovery measured an apply rate and no stopsync, recover and service are in the journal.
+ * --all}, {@code recover} and {@code service} are timed through the CLI. ratio = estimate / measured. The journal's
+ * timestamps, the plan recover recorded (with the apply rates it used) and each DR shard's gtid_executed polled every
+ * 50 ms say where the difference lies. DR then goes back to delayed sync (stopservice, flashback of nothing, purge,
+ * sync) with the next delay. The first cycle is the warm-up: before it no recovery measured an apply rate and no
+ * stopsync, recover and service are in the journal; just before its recovery, production's meta shard gets as many
+ * one-row transactions as an hour's heartbeats ({@code rto.metaWarmup}), or meta never gets an apply rate.
  *
  * <p><b>RPO</b> (a fresh sandbox per round): delayed sync with the workload running, optionally DR's receivers stopped
- * {@code cut} seconds before (a cut link); {@code figures.rpoSeconds} and {@code drsp_rpo_seconds} are read, every
- * production mysqld is killed with SIGKILL, the metric is read again once a collection saw production down. The
- * true loss per shard, from production's binlog (mysqlbinlog) and DR's Retrieved_Gtid_Set: production's last
- * committed transaction (its GTID in gtid_executed once production is restarted, so crash recovery decides what was
- * committed) minus the newest one DR holds, by original_commit_timestamp; the worst shard.
+ * some seconds before (a cut link); after a random 0 to 5 s (so the loss falls at any phase of drsp's 1 s heartbeat
+ * and 5 s collection), {@code figures.rpoSeconds} (unless the round is "quiet") and {@code drsp_rpo_seconds} are
+ * read, every production mysqld is killed with SIGKILL, and the metric is read again once a collection saw
+ * production down. The true loss per shard, from production's binlog (mysqlbinlog) and DR's Retrieved_Gtid_Set:
+ * production's last committed transaction (its GTID in gtid_executed once production is restarted, so crash recovery
+ * decides what was committed) minus the newest one DR holds, by original_commit_timestamp; the worst shard.
  *
  * <p>Run from the repository root: {@code bench/rpo-rto/run.sh [part=all|rto|rpo] [key=value ...]} (see run.sh).
  */
@@ -446,7 +450,7 @@ public class RpoRtoBench {
 
     // ------------------------------------------------------------------------------------------------------------ RPO
 
-    record RpoRound(int round, int cut, boolean quiet, Double statusBefore, Double metricBefore, Double metricAfter, double trueLoss,
+    record RpoRound(int round, int cut, double cutSeconds, boolean quiet, Double statusBefore, Double metricBefore, Double metricAfter, double trueLoss,
                     String worstShard, Map<String, Double> lossPerShard, Map<String, Long> missingPerShard,
                     double metricAgeBefore, boolean binlogAgreesWithRecovery) {
         double difference() {
@@ -467,12 +471,13 @@ public class RpoRtoBench {
         List<String> out = new ArrayList<>();
         out.add("### RPO vs true loss at a kill -9 of production (load average at start " + loadStart + ", at end " + loadEnd + ")");
         out.add("");
-        out.add("| round | receivers cut before kill s | status rpoSeconds before kill | drsp_rpo_seconds before kill (scrape age s)"
+        out.add("| round | receivers stopped before kill s | status rpoSeconds before kill | drsp_rpo_seconds before kill (scrape age s)"
                 + " | drsp_rpo_seconds after kill | true loss s (worst shard) | loss per shard s | transactions lost per shard"
                 + " | metric after − true loss s |");
         out.add("|---|---|---|---|---|---|---|---|---|");
         for (RpoRound r : rounds) {
-            out.add(String.format(Locale.ROOT, "| %d | %d | %s | %s (%.1f) | %s | %.3f (%s) | %s | %s | %+.3f |", r.round, r.cut,
+            out.add(String.format(Locale.ROOT, "| %d | %s | %s | %s (%.1f) | %s | %.3f (%s) | %s | %s | %+.3f |", r.round,
+                    r.cut == 0 ? "0 (connected)" : String.format(Locale.ROOT, "%.1f", r.cutSeconds),
                     r.quiet ? "not read" : fmt3(r.statusBefore), fmt3(r.metricBefore), r.metricAgeBefore, fmt3(r.metricAfter), r.trueLoss, r.worstShard,
                     fmt3map(r.lossPerShard), r.missingPerShard, r.difference()));
         }
@@ -509,13 +514,20 @@ public class RpoRtoBench {
             must(conf, "sync", "1", "--delay", opt.get("rpo.delay"));
             w = workload(prod, 100 + round).start();
             Thread.sleep(intOpt("rpo.traffic") * 1000L);
+            long cutAt = 0;
             if (cut > 0) {
+                cutAt = nowMicros();
                 for (String shard : sb.shards()) {
                     exec(sb.drPrimary(shard).instance(), "STOP REPLICA IO_THREAD");
                 }
                 OUT.println("round " + round + ": DR's receivers stopped; production writes on for " + cut + " s");
                 Thread.sleep(cut * 1000L);
             }
+            // The loss comes at a random moment of drsp's cycles: the heartbeat (every second) and the background
+            // collection (every 5 s) both run on a fixed schedule from the controller's start, and so does this
+            // round's sleeping, so without this every kill would fall at the same phase of both.
+            long jitter = new java.util.Random(round * 7919L).nextInt(5000);
+            Thread.sleep(jitter);
             // right before the loss: what an SRE sees
             Map<String, Double> before = scrape(metricsPort);
             double metricAgeBefore = nowMicros() / 1e6 - before.getOrDefault("drsp_last_collection_timestamp_seconds{cluster=\"1\"}", Double.NaN);
@@ -525,6 +537,7 @@ public class RpoRtoBench {
                 handles.add(sb.production(shard).instance().processHandle().orElseThrow());
             }
             long killedAt = nowMicros();
+            double cutSeconds = cut > 0 ? (killedAt - cutAt) / 1e6 : 0;
             handles.forEach(ProcessHandle::destroyForcibly); // SIGKILL, every production mysqld within microseconds
             for (ProcessHandle h : handles) {
                 h.onExit().get(30, TimeUnit.SECONDS);
@@ -604,10 +617,10 @@ public class RpoRtoBench {
                 missing.put(shard, lost);
             }
             String worst = loss.entrySet().stream().max(Map.Entry.comparingByValue()).orElseThrow().getKey();
-            RpoRound r = new RpoRound(round, cut, quiet, statusBefore, metricBefore, metricAfter, loss.get(worst), worst, loss, missing,
+            RpoRound r = new RpoRound(round, cut, cutSeconds, quiet, statusBefore, metricBefore, metricAfter, loss.get(worst), worst, loss, missing,
                     metricAgeBefore, agrees);
-            OUT.printf(Locale.ROOT, "round %d (cut %d s%s): status rpo before kill %s, metric before %s (collected %.1f s before),"
-                            + " metric after %s; true loss %.3f s (%s), per shard %s, lost transactions %s%n", round, cut, quiet ? ", no status" : "",
+            OUT.printf(Locale.ROOT, "round %d (receivers stopped %.1f s before the kill%s): status rpo before kill %s, metric before %s (collected %.1f s before),"
+                            + " metric after %s; true loss %.3f s (%s), per shard %s, lost transactions %s%n", round, cutSeconds, quiet ? ", no status" : "",
                     fmt3(statusBefore), fmt3(metricBefore), metricAgeBefore, fmt3(metricAfter), r.trueLoss, worst, fmt3map(loss), missing);
             return r;
         } finally {
