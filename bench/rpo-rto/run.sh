@@ -1,6 +1,6 @@
 #!/bin/sh
-# RPO and RTO figures of drsp against what really happens. Run from the repository root after a build
-#
+# RPO and RTO figures of drsp against what really happens. Run from the repository root (it compiles the modules
+# itself with mvn test-compile; nothing is installed):
 #   bench/rpo-rto/run.sh [part=all|rto|rpo] [rate=120] [rto.warmup=30] [rto.delays=30,60,90] [rto.metaWarmup=3600]
 #                          [rpo.delay=30] [rpo.traffic=40] [rpo.cuts=0,0,0,10,20,30,10q,20q,30q]
 # With no argument it runs a short version of both parts (about 15 minutes); RESULTS.md gives the full command.
