@@ -50,17 +50,14 @@ final class StatusCollector {
                 inspections.put(key, calls.inspect(key));
             }
             return CompletableFuture.allOf(inspections.values().toArray(CompletableFuture[]::new))
-                    .thenApply(v -> {
-                        PairStatus st = assemble(pair, s, inspections, p,
-                                consistent.latest(pair, calls, s, NodeInspection.nowMicros()), (AgentDirectory) sa[1], null);
-                        return withFigures(st);
-                    });
+                    .thenApply(v -> assemble(pair, s, inspections, p,
+                            consistent.latest(pair, calls, s, NodeInspection.nowMicros()), (AgentDirectory) sa[1]));
         });
     }
 
-    private static PairStatus assemble(ClusterPair pair, PairState s, Map<NodeKey, CompletableFuture<NodeInspection>> in,
+    private PairStatus assemble(ClusterPair pair, PairState s, Map<NodeKey, CompletableFuture<NodeInspection>> in,
                                        Map<String, StepProgress> progress, ConsistentPointWatch.Point consistent,
-                                       AgentDirectory agents, PairStatus.Figures figures) {
+                                       AgentDirectory agents) {
         long now = NodeInspection.nowMicros();
         List<PairStatus.ShardStatus> shards = new ArrayList<>();
         for (String shard : pair.dr().shards().keySet()) {
@@ -79,16 +76,17 @@ final class StatusCollector {
                 s.runbook() == null ? null : s.runbook().progress(), s.lastError(), now, shards, s.target(), s.recoveryPoint(),
                 s.runbookInProgress() ? progress : Map.of(), s.currentSnapshot() == null ? null : s.currentSnapshot().id(),
                 s.drillPlan(), consistent, runbooks(s), new PairStatus.Agents(Topology.nodes(pair).size(), agents.agents().size(),
-                agents.conflicts().size()), figures);
+                agents.conflicts().size()), figures(pair.id(), s.drMode(), shards, consistent));
     }
 
-    /** The window, RPO and RTO of a status, from its shards, its consistent point and the journal's timings. */
-    private PairStatus withFigures(PairStatus s) {
+    /** The window, RPO and RTO, from the shards' inspections, the consistent point and the journal's timings. */
+    private PairStatus.Figures figures(String cluster, Mode drMode, List<PairStatus.ShardStatus> shards,
+                                       ConsistentPointWatch.Point point) {
         Long start = null;
         Double rpo = null;
-        for (PairStatus.ShardStatus sh : s.shards()) {
+        for (PairStatus.ShardStatus sh : shards) {
             NodeInspection prod = sh.production();
-            String key = s.cluster() + "/" + sh.shard();
+            String key = cluster + "/" + sh.shard();
             if (prod != null && prod.reachable() && prod.appliedSourceTimeMicros() != null) {
                 productionLastCommit.merge(key, prod.appliedSourceTimeMicros(), Math::max);
             }
@@ -103,15 +101,14 @@ final class StatusCollector {
                 rpo = rpo == null ? loss : Math.max(rpo, loss);
             }
         }
-        ConsistentPointWatch.Point point = s.latestConsistentPoint();
         Long end = point == null ? null : point.micros();
         if (end != null && start != null && end < start) {
             end = null; // found before DR applied past it (a recovery since): stale until the next search
         }
         Double replay = point == null ? null : point.replaySeconds();
-        Double fixed = timings == null ? null : timings.fixedSeconds(s.cluster());
+        Double fixed = timings == null ? null : timings.fixedSeconds(cluster);
         Double rto = replay == null ? null : replay + (fixed == null ? 0 : fixed);
-        if (!EnumSet.of(Mode.SYNC, Mode.STOPPED, Mode.RECOVERING, Mode.RECOVERED).contains(s.drMode())) {
+        if (!EnumSet.of(Mode.SYNC, Mode.STOPPED, Mode.RECOVERING, Mode.RECOVERED).contains(drMode)) {
             // Serving, or rolling a drill back: no recovery is possible from here, so there is no window, RPO or RTO.
             start = null;
             end = null;
@@ -119,9 +116,7 @@ final class StatusCollector {
             rto = null;
             replay = null;
         }
-        return new PairStatus(s.cluster(), s.productionMode(), s.drMode(), s.delaySeconds(), s.runbook(), s.lastError(),
-                s.observedAtMicros(), s.shards(), s.target(), s.recoveryPoint(), s.progress(), s.snapshot(), s.drillPlan(),
-                s.latestConsistentPoint(), s.runbooks(), s.agents(), new PairStatus.Figures(start, end, rpo, rto, replay, fixed));
+        return new PairStatus.Figures(start, end, rpo, rto, replay, fixed);
     }
 
     private static PairStatus.Runbooks runbooks(PairState s) {
