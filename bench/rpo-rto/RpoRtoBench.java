@@ -118,10 +118,10 @@ public class RpoRtoBench {
 
     // ------------------------------------------------------------------------------------------------------------ RTO
 
-    record RtoRound(String label, int delay, Map<String, Long> backlog, Double rto, Double replay, Double fixed,
+    record RtoRound(String label, int delay, Map<String, Long> backlog, Double rto, Double replay, Double fixed, Double search,
                     double pointAgeSeconds, double stopsync, double relaytime, double recover, double service,
                     double journalReplay, double journalFixed, Map<String, Double> planRate, Map<String, Long> planTrx,
-                    double workloadRate, Map<String, double[]> replayed) {
+                    double workloadRate, Map<String, double[]> replayed, Map<String, Double> journaledRate) {
         /** The replay the plan's own rates predict for the backlog actually replayed: the slowest shard. */
         Double planReplay() {
             double worst = 0;
@@ -215,8 +215,8 @@ public class RpoRtoBench {
                 double service = must(conf, "service", "1").seconds();
                 Journal j = journal(sb, mark);
                 RtoRound r = new RtoRound(label, delay, backlog, dbl(f.path("rtoSeconds")), dbl(f.path("replaySeconds")),
-                        dbl(f.path("fixedSeconds")), pointAge,
-                        stopsync, relaytime, recover, service, j.replay, j.fixed(), j.planRate, j.planTrx, workloadRate, new TreeMap<>());
+                        dbl(f.path("fixedSeconds")), dbl(f.path("searchSeconds")), pointAge,
+                        stopsync, relaytime, recover, service, j.replay, j.fixed(), j.planRate, j.planTrx, workloadRate, new TreeMap<>(), j.journaledRate);
                 j.planTrx.forEach((shard, n) -> {
                     double[] t = ReplayClock.timed(polls.get(shard), n);
                     if (t != null) {
@@ -224,11 +224,12 @@ public class RpoRtoBench {
                     }
                 });
                 rounds.add(r);
-                OUT.printf(Locale.ROOT, "round %s: delay %d s, backlog %s, estimate %s (replay %s + fixed %s; point %.1f s old), measured %.2f s"
+                OUT.printf(Locale.ROOT, "round %s: delay %d s, backlog %s, estimate %s (replay %s + fixed %s + search %s; point %.1f s old), measured %.2f s"
                                 + " (stopsync %.2f, relaytime %.2f, recover %.2f, service %.2f), ratio %s; journal: replay %.2f s,"
-                                + " fixed %.2f s (stopsync %.2f, recover-replay %.2f, service %.2f); plan rates %s trx %s%n",
-                        label, delay, backlog, fmt(r.rto), fmt(r.replay), fmt(r.fixed), pointAge, r.measured(), stopsync, relaytime, recover,
-                        service, fmt(r.ratio()), j.replay, j.fixed(), j.stopsync, j.recover - j.replay, j.service, j.planRate, j.planTrx);
+                                + " fixed %.2f s (stopsync %.2f, recover-replay %.2f, service %.2f); plan rates %s trx %s; journaled rates %s%n",
+                        label, delay, backlog, fmt(r.rto), fmt(r.replay), fmt(r.fixed), fmt(r.search), pointAge, r.measured(), stopsync, relaytime, recover,
+                        service, fmt(r.ratio()), j.replay, j.fixed(), j.stopsync, j.recover - j.replay, j.service, j.planRate, j.planTrx,
+                        j.journaledRate);
                 r.replayed().forEach((shard, x) -> OUT.printf(Locale.ROOT, "   %s: %.0f transactions replayed in %.2f s (%.0f trx/s)%n",
                         shard, x[0], x[1], x[1] > 0 ? x[0] / x[1] : Double.NaN));
                 if (r.rto == null) {
@@ -254,13 +255,13 @@ public class RpoRtoBench {
         List<String> out = new ArrayList<>();
         out.add("### RTO estimate vs measured recovery (load average at start " + loadStart + ", at end " + loadEnd + ")");
         out.add("");
-        out.add("| round | delay s | backlog trx s1/s2/meta | transfers/s | estimate s (replay + fixed) | measured s | stopsync | relaytime"
+        out.add("| round | delay s | backlog trx s1/s2/meta | transfers/s | estimate s (replay + fixed + search) | measured s | stopsync | relaytime"
                 + " | recover | service | ratio |");
         out.add("|---|---|---|---|---|---|---|---|---|---|---|");
         for (RtoRound r : rounds) {
-            out.add(String.format(Locale.ROOT, "| %s | %d | %d/%d/%d | %.0f | %s (%s + %s) | %.2f | %.2f | %.2f | %.2f | %.2f | %s |",
+            out.add(String.format(Locale.ROOT, "| %s | %d | %d/%d/%d | %.0f | %s (%s + %s + %s) | %.2f | %.2f | %.2f | %.2f | %.2f | %s |",
                     r.label, r.delay, r.backlog.getOrDefault("s1", -1L), r.backlog.getOrDefault("s2", -1L), r.backlog.getOrDefault("meta", -1L),
-                    r.workloadRate, fmt(r.rto), fmt(r.replay), fmt(r.fixed), r.measured(), r.stopsync, r.relaytime, r.recover,
+                    r.workloadRate, fmt(r.rto), fmt(r.replay), fmt(r.fixed), fmt(r.search), r.measured(), r.stopsync, r.relaytime, r.recover,
                     r.service, fmt(r.ratio())));
         }
         out.add("");
@@ -268,13 +269,14 @@ public class RpoRtoBench {
                 + " gtid_executed polled every 50 ms during recover):");
         out.add("");
         out.add("| round | replay est. s | journal replay step s | plan trx s1/s2/meta | rate used s1/s2/meta trx/s | true rate s1/s2/meta trx/s"
-                + " | replay at plan's rates s | fixed est. s | journal fixed s | relaytime + CLI s |");
-        out.add("|---|---|---|---|---|---|---|---|---|---|");
+                + " | rate journaled s1/s2/meta trx/s | replay at plan's rates s | fixed est. s | journal fixed s | relaytime + CLI s |");
+        out.add("|---|---|---|---|---|---|---|---|---|---|---|");
         for (RtoRound r : rounds) {
-            out.add(String.format(Locale.ROOT, "| %s | %s | %.2f | %d/%d/%d | %s/%s/%s | %s/%s/%s | %s | %s | %.2f | %.2f |",
+            out.add(String.format(Locale.ROOT, "| %s | %s | %.2f | %d/%d/%d | %s/%s/%s | %s/%s/%s | %s/%s/%s | %s | %s | %.2f | %.2f |",
                     r.label, fmt(r.replay), r.journalReplay, r.planTrx.getOrDefault("s1", -1L), r.planTrx.getOrDefault("s2", -1L),
                     r.planTrx.getOrDefault("meta", -1L), fmt0(r.planRate.get("s1")), fmt0(r.planRate.get("s2")), fmt0(r.planRate.get("meta")),
-                    fmt0(r.trueRate("s1")), fmt0(r.trueRate("s2")), fmt0(r.trueRate("meta")), fmt(r.planReplay()), fmt(r.fixed),
+                    fmt0(r.trueRate("s1")), fmt0(r.trueRate("s2")), fmt0(r.trueRate("meta")), fmt0(r.journaledRate.get("s1")),
+                    fmt0(r.journaledRate.get("s2")), fmt0(r.journaledRate.get("meta")), fmt(r.planReplay()), fmt(r.fixed),
                     r.journalFixed, r.measured() - r.journalReplay - r.journalFixed));
         }
         List<Double> ratios = rounds.stream().filter(r -> !r.label.equals("warm-up") && r.ratio() != null).map(RtoRound::ratio).sorted().toList();
@@ -394,6 +396,8 @@ public class RpoRtoBench {
         double service;
         Map<String, Double> planRate = new TreeMap<>();
         Map<String, Long> planTrx = new TreeMap<>();
+        /** What drsp journaled of each shard's replay (ShardsReplayed.replays), as a rate. */
+        Map<String, Double> journaledRate = new TreeMap<>();
 
         double fixed() {
             return stopsync + recover - replay + service;
@@ -417,6 +421,10 @@ public class RpoRtoBench {
             String[] e = events.get(i);
             if (e[0].endsWith("StepStarted") && e[2].contains("\"description\":\"replay") && i + 1 < events.size()) {
                 j.replay = (Long.parseLong(events.get(i + 1)[1]) - Long.parseLong(e[1])) / 1000.0;
+            }
+            if (e[0].endsWith("ShardsReplayed")) {
+                JSON.readTree(e[2]).path("replays").fields().forEachRemaining(x -> j.journaledRate.put(x.getKey(),
+                        x.getValue().path("transactions").asDouble() / x.getValue().path("seconds").asDouble()));
             }
             if (e[0].endsWith("RecoveryPlanned")) {
                 for (JsonNode s : JSON.readTree(e[2]).path("plan").path("shards")) {

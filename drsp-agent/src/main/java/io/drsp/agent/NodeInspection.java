@@ -10,6 +10,9 @@ import java.util.List;
  *                                the last applied transaction, or the newest replicated heartbeat, whichever is later
  * @param xaPrepared              XA branches prepared here ({@code XA RECOVER}); null when not looked at
  * @param xaOldestPreparedSeconds how long ago the oldest of them was started; null when none or not known
+ * @param heartbeatWrittenMicros  on a production primary, the production time of the last heartbeat its agent
+ *                                wrote (read back after its commit); the agent remembers it, so it is known also
+ *                                once the instance is lost: the last moment production is known to have committed
  */
 public record NodeInspection(
         String node,
@@ -26,15 +29,20 @@ public record NodeInspection(
         Long appliedSourceTimeMicros,
         long observedAtMicros,
         Integer xaPrepared,
-        Long xaOldestPreparedSeconds) implements AgentMessage {
+        Long xaOldestPreparedSeconds,
+        Long heartbeatWrittenMicros) implements AgentMessage {
 
     public NodeInspection {
         settingViolations = settingViolations == null ? List.of() : List.copyOf(settingViolations);
     }
 
     public static NodeInspection unreachable(NodeKey key, String endpoint, String error) {
+        return unreachable(key, endpoint, error, null);
+    }
+
+    public static NodeInspection unreachable(NodeKey key, String endpoint, String error, Long heartbeatWrittenMicros) {
         return new NodeInspection(key.toString(), endpoint, false, error, null, null, null, false, false, List.of(), null, null,
-                nowMicros(), null, null);
+                nowMicros(), null, null, heartbeatWrittenMicros);
     }
 
     public static long nowMicros() {

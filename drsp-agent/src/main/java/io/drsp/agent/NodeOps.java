@@ -40,12 +40,11 @@ public final class NodeOps implements AutoCloseable {
     private final UserRef replication;
     private MysqlAdmin heartbeatSession;
     private boolean heartbeatTableReady;
+    /** The production time of the last heartbeat this agent committed: see {@link NodeInspection#heartbeatWrittenMicros}. */
+    private volatile Long heartbeatWrittenMicros;
     /** Guards {@link #relayIndex}: the agent's warm-up, recovery cuts and status all read the relay log through it. */
     private final ReentrantLock relayLock = new ReentrantLock();
     private RelayIndex relayIndex;
-    private long rateSampleNanos;
-    private long rateSampleExecuted = -1;
-    private volatile Double applyRatePerSecond;
 
     public NodeOps(NodeKey key, Endpoint endpoint, UserRef admin, UserRef replication) {
         this.key = key;
@@ -102,14 +101,13 @@ public final class NodeOps implements AutoCloseable {
             boolean readOnly = isOn(s.variable("read_only"));
             NodeInspection.LinkView link = s.replicaStatus()
                     .map(r -> linkView(r, executed, full ? relayFigures(s, r, executed) : new RelayFigures(null, null))).orElse(null);
-            sampleApplyRate(link, executed);
             Long applied = full ? appliedSourceTime(s.connection()) : null;
             XaOps.Prepared xa = full ? XaOps.preparedNow(s) : null;
             return new NodeInspection(key.toString(), endpoint.toString(), true, null, s.serverUuid(), executed.toString(),
                     s.gtidPurged().toString(), superReadOnly, readOnly, violations, link, applied, NodeInspection.nowMicros(),
-                    xa == null ? null : xa.xids().size(), xa == null ? null : xa.oldestSeconds());
+                    xa == null ? null : xa.xids().size(), xa == null ? null : xa.oldestSeconds(), heartbeatWrittenMicros);
         } catch (RuntimeException | SQLException e) {
-            return NodeInspection.unreachable(key, endpoint.toString(), e.getMessage());
+            return NodeInspection.unreachable(key, endpoint.toString(), e.getMessage(), heartbeatWrittenMicros);
         }
     }
 
@@ -138,26 +136,6 @@ public final class NodeOps implements AutoCloseable {
         }
     }
 
-    /** Remembers how fast this shard applies while its applier runs: the basis of a recovery's time estimate. */
-    private synchronized void sampleApplyRate(NodeInspection.LinkView link, GtidSet executed) {
-        long now = System.nanoTime();
-        if (link == null || !"Yes".equals(link.sqlRunning()) || link.backlogTransactions() == 0 || link.delaySeconds() > 0) {
-            // Idle, caught up, or held back by the delay (it then applies at production's pace, not its own):
-            // what it applies now says nothing of how fast a replay would go.
-            rateSampleExecuted = -1;
-            return;
-        }
-        // Windows of at least 200 ms: a replay watched four times a second is measured even when it lasts a second.
-        if (rateSampleExecuted >= 0 && now - rateSampleNanos >= 200_000_000L) {
-            double rate = (executed.size() - rateSampleExecuted) / ((now - rateSampleNanos) / 1e9);
-            applyRatePerSecond = applyRatePerSecond == null ? rate : 0.5 * applyRatePerSecond + 0.5 * rate;
-        }
-        if (rateSampleExecuted < 0 || now - rateSampleNanos >= 200_000_000L) {
-            rateSampleNanos = now;
-            rateSampleExecuted = executed.size();
-        }
-    }
-
     /**
      * What this DR shard's relay index says about a recovery target: the retrieved transactions it selects, their
      * bytes, and the shard's window (last applied and last retrieved production times). Reads only relay log
@@ -169,7 +147,7 @@ public final class NodeOps implements AutoCloseable {
             GtidSet executed = s.gtidExecuted();
             boolean applierRunning = s.replicaStatus().map(ReplicaStatus::sqlThreadRunning).orElse(false);
             Long lastApplied = appliedSourceTime(s.connection());
-            return RelayCut.answer(relayIndex, request, key.toString(), s.serverUuid(), executed, lastApplied, applyRatePerSecond,
+            return RelayCut.answer(relayIndex, request, key.toString(), s.serverUuid(), executed, lastApplied,
                     applierRunning);
         } catch (RuntimeException | SQLException e) {
             return ShardCut.failed(key, key.describe() + " (" + endpoint + "): " + e.getMessage());
@@ -557,7 +535,18 @@ public final class NodeOps implements AutoCloseable {
                     // super_read_only is lifted for drsp's own session, which this account would otherwise pass too.
                     + " WHERE @@GLOBAL.read_only = 0")) {
                 ps.setString(1, key.shard());
-                ps.executeUpdate();
+                if (ps.executeUpdate() == 0) {
+                    return; // fenced: production commits nothing, so the last heartbeat written stays its last commit
+                }
+            }
+            // Read back rather than timed here: it is production's clock, the one DR's retrieved times are in.
+            try (PreparedStatement ps = c.prepareStatement("SELECT ts_us FROM " + HEARTBEAT_SCHEMA + ".heartbeat WHERE shard = ?")) {
+                ps.setString(1, key.shard());
+                try (ResultSet rs = ps.executeQuery()) {
+                    if (rs.next()) {
+                        heartbeatWrittenMicros = rs.getLong(1);
+                    }
+                }
             }
         } catch (RuntimeException | SQLException e) {
             closeHeartbeatSession();

@@ -20,7 +20,7 @@ public final class RelayCut {
      * @param lastAppliedMicros production's commit time of the last transaction the shard applied
      */
     public static ShardCut answer(RelayIndex relayIndex, CutRequest request, String node, String serverUuid, GtidSet executed,
-                                  Long lastAppliedMicros, Double applyRatePerSecond, boolean applierRunning) {
+                                  Long lastAppliedMicros, boolean applierRunning) {
         GtidSet retrieved = relayIndex.retrieved();
         GtidSet cut = switch (request.kind()) {
             case CutRequest.TIME -> relayIndex.committedAtOrBefore(request.timeMicros());
@@ -38,7 +38,7 @@ public final class RelayCut {
         io.drsp.agent.relay.ReplayClosure reach = relayIndex.replayClosure(cut, executed);
         return new ShardCut(node, serverUuid, executed.toString(), retrieved.toString(), cut.toString(), cutLast,
                 boxed(relayIndex.firstCommitMicros()), boxed(relayIndex.lastCommitMicros()), lastAppliedMicros,
-                relayIndex.bytesOf(cut.subtract(executed)), applyRatePerSecond, reach.wouldApply().toString(),
+                relayIndex.bytesOf(cut.subtract(executed)), reach.wouldApply().toString(),
                 reach.firstOutside() == null ? null : reach.firstOutside().toString(), reach.prefix().toString(),
                 applierRunning, null, xa.timeCut(), page, all.size());
     }

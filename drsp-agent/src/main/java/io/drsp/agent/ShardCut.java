@@ -19,7 +19,7 @@ import java.util.List;
  */
 public record ShardCut(String node, String serverUuid, String executed, String retrieved, String cut, Long cutLastCommitMicros,
                        Long firstRetrievedMicros, Long lastRetrievedMicros, Long lastAppliedMicros, long bytesToReplay,
-                       Double applyRatePerSecond, String wouldApply, String firstOutsideCut, String cutPrefix,
+                       String wouldApply, String firstOutsideCut, String cutPrefix,
                        boolean applierRunning, String error, long cutLength, List<String> xa, int xaTotal)
         implements AgentMessage {
 
@@ -30,22 +30,22 @@ public record ShardCut(String node, String serverUuid, String executed, String r
     /** A cut with no XA statement in its relay log. */
     public ShardCut(String node, String serverUuid, String executed, String retrieved, String cut, Long cutLastCommitMicros,
                     Long firstRetrievedMicros, Long lastRetrievedMicros, Long lastAppliedMicros, long bytesToReplay,
-                    Double applyRatePerSecond, String wouldApply, String firstOutsideCut, String cutPrefix,
+                    String wouldApply, String firstOutsideCut, String cutPrefix,
                     boolean applierRunning, String error) {
         this(node, serverUuid, executed, retrieved, cut, cutLastCommitMicros, firstRetrievedMicros, lastRetrievedMicros,
-                lastAppliedMicros, bytesToReplay, applyRatePerSecond, wouldApply, firstOutsideCut, cutPrefix, applierRunning,
+                lastAppliedMicros, bytesToReplay, wouldApply, firstOutsideCut, cutPrefix, applierRunning,
                 error, 0, List.of(), 0);
     }
 
     /** This answer with every page of XA statements in it. */
     public ShardCut withXa(List<String> all) {
         return new ShardCut(node, serverUuid, executed, retrieved, cut, cutLastCommitMicros, firstRetrievedMicros,
-                lastRetrievedMicros, lastAppliedMicros, bytesToReplay, applyRatePerSecond, wouldApply, firstOutsideCut, cutPrefix,
+                lastRetrievedMicros, lastAppliedMicros, bytesToReplay, wouldApply, firstOutsideCut, cutPrefix,
                 applierRunning, error, cutLength, all, all.size());
     }
 
     public static ShardCut failed(NodeKey key, String error) {
-        return new ShardCut(key.toString(), null, null, null, null, null, null, null, null, 0, null, null, null, null, false, error);
+        return new ShardCut(key.toString(), null, null, null, null, null, null, null, null, 0, null, null, null, false, error);
     }
 
     public List<XaLine> xaLines() {

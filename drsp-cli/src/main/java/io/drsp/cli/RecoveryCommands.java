@@ -176,8 +176,8 @@ final class RecoveryCommands {
         }
         xaLines(plan, b);
         if (unknownRate) {
-            b.append("est. ?: that shard's apply rate is not known yet; it is measured while the shard applies with no delay"
-                    + " (a recovery, or sync --delay 0 catching up), never from delayed sync, which applies at production's pace.\n");
+            b.append("est. ?: no recovery of this cluster has measured an apply rate yet; each recovery's replay measures its"
+                    + " shards' (transactions over the replay's time), never delayed sync, which applies at production's pace.\n");
         }
         return b.toString();
     }

@@ -67,10 +67,13 @@ final class StatusTable {
                 b.append(String.format(java.util.Locale.ROOT, " (%.1f s)",
                         (f.path("windowEndMicros").asLong() - f.path("windowStartMicros").asLong()) / 1e6));
             }
-            b.append("; RPO now ").append(seconds(f.path("rpoSeconds"))).append("; RTO estimate ").append(seconds(f.path("rtoSeconds")));
+            b.append("; RPO now ").append(f.path("rpoLowerBound").asBoolean() ? "at least " : "").append(seconds(f.path("rpoSeconds")))
+                    .append(f.path("rpoLowerBound").asBoolean() ? " (production does not answer; up to 1 s more)" : "")
+                    .append("; RTO estimate ").append(seconds(f.path("rtoSeconds")));
             if (f.path("rtoSeconds").isNumber()) {
                 b.append(" (replay ").append(seconds(f.path("replaySeconds"))).append(" + other steps ")
-                        .append(f.path("fixedSeconds").isNumber() ? seconds(f.path("fixedSeconds")) : "not measured yet").append(')');
+                        .append(f.path("fixedSeconds").isNumber() ? seconds(f.path("fixedSeconds")) : "not measured yet")
+                        .append(" + relaytime ").append(f.path("searchSeconds").isNumber() ? seconds(f.path("searchSeconds")) : "?").append(')');
             }
             b.append('\n');
         }

@@ -20,7 +20,7 @@ class PlanTableTest {
         String table = RecoveryCommands.planTable(new ObjectMapper().readTree(plan), ZoneId.of("UTC"));
         assertTrue(table.contains("s1             1200         880000       12 s  u:1-1500"), table);
         assertTrue(table.contains("s2              900         640000          ?  v:1-1100"), table);
-        assertTrue(table.contains("est. ?: that shard's apply rate is not known yet"), table);
+        assertTrue(table.contains("est. ?: no recovery of this cluster has measured an apply rate yet"), table);
     }
 
     @Test

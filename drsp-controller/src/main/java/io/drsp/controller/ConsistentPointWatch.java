@@ -21,16 +21,18 @@ public final class ConsistentPointWatch {
     /**
      * @param micros        the production time of that point; null when none could be planned (see {@code why})
      * @param checkedAt     when it was found (µs)
-     * @param replaySeconds how long replaying to it would take at each shard's measured apply rate, the slowest shard;
-     *                      null while a shard with transactions to replay has no measured rate yet
+     * @param replaySeconds how long replaying to it would take at the rates the shards' last replays measured
+     *                      ({@link ApplyRates}), the slowest shard; null while no replay was ever measured
+     * @param searchSeconds how long finding it took: what {@code relaytime --all} takes before a recovery, which the
+     *                      journal does not time
      */
-    public record Point(Long micros, String why, long checkedAt, Double replaySeconds) {
+    public record Point(Long micros, String why, long checkedAt, Double replaySeconds, Double searchSeconds) {
         public Point(Long micros, String why, long checkedAt) {
-            this(micros, why, checkedAt, null);
+            this(micros, why, checkedAt, null, null);
         }
     }
 
-    /** The slowest shard's replay at its measured rate; null when one with something to replay has no rate yet. */
+    /** The slowest shard's replay at its priced rate; null when one with something to replay has no rate. */
     static Double replaySeconds(RecoveryPlan plan) {
         double worst = 0;
         for (RecoveryPlan.ShardPlan s : plan.shards()) {
@@ -54,6 +56,7 @@ public final class ConsistentPointWatch {
         boolean due = last == null || nowMicros - last.checkedAt() > REFRESH_MICROS;
         if (due && !state.runbookInProgress() && searching.putIfAbsent(pair.id(), true) == null) {
             TargetSpec all = new TargetSpec(CutRequest.ALL, null, null, "all retrieved relay log");
+            long started = System.nanoTime();
             new XaCutSearch(pair.id(), List.copyOf(pair.dr().shards().keySet()),
                     (shard, r) -> agents.cut(NodeKey.primary(pair.id(), Site.DR, shard), r), ZoneOffset.UTC)
                     .run(all)
@@ -62,8 +65,9 @@ public final class ConsistentPointWatch {
                             return new Point(null, found.refusal(), io.drsp.agent.NodeInspection.nowMicros());
                         }
                         RecoveryPlanner.Result r = RecoveryPlanner.plan(pair.id(), all, found.cuts(), Map.of(), ZoneOffset.UTC, found.xa());
-                        return r.plan().map(p -> new Point(p.clusterTimeMicros(), String.join(" ", p.xaSummary()),
-                                        io.drsp.agent.NodeInspection.nowMicros(), replaySeconds(p)))
+                        double took = (System.nanoTime() - started) / 1e9;
+                        return r.plan().map(state.applyRates()::price).map(p -> new Point(p.clusterTimeMicros(),
+                                        String.join(" ", p.xaSummary()), io.drsp.agent.NodeInspection.nowMicros(), replaySeconds(p), took))
                                 .orElseGet(() -> new Point(null, r.refusal().orElse(null), io.drsp.agent.NodeInspection.nowMicros()));
                     })
                     .whenComplete((p, e) -> {

@@ -336,7 +336,7 @@ public final class PairEntity extends EventSourcedBehavior<PairEntity.Command, P
         if (refusal != null) {
             return refusal.apply(c.replyTo());
         }
-        steps.plan(state.target()).whenComplete((result, error) -> c.replyTo().tell(error != null
+        steps.plan(state.target(), state.applyRates()).whenComplete((result, error) -> c.replyTo().tell(error != null
                 ? new Reply.Refused(Reply.Why.FAILED, String.valueOf(error.getMessage()))
                 : result.refusal().<Reply>map(r -> new Reply.Refused(Reply.Why.BAD_INPUT, r))
                 .orElseGet(() -> new Reply.Done("dry run: nothing was changed.", state, result.plan().orElseThrow()))));
@@ -351,7 +351,7 @@ public final class PairEntity extends EventSourcedBehavior<PairEntity.Command, P
         if (refusal.isPresent()) {
             return refuse(c.replyTo(), Reply.Why.WRONG_MODE, refusal.get());
         }
-        ctx.pipeToSelf(steps.planNewTarget(c.target()), (result, error) -> new TargetChecked(c.target(), error == null ? result
+        ctx.pipeToSelf(steps.planNewTarget(c.target(), state.applyRates()), (result, error) -> new TargetChecked(c.target(), error == null ? result
                 : RecoveryPlanner.Result.refused("the target could not be checked: " + error.getMessage()), c.replyTo()));
         return Effect().none();
     }

@@ -118,8 +118,12 @@ public sealed interface PairEvent extends ControllerJson {
     record RecoveryPlanned(String runbookId, RecoveryPlan plan) implements PairEvent {
     }
 
-    /** Every shard reached its planned GTID set exactly; {@code executed} is what each shard then had. */
-    record ShardsReplayed(String runbookId, Map<String, String> executed) implements PairEvent {
+    /**
+     * Every shard reached its planned GTID set exactly; {@code executed} is what each shard then had, {@code replays}
+     * how many transactions each applied in how long (null in journals written before it was measured).
+     */
+    record ShardsReplayed(String runbookId, Map<String, String> executed, Map<String, ApplyRates.Replay> replays)
+            implements PairEvent {
     }
 
     /** stopservice --resolve-prepared: each branch left prepared in service, and how it was resolved. */

@@ -20,17 +20,18 @@ public record PairState(Mode drMode, ProductionMode productionMode, Integer dela
                         Map<String, Integer> linkedShards, TargetSpec target, RecoveryPlan plan, RecoveryPoint recoveryPoint,
                         List<SnapshotPoint> snapshots, String lastError, long lastChangeMillis, DrillArchive drill,
                         DrillPlan drillPlan, Runbook finishedRunbook, PendingUndo pendingUndo, RollbackArchive rollback,
-                        String lastRollbackArchive)
+                        String lastRollbackArchive, ApplyRates applyRates)
         implements ControllerJson {
 
     public PairState {
         linkedShards = Map.copyOf(linkedShards == null ? Map.of() : linkedShards);
         snapshots = List.copyOf(snapshots == null ? List.of() : snapshots);
+        applyRates = applyRates == null ? ApplyRates.NONE : applyRates; // snapshots taken before rates were journaled
     }
 
     public static PairState initial() {
         return new PairState(Mode.IDLE, ProductionMode.SERVICE, null, null, Map.of(), null, null, null, List.of(), null, 0, null, null, null, null,
-                null, null);
+                null, null, ApplyRates.NONE);
     }
 
     public boolean runbookInProgress() {
@@ -63,7 +64,7 @@ public record PairState(Mode drMode, ProductionMode productionMode, Integer dela
             linked.remove(e.shard());
             return new Builder(this).linked(linked).advance().build();
         }
-        if (event instanceof PairEvent.PreflightPassed || event instanceof PairEvent.PrimariesAnswered || event instanceof PairEvent.ShardsReplayed || event instanceof PairEvent.XaCompleted
+        if (event instanceof PairEvent.PreflightPassed || event instanceof PairEvent.PrimariesAnswered || event instanceof PairEvent.XaCompleted
                 || event instanceof PairEvent.PreparedResolved
                 || event instanceof PairEvent.ShardOpened || event instanceof PairEvent.ShardClosed
                 || event instanceof PairEvent.HookRan || event instanceof PairEvent.DrillPreflightPassed
@@ -71,6 +72,9 @@ public record PairState(Mode drMode, ProductionMode productionMode, Integer dela
                 || event instanceof PairEvent.PurgePreflightPassed || event instanceof PairEvent.ShardPurged
                 || event instanceof PairEvent.SwitchbackStepDone) {
             return new Builder(this).advance().build();
+        }
+        if (event instanceof PairEvent.ShardsReplayed e) {
+            return new Builder(this).applyRates(e.replays() == null ? applyRates : applyRates.with(e.replays())).advance().build();
         }
         if (event instanceof PairEvent.RollbackArchived e) {
             String dir = e.archive().shards().values().stream().findFirst()
@@ -202,6 +206,7 @@ public record PairState(Mode drMode, ProductionMode productionMode, Integer dela
         private PendingUndo pendingUndo;
         private RollbackArchive rollback;
         private String lastRollbackArchive;
+        private ApplyRates applyRates;
 
         Builder(PairState s) {
             drMode = s.drMode;
@@ -221,6 +226,12 @@ public record PairState(Mode drMode, ProductionMode productionMode, Integer dela
             pendingUndo = s.pendingUndo;
             rollback = s.rollback;
             lastRollbackArchive = s.lastRollbackArchive;
+            applyRates = s.applyRates;
+        }
+
+        Builder applyRates(ApplyRates r) {
+            applyRates = r;
+            return this;
         }
 
         Builder lastRollbackArchive(String dir) {
@@ -314,7 +325,7 @@ public record PairState(Mode drMode, ProductionMode productionMode, Integer dela
         PairState build() {
             return new PairState(drMode, productionMode, delaySeconds, runbook, linkedShards, target, plan, recoveryPoint,
                     snapshots, lastError, lastChangeMillis, drill, drillPlan, finishedRunbook, pendingUndo, rollback,
-                    lastRollbackArchive);
+                    lastRollbackArchive, applyRates);
         }
     }
 }

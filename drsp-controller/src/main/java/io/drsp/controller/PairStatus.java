@@ -22,14 +22,19 @@ public record PairStatus(String cluster, ProductionMode productionMode, Mode drM
      *
      * @param windowStartMicros the oldest production time a recovery can target: what every DR shard has applied
      * @param windowEndMicros   the newest: the latest consistent point found
-     * @param rpoSeconds        what a loss of production now would lose: production's last commit (its heartbeat,
-     *                          the last one seen if it is down) to the newest transaction DR retrieved, worst shard
-     * @param rtoSeconds        a recovery to the newest point now: the replay at each shard's measured apply rate plus
-     *                          {@code fixedSeconds}
-     * @param fixedSeconds      the last stopsync, recover (its replay aside) and service, from the journal
+     * @param rpoSeconds        what a loss of production now would lose: production's last commit (the newest
+     *                          heartbeat its agent wrote or a look saw) to the newest transaction DR retrieved, worst
+     *                          shard
+     * @param rpoLowerBound     a production primary does not answer: its last commit is known only to its last
+     *                          heartbeat, and the application may have committed up to a heartbeat interval (1 s) after
+     * @param rtoSeconds        a recovery to the newest point now: {@code replaySeconds + fixedSeconds + searchSeconds}
+     * @param replaySeconds     the replay at the rates each shard's last replays measured, slowest shard
+     * @param fixedSeconds      stopsync, recover (its replay aside) and service: the median of the last few of each in
+     *                          the journal
+     * @param searchSeconds     relaytime's search for the consistent point, as the last background search took
      */
-    public record Figures(Long windowStartMicros, Long windowEndMicros, Double rpoSeconds, Double rtoSeconds,
-                          Double replaySeconds, Double fixedSeconds) {
+    public record Figures(Long windowStartMicros, Long windowEndMicros, Double rpoSeconds, boolean rpoLowerBound,
+                          Double rtoSeconds, Double replaySeconds, Double fixedSeconds, Double searchSeconds) {
     }
 
     /**

@@ -41,6 +41,12 @@ public record RecoveryPlan(TargetSpec target, List<ShardPlan> shards, Long clust
                     List.of(), List.of(), 0, 0);
         }
 
+        /** This plan priced at another apply rate. */
+        public ShardPlan withApplyRate(Double rate) {
+            return new ShardPlan(shard, targetGtids, executedAtPlan, transactionsToReplay, bytesToReplay, lastCommitMicros, rate,
+                    xaCompletions, xaHidden, leftOutTransactions, behindTargetMicros);
+        }
+
         /** Where the shard stands once its XA branches are completed too: what the recovery point must equal. */
         public io.drsp.core.gtid.GtidSet expectedGtids() {
             io.drsp.core.gtid.GtidSet out = io.drsp.core.gtid.GtidSet.parse(targetGtids);
@@ -51,7 +57,7 @@ public record RecoveryPlan(TargetSpec target, List<ShardPlan> shards, Long clust
         }
 
         /**
-         * Seconds at the apply rate last measured on this shard; null when none was measured yet. Written out for the
+         * Seconds at the apply rate its last replays measured ({@link ApplyRates}); null when none was measured yet. Written out for the
          * CLI's dry-run table (it is not a component, so without the annotation it was never sent), never read back.
          */
         @JsonProperty(value = "estimatedSeconds", access = JsonProperty.Access.READ_ONLY)

@@ -81,7 +81,7 @@ public final class RecoveryPlanner {
             Long last = max(c.cutLastCommitMicros(), c.lastAppliedMicros());
             XaResolution.Shard x = xa.shard(e.getKey());
             shards.add(new RecoveryPlan.ShardPlan(e.getKey(), targetSet.toString(), executed.toString(), toReplay.size(),
-                    c.bytesToReplay(), last, c.applyRatePerSecond(), x.completions(), x.hidden(), x.leftOut(), x.behindTargetMicros()));
+                    c.bytesToReplay(), last, null, x.completions(), x.hidden(), x.leftOut(), x.behindTargetMicros()));
             if (last != null) {
                 clusterTime = clusterTime == null ? last : Math.min(clusterTime, last);
             }

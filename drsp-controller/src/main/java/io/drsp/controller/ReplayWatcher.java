@@ -31,6 +31,12 @@ final class ReplayWatcher {
     private final RecoveryPlan plan;
     private final Consumer<StepProgress.Sighting> progress;
     private final Map<String, Integer> restarts = new java.util.concurrent.ConcurrentHashMap<>();
+    /** What each shard still had to apply when its replay started; absent when its agent did not answer then. */
+    private final Map<String, Long> toApply = new java.util.concurrent.ConcurrentHashMap<>();
+    private final Map<String, ApplyRates.Replay> replays = new java.util.concurrent.ConcurrentHashMap<>();
+    private long startedNanos;
+    /** When the last poll looked, taken as the middle of its round trip. */
+    private long lastLookNanos;
 
     ReplayWatcher(AgentCalls agents, RecoveryPlan plan, Consumer<StepProgress.Sighting> progress) {
         this.agents = agents;
@@ -39,6 +45,23 @@ final class ReplayWatcher {
     }
 
     CompletableFuture<StepOutcome> run(String runbookId) {
+        // Looked at first, so the rate counts what this replay applies, also when it resumes one a crash cut short.
+        Map<String, CompletableFuture<NodeInspection>> before = new LinkedHashMap<>();
+        for (RecoveryPlan.ShardPlan s : plan.shards()) {
+            before.put(s.shard(), agents.inspectApplier(key(s.shard())));
+        }
+        return CompletableFuture.allOf(before.values().toArray(CompletableFuture[]::new)).thenCompose(v -> {
+            for (RecoveryPlan.ShardPlan s : plan.shards()) {
+                NodeInspection i = before.get(s.shard()).join();
+                if (i.reachable()) {
+                    toApply.put(s.shard(), GtidSet.parse(s.targetGtids()).subtract(GtidSet.parse(i.gtidExecuted())).size());
+                }
+            }
+            return start(runbookId);
+        });
+    }
+
+    private CompletableFuture<StepOutcome> start(String runbookId) {
         List<CompletableFuture<NodeAgent.StepResult>> starts = new ArrayList<>();
         for (RecoveryPlan.ShardPlan s : plan.shards()) {
             starts.add(agents.step(key(s.shard()), r -> new NodeAgent.StartReplay(s.targetGtids(), r)));
@@ -50,16 +73,22 @@ final class ReplayWatcher {
                 return CompletableFuture.completedFuture(new StepOutcome.Failed(String.join("; ", failed)));
             }
             Failpoints.crashAfter("ReplayStarted");
+            startedNanos = System.nanoTime();
+            lastLookNanos = startedNanos;
             return watch(runbookId, 0);
         });
     }
 
     private CompletableFuture<StepOutcome> watch(String runbookId, int silentPolls) {
+        long sentNanos = System.nanoTime();
         Map<String, CompletableFuture<NodeInspection>> looks = new LinkedHashMap<>();
         for (RecoveryPlan.ShardPlan s : plan.shards()) {
             looks.put(s.shard(), agents.inspectApplier(key(s.shard())));
         }
         return CompletableFuture.allOf(looks.values().toArray(CompletableFuture[]::new)).thenCompose(v -> {
+            long lookNanos = (sentNanos + System.nanoTime()) / 2;
+            long previousLook = lastLookNanos;
+            lastLookNanos = lookNanos;
             Map<String, String> executed = new LinkedHashMap<>();
             List<CompletableFuture<NodeAgent.StepResult>> restarted = new ArrayList<>();
             boolean anySilent = false;
@@ -75,6 +104,11 @@ final class ReplayWatcher {
                 progress.accept(new StepProgress.Sighting(s.shard(), "replaying", "trx", toReplay.intersect(now).size(), toReplay.size()));
                 if (now.containsAll(target)) {
                     executed.put(s.shard(), now.toString());
+                    Long n = toApply.get(s.shard());
+                    if (n != null && !replays.containsKey(s.shard())) {
+                        // It reached the target between the previous look and this one: the middle is within half a poll.
+                        replays.put(s.shard(), new ApplyRates.Replay(n, ((previousLook + lookNanos) / 2 - startedNanos) / 1e9));
+                    }
                     continue;
                 }
                 if (i.link() != null && i.link().sqlError() != null) {
@@ -97,7 +131,7 @@ final class ReplayWatcher {
                 }
             }
             if (executed.size() == plan.shards().size()) {
-                return done(new StepOutcome.Ok(List.of(new PairEvent.ShardsReplayed(runbookId, executed))));
+                return done(new StepOutcome.Ok(List.of(new PairEvent.ShardsReplayed(runbookId, executed, Map.copyOf(replays)))));
             }
             int silent = anySilent ? silentPolls + 1 : 0;
             if (silent > MAX_SILENT_POLLS) {

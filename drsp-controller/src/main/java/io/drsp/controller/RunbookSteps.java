@@ -66,7 +66,7 @@ final class RunbookSteps {
                     rb.delaySeconds(), d)));
             case STOP_LINK -> agents.step(dr, NodeAgent.StopLink::new)
                     .thenApply(r -> outcome(r, d -> new PairEvent.ShardLinkStopped(id, step.shard())));
-            case PLAN_RECOVERY -> plan(state.target()).thenApply(result -> result.refusal().<StepOutcome>map(StepOutcome.Failed::new)
+            case PLAN_RECOVERY -> plan(state.target(), state.applyRates()).thenApply(result -> result.refusal().<StepOutcome>map(StepOutcome.Failed::new)
                     .orElseGet(() -> new StepOutcome.Ok(List.of(new PairEvent.RecoveryPlanned(id, result.plan().orElseThrow())))));
             case REPLAY -> new ReplayWatcher(agents, state.plan(), progress).run(id);
             case COMPLETE_XA -> completeXa(id, state.plan());
@@ -101,14 +101,21 @@ final class RunbookSteps {
         };
     }
 
-    /** Asks every DR shard's relay index for the target's cut, and plans; used by recover and its dry run. */
-    CompletableFuture<RecoveryPlanner.Result> plan(TargetSpec target) {
-        return plan(target, false);
+    /**
+     * Asks every DR shard's relay index for the target's cut, and plans, pricing each shard's replay at the rates
+     * its last replays measured; used by recover and its dry run.
+     */
+    CompletableFuture<RecoveryPlanner.Result> plan(TargetSpec target, ApplyRates rates) {
+        return plan(target, false).thenApply(r -> priced(r, rates));
     }
 
     /** The same for relaytime, which also refuses while an applier still runs. */
-    CompletableFuture<RecoveryPlanner.Result> planNewTarget(TargetSpec target) {
-        return plan(target, true);
+    CompletableFuture<RecoveryPlanner.Result> planNewTarget(TargetSpec target, ApplyRates rates) {
+        return plan(target, true).thenApply(r -> priced(r, rates));
+    }
+
+    private static RecoveryPlanner.Result priced(RecoveryPlanner.Result r, ApplyRates rates) {
+        return new RecoveryPlanner.Result(r.plan().map(rates::price), r.refusal());
     }
 
     private CompletableFuture<RecoveryPlanner.Result> plan(TargetSpec target, boolean newTarget) {
@@ -306,10 +313,14 @@ final class RunbookSteps {
         List<CompletableFuture<String>> problems = new ArrayList<>();
         Map<String, CompletableFuture<NodeInspection>> drs = new HashMap<>();
         Map<String, CompletableFuture<NodeInspection>> prods = new HashMap<>();
-        for (Site site : List.of(Site.PRODUCTION, Site.DR)) {
+        // DR first, each production shard once its DR shard has answered: production's GTID set only grows, so read
+        // after DR's it holds all DR could have applied. Read in parallel, a DR shard following at delay 0 could apply
+        // a transaction production committed after production's own look, which then looked like an errant GTID.
+        for (Site site : List.of(Site.DR, Site.PRODUCTION)) {
             for (String shard : pair.at(site).shards().keySet()) {
                 NodeKey key = NodeKey.primary(pair.id(), site, shard);
-                CompletableFuture<NodeInspection> inspection = agents.inspect(key);
+                CompletableFuture<NodeInspection> inspection = site == Site.PRODUCTION && drs.containsKey(shard)
+                        ? drs.get(shard).handle((d, e) -> null).thenCompose(x -> agents.inspect(key)) : agents.inspect(key);
                 (site == Site.DR ? drs : prods).put(shard, inspection);
                 problems.add(inspection.thenApply(i -> !i.reachable()
                         ? key.describe() + " (" + i.endpoint() + ") is unreachable: " + i.error()

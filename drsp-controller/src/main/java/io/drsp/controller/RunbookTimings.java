@@ -13,12 +13,15 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * What a recovery costs besides its replay, measured from the journal: the last stopsync, the last recover's steps but
- * its replay, and the last service, each from its first event to its last (the journal's write timestamps). The RTO
- * estimate adds this to the replay time at the shards' measured apply rates. Read at most once a minute per pair.
+ * What a recovery costs besides its replay, measured from the journal: stopsync, recover's steps but its replay, and
+ * service, each from its first event to its last (the journal's write timestamps), the median of the last
+ * {@link #KEPT} of each (the last one alone carried a first recovery's one-off cost into every estimate after it).
+ * The RTO estimate adds this to the replay time at the shards' measured apply rates. Read at most once a minute per
+ * pair.
  */
 final class RunbookTimings {
     private static final long REFRESH_MILLIS = 60_000;
+    static final int KEPT = 3;
     private final ControlDb db;
     private final UserRef user;
     private final Map<String, long[]> cache = new ConcurrentHashMap<>(); // cluster -> {readAtMillis, fixedMillis or -1}
@@ -54,29 +57,33 @@ final class RunbookTimings {
         } catch (RuntimeException | SQLException e) {
             return -1;
         }
-        long stopsync = span(events, "StopSyncRequested", "SyncStopped", false);
-        long recover = span(events, "RecoverRequested", "RecoveryPointRecorded", true);
-        long service = span(events, "ServiceRequested", "ServiceStarted", false);
+        long stopsync = median(spans(events, "StopSyncRequested", "SyncStopped", false));
+        long recover = median(spans(events, "RecoverRequested", "RecoveryPointRecorded", true));
+        long service = median(spans(events, "ServiceRequested", "ServiceStarted", false));
         return stopsync < 0 || recover < 0 || service < 0 ? -1 : stopsync + recover + service;
     }
 
-    /**
-     * The newest runbook from its {@code start} event to its {@code end} event (events newest first), less its replay
-     * step when {@code withoutReplay}; -1 when none ended.
-     */
-    static long span(List<String[]> newestFirst, String start, String end, boolean withoutReplay) {
-        int endAt = -1;
-        for (int i = 0; i < newestFirst.size(); i++) {
-            if (newestFirst.get(i)[0].endsWith(end)) {
-                endAt = i;
-                break;
-            }
-        }
-        if (endAt < 0) {
+    static long median(List<Long> spans) {
+        if (spans.isEmpty()) {
             return -1;
         }
-        for (int i = endAt + 1; i < newestFirst.size(); i++) {
-            if (newestFirst.get(i)[0].endsWith(start)) {
+        long[] sorted = spans.stream().mapToLong(Long::longValue).sorted().toArray();
+        int mid = sorted.length / 2;
+        return sorted.length % 2 == 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+    }
+
+    /**
+     * The newest {@link #KEPT} runbooks that ended, each from its {@code start} event to its {@code end} event (events
+     * newest first), less its replay step when {@code withoutReplay}; newest first.
+     */
+    static List<Long> spans(List<String[]> newestFirst, String start, String end, boolean withoutReplay) {
+        List<Long> out = new ArrayList<>();
+        int endAt = -1;
+        for (int i = 0; i < newestFirst.size() && out.size() < KEPT; i++) {
+            String manifest = newestFirst.get(i)[0];
+            if (manifest.endsWith(end)) {
+                endAt = i;
+            } else if (manifest.endsWith(start) && endAt >= 0) {
                 long total = Long.parseLong(newestFirst.get(endAt)[1]) - Long.parseLong(newestFirst.get(i)[1]);
                 if (withoutReplay) {
                     for (int j = i; j > endAt; j--) {
@@ -86,9 +93,12 @@ final class RunbookTimings {
                         }
                     }
                 }
-                return Math.max(0, total);
+                out.add(Math.max(0, total));
+                endAt = -1;
+            } else if (manifest.endsWith(start)) {
+                endAt = -1; // a runbook that never ended (failed): not a measure of anything
             }
         }
-        return -1;
+        return out;
     }
 }

@@ -84,12 +84,18 @@ final class StatusCollector {
                                        ConsistentPointWatch.Point point) {
         Long start = null;
         Double rpo = null;
+        boolean lowerBound = false;
         for (PairStatus.ShardStatus sh : shards) {
             NodeInspection prod = sh.production();
             String key = cluster + "/" + sh.shard();
             if (prod != null && prod.reachable() && prod.appliedSourceTimeMicros() != null) {
                 productionLastCommit.merge(key, prod.appliedSourceTimeMicros(), Math::max);
             }
+            // The agent's own last write: known to the second even when production was lost between two looks.
+            if (prod != null && prod.heartbeatWrittenMicros() != null) {
+                productionLastCommit.merge(key, prod.heartbeatWrittenMicros(), Math::max);
+            }
+            lowerBound |= prod == null || !prod.reachable();
             NodeInspection dr = sh.dr();
             if (dr != null && dr.reachable() && dr.appliedSourceTimeMicros() != null) {
                 start = start == null ? dr.appliedSourceTimeMicros() : Math.max(start, dr.appliedSourceTimeMicros());
@@ -107,7 +113,8 @@ final class StatusCollector {
         }
         Double replay = point == null ? null : point.replaySeconds();
         Double fixed = timings == null ? null : timings.fixedSeconds(cluster);
-        Double rto = replay == null ? null : replay + (fixed == null ? 0 : fixed);
+        Double search = point == null ? null : point.searchSeconds();
+        Double rto = replay == null ? null : replay + (fixed == null ? 0 : fixed) + (search == null ? 0 : search);
         if (!EnumSet.of(Mode.SYNC, Mode.STOPPED, Mode.RECOVERING, Mode.RECOVERED).contains(drMode)) {
             // Serving, or rolling a drill back: no recovery is possible from here, so there is no window, RPO or RTO.
             start = null;
@@ -115,8 +122,9 @@ final class StatusCollector {
             rpo = null;
             rto = null;
             replay = null;
+            lowerBound = false;
         }
-        return new PairStatus.Figures(start, end, rpo, rto, replay, fixed);
+        return new PairStatus.Figures(start, end, rpo, lowerBound && rpo != null, rto, replay, fixed, search);
     }
 
     private static PairStatus.Runbooks runbooks(PairState s) {

@@ -68,13 +68,15 @@ class PairStateSnapshotTest {
                         Site.PRODUCTION),
                 new RollbackArchive("switchback-9", Map.of("s1", new RollbackArchive.Shard(u + ":301-420", 100, 2_000,
                         Map.of("bank.accounts", 1_500L), List.of("X'6a',X'7331',1"), "/var/drsp/archive/1/switchback-9/s1"))),
-                "/var/drsp/archive/1/switchback-9");
+                "/var/drsp/archive/1/switchback-9", ApplyRates.NONE.with(Map.of("s1", new ApplyRates.Replay(2_719, 1.42),
+                        "meta", new ApplyRates.Replay(31, 0.19))));
 
         Object back = new SerializationTestKit(kit.system()).verifySerialization(state, false);
         assertEquals(state, back);
         assertEquals(Site.PRODUCTION, ((PairState) back).finishedRunbook().steps().get(1).site());
         assertEquals(Site.PRODUCTION, ((PairState) back).pendingUndo().site());
         assertEquals(List.of("X'6a',X'7331',1"), ((PairState) back).rollback().shards().get("s1").rollbackXids());
+        assertEquals(2_719 / 1.42, ((PairState) back).applyRates().rateFor("s1"), 1e-9);
         assertEquals(PairState.initial(), new SerializationTestKit(kit.system()).verifySerialization(PairState.initial(), false));
     }
 

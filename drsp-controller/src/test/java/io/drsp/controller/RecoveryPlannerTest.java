@@ -37,17 +37,17 @@ class RecoveryPlannerTest {
     /** s1: applied A:1-10 (up to t=100), retrieved A:1-50 (up to t=500); s2: applied B:1-5 (t=120), retrieved B:1-30 (t=400). */
     static Map<String, ShardCut> cuts(String cutS1, String cutS2, Long lastS1, Long lastS2) {
         Map<String, ShardCut> m = new LinkedHashMap<>();
-        m.put("s1", prefixCut("1/dr/s1", DR_A, A + ":1-10", A + ":1-50", cutS1, lastS1, 50L, 500L, 100L, 1000, 10.0));
+        m.put("s1", prefixCut("1/dr/s1", DR_A, A + ":1-10", A + ":1-50", cutS1, lastS1, 50L, 500L, 100L, 1000));
         m.put("s2", prefixCut("1/dr/s2", "dddddddd-0000-0000-0000-00000000000b", B + ":1-5", B + ":1-30", cutS2, lastS2, 60L, 400L,
-                120L, 2000, null));
+                120L, 2000));
         return m;
     }
 
     /** A cut that is a prefix of the relay log (gno order is relay order here): it would apply exactly itself. */
     static ShardCut prefixCut(String node, String uuid, String executed, String retrieved, String cut, Long cutLast, Long first,
-                              Long last, Long applied, long bytes, Double rate) {
+                              Long last, Long applied, long bytes) {
         String would = GtidSet.parse(cut).subtract(GtidSet.parse(executed)).toString();
-        return new ShardCut(node, uuid, executed, retrieved, cut, cutLast, first, last, applied, bytes, rate, would, null, would,
+        return new ShardCut(node, uuid, executed, retrieved, cut, cutLast, first, last, applied, bytes, would, null, would,
                 false, null);
     }
 
@@ -80,15 +80,19 @@ class RecoveryPlannerTest {
         assertEquals(20, plan.shard("s1").transactionsToReplay());
         assertEquals(15, plan.shard("s2").transactionsToReplay());
         assertEquals(300L, plan.clusterTimeMicros(), "a time target is the cluster's time");
+        assertEquals(null, plan.shard("s1").estimatedSeconds(), "no replay measured yet: no guess");
+        assertEquals(null, plan.shard("s2").estimatedSeconds(), "no replay measured yet: no guess");
+        // s1's last replay applied 100 transactions in 10 s; s2 never replayed, so it borrows the slowest measured rate.
+        plan = ApplyRates.NONE.with(Map.of("s1", new ApplyRates.Replay(100, 10.0))).price(plan);
         assertEquals(2.0, plan.shard("s1").estimatedSeconds(), 1e-9, "20 transactions at 10/s");
-        assertEquals(null, plan.shard("s2").estimatedSeconds(), "no apply rate measured: no guess");
+        assertEquals(1.5, plan.shard("s2").estimatedSeconds(), 1e-9, "15 transactions at s1's 10/s");
         // What the CLI's dry-run table reads: the API writes the plan with a plain ObjectMapper.
         com.fasterxml.jackson.databind.JsonNode json = new com.fasterxml.jackson.databind.ObjectMapper().valueToTree(plan);
         for (com.fasterxml.jackson.databind.JsonNode shard : json.path("shards")) {
             if (shard.path("shard").asText().equals("s1")) {
                 assertEquals(2.0, shard.path("estimatedSeconds").asDouble(), 1e-9, json.toString());
             } else {
-                assertTrue(shard.path("estimatedSeconds").isNull(), json.toString());
+                assertEquals(1.5, shard.path("estimatedSeconds").asDouble(), 1e-9, json.toString());
             }
         }
     }
@@ -153,7 +157,7 @@ class RecoveryPlannerTest {
                 lastApplied = t.commitMicros();
             }
         }
-        return RelayCut.answer(index, request, "1/dr/" + shard, drUuid, executed, lastApplied, null, false);
+        return RelayCut.answer(index, request, "1/dr/" + shard, drUuid, executed, lastApplied, false);
     }
 
     @Test
@@ -207,7 +211,7 @@ class RecoveryPlannerTest {
         ShardCut s2 = c.get("s2");
         c.put("s2", new ShardCut(s2.node(), s2.serverUuid(), s2.executed(), s2.retrieved(), s2.cut(), s2.cutLastCommitMicros(),
                 s2.firstRetrievedMicros(), s2.lastRetrievedMicros(), s2.lastAppliedMicros(), s2.bytesToReplay(),
-                s2.applyRatePerSecond(), s2.wouldApply(), null, s2.cutPrefix(), true, null));
+                s2.wouldApply(), null, s2.cutPrefix(), true, null));
         assertEquals("dr shard s2's applier is still running (towards the previous target), so what it has applied keeps moving;"
                 + " run stopsync 1 to stop every applier (the target is kept), then relaytime again.",
                 RecoveryPlanner.planNewTarget("1", time(300), c, Map.of(), UTC).refusal().orElseThrow());

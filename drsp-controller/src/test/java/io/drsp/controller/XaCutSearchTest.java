@@ -74,7 +74,7 @@ class XaCutSearchTest {
             }
             GtidSet all = GtidSet.parse(uuid + ":1-" + txs.size());
             return new ShardCut("1/dr/x", "dr-" + uuid, "", all.toString(), cut.toString(), null, txs.get(0).micros(),
-                    txs.get(txs.size() - 1).micros(), null, 0, null, cut.toString(), null, cut.toString(), false, null, length, lines.subList(Math.min(r.xaFrom(), lines.size()), Math.min(r.xaFrom() + PAGE, lines.size())),
+                    txs.get(txs.size() - 1).micros(), null, 0, cut.toString(), null, cut.toString(), false, null, length, lines.subList(Math.min(r.xaFrom(), lines.size()), Math.min(r.xaFrom() + PAGE, lines.size())),
                     lines.size());
         }
     }

@@ -12,6 +12,7 @@ import io.drsp.sandbox.bank.BankSchema;
 import io.drsp.sandbox.bank.BankShard;
 import io.drsp.sandbox.bank.BankWorkload;
 import java.net.URI;
+import java.sql.SQLException;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -202,6 +203,74 @@ class MetricsTest {
         } finally {
             prometheus.destroy();
             prometheus.waitFor(30, TimeUnit.SECONDS);
+        }
+    }
+
+    /**
+     * A recovery journals how many transactions each shard's replay applied and in how long: the apply rates the RTO
+     * estimate prices a backlog at. The count is MySQL's own (gtid_executed before and after, XA completions aside),
+     * and the time fits inside the replay step the journal timed.
+     */
+    @Test
+    @Order(5)
+    void aRecoveryJournalsEachShardsReplayAsMysqlCountsIt() throws Exception {
+        Map<String, GtidSet> before = new TreeMap<>();
+        for (String shard : sandbox.shards()) {
+            before.put(shard, Db.executed(sandbox.drPrimary(shard)));
+        }
+        assertEquals(0, Cli.run("relaytime", "1", "--all", "--config", conf).exitCode());
+        Cli.Result dry = Cli.run("recover", "1", "--dry-run", "--config", conf);
+        assertEquals(0, dry.exitCode(), dry.toString());
+        assertTrue(dry.out().contains("est. ?: no recovery of this cluster has measured an apply rate yet"),
+                "no replay was ever measured, so no shard is priced: " + dry.out());
+        Cli.Result recover = Cli.run("recover", "1", "--config", conf);
+        assertEquals(0, recover.exitCode(), recover.toString());
+        com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+        com.fasterxml.jackson.databind.JsonNode replayed = json.readTree(Db.one(sandbox.control(),
+                "SELECT CAST(event_payload AS CHAR) FROM drsp.event_journal WHERE persistence_id = 'pair-1'"
+                        + " AND event_ser_manifest LIKE '%ShardsReplayed' ORDER BY sequence_number DESC LIMIT 1"));
+        com.fasterxml.jackson.databind.JsonNode plan = json.readTree(Db.one(sandbox.control(),
+                "SELECT CAST(event_payload AS CHAR) FROM drsp.event_journal WHERE persistence_id = 'pair-1'"
+                        + " AND event_ser_manifest LIKE '%RecoveryPlanned' ORDER BY sequence_number DESC LIMIT 1")).path("plan");
+        long[] step = replayStepMillis();
+        boolean anyMeasured = false;
+        for (com.fasterxml.jackson.databind.JsonNode sh : plan.path("shards")) {
+            String shard = sh.path("shard").asText();
+            GtidSet applied = Db.executed(sandbox.drPrimary(shard)).subtract(before.get(shard));
+            long completions = sh.path("xaCompletions").size();
+            com.fasterxml.jackson.databind.JsonNode r = replayed.path("replays").path(shard);
+            System.out.println("metrics: " + shard + " replayed " + r + "; MySQL applied " + applied.size() + " (" + completions
+                    + " XA completions); replay step " + (step[1] - step[0]) + " ms");
+            if (applied.size() - completions == 0) {
+                assertTrue(r.isMissingNode(), shard + " had nothing to replay, so it says nothing of a rate: " + replayed);
+                continue;
+            }
+            assertEquals(applied.size() - completions, r.path("transactions").asLong(), shard + ": what its replay applied, by MySQL's count");
+            double seconds = r.path("seconds").asDouble();
+            assertTrue(seconds > 0 && seconds * 1000 <= step[1] - step[0] + 1, shard + ": " + seconds
+                    + " s fits inside the replay step's " + (step[1] - step[0]) + " ms");
+            anyMeasured = true;
+        }
+        assertTrue(anyMeasured, "the delay left a backlog on the data shards: " + replayed);
+    }
+
+    /** The journal's write times of the last replay step's start and of the event after it. */
+    static long[] replayStepMillis() throws SQLException {
+        try (java.sql.Connection c = sandbox.control().instance().connect(); java.sql.Statement st = c.createStatement();
+             java.sql.ResultSet rs = st.executeQuery("SELECT event_ser_manifest, write_timestamp, CAST(event_payload AS CHAR)"
+                     + " FROM drsp.event_journal WHERE persistence_id = 'pair-1' ORDER BY sequence_number")) {
+            long start = -1;
+            long end = -1;
+            while (rs.next()) {
+                if (rs.getString(1).endsWith("StepStarted") && rs.getString(3).contains("\"description\":\"replay ")) {
+                    start = rs.getLong(2);
+                    end = -1;
+                } else if (start >= 0 && end < 0) {
+                    end = rs.getLong(2);
+                }
+            }
+            assertTrue(start >= 0 && end >= start, "the journal timed a replay step");
+            return new long[] {start, end};
         }
     }
 
