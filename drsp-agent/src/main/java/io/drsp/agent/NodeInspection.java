@@ -50,7 +50,10 @@ public record NodeInspection(
         return now.getEpochSecond() * 1_000_000L + now.getNano() / 1_000;
     }
 
-    /** One replication link as drsp reports it. */
+    /**
+     * One replication link as drsp reports it. {@code relayDiskFreeBytes}: what the file system holding the relay
+     * log has free for an unprivileged writer (null when not looked at).
+     */
     public record LinkView(
             String ioRunning,
             String sqlRunning,
@@ -68,6 +71,7 @@ public record NodeInspection(
             Integer ioErrno,
             Integer sqlErrno,
             long relayLogSpaceBytes,
-            Long lastRetrievedSourceMicros) {
+            Long lastRetrievedSourceMicros,
+            Long relayDiskFreeBytes) {
     }
 }

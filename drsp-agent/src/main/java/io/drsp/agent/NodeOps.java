@@ -100,7 +100,7 @@ public final class NodeOps implements AutoCloseable {
             boolean superReadOnly = isOn(s.variable("super_read_only"));
             boolean readOnly = isOn(s.variable("read_only"));
             NodeInspection.LinkView link = s.replicaStatus()
-                    .map(r -> linkView(r, executed, full ? relayFigures(s, r, executed) : new RelayFigures(null, null))).orElse(null);
+                    .map(r -> linkView(r, executed, full ? relayFigures(s, r, executed) : new RelayFigures(null, null, null))).orElse(null);
             Long applied = full ? appliedSourceTime(s.connection()) : null;
             XaOps.Prepared xa = full ? XaOps.preparedNow(s) : null;
             return new NodeInspection(key.toString(), endpoint.toString(), true, null, s.serverUuid(), executed.toString(),
@@ -115,7 +115,8 @@ public final class NodeOps implements AutoCloseable {
      * Changes SOURCE_DELAY without losing a byte of relay log. With the receiver stopped, MySQL deletes every relay
      * log file on CHANGE REPLICATION SOURCE unless the statement names a relay log position; the retrieved but not
      * yet applied transactions may be all that is left of a lost production. So the applier's own current position
-     * is named, which keeps the files (MySQL then sets relay_log_purge off, which is what a DR copy wants anyway).
+     * is named, which keeps the files. MySQL then sets relay_log_purge off for good; {@link #ensureLink} turns it back
+     * on, or applied relay log would pile up for as long as sync runs.
      * Found by the recovery test: a recover that lifted the delay with the receiver stopped had lost its backlog.
      */
     private static void changeDelayKeepingRelayLog(MysqlAdmin s, Statement st, int delaySeconds) throws SQLException {
@@ -201,12 +202,13 @@ public final class NodeOps implements AutoCloseable {
 
     /**
      * Relay bytes of the retrieved but unapplied transactions, from the relay index: MySQL's own numbers cannot say
-     * it (Relay_Log_Space counts every relay file, applied ones too, and drsp keeps relay_log_purge off). Null while
+     * it (Relay_Log_Space counts every relay file, the current one's applied part too). Null while
      * the index is first being built or busy: status answers at once rather than wait for a read of the relay log.
      */
     private RelayFigures relayFigures(MysqlAdmin s, ReplicaStatus r, GtidSet executed) {
         GtidSet backlog = r.retrievedGtidSet().subtract(executed);
-        RelayFigures unknown = new RelayFigures(backlog.isEmpty() ? 0L : null, null);
+        Long free = relayDiskFree(s);
+        RelayFigures unknown = new RelayFigures(backlog.isEmpty() ? 0L : null, null, free);
         try {
             if (!relayLock.tryLock(1, TimeUnit.SECONDS)) {
                 return unknown;
@@ -221,7 +223,7 @@ public final class NodeOps implements AutoCloseable {
             }
             RelayIndex index = freshRelayIndex(s); // the lock is reentrant; the refresh reads only new relay log
             java.util.OptionalLong last = index.lastCommitMicros();
-            return new RelayFigures(backlog.isEmpty() ? 0L : index.bytesOf(backlog), last.isPresent() ? last.getAsLong() : null);
+            return new RelayFigures(backlog.isEmpty() ? 0L : index.bytesOf(backlog), last.isPresent() ? last.getAsLong() : null, free);
         } finally {
             relayLock.unlock();
         }
@@ -231,7 +233,17 @@ public final class NodeOps implements AutoCloseable {
      * What the relay index adds to MySQL's status: the unapplied transactions' bytes, and the production commit time
      * of the newest transaction retrieved (what a loss of production now would keep: the RPO's side on DR).
      */
-    private record RelayFigures(Long backlogBytes, Long lastRetrievedSourceMicros) {
+    private record RelayFigures(Long backlogBytes, Long lastRetrievedSourceMicros, Long relayDiskFreeBytes) {
+    }
+
+    /** Free bytes where the relay log lives: the agent runs on the database host, so it asks the file system. */
+    private static Long relayDiskFree(MysqlAdmin s) {
+        try {
+            Path dir = relayLogIndexFile(s).toAbsolutePath().getParent();
+            return java.nio.file.Files.getFileStore(dir).getUsableSpace();
+        } catch (java.io.IOException | RuntimeException e) {
+            return null; // not on this host, or not readable by the agent: shown as unknown
+        }
     }
 
     private static NodeInspection.LinkView linkView(ReplicaStatus r, GtidSet executed, RelayFigures relay) {
@@ -242,7 +254,7 @@ public final class NodeOps implements AutoCloseable {
                 r.sqlRemainingDelay().isPresent() ? r.sqlRemainingDelay().getAsLong() : null,
                 r.retrievedGtidSet().toString(), executed.toString(), backlog.size(), relay.backlogBytes(), boxed(r.secondsBehindSource()),
                 r.lastIoError().map(ReplicationError::errno).orElse(null), r.lastSqlError().map(ReplicationError::errno).orElse(null),
-                r.relayLogSpace(), relay.lastRetrievedSourceMicros());
+                r.relayLogSpace(), relay.lastRetrievedSourceMicros(), relay.relayDiskFreeBytes());
     }
 
     /**
@@ -312,6 +324,9 @@ public final class NodeOps implements AutoCloseable {
                 detail = "link from " + source + " already has delay " + delaySeconds + " s";
             }
             st.execute("START REPLICA");
+            // Applied relay log is of no use to DR (recoveries and the relay index read only what is unapplied), and
+            // a delay change with the receiver stopped, a recovery or an older drsp may have left purging off.
+            st.execute("SET GLOBAL relay_log_purge = ON");
             awaitReceiverConnected(s, source);
             return detail;
         } catch (SQLException e) {

@@ -41,6 +41,9 @@ final class StatusTable {
         if (!s.path("lastError").isNull() && !s.path("lastError").isMissingNode()) {
             b.append("last failure: ").append(s.path("lastError").asText()).append('\n');
         }
+        for (JsonNode w : s.path("warnings")) {
+            b.append("WARNING: ").append(w.asText()).append('\n');
+        }
         if (!s.path("target").isNull() && !s.path("target").isMissingNode()) {
             b.append("recovery target: ").append(s.path("target").path("asTyped").asText()).append('\n');
         }
@@ -83,6 +86,7 @@ final class StatusTable {
         StringBuilder problems = new StringBuilder();
         StringBuilder links = new StringBuilder();
         StringBuilder prepared = new StringBuilder();
+        StringBuilder relay = new StringBuilder();
         for (JsonNode shard : s.path("shards")) {
             String name = shard.path("shard").asText();
             JsonNode prod = shard.path("production");
@@ -110,6 +114,11 @@ final class StatusTable {
                 note(problems, "dr shard " + name + " receiver", link.path("ioError"));
                 note(problems, "dr shard " + name + " applier", link.path("sqlError"));
             }
+            relayDisk(relay, name, dr);
+            int r = 1;
+            for (JsonNode replica : shard.path("drReplicas")) {
+                relayDisk(relay, name + " r" + r++, replica);
+            }
             if (prod.path("xaPrepared").asInt(0) > 0 || dr.path("xaPrepared").asInt(0) > 0) {
                 prepared.append(String.format("  %-6s production %s, dr %s%n", name, preparedCount(prod), preparedCount(dr)));
             }
@@ -123,6 +132,9 @@ final class StatusTable {
         if (links.length() > 0) {
             b.append("links (GTID sets of each DR shard, and what its applier is doing):\n").append(links);
         }
+        if (relay.length() > 0) {
+            b.append("relay log disk (each DR member's relay log files, and what the disk under them has free):\n").append(relay);
+        }
         if (prepared.length() > 0) {
             b.append("prepared XA branches (XA RECOVER; each holds its row locks until its coordinator decides):\n").append(prepared);
         }
@@ -130,6 +142,27 @@ final class StatusTable {
             b.append("problems:\n").append(problems);
         }
         return b.toString();
+    }
+
+    private static void relayDisk(StringBuilder out, String who, JsonNode member) {
+        JsonNode link = member.path("link");
+        if (link.isNull() || link.isMissingNode()) {
+            return;
+        }
+        JsonNode free = link.path("relayDiskFreeBytes");
+        out.append(String.format("  %-9s %10s, %s free%n", who, size(link.path("relayLogSpaceBytes").asLong()),
+                free.isNumber() ? size(free.asLong()) : "?"));
+    }
+
+    static String size(long bytes) {
+        String[] units = {"B", "KiB", "MiB", "GiB", "TiB"};
+        double v = bytes;
+        int u = 0;
+        while (v >= 1024 && u < units.length - 1) {
+            v /= 1024;
+            u++;
+        }
+        return String.format(java.util.Locale.ROOT, u == 0 ? "%.0f %s" : "%.1f %s", v, units[u]);
     }
 
     /** A GTID set as MySQL prints it may span lines (one uuid per line); a table wants it on one. */

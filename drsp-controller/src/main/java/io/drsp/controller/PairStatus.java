@@ -8,14 +8,19 @@ import java.util.Map;
  * What {@code drsp status} shows: the journal's view (modes, delay, runbook) joined with what each agent sees now.
  * Times are microseconds since the epoch; {@code lagSeconds} is how far a DR shard is behind beyond its delay.
  * {@code latestConsistentPoint}: the latest point a recovery could reach now, consistent across shards, as last
- * found (null until first found; see {@link ConsistentPointWatch}).
+ * found (null until first found; see {@link ConsistentPointWatch}). {@code warnings}: what will go wrong if nobody
+ * acts, one sentence each (a relay log outgrowing its disk within the delay: {@link RelayDiskGuard}).
  */
 public record PairStatus(String cluster, ProductionMode productionMode, Mode drMode, Integer delaySeconds, String runbook,
                          String lastError, long observedAtMicros, List<ShardStatus> shards, TargetSpec target,
                          RecoveryPoint recoveryPoint, Map<String, StepProgress> progress,
                          String snapshot, DrillPlan drillPlan, ConsistentPointWatch.Point latestConsistentPoint,
-                         Runbooks runbooks, Agents agents, Figures figures)
+                         Runbooks runbooks, Agents agents, Figures figures, List<String> warnings)
         implements ControllerJson {
+
+    public PairStatus {
+        warnings = warnings == null ? List.of() : List.copyOf(warnings);
+    }
 
     /**
      * The figures a DR plan is judged by, as they stand now (each null while unknown).

@@ -76,7 +76,17 @@ final class StatusCollector {
                 s.runbook() == null ? null : s.runbook().progress(), s.lastError(), now, shards, s.target(), s.recoveryPoint(),
                 s.runbookInProgress() ? progress : Map.of(), s.currentSnapshot() == null ? null : s.currentSnapshot().id(),
                 s.drillPlan(), consistent, runbooks(s), new PairStatus.Agents(Topology.nodes(pair).size(), agents.agents().size(),
-                agents.conflicts().size()), figures(pair.id(), s.drMode(), shards, consistent));
+                agents.conflicts().size()), figures(pair.id(), s.drMode(), shards, consistent), warnings(shards));
+    }
+
+    private static List<String> warnings(List<PairStatus.ShardStatus> shards) {
+        List<String> out = new ArrayList<>();
+        for (PairStatus.ShardStatus sh : shards) {
+            Double rate = RelayDiskGuard.bytesPerSecond(sh.dr());
+            RelayDiskGuard.warning(sh.dr(), rate).ifPresent(out::add);
+            sh.drReplicas().forEach(r -> RelayDiskGuard.warning(r, rate).ifPresent(out::add));
+        }
+        return out;
     }
 
     /** The window, RPO and RTO, from the shards' inspections, the consistent point and the journal's timings. */

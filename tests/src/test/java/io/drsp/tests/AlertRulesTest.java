@@ -37,6 +37,8 @@ class AlertRulesTest {
         REQUIRED.put("DrspReplicationThreadStopped", Set.of(MetricNames.REPLICATION_THREAD_RUNNING, MetricNames.MODE_INFO));
         REQUIRED.put("DrspReplicationError", Set.of(MetricNames.REPLICATION_ERROR));
         REQUIRED.put("DrspRelayLogDiskHigh", Set.of(MetricNames.RELAY_LOG_DISK_BYTES));
+        REQUIRED.put("DrspRelayLogWouldFillDisk", Set.of(MetricNames.RELAY_LOG_PROJECTED_BYTES, MetricNames.RELAY_LOG_DISK_BYTES,
+                MetricNames.RELAY_LOG_DISK_FREE_BYTES));
         REQUIRED.put("DrspRecoverableWindowShorterThanDelay", Set.of(MetricNames.RECOVERABLE_WINDOW_START,
                 MetricNames.RECOVERABLE_WINDOW_END, MetricNames.REPLICATION_DELAY, MetricNames.MODE_INFO));
         REQUIRED.put("DrspRpoAboveBound", Set.of(MetricNames.RPO));

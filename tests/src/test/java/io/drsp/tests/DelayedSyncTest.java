@@ -384,6 +384,41 @@ class DelayedSyncTest {
      * returned; both are exact. The other side allows for a commit already stamped in DR's binlog but not yet visible
      * to status's read, which load stretches: {@link #VISIBLE_WITHIN} bounds it, and the slack seen is printed.
      */
+    /**
+     * A delay change while the receiver is stopped names a relay log position, so that nothing retrieved is lost, and
+     * MySQL answers by turning relay_log_purge off for good. Sync turns it back on: applied relay log files are then
+     * deleted as the applier leaves them, as the relay log index file shows, instead of filling the disk for weeks.
+     */
+    @Test
+    @Order(9)
+    void syncPurgesAppliedRelayLogAgainAfterADelayChangeWhileStopped() throws Exception {
+        assertEquals(0, Cli.run("sync", "1", "--delay", "5", "--config", conf).exitCode());
+        Await.until(Duration.ofSeconds(30), () -> {
+            for (JsonNode shard : statusJson().path("shards")) {
+                if (shard.path("backlogTransactions").asLong() < 2) {
+                    return false;
+                }
+            }
+            return true;
+        }, "production's heartbeats wait in every DR shard's relay log behind the 5 s delay");
+        assertEquals(0, Cli.run("stopsync", "1", "--config", conf).exitCode());
+        int delay = 1;
+        Cli.Result r = Cli.run("sync", "1", "--delay", Integer.toString(delay), "--config", conf);
+        assertEquals(0, r.exitCode(), r.toString());
+        for (String shard : sandbox.shards()) {
+            Sandbox.Member dr = sandbox.drPrimary(shard);
+            assertEquals("0", Db.replicaStatus(dr).orElseThrow().get("Auto_Position"),
+                    shard + ": the change named a relay position (the case in which MySQL turns purging off)");
+            assertEquals("1", Db.one(dr, "SELECT @@GLOBAL.relay_log_purge"), shard + ": relay_log_purge is on again");
+            Path index = Path.of(Db.one(dr, "SELECT @@GLOBAL.relay_log_index"));
+            Path relayIndex = index.isAbsolute() ? index : Path.of(Db.one(dr, "SELECT @@GLOBAL.datadir")).resolve(index);
+            String oldest = java.nio.file.Files.readAllLines(relayIndex).get(0);
+            Db.exec(dr, "FLUSH RELAY LOGS");
+            Await.until(Duration.ofSeconds(60), () -> !java.nio.file.Files.readAllLines(relayIndex).contains(oldest),
+                    shard + ": the applier purges " + oldest + " once it has applied it and moved on");
+        }
+    }
+
     static void assertAppliedTimeAndLagAsDrsBinlogShows(String name, JsonNode shard, long beforeMicros, long afterMicros, int delay)
             throws Exception {
         assertAppliedTimeAndLag(name, shard, beforeMicros, afterMicros, delay,

@@ -132,7 +132,7 @@ class MetricsTest {
             GtidSet backlog = GtidSet.parse(r.get("Retrieved_Gtid_Set")).subtract(GtidSet.parse(r.get("Executed_Gtid_Set")));
             assertEquals((double) backlog.size(), seen.get(key(MetricNames.RELAY_BACKLOG_TRANSACTIONS, "cluster", "1", "shard", shard)), shard);
             assertTrue(backlog.size() > 0 || shard.equals("meta"), shard + ": the delay left a backlog to show");
-            assertEquals(Double.parseDouble(r.get("Relay_Log_Space")), seen.get(key(MetricNames.RELAY_LOG_DISK_BYTES, "cluster", "1", "shard", shard)),
+            assertEquals(Double.parseDouble(r.get("Relay_Log_Space")), seen.get(key(MetricNames.RELAY_LOG_DISK_BYTES, "cluster", "1", "shard", shard, "member", "primary")),
                     shard + ": Relay_Log_Space");
             assertEquals(0.0, seen.get(key(MetricNames.REPLICATION_THREAD_RUNNING, "cluster", "1", "shard", shard, "thread", "io")), shard);
             assertEquals(0.0, seen.get(key(MetricNames.REPLICATION_THREAD_RUNNING, "cluster", "1", "shard", shard, "thread", "sql")), shard);

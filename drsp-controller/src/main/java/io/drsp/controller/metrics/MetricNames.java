@@ -26,8 +26,18 @@ public final class MetricNames {
     public static final String RELAY_BACKLOG_TRANSACTIONS = "drsp_relay_backlog_transactions";
     /** Relay log bytes of those transactions; labels cluster, shard. */
     public static final String RELAY_BACKLOG_BYTES = "drsp_relay_backlog_bytes";
-    /** Bytes of all relay log files on the DR shard's disk (Relay_Log_Space); labels cluster, shard. */
+    /**
+     * Bytes of all relay log files on a DR member's disk (Relay_Log_Space); labels cluster, shard, member ("primary",
+     * or "r1" and on for its local replicas).
+     */
     public static final String RELAY_LOG_DISK_BYTES = "drsp_relay_log_disk_bytes";
+    /** Free bytes of the file system holding a DR member's relay log; labels cluster, shard, member. */
+    public static final String RELAY_LOG_DISK_FREE_BYTES = "drsp_relay_log_disk_free_bytes";
+    /**
+     * The relay log a DR member's link keeps once it holds a whole delay at production's current write rate; labels
+     * cluster, shard, member. Above disk + free, the disk fills within the delay.
+     */
+    public static final String RELAY_LOG_PROJECTED_BYTES = "drsp_relay_log_projected_bytes";
     /** The oldest production time a recovery can target now (Unix seconds); label cluster. */
     public static final String RECOVERABLE_WINDOW_START = "drsp_recoverable_window_start_timestamp_seconds";
     /** The newest consistent production time a recovery can target now (Unix seconds); label cluster. */
@@ -58,7 +68,7 @@ public final class MetricNames {
     /** Every drsp metric; the JVM's own (jvm_*, process_*) come from the Prometheus client library besides these. */
     public static final List<String> ALL = List.of(MODE_INFO, SHARD_UP, REPLICATION_DELAY, REPLICATION_REMAINING_DELAY,
             REPLICATION_LAG, REPLICATION_THREAD_RUNNING, REPLICATION_ERROR, RELAY_BACKLOG_TRANSACTIONS, RELAY_BACKLOG_BYTES,
-            RELAY_LOG_DISK_BYTES, RECOVERABLE_WINDOW_START, RECOVERABLE_WINDOW_END, RPO, RTO_ESTIMATE, XA_PREPARED_BRANCHES,
+            RELAY_LOG_DISK_BYTES, RELAY_LOG_DISK_FREE_BYTES, RELAY_LOG_PROJECTED_BYTES, RECOVERABLE_WINDOW_START, RECOVERABLE_WINDOW_END, RPO, RTO_ESTIMATE, XA_PREPARED_BRANCHES,
             RUNBOOK_STEP_INFO, RUNBOOK_PROGRESS_RATIO, RUNBOOK_LAST_RESULT, AGENTS_EXPECTED, AGENTS_REGISTERED,
             AGENTS_DUPLICATE, JOURNAL_WRITE_SECONDS, LAST_COLLECTION);
 

@@ -116,8 +116,29 @@ public final class StatusMetrics implements MultiCollector {
             g.set(MetricNames.RELAY_BACKLOG_BYTES, "Relay log bytes of the unapplied transactions.", l.backlogBytes(),
                     "cluster", c, "shard", sh.shard());
         }
+        Double rate = io.drsp.controller.RelayDiskGuard.bytesPerSecond(sh.dr());
+        relayDisk(g, c, sh.shard(), "primary", sh.dr(), rate);
+        for (int r = 0; r < sh.drReplicas().size(); r++) {
+            relayDisk(g, c, sh.shard(), "r" + (r + 1), sh.drReplicas().get(r), rate);
+        }
+    }
+
+    private static void relayDisk(Gauges g, String c, String shard, String member, NodeInspection i, Double bytesPerSecond) {
+        NodeInspection.LinkView l = i == null ? null : i.link();
+        if (l == null) {
+            return;
+        }
         g.set(MetricNames.RELAY_LOG_DISK_BYTES, "Bytes of every relay log file (Relay_Log_Space).", l.relayLogSpaceBytes(),
-                "cluster", c, "shard", sh.shard());
+                "cluster", c, "shard", shard, "member", member);
+        if (l.relayDiskFreeBytes() != null) {
+            g.set(MetricNames.RELAY_LOG_DISK_FREE_BYTES, "Free bytes of the file system holding the relay log.",
+                    l.relayDiskFreeBytes(), "cluster", c, "shard", shard, "member", member);
+        }
+        Long projected = io.drsp.controller.RelayDiskGuard.projectedBytes(bytesPerSecond, l);
+        if (projected != null) {
+            g.set(MetricNames.RELAY_LOG_PROJECTED_BYTES, "The relay log the link keeps once it holds a whole delay at"
+                    + " production's current write rate.", projected, "cluster", c, "shard", shard, "member", member);
+        }
     }
 
     private static void up(Gauges g, String c, String site, String shard, NodeInspection i) {
