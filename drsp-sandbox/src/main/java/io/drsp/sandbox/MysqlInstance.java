@@ -60,8 +60,26 @@ public final class MysqlInstance {
             // A process kill loses nothing with these (the OS keeps the written pages); only a host crash would.
             "innodb-flush-log-at-trx-commit", "2",
             "sync-binlog", "0",
+            // performance_schema sized for a sandbox: with MySQL's defaults it took 200 of a mysqld's 360 MiB, which
+            // is 10 GiB for the 52 servers of 16 shards with a replica each. drsp reads only its replication tables
+            // and the tests its statement digests, which stay on; histories, per-account and per-thread summaries
+            // and the error table are bounded (per-thread ones by thread instances, not max-connections).
             "performance-schema-max-table-instances", "400",
+            "performance-schema-digests-size", "1000",
+            "performance-schema-events-statements-history-long-size", "100",
+            "performance-schema-events-stages-history-long-size", "100",
+            "performance-schema-events-waits-history-long-size", "100",
+            "performance-schema-events-transactions-history-long-size", "100",
+            "performance-schema-accounts-size", "32",
+            "performance-schema-hosts-size", "8",
+            "performance-schema-users-size", "8",
+            "performance-schema-error-size", "1000",
+            "performance-schema-max-thread-instances", "200",
+            // Connections cost memory only while open; the thread instances above cap what they reserve.
             "max-connections", "300",
+            // MySQL's 8M MyISAM key cache goes unused and its 16M redo log buffer far exceeds a sandbox transfer.
+            "key-buffer-size", "1M",
+            "innodb-log-buffer-size", "4M",
             "character-set-server", "utf8mb4");
 
     private volatile Spec spec;
