@@ -37,6 +37,12 @@ fi
 command -v java >/dev/null || { echo "setup: java 17 is required (apt-get install -y openjdk-17-jdk-headless)"; exit 1; }
 command -v mvn >/dev/null || { echo "setup: Maven is required (apt-get install -y maven)"; exit 1; }
 
-# Resolves everything, the MySQL server artifact included, and builds drsp-cli/target/drsp/{bin,lib}.
+# Resolves everything, the MySQL server artifact included, and builds drsp-cli/target/drsp/{bin,lib}, with the
+# class-data-sharing archive lib/drsp.jsa that makes each short drsp command start in about half the time.
 mvn -B -q install -DskipTests
-echo "setup: built drsp-cli/target/drsp/bin/drsp"
+if [ -s drsp-cli/target/drsp/lib/drsp.jsa ]; then
+  echo "setup: built drsp-cli/target/drsp/bin/drsp and its class-data-sharing archive lib/drsp.jsa"
+else
+  # The build tolerates a JVM that cannot make one; drsp works without it, only starts slower.
+  echo "setup: built drsp-cli/target/drsp/bin/drsp, but no class-data-sharing archive; try drsp-cli/target/drsp/bin/drsp-cds"
+fi

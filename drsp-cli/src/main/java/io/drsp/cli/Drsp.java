@@ -1,5 +1,6 @@
 package io.drsp.cli;
 
+import java.util.List;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -9,17 +10,19 @@ import picocli.CommandLine.Command;
  */
 // INHERIT: every subcommand answers --help too (a DBA types it before anything else).
 @Command(name = "drsp", mixinStandardHelpOptions = true, scope = CommandLine.ScopeType.INHERIT, version = "drsp 0.1.0",
-        description = "Keeps a DR copy of a sharded MySQL 8 cluster a chosen delay behind production.",
-        subcommands = {SandboxCommand.class, ControllerCommand.class, AgentCommand.class,
-                ClusterCommands.Sync.class, ClusterCommands.StopSync.class, ClusterCommands.Status.class,
-                RecoveryCommands.RelayTime.class, RecoveryCommands.Recover.class, RecoveryCommands.Service.class,
-                RecoveryCommands.StopService.class, RecoveryCommands.Snapshots.class, FlashbackCommand.class,
-                DrillCommands.Purge.class, DrillCommands.Drill.class, SwitchbackCommands.Laststamp.class, SwitchbackCommands.Switchback.class,
-                SwitchbackCommands.Dbproxy.class})
+        description = "Keeps a DR copy of a sharded MySQL 8 cluster a chosen delay behind production.")
 public final class Drsp {
     public static final int DONE = 0;
     public static final int REFUSED = 1;
     public static final int USAGE = 2;
+
+    /** Every command, in the order 'drsp --help' lists them. */
+    static final List<Class<?>> COMMANDS = List.of(SandboxCommand.class, ControllerCommand.class, AgentCommand.class,
+            ClusterCommands.Sync.class, ClusterCommands.StopSync.class, ClusterCommands.Status.class,
+            RecoveryCommands.RelayTime.class, RecoveryCommands.Recover.class, RecoveryCommands.Service.class,
+            RecoveryCommands.StopService.class, RecoveryCommands.Snapshots.class, FlashbackCommand.class,
+            DrillCommands.Purge.class, DrillCommands.Drill.class, SwitchbackCommands.Laststamp.class, SwitchbackCommands.Switchback.class,
+            SwitchbackCommands.Dbproxy.class);
 
     public static void main(String[] args) {
         System.exit(run(args));
@@ -28,13 +31,36 @@ public final class Drsp {
     /** Runs one command line and returns its exit code, without exiting: tests and scripts share this path. */
     public static int run(String... args) {
         routeJavaUtilLogging();
-        CommandLine cl = new CommandLine(new Drsp());
+        CommandLine cl = commandLine(args.length > 0 ? args[0] : "");
         cl.setExecutionExceptionHandler((ex, cmd, parsed) -> {
             cmd.getErr().println("drsp: " + Refusal.sentence(ex));
             return REFUSED;
         });
         cl.setExitCodeExceptionMapper(t -> t instanceof picocli.CommandLine.ParameterException ? USAGE : REFUSED);
         return cl.execute(args);
+    }
+
+    /**
+     * The command line with only the command {@code first} names, or with every command when it names none ('drsp
+     * --help', a typo). Picocli builds each command's model by reflection from classes too old for the class-data
+     * archive, and all seventeen took about a quarter of a short 'drsp status' (bench/scale/CLI-START.md); what one
+     * command parses, answers and prints is the same either way. Settings such as the exception handlers must be set
+     * after this, as picocli applies them only to the subcommands present then.
+     */
+    static CommandLine commandLine(String first) {
+        CommandLine cl = new CommandLine(new Drsp());
+        List<Class<?>> named = COMMANDS.stream().filter(c -> names(c).contains(first)).toList();
+        for (Class<?> command : named.isEmpty() ? COMMANDS : named) {
+            cl.addSubcommand(command);
+        }
+        return cl;
+    }
+
+    private static List<String> names(Class<?> command) {
+        Command c = command.getAnnotation(Command.class);
+        List<String> names = new java.util.ArrayList<>(List.of(c.aliases()));
+        names.add(c.name());
+        return names;
     }
 
     /**

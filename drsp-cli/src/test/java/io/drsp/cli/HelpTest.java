@@ -15,7 +15,7 @@ class HelpTest {
     @Test
     void everyCommandAnswersHelp() {
         List<List<String>> paths = new ArrayList<>();
-        collect(new CommandLine(new Drsp()), new ArrayList<>(), paths);
+        collect(Drsp.commandLine(""), new ArrayList<>(), paths);
         assertTrue(paths.size() > 15, "expected every drsp command, found " + paths);
         for (List<String> path : paths) {
             List<String> args = new ArrayList<>(path);

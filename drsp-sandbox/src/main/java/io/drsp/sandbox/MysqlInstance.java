@@ -36,6 +36,9 @@ public final class MysqlInstance {
     /** What mysqld writes when its TCP port or unix socket belongs to someone else (it then exits). */
     private static final List<String> ADDRESS_IN_USE = List.of("Bind on TCP/IP port", "Address already in use",
             "is using unix socket file", "Unable to setup unix socket lock file");
+    /** What InnoDB writes when io_setup() finds fs.aio-max-nr used up (it then exits). */
+    private static final List<String> AIO_EXHAUSTED = List.of("io_setup() failed with EAGAIN",
+            "Cannot initialize AIO sub-system");
 
     /** What drsp requires of every member (DESIGN section 2), plus what keeps a sandbox light. */
     static final Map<String, String> REQUIRED_SETTINGS = orderedMap(
@@ -60,8 +63,26 @@ public final class MysqlInstance {
             // A process kill loses nothing with these (the OS keeps the written pages); only a host crash would.
             "innodb-flush-log-at-trx-commit", "2",
             "sync-binlog", "0",
+            // performance_schema sized for a sandbox: with MySQL's defaults it took 200 of a mysqld's 360 MiB, which
+            // is 10 GiB for the 52 servers of 16 shards with a replica each. drsp reads only its replication tables
+            // and the tests its statement digests, which stay on; histories, per-account and per-thread summaries
+            // and the error table are bounded (per-thread ones by thread instances, not max-connections).
             "performance-schema-max-table-instances", "400",
+            "performance-schema-digests-size", "1000",
+            "performance-schema-events-statements-history-long-size", "100",
+            "performance-schema-events-stages-history-long-size", "100",
+            "performance-schema-events-waits-history-long-size", "100",
+            "performance-schema-events-transactions-history-long-size", "100",
+            "performance-schema-accounts-size", "32",
+            "performance-schema-hosts-size", "8",
+            "performance-schema-users-size", "8",
+            "performance-schema-error-size", "1000",
+            "performance-schema-max-thread-instances", "200",
+            // Connections cost memory only while open; the thread instances above cap what they reserve.
             "max-connections", "300",
+            // MySQL's 8M MyISAM key cache goes unused and its 16M redo log buffer far exceeds a sandbox transfer.
+            "key-buffer-size", "1M",
+            "innodb-log-buffer-size", "4M",
             "character-set-server", "utf8mb4");
 
     private volatile Spec spec;
@@ -201,6 +222,14 @@ public final class MysqlInstance {
         return "127.0.0.1:" + spec.port();
     }
 
+    /** The settings a server given {@code settings} runs with, besides its paths, port and identity. */
+    static Map<String, String> effectiveSettings(Map<String, String> settings) {
+        Map<String, String> s = new LinkedHashMap<>(REQUIRED_SETTINGS);
+        s.putAll(LIGHT_SETTINGS);
+        s.putAll(settings);
+        return s;
+    }
+
     List<String> commandLine() {
         Map<String, String> s = new LinkedHashMap<>();
         s.put("basedir", dist.home().toString());
@@ -218,9 +247,7 @@ public final class MysqlInstance {
         }
         s.put("report-host", "127.0.0.1");
         s.put("report-port", Integer.toString(spec.port()));
-        s.putAll(REQUIRED_SETTINGS);
-        s.putAll(LIGHT_SETTINGS);
-        s.putAll(spec.settings());
+        s.putAll(effectiveSettings(spec.settings()));
         List<String> cmd = new ArrayList<>();
         cmd.add(dist.mysqld().toString());
         cmd.add("--no-defaults");
@@ -301,6 +328,10 @@ public final class MysqlInstance {
                 if (addressInUse(logOffsets)) {
                     throw new PortTaken();
                 }
+                if (aioExhausted(logOffsets)) {
+                    throw new IllegalStateException(aioExhaustedSentence(spec.name(), errorLog(),
+                            ProcHostLimits.fromSystem().read()));
+                }
                 throw new IllegalStateException("mysqld " + spec.name() + " exited with code " + process.exitValue()
                         + " while starting; last lines of " + startLog() + ":\n" + tail(startLog(), 20));
             }
@@ -338,6 +369,25 @@ public final class MysqlInstance {
         } catch (IOException | java.nio.file.InvalidPathException e) {
             return false; // a data directory we cannot even look at is not ours
         }
+    }
+
+    /** Whether what this start's mysqld wrote says the host had no native AIO slots left for it. */
+    private boolean aioExhausted(long[] offsets) {
+        String written = readFrom(errorLog(), offsets[0]) + readFrom(consoleLog(), offsets[1]);
+        return AIO_EXHAUSTED.stream().anyMatch(written::contains);
+    }
+
+    /**
+     * Said instead of the error log's io_setup() lines, which name neither the limit nor its cure: other processes
+     * took the slots between the sandbox's check of the host and this start, or the instance needs more than counted.
+     */
+    static String aioExhaustedSentence(String name, Path errorLog, Optional<HostLimits> limits) {
+        String now = limits.map(l -> " (fs.aio-max-nr = " + l.aioMaxNr() + ", fs.aio-nr = " + l.aioNr() + " in use now)")
+                .orElse("");
+        long suggested = limits.map(l -> (l.aioMaxNr() + 65536) / 65536 * 65536).orElse(131072L);
+        return "mysqld " + name + " could not start because the host's native AIO slots are used up" + now
+                + "; raise the limit with 'sysctl -w fs.aio-max-nr=" + suggested + "' or stop other MySQL servers, and"
+                + " start again (its error log: " + errorLog + ").";
     }
 
     /** Whether what this start's mysqld wrote (past {@code offsets}) says another process holds its port or socket. */

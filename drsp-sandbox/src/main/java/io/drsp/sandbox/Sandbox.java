@@ -103,6 +103,7 @@ public final class Sandbox {
     public static Sandbox up(Path dir, Options options, Consumer<String> progress) {
         dir = dir.toAbsolutePath().normalize();
         requireReplaceable(dir);
+        requireHostCapacity(options, ProcHostLimits.fromSystem());
         MysqlDistribution dist = MysqlDistribution.obtain();
         SandboxCredentials credentials = DatadirTemplate.obtain(dist).credentials();
         Sandbox sandbox = new Sandbox(dir, options.clusterId(), List.of(), credentials, dist);
@@ -160,6 +161,13 @@ public final class Sandbox {
                     + running.stream().map(String::valueOf).collect(Collectors.joining(", ")) + "); run 'drsp sandbox down --dir "
                     + dir + "' first.");
         }
+    }
+
+    /** Refuses, before anything is started or deleted, a sandbox whose servers the host's limits cannot hold. */
+    static void requireHostCapacity(Options options, ProcHostLimits host) {
+        host.read().flatMap(limits -> HostCapacity.refusal(HostNeeds.of(options), limits)).ifPresent(sentence -> {
+            throw new IllegalStateException(sentence);
+        });
     }
 
     /** Whether {@code dir} holds a state file this class wrote: the mark of a directory it may replace. */
