@@ -2,6 +2,11 @@ package io.drsp.controller;
 
 import io.drsp.agent.CutRequest;
 import io.drsp.agent.NodeKey;
+import io.drsp.controller.recovery.ApplyRates;
+import io.drsp.controller.recovery.RecoveryPlan;
+import io.drsp.controller.recovery.RecoveryPlanner;
+import io.drsp.controller.recovery.TargetSpec;
+import io.drsp.controller.recovery.XaCutSearch;
 import io.drsp.core.config.ClusterPair;
 import io.drsp.core.config.Site;
 import java.time.ZoneOffset;

@@ -1,5 +1,9 @@
 package io.drsp.controller;
 
+import io.drsp.controller.recovery.ApplyRates;
+import io.drsp.controller.recovery.RecoveryPlan;
+import io.drsp.controller.recovery.RecoveryPoint;
+import io.drsp.controller.recovery.TargetSpec;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;

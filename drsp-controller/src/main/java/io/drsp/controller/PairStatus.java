@@ -1,6 +1,8 @@
 package io.drsp.controller;
 
 import io.drsp.agent.NodeInspection;
+import io.drsp.controller.recovery.RecoveryPoint;
+import io.drsp.controller.recovery.TargetSpec;
 import java.util.List;
 import java.util.Map;
 

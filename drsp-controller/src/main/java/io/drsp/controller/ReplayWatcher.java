@@ -3,6 +3,8 @@ package io.drsp.controller;
 import io.drsp.agent.NodeAgent;
 import io.drsp.agent.NodeInspection;
 import io.drsp.agent.NodeKey;
+import io.drsp.controller.recovery.ApplyRates;
+import io.drsp.controller.recovery.RecoveryPlan;
 import io.drsp.core.config.Site;
 import io.drsp.core.fault.Failpoints;
 import io.drsp.core.gtid.GtidSet;

@@ -1,6 +1,7 @@
 package io.drsp.controller;
 
 import io.drsp.agent.MemberSnapshot;
+import io.drsp.controller.recovery.RecoveryPoint;
 import java.util.List;
 
 /**

@@ -6,6 +6,7 @@ import io.drsp.agent.JobReport;
 import io.drsp.agent.NodeAgent;
 import io.drsp.agent.NodeInspection;
 import io.drsp.agent.NodeKey;
+import io.drsp.controller.recovery.RecoveryPoint;
 import io.drsp.core.config.ClusterPair;
 import io.drsp.core.config.Site;
 import io.drsp.core.gtid.GtidSet;

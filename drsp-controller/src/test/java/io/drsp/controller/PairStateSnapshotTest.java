@@ -5,6 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 
 import com.typesafe.config.ConfigFactory;
 import io.drsp.agent.MemberSnapshot;
+import io.drsp.controller.recovery.ApplyRates;
+import io.drsp.controller.recovery.RecoveryPlan;
+import io.drsp.controller.recovery.RecoveryPoint;
+import io.drsp.controller.recovery.TargetSpec;
 import io.drsp.core.config.Site;
 import java.nio.charset.StandardCharsets;
 import java.util.List;

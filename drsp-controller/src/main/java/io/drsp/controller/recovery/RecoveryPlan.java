@@ -1,6 +1,7 @@
-package io.drsp.controller;
+package io.drsp.controller.recovery;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
+import io.drsp.controller.ControllerJson;
 import java.util.List;
 
 /**

@@ -1,4 +1,4 @@
-package io.drsp.controller;
+package io.drsp.controller.recovery;
 
 import io.drsp.agent.CutRequest;
 import io.drsp.agent.ShardCut;

@@ -1,5 +1,6 @@
-package io.drsp.controller;
+package io.drsp.controller.recovery;
 
+import io.drsp.controller.ControllerJson;
 import java.util.List;
 import java.util.Map;
 

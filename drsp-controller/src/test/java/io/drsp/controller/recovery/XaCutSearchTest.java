@@ -1,4 +1,5 @@
-package io.drsp.controller;
+package io.drsp.controller.recovery;
+
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;

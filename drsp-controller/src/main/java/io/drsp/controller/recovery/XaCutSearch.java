@@ -1,4 +1,4 @@
-package io.drsp.controller;
+package io.drsp.controller.recovery;
 
 import io.drsp.agent.CutRequest;
 import io.drsp.agent.ShardCut;
@@ -30,11 +30,11 @@ import java.util.function.BiFunction;
  * What it finds goes to {@link RecoveryPlanner}, which checks it like any cut. The I/O is the agents'; every decision
  * is the planner's.
  */
-final class XaCutSearch {
+public final class XaCutSearch {
     static final int MAX_MOVES = 50;
 
     /** The cuts to plan with, what XA resolution did, or the sentence that refuses the target. */
-    record Found(Map<String, ShardCut> cuts, XaResolution xa, String refusal) {
+    public record Found(Map<String, ShardCut> cuts, XaResolution xa, String refusal) {
     }
 
     /**
@@ -52,7 +52,7 @@ final class XaCutSearch {
     private final BiFunction<String, CutRequest, CompletableFuture<ShardCut>> agent;
     private final ZoneId zone;
 
-    XaCutSearch(String cluster, List<String> shards, BiFunction<String, CutRequest, CompletableFuture<ShardCut>> agent, ZoneId zone) {
+    public XaCutSearch(String cluster, List<String> shards, BiFunction<String, CutRequest, CompletableFuture<ShardCut>> agent, ZoneId zone) {
         this.cluster = cluster;
         this.shards = List.copyOf(shards);
         this.agent = agent;
@@ -82,7 +82,7 @@ final class XaCutSearch {
         });
     }
 
-    CompletableFuture<Found> run(TargetSpec target) {
+    public CompletableFuture<Found> run(TargetSpec target) {
         Long t = switch (target.kind()) {
             case CutRequest.TIME -> target.timeMicros();
             case CutRequest.ALL -> Long.MAX_VALUE;

@@ -1,6 +1,7 @@
-package io.drsp.controller;
+package io.drsp.controller.recovery;
 
 import io.drsp.agent.CutRequest;
+import io.drsp.controller.ControllerJson;
 import io.drsp.core.gtid.GtidSet;
 import io.drsp.core.target.RecoveryTarget;
 import java.time.Instant;
@@ -8,7 +9,7 @@ import java.time.Instant;
 /** The recovery target as journaled: a time (µs, with what the DBA typed), all retrieved relay log, or a GTID set. */
 public record TargetSpec(String kind, Long timeMicros, String gtids, String asTyped) implements ControllerJson {
 
-    static TargetSpec of(RecoveryTarget t) {
+    public static TargetSpec of(RecoveryTarget t) {
         if (t instanceof RecoveryTarget.AtTime at) {
             Instant i = at.time();
             return new TargetSpec(CutRequest.TIME, i.getEpochSecond() * 1_000_000L + i.getNano() / 1_000, null, at.asTyped());
@@ -19,15 +20,15 @@ public record TargetSpec(String kind, Long timeMicros, String gtids, String asTy
         return new TargetSpec(CutRequest.ALL, null, null, "all retrieved relay log");
     }
 
-    CutRequest request() {
+    public CutRequest request() {
         return new CutRequest(kind, timeMicros, gtids);
     }
 
-    GtidSet gtidSet() {
+    public GtidSet gtidSet() {
         return GtidSet.parse(gtids == null ? "" : gtids);
     }
 
-    String describe() {
+    public String describe() {
         return switch (kind) {
             case CutRequest.TIME -> "time " + asTyped;
             case CutRequest.GTIDS -> "GTID set " + gtids;

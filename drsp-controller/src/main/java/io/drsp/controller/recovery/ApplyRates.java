@@ -1,5 +1,7 @@
-package io.drsp.controller;
+package io.drsp.controller.recovery;
 
+import io.drsp.controller.ControllerJson;
+import io.drsp.controller.PairEvent;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -41,7 +43,7 @@ public record ApplyRates(Map<String, List<Replay>> recent) implements Controller
     }
 
     /** These rates with one more recovery's replays, keeping the newest {@link #KEPT} per shard. */
-    ApplyRates with(Map<String, Replay> replays) {
+    public ApplyRates with(Map<String, Replay> replays) {
         Map<String, List<Replay>> out = new TreeMap<>(recent);
         replays.forEach((shard, r) -> {
             if (r.transactions() <= 0 || r.seconds() <= 0) {
@@ -94,7 +96,7 @@ public record ApplyRates(Map<String, List<Replay>> recent) implements Controller
     }
 
     /** The plan with every shard's backlog priced at {@link #rateFor}. */
-    RecoveryPlan price(RecoveryPlan plan) {
+    public RecoveryPlan price(RecoveryPlan plan) {
         return new RecoveryPlan(plan.target(), plan.shards().stream().map(s -> s.withApplyRate(rateFor(s.shard()))).toList(),
                 plan.clusterTimeMicros(), plan.xaMoves());
     }

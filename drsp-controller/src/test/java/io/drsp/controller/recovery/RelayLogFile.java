@@ -1,4 +1,4 @@
-package io.drsp.controller;
+package io.drsp.controller.recovery;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
