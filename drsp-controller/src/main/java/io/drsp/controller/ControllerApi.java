@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import io.drsp.controller.recovery.RecoveryPlan;
 import io.drsp.controller.recovery.RecoveryPoint;
 import io.drsp.controller.recovery.TargetSpec;
+import io.drsp.controller.switchback.LaststampPlan;
 import io.drsp.core.config.ClusterPair;
 import io.drsp.core.config.DrspConfig;
 import io.drsp.core.config.Site;

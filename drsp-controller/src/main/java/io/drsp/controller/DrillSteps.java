@@ -5,6 +5,7 @@ import io.drsp.agent.JobReport;
 import io.drsp.agent.NodeAgent;
 import io.drsp.agent.NodeInspection;
 import io.drsp.agent.NodeKey;
+import io.drsp.controller.drill.DrillArchive;
 import io.drsp.core.config.ClusterPair;
 import io.drsp.core.config.Site;
 import io.drsp.core.gtid.GtidSet;

@@ -1,9 +1,12 @@
 package io.drsp.controller;
 
+import io.drsp.controller.drill.DrillArchive;
+import io.drsp.controller.drill.DrillPlan;
 import io.drsp.controller.recovery.ApplyRates;
 import io.drsp.controller.recovery.RecoveryPlan;
 import io.drsp.controller.recovery.RecoveryPoint;
 import io.drsp.controller.recovery.TargetSpec;
+import io.drsp.controller.switchback.RollbackArchive;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;

@@ -1,6 +1,7 @@
 package io.drsp.controller;
 
 import io.drsp.agent.NodeInspection;
+import io.drsp.controller.drill.DrillPlan;
 import io.drsp.controller.recovery.RecoveryPoint;
 import io.drsp.controller.recovery.TargetSpec;
 import java.util.List;

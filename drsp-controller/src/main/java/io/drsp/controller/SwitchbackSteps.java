@@ -7,6 +7,8 @@ import io.drsp.agent.NodeAgent;
 import io.drsp.agent.NodeInspection;
 import io.drsp.agent.NodeKey;
 import io.drsp.controller.recovery.RecoveryPoint;
+import io.drsp.controller.switchback.LaststampPlan;
+import io.drsp.controller.switchback.RollbackArchive;
 import io.drsp.core.config.ClusterPair;
 import io.drsp.core.config.Site;
 import io.drsp.core.gtid.GtidSet;

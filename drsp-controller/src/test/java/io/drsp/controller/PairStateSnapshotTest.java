@@ -5,10 +5,13 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 
 import com.typesafe.config.ConfigFactory;
 import io.drsp.agent.MemberSnapshot;
+import io.drsp.controller.drill.DrillArchive;
+import io.drsp.controller.drill.DrillPlan;
 import io.drsp.controller.recovery.ApplyRates;
 import io.drsp.controller.recovery.RecoveryPlan;
 import io.drsp.controller.recovery.RecoveryPoint;
 import io.drsp.controller.recovery.TargetSpec;
+import io.drsp.controller.switchback.RollbackArchive;
 import io.drsp.core.config.Site;
 import java.nio.charset.StandardCharsets;
 import java.util.List;

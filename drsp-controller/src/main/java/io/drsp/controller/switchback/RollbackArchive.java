@@ -1,5 +1,6 @@
-package io.drsp.controller;
+package io.drsp.controller.switchback;
 
+import io.drsp.controller.ControllerJson;
 import java.util.List;
 import java.util.Map;
 

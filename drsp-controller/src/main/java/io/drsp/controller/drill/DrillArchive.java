@@ -1,5 +1,6 @@
-package io.drsp.controller;
+package io.drsp.controller.drill;
 
+import io.drsp.controller.ControllerJson;
 import java.util.Map;
 
 /**

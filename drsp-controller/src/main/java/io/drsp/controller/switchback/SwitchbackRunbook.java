@@ -1,5 +1,9 @@
-package io.drsp.controller;
+package io.drsp.controller.switchback;
 
+import io.drsp.controller.Mode;
+import io.drsp.controller.PairEvent;
+import io.drsp.controller.ProductionMode;
+import io.drsp.controller.RunbookStep;
 import io.drsp.core.config.Site;
 import java.util.ArrayList;
 import java.util.List;
@@ -21,7 +25,7 @@ import java.util.Optional;
  *   <li>DR discards its link and relay log from before the failover and follows production with the delay: SYNC.</li>
  * </ol>
  */
-final class SwitchbackRunbook {
+public final class SwitchbackRunbook {
     private SwitchbackRunbook() {
     }
 
@@ -29,7 +33,7 @@ final class SwitchbackRunbook {
      * @param archived production's transactions after the point are archived already (a laststamp or switchback got
      *                 that far): they are never archived again, since production now also holds undo transactions
      */
-    static List<RunbookStep> steps(List<String> shards, ProductionMode production, Mode dr, boolean archived) {
+    public static List<RunbookStep> steps(List<String> shards, ProductionMode production, Mode dr, boolean archived) {
         List<RunbookStep> s = new ArrayList<>();
         if (production == ProductionMode.SERVICE && archived) {
             // Production serves again; only DR's return to sync is left (it needs DR stopped, which ModeRules
@@ -63,7 +67,7 @@ final class SwitchbackRunbook {
     }
 
     /** laststamp on its own, and switchback's steps 2 and 3: from FENCED to ROLLED_BACK. */
-    static List<RunbookStep> laststamp(List<String> shards, boolean archived) {
+    public static List<RunbookStep> laststamp(List<String> shards, boolean archived) {
         List<RunbookStep> s = new ArrayList<>();
         if (!archived) {
             s.add(step(RunbookStep.Kind.ARCHIVE_ROLLBACK, "", Site.PRODUCTION));
@@ -89,7 +93,7 @@ final class SwitchbackRunbook {
      * The modes a site enters when step {@code index} of a laststamp or switchback is done: the last step of a phase
      * (the last shard of it) moves the site on; any other step leaves the modes as they are.
      */
-    static Optional<PairEvent.ModesChanged> modesAfter(String runbookId, List<RunbookStep> steps, int index) {
+    public static Optional<PairEvent.ModesChanged> modesAfter(String runbookId, List<RunbookStep> steps, int index) {
         RunbookStep done = steps.get(index);
         if (index + 1 < steps.size()) {
             RunbookStep next = steps.get(index + 1);

@@ -1,8 +1,12 @@
-package io.drsp.controller;
+package io.drsp.controller.switchback;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.drsp.controller.Mode;
+import io.drsp.controller.PairEvent;
+import io.drsp.controller.ProductionMode;
+import io.drsp.controller.RunbookStep;
 import io.drsp.core.config.Site;
 import java.util.ArrayList;
 import java.util.List;

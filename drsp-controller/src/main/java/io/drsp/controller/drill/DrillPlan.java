@@ -1,4 +1,6 @@
-package io.drsp.controller;
+package io.drsp.controller.drill;
+
+import io.drsp.controller.ControllerJson;
 
 /**
  * What {@code drsp drill CLUSTER --to T --delay D} asked for, kept until the drill ends so that {@code --end}
