@@ -44,7 +44,10 @@ public final class MetricNames {
     public static final String RECOVERABLE_WINDOW_END = "drsp_recoverable_window_end_timestamp_seconds";
     /** What a loss of production now would lose: its last commit to the last transaction DR retrieved, worst shard; label cluster. */
     public static final String RPO = "drsp_rpo_seconds";
-    /** A recovery to the latest point now: replay at each shard's measured rate plus the runbook's fixed steps; label cluster. */
+    /**
+     * A recovery to the latest point now: each shard's backlog at the rate its last replays measured, plus the other
+     * steps from the journal and relaytime's search; label cluster.
+     */
     public static final String RTO_ESTIMATE = "drsp_rto_estimate_seconds";
     /** XA branches prepared on the shard's primary now; labels cluster, site, shard. */
     public static final String XA_PREPARED_BRANCHES = "drsp_xa_prepared_branches";

@@ -64,8 +64,9 @@ public final class StatusMetrics implements MultiCollector {
                         + " retrieved, worst shard.", f.rpoSeconds(), "cluster", c);
             }
             if (f != null && f.rtoSeconds() != null) {
-                g.set(MetricNames.RTO_ESTIMATE, "A recovery to the newest point now: replay at each shard's measured apply rate"
-                        + " plus the last stopsync, recover and service's other steps from the journal (0 before the first).",
+                g.set(MetricNames.RTO_ESTIMATE, "A recovery to the newest point now: each shard's backlog at the rate its last"
+                        + " replays measured, plus stopsync, recover's other steps and service (medians from the journal) and"
+                        + " relaytime's search.",
                         f.rtoSeconds(), "cluster", c);
             }
             runbooks(g, c, s);
