@@ -34,7 +34,8 @@ import java.util.TreeSet;
  *
  * <p>Participants of a global transaction are the shards whose relay log holds one of its branches. A shard whose relay
  * log does not reach a branch at all (production shards need not share a clock) is not seen as a participant; the
- * recoverable window, which ends at the earliest last-retrieved time, keeps that from happening within it.
+ * recoverable window, which ends at the earliest last-retrieved time, keeps that from happening within it. So T is
+ * never past the window's end: all retrieved relay log is judged at the window's end, its cuts reaching past T.
  */
 public final class XaCutPlanner {
 
@@ -179,8 +180,11 @@ public final class XaCutPlanner {
                         continue;
                     }
                     Optional<XaStatement> decision = Optional.ofNullable(decisions.get(shard).get(p.xid()));
-                    if (decision.isPresent() && (inCut(decision.get(), cut.get(shard)) || decision.get().phase() == XaPhase.ROLLBACK)) {
-                        continue; // decided within the cut, or completed by its rollback below
+                    // A rollback within the cut or after it ends the branch. A commit within the cut of a transaction
+                    // not committed at T happens only when the cut reaches past T (all retrieved relay log, judged at
+                    // the window's end): it would show the transaction on this shard alone, so it is hidden too.
+                    if (decision.isPresent() && decision.get().phase() == XaPhase.ROLLBACK) {
+                        continue;
                     }
                     if (p.applied()) {
                         String when = decision.map(d -> "production committed it at " + d.commitMicros()

@@ -117,6 +117,23 @@ class XaCutSearchTest {
     }
 
     @Test
+    void allRetrievedIsJudgedAtTheWindowsEndSoABranchTheOtherShardNeverSawIsNotReplayed() {
+        // s1's receiver stopped at 20; s2's ran on and retrieved h, prepared and committed at 22 and 23, of which s1
+        // has no trace at all: judged by s2's commit alone h was "committed" and replayed on s2 only (torn).
+        Relay s1 = new Relay(U1).tx(10).xa(11, "g", XaPhase.PREPARE).xa(20, "g", XaPhase.COMMIT);
+        Relay s2 = new Relay(U2).tx(10).xa(12, "g", XaPhase.PREPARE).xa(21, "g", XaPhase.COMMIT)
+                .xa(22, "h", XaPhase.PREPARE).xa(23, "h", XaPhase.COMMIT).tx(24);
+        XaCutSearch.Found f = search(new TargetSpec(CutRequest.ALL, null, null, "all retrieved relay log"), shards(s1, s2),
+                new ArrayList<>());
+        assertNull(f.refusal());
+        assertEquals(GtidSet.parse(U1 + ":1-3"), GtidSet.parse(f.cuts().get("s1").cut()), "s1: all it retrieved");
+        assertEquals(GtidSet.parse(U2 + ":1-3"), GtidSet.parse(f.cuts().get("s2").cut()),
+                "s2: g, committed at the window's end on s1, yes; h, not committed by 20, and what follows its prepare, no");
+        assertEquals(List.of("h"), f.xa().shard("s2").hidden());
+        assertEquals(3, f.xa().shard("s2").leftOut(), "h's prepare and commit are left out, and the transaction after them");
+    }
+
+    @Test
     void aGtidTargetThatSplitsAGlobalTransactionIsRefusedNamingItItsShardsAndWhatToAdd() {
         Relay s1 = new Relay(U1).tx(10).xa(11, "g", XaPhase.PREPARE).xa(30, "g", XaPhase.COMMIT);
         Relay s2 = new Relay(U2).tx(10).xa(12, "g", XaPhase.PREPARE).xa(31, "g", XaPhase.COMMIT);
