@@ -360,7 +360,11 @@ public class SoakBench {
                   double heapRawMb, double heapMb, double nonHeapMb, double threads, double fds, double rssMb,
                   Map<String, Integer> ctlConns, int ctlConnsTotal, Map<String, Integer> mysqlConnsByUser,
                   long journalRows, long snapshotRows, long statusCalls, long statusFailures, Double statusP50, Double statusMax,
-                  List<Relay> relay, long loopThreads, long loopRssKb) {
+                  List<Relay> relay, long loopThreads, long loopRssKb, int benchConns, int loopConns) {
+        /** drsp's admin user's connections MySQL counts on all instances that neither the controller nor this bench holds. */
+        int otherAdminConns() {
+            return mysqlConnsByUser.getOrDefault(sb.credentials().adminUser(), 0) - ctlConnsTotal - benchConns;
+        }
     }
 
     static final List<Sample> samples = new CopyOnWriteArrayList<>();
@@ -445,13 +449,19 @@ public class SoakBench {
                     }
                 }
             }
-            Map<Integer, Integer> byPort = controllerConnections(controllerPid);
+            Map<Integer, Integer> byPort = connections(controllerPid);
+            Map<Integer, Integer> benchByPort = connections(ProcessHandle.current().pid());
+            Map<Integer, Integer> loopByPort = connections(statusProc.pid());
+            int benchConns = 0;
+            int loopConns = 0;
             Map<String, Integer> ctl = new TreeMap<>();
             int ctlTotal = 0;
             Map<String, Integer> byUser = new TreeMap<>();
             List<Relay> relay = new ArrayList<>();
             for (Sandbox.Member member : sb.members()) {
                 int n = byPort.getOrDefault(member.instance().port(), 0);
+                benchConns += benchByPort.getOrDefault(member.instance().port(), 0);
+                loopConns += loopByPort.getOrDefault(member.instance().port(), 0);
                 ctl.put(member.name(), n);
                 ctlTotal += n;
                 Connection c = conn(member);
@@ -506,7 +516,7 @@ public class SoakBench {
                     mb(metric(m, "jvm_memory_used_bytes", "area=\"nonheap\"")), metric(m, "jvm_threads_current"), metric(m, "process_open_fds"),
                     mb(metric(m, "process_resident_memory_bytes")), ctl, ctlTotal, byUser, journal, snapshots, statusCalls, statusFailures,
                     latencies.isEmpty() ? null : latencies.get(latencies.size() / 2), latencies.isEmpty() ? null : latencies.get(latencies.size() - 1),
-                    relay, procStatus(statusProc, "Threads:"), procStatus(statusProc, "VmRSS:"));
+                    relay, procStatus(statusProc, "Threads:"), procStatus(statusProc, "VmRSS:"), benchConns, loopConns);
             samples.add(s);
             OUT.printf(Locale.ROOT, "[%s]   sample t=%.0f s %s%s mode %s: heap %.1f MB, threads %.0f, fds %.0f, rss %.0f MB, ctl conns %d,"
                             + " journal %d, snapshots %d, status calls %d (%d failed), relay files %s%n", s.at, s.t, ph, steady ? "" : " (changing)", drMode,
@@ -587,10 +597,10 @@ public class SoakBench {
     }
 
     /**
-     * The controller's established TCP connections per remote port: its sockets (/proc/PID/fd) found in the kernel's
+     * A process's (the controller's) established TCP connections per remote port: its sockets (/proc/PID/fd) found in the kernel's
      * TCP tables (/proc/net/tcp, tcp6). Every MySQL instance of the sandbox listens on its own loopback port.
      */
-    static Map<Integer, Integer> controllerConnections(long pid) throws Exception {
+    static Map<Integer, Integer> connections(long pid) throws Exception {
         Set<String> inodes = new HashSet<>();
         try (Stream<Path> fds = Files.list(Path.of("/proc", String.valueOf(pid), "fd"))) {
             for (Path fd : fds.toList()) {
@@ -770,6 +780,7 @@ public class SoakBench {
             flat(afterWarmup, "controller threads", Sample::threads, 0.10, 3);
             flat(afterWarmup, "controller open fds", Sample::fds, 0.10, 5);
             flat(afterWarmup, "controller MySQL connections", s -> s.ctlConnsTotal, 0.0, 2);
+            flat(afterWarmup, "drsp admin connections held by neither the controller nor the bench", s -> s.otherAdminConns(), 0.0, 2);
             flat(afterWarmup, "controller heap after GC (MB)", Sample::heapMb, 0.30, 10);
             flatNote = "compared over the " + afterWarmup.size() + " steady SYNC samples after the first cycle";
         } else {
@@ -856,6 +867,8 @@ public class SoakBench {
         addSeries(out, "controller open fds", steadySync, afterWarmup, Sample::fds);
         addSeries(out, "controller RSS, MB", steadySync, afterWarmup, Sample::rssMb);
         addSeries(out, "controller MySQL connections (all instances)", steadySync, afterWarmup, s -> s.ctlConnsTotal);
+        addSeries(out, "admin connections held by neither controller nor bench (MySQL's count)", steadySync, afterWarmup, s -> s.otherAdminConns());
+        addSeries(out, "bench JVM's MySQL connections (workload, sampler)", steadySync, afterWarmup, s -> s.benchConns);
         addSeries(out, "relay log files, all DR members", steadySync, afterWarmup, s -> s.relay.stream().mapToInt(Relay::indexFiles).sum());
         addSeries(out, "applied relay files kept, all DR members", steadySync, afterWarmup, s -> s.relay.stream().mapToInt(r -> Math.max(0, r.applied)).sum());
         addSeries(out, "Relay_Log_Space, all DR members, MB", steadySync, afterWarmup, s -> mb(s.relay.stream().mapToLong(Relay::space).sum()));
@@ -866,7 +879,10 @@ public class SoakBench {
         out.add("");
         out.add("Flat checks " + flatNote + ". Controller connections per instance at the last sample: " + last.ctlConns
                 + "; MySQL's count of connections per user over all instances (drsp's admin user is also the bench's: its workload and"
-                + " sampler): first " + samples.get(0).mysqlConnsByUser + ", last " + last.mysqlConnsByUser + ".");
+                + " sampler): first " + samples.get(0).mysqlConnsByUser + ", last " + last.mysqlConnsByUser + "; of the admin user's, the"
+                + " controller held " + samples.get(0).ctlConnsTotal + " then " + last.ctlConnsTotal + ", the bench JVM " + samples.get(0).benchConns
+                + " then " + last.benchConns + ", the status-loop JVM " + samples.get(0).loopConns + " then " + last.loopConns + ", nobody else "
+                + samples.get(0).otherAdminConns() + " then " + last.otherAdminConns() + ".");
         out.add("");
         out.add("### Journal");
         out.add("");
@@ -1060,7 +1076,7 @@ public class SoakBench {
         List<String> members = first.relay.stream().map(Relay::member).toList();
         List<String> all = new ArrayList<>(first.ctlConns.keySet());
         StringBuilder h = new StringBuilder("t_s,time,cycle,cycles_done,phase,steady,dr_mode,load1,heap_raw_mb,heap_after_gc_mb,nonheap_mb,threads,fds,rss_mb,"
-                + "ctl_conns_total,journal_rows,snapshot_rows,status_calls,status_failures,status_p50_ms,status_max_ms,statusloop_threads,statusloop_rss_kb,mysql_conns_by_user");
+                + "ctl_conns_total,journal_rows,snapshot_rows,status_calls,status_failures,status_p50_ms,status_max_ms,statusloop_threads,statusloop_rss_kb,bench_conns,statusloop_conns,other_admin_conns,mysql_conns_by_user");
         for (String m : all) {
             h.append(",ctl_conns_").append(m);
         }
@@ -1072,10 +1088,10 @@ public class SoakBench {
         }
         lines.add(h.toString());
         for (Sample s : samples) {
-            StringBuilder b = new StringBuilder(String.format(Locale.ROOT, "%.1f,%s,%d,%d,%s,%s,%s,%s,%.2f,%.2f,%.2f,%.0f,%.0f,%.1f,%d,%d,%d,%d,%d,%s,%s,%d,%d,\"%s\"",
+            StringBuilder b = new StringBuilder(String.format(Locale.ROOT, "%.1f,%s,%d,%d,%s,%s,%s,%s,%.2f,%.2f,%.2f,%.0f,%.0f,%.1f,%d,%d,%d,%d,%d,%s,%s,%d,%d,%d,%d,%d,\"%s\"",
                     s.t, s.at, s.cycle, s.cyclesDone, s.phase, s.steady, s.drMode, s.load1, s.heapRawMb, s.heapMb, s.nonHeapMb, s.threads, s.fds, s.rssMb,
                     s.ctlConnsTotal, s.journalRows, s.snapshotRows, s.statusCalls, s.statusFailures, s.statusP50 == null ? "" : s.statusP50,
-                    s.statusMax == null ? "" : s.statusMax, s.loopThreads, s.loopRssKb, s.mysqlConnsByUser.toString().replace("\"", "")));
+                    s.statusMax == null ? "" : s.statusMax, s.loopThreads, s.loopRssKb, s.benchConns, s.loopConns, s.otherAdminConns(), s.mysqlConnsByUser.toString().replace("\"", "")));
             for (String m : all) {
                 b.append(',').append(s.ctlConns.getOrDefault(m, 0));
             }
