@@ -466,7 +466,9 @@ public class SoakBench {
                 ctlTotal += n;
                 Connection c = conn(member);
                 try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(
-                        "SELECT PROCESSLIST_USER, COUNT(*) FROM performance_schema.threads WHERE TYPE = 'FOREGROUND'"
+                        // client connections only: a replica's receiver, applier and workers are FOREGROUND threads too,
+                        // under the user that started replication (drsp's admin), but they are MySQL's, not connections
+                        "SELECT PROCESSLIST_USER, COUNT(*) FROM performance_schema.threads WHERE NAME = 'thread/sql/one_connection'"
                                 + " AND PROCESSLIST_USER IS NOT NULL GROUP BY PROCESSLIST_USER")) {
                     while (rs.next()) {
                         byUser.merge(rs.getString(1), rs.getInt(2), Integer::sum);
