@@ -311,6 +311,18 @@ class XaRecoveryTest {
         for (String shard : sandbox.shards()) {
             binlogs.put(shard, BinlogOracle.transactions(sandbox.production(shard)));
         }
+        // The case itself, by production's binlogs: transfers whose XA COMMIT dr shard s2 retrieved while dr shard s1
+        // holds not even their XA PREPARE.
+        GtidSet s1Has = s1Stopped.union(Db.executed(sandbox.drPrimary("s1")));
+        GtidSet s2Has = GtidSet.parse(Db.replicaStatus(sandbox.drPrimary("s2")).orElseThrow().get("Retrieved_Gtid_Set"))
+                .union(Db.executed(sandbox.drPrimary("s2")));
+        java.util.Set<String> s1Prepared = new java.util.HashSet<>();
+        binlogs.get("s1").stream().filter(x -> "PREPARE".equals(x.xaPhase()) && s1Has.contains(x.gtid()))
+                .forEach(x -> s1Prepared.add(x.xid().substring(0, x.xid().indexOf(','))));
+        long unseenOnS1 = binlogs.get("s2").stream().filter(x -> "COMMIT".equals(x.xaPhase()) && s2Has.contains(x.gtid()))
+                .map(x -> x.xid().substring(0, x.xid().indexOf(','))).filter(g -> !s1Prepared.contains(g)).count();
+        System.out.println("xa-recovery: " + unseenOnS1 + " transfers committed in what dr s2 retrieved, not even prepared in dr s1's");
+        assertTrue(unseenOnS1 > 0, "the case this test is about: s2 retrieved commits of transfers s1 never saw");
         Cli.Result relay = Cli.run("relaytime", "1", "--all", "--config", conf);
         assertEquals(0, relay.exitCode(), relay.toString());
         Cli.Result recover = Cli.run("recover", "1", "--config", conf);
