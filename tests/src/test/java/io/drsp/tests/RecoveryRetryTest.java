@@ -99,8 +99,19 @@ class RecoveryRetryTest {
         assertTrue(status.path("lastError").asText().contains("dr shard s1")
                 && status.path("lastError").asText().contains("Duplicate entry '" + conflict + "'"), status.toString());
         assertTrue(shard(status, "s1").path("dr").path("link").path("sqlError").asText().contains("Duplicate entry"), status.toString());
-        Await.until(Duration.ofSeconds(120), () -> Db.executed(sandbox.drPrimary("s2")).equals(target.get("s2"))
-                && Db.executed(sandbox.drPrimary("meta")).equals(target.get("meta")), "the other shards reach exactly their target");
+        try {
+            Await.until(Duration.ofSeconds(120), () -> Db.executed(sandbox.drPrimary("s2")).equals(target.get("s2"))
+                    && Db.executed(sandbox.drPrimary("meta")).equals(target.get("meta")), "the other shards reach exactly their target");
+        } catch (AssertionError e) {
+            StringBuilder b = new StringBuilder(e.getMessage());
+            for (String shard : List.of("s2", "meta")) {
+                GtidSet now = Db.executed(sandbox.drPrimary(shard));
+                b.append("\n").append(shard).append(": missing ").append(target.get(shard).subtract(now).toCompactString())
+                        .append(", beyond ").append(now.subtract(target.get(shard)).toCompactString());
+            }
+            b.append("\nplan: ").append(status().path("recoveryPoint")).append(" / ").append(status().path("target"));
+            throw new AssertionError(b.toString(), e);
+        }
         assertFalse(Db.executed(sandbox.drPrimary("s1")).containsAll(target.get("s1")), "s1 stopped at the conflicting row");
         awaitAppliersStopped();
 

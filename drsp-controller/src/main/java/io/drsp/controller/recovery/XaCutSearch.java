@@ -98,7 +98,8 @@ public final class XaCutSearch {
      * not even a prepare; judged "committed" by the later shard's commit alone, they were replayed there and torn
      * (the soak found 12 such transfers, money lost, after a relaytime --all under traffic). Judged at the window's
      * end, such a transaction is not committed yet, so no shard shows it; what each shard retrieved besides stays in
-     * its cut up to its first hidden branch.
+     * its cut up to its first hidden branch. Shards with no XA statement in their relay log are left out of the
+     * window: a participant that has applied every XA statement it retrieved is not seen either (a limit).
      */
     private CompletableFuture<Found> allRetrieved(TargetSpec target) {
         Map<String, CompletableFuture<ShardCut>> heads = new LinkedHashMap<>();
@@ -109,7 +110,16 @@ public final class XaCutSearch {
             if (cuts.values().stream().anyMatch(c -> c.error() != null)) {
                 return CompletableFuture.completedFuture(new Found(cuts, XaResolution.none(), null));
             }
-            Long end = RecoveryPlanner.window(cuts).end();
+            // Only shards with XA statements in their relay log take part in global transactions as far as DR can
+            // see: a shard without any (a meta shard) may have written nothing for long, and its last retrieved
+            // commit would drag the point back for nothing.
+            Map<String, ShardCut> participants = new LinkedHashMap<>();
+            cuts.forEach((shard, c) -> {
+                if (c.xaTotal() > 0) {
+                    participants.put(shard, c);
+                }
+            });
+            Long end = participants.isEmpty() ? null : RecoveryPlanner.window(participants).end();
             return attempt(target, target.request(), end == null ? Long.MAX_VALUE : end, new ArrayList<>(), null);
         });
     }
