@@ -61,7 +61,12 @@ public final class XaCutSearch {
 
     /** One shard's answer with all its XA statements: a large relay backlog answers in pages. */
     private CompletableFuture<Answer> ask(String shard, CutRequest request) {
-        return agent.apply(shard, request).thenCompose(first -> first.error() != null || first.xa().size() >= first.xaTotal()
+        return whole(shard, request, agent.apply(shard, request));
+    }
+
+    /** The same from a first page already asked for. */
+    private CompletableFuture<Answer> whole(String shard, CutRequest request, CompletableFuture<ShardCut> firstPage) {
+        return firstPage.thenCompose(first -> first.error() != null || first.xa().size() >= first.xaTotal()
                 ? CompletableFuture.completedFuture(first) : rest(shard, request, first, new ArrayList<>(first.xa())))
                 .thenApply(Answer::of);
     }
@@ -88,7 +93,7 @@ public final class XaCutSearch {
         }
         // a time: committed is what was committed by then; a GTID set: committed is what the set holds
         Long t = CutRequest.TIME.equals(target.kind()) ? target.timeMicros() : null;
-        return attempt(target, target.request(), t, new ArrayList<>(), null);
+        return attempt(target, target.request(), t, new ArrayList<>(), null, null);
     }
 
     /**
@@ -120,13 +125,17 @@ public final class XaCutSearch {
                 }
             });
             Long end = participants.isEmpty() ? null : RecoveryPlanner.window(participants).end();
-            return attempt(target, target.request(), end == null ? Long.MAX_VALUE : end, new ArrayList<>(), null);
+            // The first pages are the first round's answers: the relay logs are not read twice for them.
+            Map<String, CompletableFuture<Answer>> first = new LinkedHashMap<>();
+            heads.forEach((shard, f) -> first.put(shard, whole(shard, target.request(), f)));
+            return attempt(target, target.request(), end == null ? Long.MAX_VALUE : end, new ArrayList<>(), null, join(first));
         });
     }
 
+    /** @param asked the first round's answers when already asked for; null to ask */
     private CompletableFuture<Found> attempt(TargetSpec target, CutRequest request, Long t, List<String> moves,
-                                             Map<String, Long> firstCutLengths) {
-        return askAll(request).thenCompose(first -> {
+                                             Map<String, Long> firstCutLengths, CompletableFuture<Map<String, Answer>> asked) {
+        return (asked != null ? asked : askAll(request)).thenCompose(first -> {
             if (failed(first)) {
                 return CompletableFuture.completedFuture(new Found(shardCuts(first), XaResolution.none(), null));
             }
@@ -156,7 +165,7 @@ public final class XaCutSearch {
                                 + " within the recoverable window of cluster " + cluster + ": " + moves.get(moves.size() - 1)
                                 + ", which is before what the DR shards have already applied.");
                     }
-                    return attempt(target, new CutRequest(CutRequest.TIME, earlier, null), earlier, moves, lengths);
+                    return attempt(target, new CutRequest(CutRequest.TIME, earlier, null), earlier, moves, lengths, null);
                 }
                 XaCutPlanner.Result.Consistent c = (XaCutPlanner.Result.Consistent) result;
                 if (t == null) {
