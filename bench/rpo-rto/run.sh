@@ -10,31 +10,8 @@
 # the third-party jars Maven resolves for the tests module in the reactor: ~/.m2's io.drsp jars are never used.
 set -e
 cd "$(dirname "$0")/../.."
-mkdir -p target
-CP_DIR="$PWD/target/bench-rpo-rto-cp"
-mvn -B -q -o -pl tests -am test-compile dependency:build-classpath -Dmdep.outputFile="$PWD/target/bench-rpo-rto.cp" \
-  -Dmdep.includeScope=test >/dev/null
-rm -rf "$CP_DIR"
-mkdir -p "$CP_DIR"
-cp=""
-OLD_IFS=$IFS
-IFS=:
-for entry in $(cat target/bench-rpo-rto.cp); do
-  case "$entry" in
-    "$HOME/.m2/repository/io/drsp/"*)
-      echo "refusing the installed drsp jar $entry: the reactor should have resolved it to this checkout's classes" >&2
-      exit 1 ;;
-    "$PWD"/*/target/classes)
-      copy="$CP_DIR/$(echo "${entry#"$PWD"/}" | tr / _)"
-      cp -r "$entry" "$copy"
-      entry="$copy" ;;
-  esac
-  cp="${cp:+$cp:}$entry"
-done
-IFS=$OLD_IFS
-# the tests' logging setup (library log lines to a file, not the terminal), writing to a file of the benchmark's own
-sed 's#<file>target/e2e.log</file>#<file>target/bench-rpo-rto.log</file>#' tests/src/test/resources/logback-test.xml \
-  > "$CP_DIR/logback.xml"
+. bench/reactor-classpath.sh
+reactor_classpath rpo-rto
 if [ $# -eq 0 ]; then
   set -- rto.warmup=20 rto.delays=20,40,60 rpo.traffic=30 rpo.cuts=0,0,0,10,10q
 fi

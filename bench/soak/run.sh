@@ -11,31 +11,8 @@
 # the third-party jars Maven resolves for the tests module in the reactor: ~/.m2's io.drsp jars are never used.
 set -e
 cd "$(dirname "$0")/../.."
-mkdir -p target
-CP_DIR="$PWD/target/bench-soak-cp"
-mvn -B -q -o -pl tests -am test-compile dependency:build-classpath -Dmdep.outputFile="$PWD/target/bench-soak.cp" \
-  -Dmdep.includeScope=test >/dev/null
-rm -rf "$CP_DIR"
-mkdir -p "$CP_DIR"
-cp=""
-OLD_IFS=$IFS
-IFS=:
-for entry in $(cat target/bench-soak.cp); do
-  case "$entry" in
-    "$HOME/.m2/repository/io/drsp/"*)
-      echo "refusing the installed drsp jar $entry: the reactor should have resolved it to this checkout's classes" >&2
-      exit 1 ;;
-    "$PWD"/*/target/classes)
-      copy="$CP_DIR/$(echo "${entry#"$PWD"/}" | tr / _)"
-      cp -r "$entry" "$copy"
-      entry="$copy" ;;
-  esac
-  cp="${cp:+$cp:}$entry"
-done
-IFS=$OLD_IFS
-# the tests' logging setup (library log lines to a file, not the terminal), writing to a file of the benchmark's own
-sed 's#<file>target/e2e.log</file>#<file>target/bench-soak.log</file>#' tests/src/test/resources/logback-test.xml \
-  > "$CP_DIR/logback.xml"
+. bench/reactor-classpath.sh
+reactor_classpath soak
 commit=$(git rev-parse --short HEAD)
 if ! git diff --quiet HEAD -- . ':!bench/soak/RESULTS.md' 2>/dev/null; then
   commit="$commit+uncommitted"

@@ -1,6 +1,7 @@
 package io.drsp.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.drsp.controller.RelayDiskGuard;
 import java.time.Instant;
 import java.time.ZoneId;
 import java.time.format.DateTimeFormatter;
@@ -150,19 +151,8 @@ final class StatusTable {
             return;
         }
         JsonNode free = link.path("relayDiskFreeBytes");
-        out.append(String.format("  %-9s %10s, %s free%n", who, size(link.path("relayLogSpaceBytes").asLong()),
-                free.isNumber() ? size(free.asLong()) : "?"));
-    }
-
-    static String size(long bytes) {
-        String[] units = {"B", "KiB", "MiB", "GiB", "TiB"};
-        double v = bytes;
-        int u = 0;
-        while (v >= 1024 && u < units.length - 1) {
-            v /= 1024;
-            u++;
-        }
-        return String.format(java.util.Locale.ROOT, u == 0 ? "%.0f %s" : "%.1f %s", v, units[u]);
+        out.append(String.format("  %-9s %10s, %s free%n", who, RelayDiskGuard.size(link.path("relayLogSpaceBytes").asLong()),
+                free.isNumber() ? RelayDiskGuard.size(free.asLong()) : "?"));
     }
 
     /** A GTID set as MySQL prints it may span lines (one uuid per line); a table wants it on one. */

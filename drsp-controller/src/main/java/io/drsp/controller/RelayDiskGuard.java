@@ -48,7 +48,8 @@ public final class RelayDiskGuard {
                 size(room), size(l.relayLogSpaceBytes()), size(l.relayDiskFreeBytes())));
     }
 
-    static String size(double bytes) {
+    /** Bytes as a DBA reads them: 1024-based units, one decimal above bytes. */
+    public static String size(double bytes) {
         String[] units = {"B", "KiB", "MiB", "GiB", "TiB"};
         int u = 0;
         while (bytes >= 1024 && u < units.length - 1) {
