@@ -20,7 +20,8 @@ import org.apache.pekko.actor.typed.receptionist.ServiceKey;
 /**
  * The one actor that touches one MySQL instance. It registers with the Receptionist under its {@link NodeKey}, so the
  * controller finds it whether it runs in the controller's JVM or on the database host. JDBC blocks, so every
- * operation runs on the dedicated {@code drsp.blocking-dispatcher}, never on the actor's own thread.
+ * operation runs on the dedicated {@code drsp.blocking-dispatcher} (looks on {@code drsp.inspect-dispatcher}), never
+ * on the actor's own thread.
  */
 public final class NodeAgent {
 
@@ -115,6 +116,10 @@ public final class NodeAgent {
     }
 
     /** A chore's run ended; {@code error} is null when it succeeded. Handled on the actor's thread. */
+    /** A full look is back: it answers every Inspect that arrived before it started. */
+    private record Looked(List<ActorRef<NodeInspection>> askers, NodeInspection inspection) implements Command {
+    }
+
     private record ChoreDone(Chore chore, String error) implements Command {
     }
 
@@ -156,10 +161,14 @@ public final class NodeAgent {
     private final ActorContext<Command> ctx;
     private final NodeOps ops;
     private final Executor blocking;
+    /** Looks only: a runbook's steps and the chores, queued on {@code blocking}, must not hold up a status. */
+    private final Executor inspecting;
     private final DrillOps drill;
     private final XaOps xa;
     private final JobRunner jobs;
     // Only touched on the actor's thread: completions come back as messages.
+    private final List<ActorRef<NodeInspection>> askedToLook = new java.util.ArrayList<>();
+    private boolean looking;
     private final java.util.EnumSet<Chore> choresRunning = java.util.EnumSet.noneOf(Chore.class);
     private final java.util.EnumSet<Chore> choresFailing = java.util.EnumSet.noneOf(Chore.class);
 
@@ -167,6 +176,7 @@ public final class NodeAgent {
         this.ctx = ctx;
         this.ops = ops;
         this.blocking = ctx.getSystem().dispatchers().lookup(DispatcherSelector.fromConfig("drsp.blocking-dispatcher"));
+        this.inspecting = ctx.getSystem().dispatchers().lookup(DispatcherSelector.fromConfig("drsp.inspect-dispatcher"));
         this.drill = ops.drill();
         this.xa = ops.xa();
         this.jobs = new JobRunner(ops.key().toString(), blocking, drill::run);
@@ -175,11 +185,22 @@ public final class NodeAgent {
     private Behavior<Command> behavior() {
         return Behaviors.receive(Command.class)
                 .onMessage(Inspect.class, m -> {
-                    CompletableFuture.supplyAsync(ops::inspect, blocking).thenAccept(m.replyTo()::tell);
+                    askedToLook.add(m.replyTo());
+                    if (!looking) {
+                        startLook();
+                    }
+                    return Behaviors.same();
+                })
+                .onMessage(Looked.class, m -> {
+                    m.askers().forEach(a -> a.tell(m.inspection()));
+                    looking = false;
+                    if (!askedToLook.isEmpty()) {
+                        startLook();
+                    }
                     return Behaviors.same();
                 })
                 .onMessage(InspectApplier.class, m -> {
-                    CompletableFuture.supplyAsync(ops::inspectApplier, blocking).thenAccept(m.replyTo()::tell);
+                    CompletableFuture.supplyAsync(ops::inspectApplier, inspecting).thenAccept(m.replyTo()::tell);
                     return Behaviors.same();
                 })
                 .onMessage(EnsureLink.class, m -> step(() -> ops.ensureLink(m.source(), m.delaySeconds()), m.replyTo()))
@@ -222,6 +243,19 @@ public final class NodeAgent {
                     return Behaviors.same();
                 })
                 .build();
+    }
+
+    /**
+     * Status calls, the metrics collection and the consistent-point watch all ask for looks; one look at a time
+     * answers every ask that came before it started (never one that started earlier: the asker may just have changed
+     * the member), so a slow member is not asked twice over and a burst of asks costs at most two looks.
+     */
+    private void startLook() {
+        List<ActorRef<NodeInspection>> askers = List.copyOf(askedToLook);
+        askedToLook.clear();
+        looking = true;
+        ctx.pipeToSelf(CompletableFuture.supplyAsync(ops::inspect, inspecting), (look, error) -> new Looked(askers,
+                look != null ? look : NodeInspection.unreachable(ops.key(), ops.endpoint().toString(), rootMessage(error))));
     }
 
     private Behavior<Command> step(Supplier<String> operation, ActorRef<StepResult> replyTo) {

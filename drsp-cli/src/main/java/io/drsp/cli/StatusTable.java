@@ -142,6 +142,13 @@ final class StatusTable {
         if (problems.length() > 0) {
             b.append("problems:\n").append(problems);
         }
+        if (!s.path("lateLooks").isEmpty()) {
+            b.append("slow to answer, shown from their last look:");
+            for (JsonNode l : s.path("lateLooks")) {
+                b.append(String.format(java.util.Locale.ROOT, " %s (%.1f s old)", l.path("node").asText(), l.path("ageSeconds").asDouble()));
+            }
+            b.append('\n');
+        }
         return b.toString();
     }
 

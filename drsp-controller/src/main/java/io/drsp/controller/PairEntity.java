@@ -116,6 +116,18 @@ public final class PairEntity extends EventSourcedBehavior<PairEntity.Command, P
     public record GetProgress(ActorRef<Map<String, StepProgress>> replyTo) implements Command {
     }
 
+    /** What a status is made of besides the members' looks, all as of one moment. */
+    public record GetStatusBasis(ActorRef<StatusBasis> replyTo) implements Command {
+    }
+
+    /**
+     * @param looksNotBeforeMicros a member's look asked for before this may show it as it was before a change drsp
+     *                             made: the end of the last runbook (or undo), or the start of the running one
+     */
+    public record StatusBasis(PairState state, AgentDirectory agents, Map<String, StepProgress> progress,
+                              long looksNotBeforeMicros) {
+    }
+
     private record AgentsListed(Receptionist.Listing listing) implements Command {
     }
 
@@ -190,6 +202,8 @@ public final class PairEntity extends EventSourcedBehavior<PairEntity.Command, P
     /** The refusal of a failed runbook, held until what it changed has been taken back. */
     private final Map<String, Reply> answersAfterUndo = new HashMap<>();
     private final Map<String, long[]> progress = new LinkedHashMap<>(); // label -> {done, total, doneAtStart, startMillis}
+    /** Not journaled: replaying the journal at start sets it to then, which only makes status wait for new looks. */
+    private long changedOutsideRunbookMicros;
     private final Map<String, StepProgress.Sighting> lastSighting = new LinkedHashMap<>();
     private final AgentCalls calls;
     private final RunbookSteps steps;
@@ -256,6 +270,12 @@ public final class PairEntity extends EventSourcedBehavior<PairEntity.Command, P
                     c.replyTo().tell(progressView());
                     return Effect().none();
                 })
+                .onCommand(GetStatusBasis.class, (s, c) -> {
+                    long notBefore = s.runbook() == null ? changedOutsideRunbookMicros
+                            : Math.max(changedOutsideRunbookMicros, s.runbook().startedAtMillis() * 1000);
+                    c.replyTo().tell(new StatusBasis(s, agents.copy(), progressView(), notBefore));
+                    return Effect().none();
+                })
                 .onCommand(AwaitRunbook.class, this::onAwaitRunbook)
                 .onCommand(WaitExpired.class, this::onWaitExpired)
                 .onCommand(Progressed.class, (s, c) -> {
@@ -285,7 +305,14 @@ public final class PairEntity extends EventSourcedBehavior<PairEntity.Command, P
 
     @Override
     public EventHandler<PairState, PairEvent> eventHandler() {
-        return newEventHandlerBuilder().forAnyState().onAnyEvent(PairState::apply);
+        return newEventHandlerBuilder().forAnyState().onAnyEvent((s, e) -> {
+            PairState next = s.apply(e);
+            if (next.runbook() == null) {
+                // A runbook's end, an undo's step: the members may differ from any look asked for before now.
+                changedOutsideRunbookMicros = io.drsp.agent.NodeInspection.nowMicros();
+            }
+            return next;
+        });
     }
 
     @Override

@@ -12,17 +12,23 @@ import java.util.Map;
  * Times are microseconds since the epoch; {@code lagSeconds} is how far a DR shard is behind beyond its delay.
  * {@code latestConsistentPoint}: the latest point a recovery could reach now, consistent across shards, as last
  * found (null until first found; see {@link ConsistentPointWatch}). {@code warnings}: what will go wrong if nobody
- * acts, one sentence each (a relay log outgrowing its disk within the delay: {@link RelayDiskGuard}).
+ * acts, one sentence each (a relay log outgrowing its disk within the delay: {@link RelayDiskGuard}). {@code lateLooks}:
+ * members shown from an earlier look ({@link LastLooks}).
  */
 public record PairStatus(String cluster, ProductionMode productionMode, Mode drMode, Integer delaySeconds, String runbook,
                          String lastError, long observedAtMicros, List<ShardStatus> shards, TargetSpec target,
                          RecoveryPoint recoveryPoint, Map<String, StepProgress> progress,
                          String snapshot, DrillPlan drillPlan, ConsistentPointWatch.Point latestConsistentPoint,
-                         Runbooks runbooks, Agents agents, Figures figures, List<String> warnings)
+                         Runbooks runbooks, Agents agents, Figures figures, List<String> warnings, List<LateLook> lateLooks)
         implements ControllerJson {
 
     public PairStatus {
         warnings = warnings == null ? List.of() : List.copyOf(warnings);
+        lateLooks = lateLooks == null ? List.of() : List.copyOf(lateLooks);
+    }
+
+    /** A member whose new look was not back within the status's budget, shown from its last one, that old. */
+    public record LateLook(String node, double ageSeconds) {
     }
 
     /**

@@ -18,7 +18,10 @@ import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
 
-/** Builds a {@link PairStatus}: the entity's state, then every agent of the pair inspected in parallel. */
+/**
+ * Builds a {@link PairStatus}: the entity's state, then every agent of the pair inspected in parallel, within
+ * {@link LastLooks#BUDGET} (a member slower than that is shown from its last look, and named).
+ */
 final class StatusCollector {
     private final ActorSystem<?> system;
     private final Duration timeout;
@@ -26,6 +29,7 @@ final class StatusCollector {
     private final RunbookTimings timings;
     /** Each production shard's last commit seen (µs): a production that stops answering keeps its last one for the RPO. */
     private final Map<String, Long> productionLastCommit = new java.util.concurrent.ConcurrentHashMap<>();
+    private final LastLooks looks = new LastLooks(LastLooks.BUDGET, LastLooks.MAX_AGE);
 
     StatusCollector(ActorSystem<?> system, Duration timeout, RunbookTimings timings) {
         this.system = system;
@@ -34,49 +38,41 @@ final class StatusCollector {
     }
 
     CompletionStage<PairStatus> collect(ClusterPair pair, ActorRef<PairEntity.Command> entity) {
-        CompletionStage<PairState> state = AskPattern.ask(entity, PairEntity.GetState::new, timeout, system.scheduler());
-        CompletionStage<AgentDirectory> agents =
-                AskPattern.ask(entity, PairEntity.GetAgents::new, timeout, system.scheduler());
-        CompletionStage<Map<String, StepProgress>> progress =
-                AskPattern.ask(entity, PairEntity.GetProgress::new, timeout, system.scheduler());
-        return state.thenCombine(agents, (s, a) -> new Object[] {s, a}).thenCombine(progress, (sa, p) -> new Object[] {sa[0], sa[1], p})
-                .thenCompose(sa -> {
-            PairState s = (PairState) sa[0];
-            @SuppressWarnings("unchecked")
-            Map<String, StepProgress> p = (Map<String, StepProgress>) sa[2];
-            AgentCalls calls = new AgentCalls(pair, (AgentDirectory) sa[1], timeout, system.scheduler());
-            Map<NodeKey, CompletableFuture<NodeInspection>> inspections = new HashMap<>();
-            for (NodeKey key : Topology.nodes(pair)) {
-                inspections.put(key, calls.inspect(key));
-            }
-            return CompletableFuture.allOf(inspections.values().toArray(CompletableFuture[]::new))
-                    .thenApply(v -> assemble(pair, s, inspections, p,
-                            consistent.latest(pair, calls, s, NodeInspection.nowMicros()), (AgentDirectory) sa[1]));
+        return AskPattern.<PairEntity.Command, PairEntity.StatusBasis>ask(entity, PairEntity.GetStatusBasis::new, timeout,
+                system.scheduler()).thenCompose(basis -> {
+            AgentCalls calls = new AgentCalls(pair, basis.agents(), timeout, system.scheduler());
+            return looks.collect(Topology.nodes(pair), calls::inspect, basis.looksNotBeforeMicros())
+                    .thenApply(l -> assemble(pair, basis, l,
+                            consistent.latest(pair, calls, basis.state(), NodeInspection.nowMicros())));
         });
     }
 
-    private PairStatus assemble(ClusterPair pair, PairState s, Map<NodeKey, CompletableFuture<NodeInspection>> in,
-                                       Map<String, StepProgress> progress, ConsistentPointWatch.Point consistent,
-                                       AgentDirectory agents) {
+    private PairStatus assemble(ClusterPair pair, PairEntity.StatusBasis basis, LastLooks.Looks looks,
+                                ConsistentPointWatch.Point consistent) {
+        PairState s = basis.state();
+        Map<NodeKey, NodeInspection> in = looks.byNode();
         long now = NodeInspection.nowMicros();
         List<PairStatus.ShardStatus> shards = new ArrayList<>();
         for (String shard : pair.dr().shards().keySet()) {
-            NodeInspection prod = in.get(NodeKey.primary(pair.id(), Site.PRODUCTION, shard)).join();
-            NodeInspection dr = in.get(NodeKey.primary(pair.id(), Site.DR, shard)).join();
+            NodeInspection prod = in.get(NodeKey.primary(pair.id(), Site.PRODUCTION, shard));
+            NodeInspection dr = in.get(NodeKey.primary(pair.id(), Site.DR, shard));
             List<NodeInspection> replicas = new ArrayList<>();
             for (int r = 1; r <= pair.dr().shard(shard).replicas().size(); r++) {
-                replicas.add(in.get(new NodeKey(pair.id(), Site.DR, shard, r)).join());
+                replicas.add(in.get(new NodeKey(pair.id(), Site.DR, shard, r)));
             }
             Long backlogTrx = dr.link() == null ? null : dr.link().backlogTransactions();
             Long backlogBytes = dr.link() == null ? null : dr.link().backlogBytes();
             shards.add(new PairStatus.ShardStatus(shard, prod, dr, replicas, PairStatus.lagSeconds(dr, s.delaySeconds(), now),
                     backlogTrx, backlogBytes));
         }
+        List<PairStatus.LateLook> late = looks.late().stream()
+                .map(k -> new PairStatus.LateLook(k.toString(), (now - in.get(k).observedAtMicros()) / 1e6)).toList();
+        AgentDirectory agents = basis.agents();
         return new PairStatus(pair.id(), s.productionMode(), s.drMode(), s.delaySeconds(),
                 s.runbook() == null ? null : s.runbook().progress(), s.lastError(), now, shards, s.target(), s.recoveryPoint(),
-                s.runbookInProgress() ? progress : Map.of(), s.currentSnapshot() == null ? null : s.currentSnapshot().id(),
+                s.runbookInProgress() ? basis.progress() : Map.of(), s.currentSnapshot() == null ? null : s.currentSnapshot().id(),
                 s.drillPlan(), consistent, runbooks(s), new PairStatus.Agents(Topology.nodes(pair).size(), agents.agents().size(),
-                agents.conflicts().size()), figures(pair.id(), s.drMode(), shards, consistent), warnings(shards));
+                agents.conflicts().size()), figures(pair.id(), s.drMode(), shards, consistent), warnings(shards), late);
     }
 
     private static List<String> warnings(List<PairStatus.ShardStatus> shards) {

@@ -254,6 +254,62 @@ class MetricsTest {
         assertTrue(anyMeasured, "the delay left a backlog on the data shards: " + replayed);
     }
 
+    /**
+     * A DR member frozen as a stalled host would be (SIGSTOP: its port still accepts, nothing answers) does not hold up
+     * status: the answer comes before the member could have answered (its agent waits 10 s for it), names it as late
+     * and shows it as its last look saw it, which equals what the server itself said before the freeze. Thawed, it is
+     * looked at afresh.
+     */
+    @Test
+    @Order(6)
+    void aFrozenMemberIsShownFromItsLastLookWithoutHoldingUpStatus() throws Exception {
+        Sandbox.Member frozen = sandbox.drPrimary("s1");
+        String node = "1/dr/s1";
+        GtidSet before = Db.executed(frozen);
+        com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+        Await.until(Duration.ofSeconds(30), () -> {
+            com.fasterxml.jackson.databind.JsonNode s = json.readTree(Cli.run("status", "1", "--json", "--config", conf).out());
+            return s.path("lateLooks").isEmpty() && before.equals(GtidSet.parse(drShard(s, "s1").path("gtidExecuted").asText()));
+        }, "a status with a fresh look at dr s1");
+        long pid = frozen.instance().processHandle().orElseThrow().pid();
+        signal("STOP", pid);
+        try {
+            long t = System.nanoTime();
+            Cli.Result r = Cli.run("status", "1", "--json", "--config", conf);
+            long millis = (System.nanoTime() - t) / 1_000_000;
+            assertEquals(0, r.exitCode(), r.toString());
+            com.fasterxml.jackson.databind.JsonNode s = json.readTree(r.out());
+            System.out.println("metrics: status with dr s1 frozen answered in " + millis + " ms; late: " + s.path("lateLooks"));
+            assertTrue(millis < 5_000, "status did not wait for the frozen member's agent (10 s): " + millis + " ms");
+            assertEquals(node, s.path("lateLooks").path(0).path("node").asText(), "the frozen member is named: " + s.path("lateLooks"));
+            assertEquals(1, s.path("lateLooks").size(), "only the frozen member is late: " + s.path("lateLooks"));
+            assertTrue(drShard(s, "s1").path("reachable").asBoolean(), "shown from its last look, which saw it up");
+            assertEquals(before, GtidSet.parse(drShard(s, "s1").path("gtidExecuted").asText()), "its last look's GTIDs");
+            Cli.Result table = Cli.run("status", "1", "--config", conf);
+            assertTrue(table.out().contains("slow to answer, shown from their last look: " + node + " ("), table.out());
+        } finally {
+            signal("CONT", pid);
+        }
+        Await.until(Duration.ofSeconds(90), () -> {
+            com.fasterxml.jackson.databind.JsonNode s = json.readTree(Cli.run("status", "1", "--json", "--config", conf).out());
+            return s.path("lateLooks").isEmpty() && drShard(s, "s1").path("reachable").asBoolean();
+        }, "dr s1 looked at afresh once thawed");
+    }
+
+    private static com.fasterxml.jackson.databind.JsonNode drShard(com.fasterxml.jackson.databind.JsonNode status, String shard) {
+        for (com.fasterxml.jackson.databind.JsonNode sh : status.path("shards")) {
+            if (sh.path("shard").asText().equals(shard)) {
+                return sh.path("dr");
+            }
+        }
+        throw new AssertionError("no shard " + shard + " in " + status);
+    }
+
+    private static void signal(String name, long pid) throws Exception {
+        Process p = new ProcessBuilder("kill", "-" + name, Long.toString(pid)).inheritIO().start();
+        assertEquals(0, p.waitFor(), "kill -" + name + " " + pid);
+    }
+
     /** The journal's write times of the last replay step's start and of the event after it. */
     static long[] replayStepMillis() throws SQLException {
         try (java.sql.Connection c = sandbox.control().instance().connect(); java.sql.Statement st = c.createStatement();
