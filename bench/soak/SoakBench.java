@@ -742,6 +742,18 @@ public class SoakBench {
             } catch (Exception e) {
                 OUT.println("copying the controller's logs: " + e);
             }
+            // and so do the servers' error logs: a mysqld that died mid-run (12:09 on 2026-12-03) left no word otherwise
+            for (var m : sb.members()) {
+                try {
+                    Path log = m.instance().errorLog();
+                    if (Files.exists(log)) {
+                        Files.createDirectories(dir.resolve("mysqld-logs"));
+                        Files.copy(log, dir.resolve("mysqld-logs/" + m.name() + ".err"), StandardCopyOption.REPLACE_EXISTING);
+                    }
+                } catch (Exception e) {
+                    OUT.println("copying " + m.name() + "'s error log: " + e);
+                }
+            }
             try {
                 sb.down(false);
                 OUT.println("sandbox down");
