@@ -76,7 +76,7 @@ final class StatusCollector {
                 s.runbook() == null ? null : s.runbook().progress(), s.lastError(), now, shards, s.target(), s.recoveryPoint(),
                 s.runbookInProgress() ? progress : Map.of(), s.currentSnapshot() == null ? null : s.currentSnapshot().id(),
                 s.drillPlan(), consistent, runbooks(s), new PairStatus.Agents(Topology.nodes(pair).size(), agents.agents().size(),
-                agents.conflicts().size()), figures(pair.id(), s.drMode(), shards, consistent), warnings(shards));
+                agents.conflicts().size()), figures(pair.id(), s.drMode(), shards, consistent), warnings(shards), s.epoch(), s.owner());
     }
 
     private static List<String> warnings(List<PairStatus.ShardStatus> shards) {
