@@ -7,8 +7,9 @@ import java.util.Optional;
  * owner that has been superseded (paused, or cut off, while another controller took over): it is refused and changes
  * nothing. A higher one raises the mark, so from then on the old owner is refused here too.
  *
- * <p>Kept in memory only: an agent that restarts forgets it, which is why the controller also checks the journal
- * for a later takeover before each step.
+ * <p>Kept in memory only, one per pair in an actor system ({@link EpochMarks}): an agent process that restarts
+ * forgets it, which is why the controller also checks the journal for a later takeover before each step. Agents of
+ * one system admit on their own threads, hence the lock.
  */
 final class EpochMark {
     private final String cluster;
@@ -19,7 +20,7 @@ final class EpochMark {
     }
 
     /** Empty when {@code sentUnder} is current (the mark rises to it), else the sentence that refuses it. */
-    Optional<String> admit(TakeoverEpoch sentUnder) {
+    synchronized Optional<String> admit(TakeoverEpoch sentUnder) {
         if (sentUnder == null) {
             return Optional.of("refused: the command carries no takeover epoch, so it cannot be told from one sent by a"
                     + " superseded controller of cluster " + cluster);
@@ -35,7 +36,7 @@ final class EpochMark {
     }
 
     /** The highest epoch seen, or null before the first command under one. */
-    TakeoverEpoch highest() {
+    synchronized TakeoverEpoch highest() {
         return highest;
     }
 }

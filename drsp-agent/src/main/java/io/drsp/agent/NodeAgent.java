@@ -224,7 +224,7 @@ public final class NodeAgent {
         this.drill = ops.drill();
         this.xa = ops.xa();
         this.jobs = new JobRunner(ops.key().toString(), blocking, drill::run);
-        this.epochs = new EpochMark(ops.key().cluster());
+        this.epochs = EpochMarks.get(ctx.getSystem()).of(ops.key().cluster());
     }
 
     private Behavior<Command> behavior() {

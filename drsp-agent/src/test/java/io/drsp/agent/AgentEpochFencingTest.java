@@ -29,7 +29,8 @@ import org.junit.jupiter.api.TestMethodOrder;
 
 /**
  * An agent of a real DR shard primary that has seen takeover epoch 2 refuses what an owner under epoch 1 sends, and
- * the server shows nothing changed (its read-only flag, its link, its GTID set); the current and a newer epoch work.
+ * the server shows nothing changed (its read-only flag, its link, its GTID set); the current and a newer epoch work,
+ * and the pair's other agents in the same actor system refuse the older owner too.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class AgentEpochFencingTest {
@@ -125,6 +126,25 @@ class AgentEpochFencingTest {
         NodeAgent.StepResult.Failed refused = assertInstanceOf(NodeAgent.StepResult.Failed.class,
                 step(CURRENT, r -> new NodeAgent.SetReadOnly(false, r)));
         assertTrue(refused.reason().contains("epoch 3 has taken over cluster 1 (owner pekko://drsp@127.0.0.1:2553)"), refused.reason());
+        assertEquals("1", one("SELECT @@GLOBAL.super_read_only"));
+    }
+
+    /**
+     * Another agent of the same pair in this actor system (here, for the test, on the same server) has never been sent
+     * anything, yet refuses the older owner: the mark is the pair's, shared by the system's agents.
+     */
+    @Test
+    @Order(5)
+    void anotherAgentOfThePairRefusesTheOlderOwnerTooWithoutHavingSeenTheNewerOne() throws Exception {
+        NodeOps ops = new NodeOps(NodeKey.parse("1/dr/s2"), Endpoint.parse(mysql.endpoint()),
+                new UserRef("admin", mysql.credentials().adminUser(), new PasswordRef.FromFile(ROOT.resolve("admin.secret"))),
+                new UserRef("replication", mysql.credentials().replicationUser(), new PasswordRef.FromFile(ROOT.resolve("repl.secret"))));
+        ActorRef<NodeAgent.Command> other = kit.spawn(NodeAgent.create(ops), "node-1-dr-s2");
+        TestProbe<NodeAgent.StepResult> probe = kit.createTestProbe();
+        other.tell(new NodeAgent.UnderEpoch(CURRENT, new NodeAgent.SetReadOnly(false, probe.getRef())));
+        NodeAgent.StepResult.Failed refused = assertInstanceOf(NodeAgent.StepResult.Failed.class, probe.receiveMessage(ANSWER));
+        assertTrue(refused.reason().startsWith("refused: sent under takeover epoch 2, but epoch 3 has taken over cluster 1"),
+                refused.reason());
         assertEquals("1", one("SELECT @@GLOBAL.super_read_only"));
     }
 
