@@ -31,7 +31,12 @@ public record AgentJob(Kind kind, String gtids, String archiveDir, int boundSeco
          * Switchback's laststamp on a fenced production primary: check again, then write the forward and reverse SQL
          * of every transaction after the recovery point, and a summary, to {@code archiveDir}; changes nothing.
          */
-        ARCHIVE_ROLLBACK
+        ARCHIVE_ROLLBACK;
+
+        /** Only the flashback writes to the member; every other kind reads it, or waits, or writes files. */
+        public boolean changesMysql() {
+            return this == FLASHBACK_DRILL;
+        }
     }
 
     public static AgentJob archiveDrill(String snapshotGtids, String archiveDir) {

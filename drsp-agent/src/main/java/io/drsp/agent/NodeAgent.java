@@ -3,6 +3,8 @@ package io.drsp.agent;
 import io.drsp.core.config.Endpoint;
 import io.drsp.core.config.Site;
 import io.drsp.core.gtid.GtidSet;
+import com.fasterxml.jackson.annotation.JsonSubTypes;
+import com.fasterxml.jackson.annotation.JsonTypeInfo;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -29,6 +31,48 @@ public final class NodeAgent {
     public sealed interface Command extends AgentMessage {
     }
 
+    /**
+     * A command that may change MySQL. The controller sends it inside {@link UnderEpoch}, and the agent runs it only
+     * while that epoch is current (see {@link EpochMark}); the check sits in one place, before any handler.
+     * Named in JSON, because it crosses JVMs as a field of {@link UnderEpoch} (EpochJsonTest keeps the list whole).
+     */
+    @JsonTypeInfo(use = JsonTypeInfo.Id.NAME, property = "mutation")
+    @JsonSubTypes({
+        @JsonSubTypes.Type(value = EnsureLink.class, name = "EnsureLink"),
+        @JsonSubTypes.Type(value = StopLink.class, name = "StopLink"),
+        @JsonSubTypes.Type(value = DropLink.class, name = "DropLink"),
+        @JsonSubTypes.Type(value = SetReadOnly.class, name = "SetReadOnly"),
+        @JsonSubTypes.Type(value = StartReplay.class, name = "StartReplay"),
+        @JsonSubTypes.Type(value = CompleteXa.class, name = "CompleteXa"),
+        @JsonSubTypes.Type(value = ResolvePrepared.class, name = "ResolvePrepared"),
+        @JsonSubTypes.Type(value = CloseForWrites.class, name = "CloseForWrites"),
+        @JsonSubTypes.Type(value = PurgeTo.class, name = "PurgeTo"),
+        @JsonSubTypes.Type(value = StartJob.class, name = "StartJob")
+    })
+    public sealed interface Mutation extends Command permits StepMutation, StartJob {
+        /** Answers the sender that the command was refused and did nothing. */
+        void refuse(String node, String reason);
+
+        /** Whether it needs an epoch at all: a background job that only reads (an archive, a checksum) does not. */
+        default boolean changesMysql() {
+            return true;
+        }
+    }
+
+    /** A mutation answered with a {@link StepResult}. */
+    public sealed interface StepMutation extends Mutation {
+        ActorRef<StepResult> replyTo();
+
+        @Override
+        default void refuse(String node, String reason) {
+            replyTo().tell(new StepResult.Failed(node, reason));
+        }
+    }
+
+    /** {@code command}, sent by the owner that took the pair over under {@code epoch}. */
+    public record UnderEpoch(TakeoverEpoch epoch, Mutation command) implements Command {
+    }
+
     /** Look at the instance: settings, GTIDs, read-only, link. */
     public record Inspect(ActorRef<NodeInspection> replyTo) implements Command {
     }
@@ -38,27 +82,27 @@ public final class NodeAgent {
     }
 
     /** Make this DR shard replicate from {@code source} with {@code delaySeconds}; idempotent. */
-    public record EnsureLink(Endpoint source, int delaySeconds, ActorRef<StepResult> replyTo) implements Command {
+    public record EnsureLink(Endpoint source, int delaySeconds, ActorRef<StepResult> replyTo) implements StepMutation {
     }
 
     /** Stop both replication threads, keeping the relay log. */
-    public record StopLink(ActorRef<StepResult> replyTo) implements Command {
+    public record StopLink(ActorRef<StepResult> replyTo) implements StepMutation {
     }
 
     /** Stop replicating and discard the link and its relay log (switchback). */
-    public record DropLink(ActorRef<StepResult> replyTo) implements Command {
+    public record DropLink(ActorRef<StepResult> replyTo) implements StepMutation {
     }
 
     /** Turn super_read_only on, or read_only and super_read_only off. */
-    public record SetReadOnly(boolean readOnly, ActorRef<StepResult> replyTo) implements Command {
+    public record SetReadOnly(boolean readOnly, ActorRef<StepResult> replyTo) implements StepMutation {
     }
 
     /** Apply the relay log up to exactly {@code targetGtids} (the whole set the shard must have), delay lifted. */
-    public record StartReplay(String targetGtids, ActorRef<StepResult> replyTo) implements Command {
+    public record StartReplay(String targetGtids, ActorRef<StepResult> replyTo) implements StepMutation {
     }
 
     /** Apply planned XA COMMITs and ROLLBACKs ({@link XaLine}s) under production's GTIDs, after a replay. */
-    public record CompleteXa(List<String> completions, ActorRef<StepResult> replyTo) implements Command {
+    public record CompleteXa(List<String> completions, ActorRef<StepResult> replyTo) implements StepMutation {
     }
 
     /** Prepared XA branches, and the decisions in the binlog from the snapshot point's position on. */
@@ -66,7 +110,7 @@ public final class NodeAgent {
     }
 
     /** Commit or roll back prepared branches ({@code COMMIT X'..',X'..',n} each), as stopservice --resolve-prepared decided. */
-    public record ResolvePrepared(List<String> decisions, ActorRef<StepResult> replyTo) implements Command {
+    public record ResolvePrepared(List<String> decisions, ActorRef<StepResult> replyTo) implements StepMutation {
     }
 
     /** What this DR shard's relay index says about a recovery target. */
@@ -79,11 +123,20 @@ public final class NodeAgent {
 
     /** Wait (bounded) for open transactions to end, then make the instance super read-only. */
     /** {@code leavePrepared}: production's fence; XA branches still prepared at the bound are left for laststamp. */
-    public record CloseForWrites(int boundSeconds, boolean leavePrepared, ActorRef<StepResult> replyTo) implements Command {
+    public record CloseForWrites(int boundSeconds, boolean leavePrepared, ActorRef<StepResult> replyTo) implements StepMutation {
     }
 
     /** Start a background job, or join it when it is the one already running; answers where the agent's job stands. */
-    public record StartJob(AgentJob job, ActorRef<JobReport> replyTo) implements Command {
+    public record StartJob(AgentJob job, ActorRef<JobReport> replyTo) implements Mutation {
+        @Override
+        public void refuse(String node, String reason) {
+            replyTo.tell(JobReport.failed(node, job, reason));
+        }
+
+        @Override
+        public boolean changesMysql() {
+            return job.kind().changesMysql();
+        }
     }
 
     /** Where the agent's background job stands. */
@@ -91,7 +144,7 @@ public final class NodeAgent {
     }
 
     /** Drop the flashback ledger and make this member's GTID set exactly {@code snapshotGtids} (drill's purge). */
-    public record PurgeTo(String snapshotGtids, ActorRef<StepResult> replyTo) implements Command {
+    public record PurgeTo(String snapshotGtids, ActorRef<StepResult> replyTo) implements StepMutation {
     }
 
     /** A snapshot, or why it could not be taken. */
@@ -115,11 +168,11 @@ public final class NodeAgent {
         }
     }
 
-    /** A chore's run ended; {@code error} is null when it succeeded. Handled on the actor's thread. */
     /** A full look is back: it answers every Inspect that arrived before it started. */
     private record Looked(List<ActorRef<NodeInspection>> askers, NodeInspection inspection) implements Command {
     }
 
+    /** A chore's run ended; {@code error} is null when it succeeded. Handled on the actor's thread. */
     private record ChoreDone(Chore chore, String error) implements Command {
     }
 
@@ -166,6 +219,7 @@ public final class NodeAgent {
     private final DrillOps drill;
     private final XaOps xa;
     private final JobRunner jobs;
+    private final EpochMark epochs;
     // Only touched on the actor's thread: completions come back as messages.
     private final List<ActorRef<NodeInspection>> askedToLook = new java.util.ArrayList<>();
     private boolean looking;
@@ -180,6 +234,7 @@ public final class NodeAgent {
         this.drill = ops.drill();
         this.xa = ops.xa();
         this.jobs = new JobRunner(ops.key().toString(), blocking, drill::run);
+        this.epochs = EpochMarks.get(ctx.getSystem()).of(ops.key().cluster());
     }
 
     private Behavior<Command> behavior() {
@@ -203,30 +258,17 @@ public final class NodeAgent {
                     CompletableFuture.supplyAsync(ops::inspectApplier, inspecting).thenAccept(m.replyTo()::tell);
                     return Behaviors.same();
                 })
-                .onMessage(EnsureLink.class, m -> step(() -> ops.ensureLink(m.source(), m.delaySeconds()), m.replyTo()))
-                .onMessage(StopLink.class, m -> step(ops::stopLink, m.replyTo()))
-                .onMessage(DropLink.class, m -> step(ops::dropLink, m.replyTo()))
-                .onMessage(SetReadOnly.class, m -> step(() -> ops.setReadOnly(m.readOnly()), m.replyTo()))
-                .onMessage(StartReplay.class, m -> step(() -> ops.startReplay(GtidSet.parse(m.targetGtids())), m.replyTo()))
-                .onMessage(CompleteXa.class, m -> step(() -> xa.complete(m.completions().stream().map(XaLine::decode).toList()),
-                        m.replyTo()))
-                .onMessage(ResolvePrepared.class, m -> step(() -> xa.resolve(m.decisions()), m.replyTo()))
+                .onMessage(UnderEpoch.class, this::underEpoch)
+                .onMessage(Mutation.class, m -> m.changesMysql() ? refuse(m, epochs.admit(null).orElseThrow()) : mutate(m))
                 .onMessage(LookPrepared.class, m -> {
                     CompletableFuture.supplyAsync(() -> xa.look(m.binlogFile(), m.binlogPosition()), blocking)
                             .thenAccept(m.replyTo()::tell);
-                    return Behaviors.same();
-                })
-                .onMessage(CloseForWrites.class, m -> step(() -> ops.closeForWrites(Duration.ofSeconds(m.boundSeconds()), m.leavePrepared()),
-                        m.replyTo()))
-                .onMessage(StartJob.class, m -> {
-                    m.replyTo().tell(jobs.start(m.job()));
                     return Behaviors.same();
                 })
                 .onMessage(GetJob.class, m -> {
                     m.replyTo().tell(jobs.report());
                     return Behaviors.same();
                 })
-                .onMessage(PurgeTo.class, m -> step(() -> drill.purgeTo(GtidSet.parse(m.snapshotGtids())), m.replyTo()))
                 .onMessage(ResolveCut.class, m -> {
                     CompletableFuture.supplyAsync(() -> ops.cut(m.request()), blocking).thenAccept(m.replyTo()::tell);
                     return Behaviors.same();
@@ -256,6 +298,50 @@ public final class NodeAgent {
         looking = true;
         ctx.pipeToSelf(CompletableFuture.supplyAsync(ops::inspect, inspecting), (look, error) -> new Looked(askers,
                 look != null ? look : NodeInspection.unreachable(ops.key(), ops.endpoint().toString(), rootMessage(error))));
+    }
+
+    /** The one gate of every mutation: under an older epoch than this agent has seen, nothing runs. */
+    private Behavior<Command> underEpoch(UnderEpoch m) {
+        var refusal = epochs.admit(m.epoch());
+        return refusal.isPresent() ? refuse(m.command(), refusal.get()) : mutate(m.command());
+    }
+
+    private Behavior<Command> refuse(Mutation m, String reason) {
+        ctx.getLog().warn("{}: {} {}", ops.key().describe(), m.getClass().getSimpleName(), reason);
+        m.refuse(ops.key().toString(), reason);
+        return Behaviors.same();
+    }
+
+    private Behavior<Command> mutate(Mutation m) {
+        if (m instanceof StartJob j) {
+            j.replyTo().tell(jobs.start(j.job()));
+            return Behaviors.same();
+        }
+        StepMutation s = (StepMutation) m;
+        return step(operation(s), s.replyTo());
+    }
+
+    private Supplier<String> operation(StepMutation m) {
+        if (m instanceof EnsureLink c) {
+            return () -> ops.ensureLink(c.source(), c.delaySeconds());
+        } else if (m instanceof StopLink) {
+            return ops::stopLink;
+        } else if (m instanceof DropLink) {
+            return ops::dropLink;
+        } else if (m instanceof SetReadOnly c) {
+            return () -> ops.setReadOnly(c.readOnly());
+        } else if (m instanceof StartReplay c) {
+            return () -> ops.startReplay(GtidSet.parse(c.targetGtids()));
+        } else if (m instanceof CompleteXa c) {
+            return () -> xa.complete(c.completions().stream().map(XaLine::decode).toList());
+        } else if (m instanceof ResolvePrepared c) {
+            return () -> xa.resolve(c.decisions());
+        } else if (m instanceof CloseForWrites c) {
+            return () -> ops.closeForWrites(Duration.ofSeconds(c.boundSeconds()), c.leavePrepared());
+        } else if (m instanceof PurgeTo c) {
+            return () -> drill.purgeTo(GtidSet.parse(c.snapshotGtids()));
+        }
+        throw new IllegalArgumentException("no operation for " + m.getClass().getName());
     }
 
     private Behavior<Command> step(Supplier<String> operation, ActorRef<StepResult> replyTo) {

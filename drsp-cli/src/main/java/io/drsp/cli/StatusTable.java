@@ -36,6 +36,10 @@ final class StatusTable {
         b.append(String.format("cluster %s   production: %s   dr: %s   delay: %s%n", s.path("cluster").asText(),
                 s.path("productionMode").asText(), s.path("drMode").asText(),
                 s.path("delaySeconds").isNull() ? "-" : s.path("delaySeconds").asInt() + " s"));
+        if (s.path("owner").isTextual()) {
+            b.append("driven by: ").append(s.path("owner").asText()).append(" (takeover epoch ").append(s.path("epoch").asLong())
+                    .append(")\n");
+        }
         if (!s.path("runbook").isNull() && !s.path("runbook").isMissingNode()) {
             b.append("in progress: ").append(s.path("runbook").asText()).append('\n');
         }

@@ -7,6 +7,7 @@ import io.drsp.agent.NodeAgent;
 import io.drsp.agent.NodeInspection;
 import io.drsp.agent.NodeKey;
 import io.drsp.agent.ShardCut;
+import io.drsp.agent.TakeoverEpoch;
 import io.drsp.agent.Topology;
 import io.drsp.core.config.ClusterPair;
 import java.time.Duration;
@@ -27,6 +28,8 @@ final class AgentCalls {
     private final Map<NodeKey, String> conflicts;
     private final Duration timeout;
     private final Scheduler scheduler;
+    /** Set once the entity's takeover is journaled; read on the threads that complete steps. */
+    private volatile TakeoverEpoch epoch;
 
     AgentCalls(ClusterPair pair, AgentDirectory directory, Duration timeout, Scheduler scheduler) {
         this.pair = pair;
@@ -38,6 +41,21 @@ final class AgentCalls {
 
     ClusterPair pair() {
         return pair;
+    }
+
+    /** Every mutation sent from now on carries {@code current}, the epoch the entity took the pair over under; null: none is sent. */
+    void takenOverUnder(TakeoverEpoch current) {
+        this.epoch = current;
+    }
+
+    /** {@code mutation} under this controller's epoch; null while it has not taken the pair over. */
+    private NodeAgent.Command underEpoch(NodeAgent.Mutation mutation) {
+        TakeoverEpoch current = epoch;
+        return current == null ? null : new NodeAgent.UnderEpoch(current, mutation);
+    }
+
+    private String notTakenOver() {
+        return "the controller has not taken cluster " + pair.id() + " over yet, so it changes nothing";
     }
 
     String describe(NodeKey key) {
@@ -108,7 +126,10 @@ final class AgentCalls {
 
     /** Starts (or joins) a background job on a member; a missing agent is a failed job, a silent one an unknown state. */
     CompletableFuture<JobReport> startJob(NodeKey key, AgentJob job) {
-        return job(key, job, r -> new NodeAgent.StartJob(job, r));
+        if (epoch == null) {
+            return CompletableFuture.completedFuture(JobReport.failed(key.toString(), job, notTakenOver()));
+        }
+        return job(key, job, r -> underEpoch(new NodeAgent.StartJob(job, r)));
     }
 
     CompletableFuture<JobReport> job(NodeKey key, AgentJob job) {
@@ -125,13 +146,19 @@ final class AgentCalls {
                 .exceptionally(e -> JobReport.silent(key.toString(), describe(key) + " did not answer within " + timeout.toSeconds() + " s"));
     }
 
-    /** An operation step: its detail on success, or a failure sentence naming the shard. */
-    CompletableFuture<NodeAgent.StepResult> step(NodeKey key, Function<ActorRef<NodeAgent.StepResult>, NodeAgent.Command> message) {
+    /**
+     * An operation step, sent under the epoch this controller took the pair over with: its detail on success, or a
+     * failure sentence naming the shard (the agent's refusal when a later owner has taken over).
+     */
+    CompletableFuture<NodeAgent.StepResult> step(NodeKey key, Function<ActorRef<NodeAgent.StepResult>, NodeAgent.StepMutation> message) {
         ActorRef<NodeAgent.Command> agent = agents.get(key);
         if (agent == null) {
             return CompletableFuture.completedFuture(new NodeAgent.StepResult.Failed(key.toString(), describe(key) + ": " + noAgent(key)));
         }
-        return AskPattern.<NodeAgent.Command, NodeAgent.StepResult>ask(agent, message::apply, timeout, scheduler)
+        if (epoch == null) {
+            return CompletableFuture.completedFuture(new NodeAgent.StepResult.Failed(key.toString(), notTakenOver()));
+        }
+        return AskPattern.<NodeAgent.Command, NodeAgent.StepResult>ask(agent, r -> underEpoch(message.apply(r)), timeout, scheduler)
                 .toCompletableFuture()
                 .exceptionally(e -> new NodeAgent.StepResult.Failed(key.toString(), describe(key) + " did not answer within "
                         + timeout.toSeconds() + " s"));

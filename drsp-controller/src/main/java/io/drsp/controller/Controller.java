@@ -69,6 +69,9 @@ public final class Controller implements AutoCloseable {
             Cluster cluster = Cluster.get(system);
             cluster.manager().tell(Join.create(cluster.selfMember().address()));
             Map<String, ActorRef<PairEntity.Command>> entities = new LinkedHashMap<>();
+            JournalWatch journal = new JournalWatch(cs.controlDb(), config.user(cs.controlDb().user()),
+                    org.apache.pekko.serialization.SerializationExtension.get(org.apache.pekko.actor.typed.javadsl.Adapter.toClassic(system)),
+                    system.dispatchers().lookup(org.apache.pekko.actor.typed.DispatcherSelector.fromConfig("drsp.blocking-dispatcher")));
             for (ClusterPair pair : config.clusters().values()) {
                 for (NodeKey key : Topology.nodes(pair)) {
                     if (remoteAgents.contains(key)) {
@@ -79,14 +82,20 @@ public final class Controller implements AutoCloseable {
                     system.systemActorOf(Behaviors.supervise(NodeAgent.create(ops)).onFailure(SupervisorStrategy.restart()),
                             "node-" + key.toString().replace('/', '-'), Props.empty());
                 }
-                // A failure inside the entity restarts it: it replays its journal and resumes the runbook it was running.
-                entities.put(pair.id(), system.systemActorOf(Behaviors.supervise(PairEntity.create(pair, config.sites(),
-                                config.timeZone(), STEP_TIMEOUT, config.home().resolve("archive"))).onFailure(SupervisorStrategy.restartWithBackoff(
-                                java.time.Duration.ofSeconds(1), java.time.Duration.ofSeconds(30), 0.2)),
+                // A failure inside the entity restarts it: it replays its journal and resumes the runbook it was running,
+                // unless another controller took the pair over meanwhile (the held epoch outlives the restarts).
+                entities.put(pair.id(), system.systemActorOf(Behaviors.setup(outer -> {
+                            HeldEpoch held = new HeldEpoch();
+                            return Behaviors.supervise(PairEntity.create(pair, config.sites(), config.timeZone(), STEP_TIMEOUT,
+                                    config.home().resolve("archive"), journal, held)).onFailure(SupervisorStrategy.restartWithBackoff(
+                                    java.time.Duration.ofSeconds(1), java.time.Duration.ofSeconds(30), 0.2));
+                        }),
                         "pair-" + pair.id(), Props.empty()));
             }
             awaitLocalAgents(system, config, entities, remoteAgents);
-            ControllerApi api = new ControllerApi(config, entities, system, token);
+            StoppedPairs stopped = new StoppedPairs();
+            system.systemActorOf(stopped.watcher(entities), "pair-watch", Props.empty());
+            ControllerApi api = new ControllerApi(config, entities, system, token, stopped);
             ServerBinding binding = Http.get(system).newServerAt(cs.http().host(), cs.http().port()).bind(api.routes())
                     .toCompletableFuture().get(30, TimeUnit.SECONDS);
             log.info("drsp controller listening on {}, clusters {}", binding.localAddress(), config.clusters().keySet());

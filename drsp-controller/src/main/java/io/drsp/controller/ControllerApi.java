@@ -62,10 +62,13 @@ final class ControllerApi extends AllDirectives {
     private final ActorSystem<?> system;
     private final ApiToken token;
     private final StatusCollector status;
+    private final StoppedPairs stopped;
     private final ObjectMapper json = new ObjectMapper().disable(SerializationFeature.FAIL_ON_EMPTY_BEANS);
 
-    ControllerApi(DrspConfig config, Map<String, ActorRef<PairEntity.Command>> entities, ActorSystem<?> system, ApiToken token) {
+    ControllerApi(DrspConfig config, Map<String, ActorRef<PairEntity.Command>> entities, ActorSystem<?> system, ApiToken token,
+                  StoppedPairs stopped) {
         this.config = config;
+        this.stopped = stopped;
         this.entities = entities;
         this.system = system;
         this.token = token;
@@ -260,6 +263,11 @@ final class ControllerApi extends AllDirectives {
             pair = config.cluster(id);
         } catch (IllegalArgumentException e) {
             return problem(StatusCodes.NOT_FOUND, "unknown cluster", e.getMessage());
+        }
+        if (stopped.contains(pair.id())) {
+            return problem(StatusCodes.SERVICE_UNAVAILABLE, "not driven here", "this controller no longer drives cluster "
+                    + pair.id() + ": another controller took it over under a later epoch (this controller's log names it);"
+                    + " send the command to that one. Nothing was changed.");
         }
         return inner.apply(pair);
     }

@@ -170,6 +170,25 @@ public final class PairEntity extends EventSourcedBehavior<PairEntity.Command, P
         INSTANCE
     }
 
+    /** Journal the takeover: the first command after recovery; every other command waits in the stash until it is done. */
+    private enum TakeOver implements Command {
+        INSTANCE
+    }
+
+    /**
+     * The journal's answer to "has a later owner written since?", asked before {@code next} acts on MySQL or a proxy;
+     * {@code error} when the control database did not answer.
+     */
+    private record OwnerChecked(Command next, List<LaterWrites.Row> rows, String error) implements Command {
+    }
+
+    private record Recheck(Command next) implements Command {
+    }
+
+    /** A hand-run proxy hook that passed its mode checks, to run once ownership is checked. */
+    private record HookCleared(Dbproxy command) implements Command {
+    }
+
     /** How a command ended, for the HTTP layer to turn into a status code. */
     public sealed interface Reply {
         /** {@code laststamp}: the laststamp plan, when the command was laststamp's dry run. */
@@ -193,6 +212,8 @@ public final class PairEntity extends EventSourcedBehavior<PairEntity.Command, P
     static final Duration FIRST_ANSWER_WITHIN = Duration.ofSeconds(2);
     /** The longest one request following a runbook waits: HTTP requests stay short, however long the runbook. */
     static final Duration MAX_WAIT = Duration.ofSeconds(30);
+    /** How soon a step whose ownership check could not read the control database checks again. */
+    static final Duration RECHECK_AFTER = Duration.ofSeconds(2);
 
     private final ActorContext<Command> ctx;
     private final ClusterPair pair;
@@ -208,10 +229,20 @@ public final class PairEntity extends EventSourcedBehavior<PairEntity.Command, P
     private final AgentCalls calls;
     private final RunbookSteps steps;
     private final ZoneId zone;
+    private final JournalWatch journal;
+    private final HeldEpoch held;
+    /** Set once this incarnation's takeover is journaled; until then commands wait in the stash. */
+    private boolean tookOver;
+    private boolean checkFailing;
 
-    public static Behavior<Command> create(ClusterPair pair, Map<Site, SiteSettings> sites, ZoneId zone, Duration stepTimeout,
-                                           Path archiveRoot) {
-        return Behaviors.setup(ctx -> new PairEntity(ctx, pair, sites, zone, stepTimeout, archiveRoot));
+    /**
+     * @param journal reads the pair's journal for a later owner's writes, before each step
+     * @param held    the epoch this entity held before its supervisor restarted it; create one per entity, outside
+     *                the supervision, so a restart after a failure does not take the pair back from a later owner
+     */
+    static Behavior<Command> create(ClusterPair pair, Map<Site, SiteSettings> sites, ZoneId zone, Duration stepTimeout,
+                                    Path archiveRoot, JournalWatch journal, HeldEpoch held) {
+        return Behaviors.setup(ctx -> new PairEntity(ctx, pair, sites, zone, stepTimeout, archiveRoot, journal, held));
     }
 
     public static PersistenceId persistenceId(String clusterId) {
@@ -219,9 +250,15 @@ public final class PairEntity extends EventSourcedBehavior<PairEntity.Command, P
     }
 
     private PairEntity(ActorContext<Command> ctx, ClusterPair pair, Map<Site, SiteSettings> sites, ZoneId zone, Duration stepTimeout,
-                       Path archiveRoot) {
-        super(persistenceId(pair.id()));
+                       Path archiveRoot, JournalWatch journal, HeldEpoch held) {
+        // A journal write or read that fails restarts the entity after a pause, as other failures do (Pekko's default
+        // stops it for good): a control database that blinked must not leave the pair undriven. When the write failed
+        // because a later owner holds the sequence number, the restart finds that owner's takeover and stops.
+        super(persistenceId(pair.id()), org.apache.pekko.actor.typed.SupervisorStrategy.restartWithBackoff(
+                Duration.ofSeconds(1), Duration.ofSeconds(30), 0.2));
         this.ctx = ctx;
+        this.journal = journal;
+        this.held = held;
         this.pair = pair;
         this.zone = zone;
         this.calls = new AgentCalls(pair, agents, stepTimeout, ctx.getSystem().scheduler());
@@ -241,6 +278,19 @@ public final class PairEntity extends EventSourcedBehavior<PairEntity.Command, P
 
     @Override
     public CommandHandler<Command, PairEvent, PairState> commandHandler() {
+        CommandHandler<Command, PairEvent, PairState> running = runningHandler();
+        return (state, command) -> {
+            if (command instanceof TakeOver) {
+                return onTakeOver(state);
+            }
+            if (!tookOver && !(command instanceof AgentsListed)) {
+                return Effect().stash(); // nothing runs, not even a status answer, before the takeover is journaled
+            }
+            return running.apply(state, command);
+        };
+    }
+
+    private CommandHandler<Command, PairEvent, PairState> runningHandler() {
         return newCommandHandlerBuilder().forAnyState()
                 .onCommand(Sync.class, this::onSync)
                 .onCommand(StopSync.class, (s, c) -> runbook(s, c.replyTo(), Operation.STOPSYNC, 0))
@@ -286,10 +336,9 @@ public final class PairEntity extends EventSourcedBehavior<PairEntity.Command, P
                 .onCommand(RunStep.class, this::onRunStep)
                 .onCommand(StepFinished.class, this::onStepFinished)
                 .onCommand(UndoFinished.class, this::onUndoFinished)
-                .onCommand(ResumeUndo.class, (s, c) -> {
-                    runUndo(s);
-                    return Effect().none();
-                })
+                .onCommand(ResumeUndo.class, (s, c) -> ownerChecked(c))
+                .onCommand(OwnerChecked.class, this::onOwnerChecked)
+                .onCommand(Recheck.class, (s, c) -> ownerChecked(c.next()))
                 .build();
     }
 
@@ -317,18 +366,103 @@ public final class PairEntity extends EventSourcedBehavior<PairEntity.Command, P
 
     @Override
     public SignalHandler<PairState> signalHandler() {
+        // A signal handler cannot persist: the takeover is journaled by the first command, and the stash holds the rest.
         return newSignalHandlerBuilder().onSignal(RecoveryCompleted.instance(), state -> {
-            if (state.pendingUndo() != null) {
-                ctx.getLog().info("cluster {}: finishing the undo of {} on {} after restart", pair.id(),
-                        state.pendingUndo().runbookId(), state.pendingUndo().shards());
-                // After the Receptionist listings stashed during recovery: the agents are not known yet.
-                ctx.getSelf().tell(ResumeUndo.INSTANCE);
-            }
-            if (state.runbookInProgress()) {
-                ctx.getLog().info("cluster {}: resuming {} after restart", pair.id(), state.runbook().progress());
-                ctx.getSelf().tell(new RunStep(state.runbook().id(), state.runbook().next()));
-            }
+            // A recovery after a journal failure restarts the entity in this same object: it must take the pair over
+            // again (or find it has been), and send nothing meanwhile.
+            tookOver = false;
+            calls.takenOverUnder(null);
+            ctx.getSelf().tell(TakeOver.INSTANCE);
         }).build();
+    }
+
+    /**
+     * Journals this controller's takeover of the pair under the next epoch, then resumes what the journal left in
+     * progress: only a current owner may. A restart after a failure whose journal shows another owner's takeover
+     * since this entity's own (its writes failed because that owner took the sequence numbers) takes nothing back.
+     */
+    private Effect<PairEvent, PairState> onTakeOver(PairState state) {
+        if (tookOver) {
+            return Effect().none();
+        }
+        long before = held.epoch();
+        if (before > 0 && state.epoch() != before) {
+            return stopDriving(state, before, "a later owner (epoch " + state.epoch() + ", " + state.owner() + ")");
+        }
+        String owner = ctx.getSystem().address().toString();
+        PairEvent.OwnerTookOver takeover = new PairEvent.OwnerTookOver(state.epoch() + 1, owner, io.drsp.agent.NodeInspection.nowMicros());
+        return Effect().persist(takeover).thenRun(s -> {
+            held.held(s.epoch());
+            calls.takenOverUnder(new io.drsp.agent.TakeoverEpoch(s.epoch(), s.owner()));
+            tookOver = true;
+            ctx.getLog().info("cluster {}: took over under epoch {} (owner {})", pair.id(), s.epoch(), s.owner());
+            resume(s);
+        }).thenUnstashAll();
+    }
+
+    /** What the journal left in progress goes on, after the stashed commands and the agents' listings. */
+    private void resume(PairState state) {
+        if (state.pendingUndo() != null) {
+            ctx.getLog().info("cluster {}: finishing the undo of {} on {} after restart", pair.id(),
+                    state.pendingUndo().runbookId(), state.pendingUndo().shards());
+            ctx.getSelf().tell(ResumeUndo.INSTANCE);
+        }
+        if (state.runbookInProgress()) {
+            ctx.getLog().info("cluster {}: resuming {} after restart", pair.id(), state.runbook().progress());
+            ctx.getSelf().tell(new RunStep(state.runbook().id(), state.runbook().next()));
+        }
+    }
+
+    /**
+     * Asks the journal whether a later owner has written since this entity's last event, then goes on with
+     * {@code next} only if none has: an owner that was paused while another took over runs no further step, even
+     * where the agents forgot the newer epoch (restarted) or never saw it.
+     */
+    private Effect<PairEvent, PairState> ownerChecked(Command next) {
+        ctx.pipeToSelf(journal.after(persistenceId().id(), lastSequenceNumber(ctx)), (rows, error) -> new OwnerChecked(next, rows,
+                error == null ? null : rootMessage(error)));
+        return Effect().none();
+    }
+
+    private Effect<PairEvent, PairState> onOwnerChecked(PairState state, OwnerChecked m) {
+        if (m.error() != null) {
+            if (!checkFailing) {
+                ctx.getLog().warn("cluster {}: cannot check that no later owner has taken the pair over ({}); its next step waits,"
+                        + " checking again every {} s", pair.id(), m.error(), RECHECK_AFTER.toSeconds());
+                checkFailing = true;
+            }
+            ctx.scheduleOnce(RECHECK_AFTER, ctx.getSelf(), new Recheck(m.next()));
+            return Effect().none();
+        }
+        if (checkFailing) {
+            ctx.getLog().info("cluster {}: the ownership check reads the control database again", pair.id());
+            checkFailing = false;
+        }
+        // Rows up to what this entity has written by now are its own, written while the check was under way.
+        LaterWrites later = LaterWrites.judge(m.rows(), lastSequenceNumber(ctx));
+        if (later.superseded()) {
+            return stopDriving(state, state.epoch(), later.describeOwner());
+        }
+        if (m.next() instanceof RunStep r) {
+            return runStep(state, r);
+        } else if (m.next() instanceof StepFinished f) {
+            return stepFinished(state, f);
+        } else if (m.next() instanceof HookCleared h) {
+            return runHook(h.command());
+        } else if (m.next() instanceof ResumeUndo) {
+            runUndo(state);
+            return Effect().none();
+        }
+        throw new IllegalStateException("no ownership-checked action for " + m.next());
+    }
+
+    /** Another controller drives the pair now: this one answers whoever waits, runs nothing more, and stops. */
+    private Effect<PairEvent, PairState> stopDriving(PairState state, long epoch, String successor) {
+        ctx.getLog().warn("cluster {}: epoch {} superseded by {}; this controller stops driving it", pair.id(), epoch, successor);
+        Reply gone = new Reply.Refused(Reply.Why.FAILED, "cluster " + pair.id() + " is driven by " + successor
+                + " now; this controller (epoch " + epoch + ") stopped driving it and changes nothing more.");
+        new ArrayList<>(waiters.keySet()).forEach(id -> answer(id, gone));
+        return Effect().stop();
     }
 
     private Effect<PairEvent, PairState> onAgentsListed(PairState state, AgentsListed m) {
@@ -408,7 +542,7 @@ public final class PairEntity extends EventSourcedBehavior<PairEntity.Command, P
     private java.util.function.Function<ActorRef<Reply>, Effect<PairEvent, PairState>> undoPending(PairState state) {
         if (state.pendingUndo() != null) {
             PendingUndo undo = state.pendingUndo();
-            runUndo(state); // a command is also the DBA's retry of an undo that failed (an agent that was down)
+            ctx.getSelf().tell(ResumeUndo.INSTANCE); // a command is also the DBA's retry of an undo that failed (an agent that was down)
             return r -> refuse(r, Reply.Why.FAILED, "cluster " + pair.id() + " is still taking back what the failed "
                     + undo.runbookId() + " changed on " + undo.shards().stream().map(sh -> sh.isEmpty() ? "its proxy" : sh)
                     .collect(java.util.stream.Collectors.joining(", ")) + " (retried now); run the command again once it is done.");
@@ -722,6 +856,12 @@ public final class PairEntity extends EventSourcedBehavior<PairEntity.Command, P
             return refuseOrDone(c.replyTo(), new Reply.Done("dry run, nothing was changed: would run the " + siteName + " site's "
                     + hook + " hook (" + steps.hookScript(c.site(), hook) + ") with DRSP_MODE=" + mode + ".", state, null));
         }
+        return ownerChecked(new HookCleared(c));
+    }
+
+    private Effect<PairEvent, PairState> runHook(Dbproxy c) {
+        String hook = c.start() ? "start_dbproxy" : "stop_dbproxy";
+        String mode = c.start() ? "SERVICE" : c.site() == Site.DR ? "SERVICE_STOPPED" : "FENCED";
         String id = "dbproxy-" + shortId();
         ctx.pipeToSelf(steps.hook(id, c.site(), hook, mode), (outcome, error) -> new HookFinished(id, c.site(), hook,
                 outcome != null ? outcome : new StepOutcome.Failed(String.valueOf(error.getMessage())), c.replyTo()));
@@ -895,10 +1035,19 @@ public final class PairEntity extends EventSourcedBehavior<PairEntity.Command, P
         return s;
     }
 
+    /** Every step is checked against the journal first: a superseded owner runs none (see {@link #ownerChecked}). */
     private Effect<PairEvent, PairState> onRunStep(PairState state, RunStep m) {
         Runbook rb = state.runbook();
         if (rb == null || !rb.id().equals(m.runbookId()) || rb.next() != m.step()) {
             return Effect().none(); // stale: the runbook moved on or ended
+        }
+        return ownerChecked(m);
+    }
+
+    private Effect<PairEvent, PairState> runStep(PairState state, RunStep m) {
+        Runbook rb = state.runbook();
+        if (rb == null || !rb.id().equals(m.runbookId()) || rb.next() != m.step()) {
+            return Effect().none(); // stale: the runbook moved on while its owner was checked
         }
         progress.clear();
         lastSighting.clear();
@@ -913,7 +1062,19 @@ public final class PairEntity extends EventSourcedBehavior<PairEntity.Command, P
                 });
     }
 
+    /**
+     * A step's end is checked too: an owner paused during a step learns on waking that it was superseded and stops,
+     * rather than journaling over the new owner's events (the write would fail on their sequence numbers).
+     */
     private Effect<PairEvent, PairState> onStepFinished(PairState state, StepFinished m) {
+        Runbook rb = state.runbook();
+        if (rb == null || !rb.id().equals(m.runbookId()) || rb.next() != m.step()) {
+            return Effect().none();
+        }
+        return ownerChecked(m);
+    }
+
+    private Effect<PairEvent, PairState> stepFinished(PairState state, StepFinished m) {
         Runbook rb = state.runbook();
         if (rb == null || !rb.id().equals(m.runbookId()) || rb.next() != m.step()) {
             return Effect().none();
@@ -993,7 +1154,7 @@ public final class PairEntity extends EventSourcedBehavior<PairEntity.Command, P
             if (s.pendingUndo() != null && s.pendingUndo().runbookId().equals(failure.runbookId())) {
                 // The sentence says the change was taken back: it is sent once it has been.
                 answersAfterUndo.put(failure.runbookId(), refused);
-                runUndo(s);
+                ctx.getSelf().tell(ResumeUndo.INSTANCE);
             } else {
                 answer(failure.runbookId(), refused);
             }
@@ -1084,7 +1245,7 @@ public final class PairEntity extends EventSourcedBehavior<PairEntity.Command, P
     }
 
     /** What takes {@code shard} back to where the failed runbook found it. */
-    private Function<ActorRef<NodeAgent.StepResult>, NodeAgent.Command> undo(PendingUndo undo, String shard) {
+    private Function<ActorRef<NodeAgent.StepResult>, NodeAgent.StepMutation> undo(PendingUndo undo, String shard) {
         if (undo.operation() == Operation.SYNC) {
             // A delay change in place is undone by the old delay: the link stays, a shard never stops following.
             return undo.fromMode() == Mode.SYNC && undo.restoreDelaySeconds() != null
@@ -1204,6 +1365,14 @@ public final class PairEntity extends EventSourcedBehavior<PairEntity.Command, P
     private Effect<PairEvent, PairState> refuse(ActorRef<Reply> replyTo, Reply.Why why, String reason) {
         replyTo.tell(new Reply.Refused(why, reason));
         return Effect().none();
+    }
+
+    private static String rootMessage(Throwable t) {
+        Throwable c = t;
+        while ((c instanceof java.util.concurrent.CompletionException || c.getMessage() == null) && c.getCause() != null) {
+            c = c.getCause();
+        }
+        return c.getMessage() == null ? c.getClass().getSimpleName() : c.getMessage();
     }
 
     private static String shortId() {

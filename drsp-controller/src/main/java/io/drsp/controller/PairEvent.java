@@ -273,6 +273,22 @@ public sealed interface PairEvent extends ControllerJson {
     record RunbookCompleted(String runbookId) implements PairEvent {
     }
 
+    /**
+     * A controller took the pair over: journaled each time its entity starts, after reading the journal and before it
+     * resumes anything. Every step it sends to an agent carries {@code epoch}; agents refuse older epochs, and an
+     * owner that finds a later takeover in the journal stops driving the pair. Journals written before takeovers
+     * were recorded have none: their epoch is 0.
+     *
+     * @param owner the controller, as its actor system's address
+     */
+    record OwnerTookOver(long epoch, String owner, long atMicros) implements PairEvent {
+        /** A takeover belongs to no runbook; it is named by its epoch. */
+        @Override
+        public String runbookId() {
+            return "takeover-" + epoch;
+        }
+    }
+
     /** The failed runbook's change on {@code shard} was taken back (see {@link PendingUndo}). */
     record UndoCompleted(String runbookId, String shard) implements PairEvent {
     }

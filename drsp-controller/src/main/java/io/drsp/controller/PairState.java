@@ -27,13 +27,23 @@ public record PairState(Mode drMode, ProductionMode productionMode, Integer dela
                         Map<String, Integer> linkedShards, TargetSpec target, RecoveryPlan plan, RecoveryPoint recoveryPoint,
                         List<SnapshotPoint> snapshots, String lastError, long lastChangeMillis, DrillArchive drill,
                         DrillPlan drillPlan, Runbook finishedRunbook, PendingUndo pendingUndo, RollbackArchive rollback,
-                        String lastRollbackArchive, ApplyRates applyRates)
+                        String lastRollbackArchive, ApplyRates applyRates, long epoch, String owner)
         implements ControllerJson {
 
     public PairState {
         linkedShards = Map.copyOf(linkedShards == null ? Map.of() : linkedShards);
         snapshots = List.copyOf(snapshots == null ? List.of() : snapshots);
         applyRates = applyRates == null ? ApplyRates.NONE : applyRates; // snapshots taken before rates were journaled
+    }
+
+    /** A state of a journal from before takeovers were recorded: epoch 0, no owner. */
+    public PairState(Mode drMode, ProductionMode productionMode, Integer delaySeconds, Runbook runbook,
+                     Map<String, Integer> linkedShards, TargetSpec target, RecoveryPlan plan, RecoveryPoint recoveryPoint,
+                     List<SnapshotPoint> snapshots, String lastError, long lastChangeMillis, DrillArchive drill,
+                     DrillPlan drillPlan, Runbook finishedRunbook, PendingUndo pendingUndo, RollbackArchive rollback,
+                     String lastRollbackArchive, ApplyRates applyRates) {
+        this(drMode, productionMode, delaySeconds, runbook, linkedShards, target, plan, recoveryPoint, snapshots, lastError,
+                lastChangeMillis, drill, drillPlan, finishedRunbook, pendingUndo, rollback, lastRollbackArchive, applyRates, 0, null);
     }
 
     public static PairState initial() {
@@ -60,6 +70,9 @@ public record PairState(Mode drMode, ProductionMode productionMode, Integer dela
         }
         if (event instanceof PairEvent.StepStarted) {
             return this;
+        }
+        if (event instanceof PairEvent.OwnerTookOver e) {
+            return new Builder(this).owner(e.epoch(), e.owner()).build();
         }
         if (event instanceof PairEvent.ShardLinkConfigured e) {
             Map<String, Integer> linked = new TreeMap<>(linkedShards);
@@ -214,6 +227,8 @@ public record PairState(Mode drMode, ProductionMode productionMode, Integer dela
         private RollbackArchive rollback;
         private String lastRollbackArchive;
         private ApplyRates applyRates;
+        private long epoch;
+        private String owner;
 
         Builder(PairState s) {
             drMode = s.drMode;
@@ -234,6 +249,14 @@ public record PairState(Mode drMode, ProductionMode productionMode, Integer dela
             rollback = s.rollback;
             lastRollbackArchive = s.lastRollbackArchive;
             applyRates = s.applyRates;
+            epoch = s.epoch;
+            owner = s.owner;
+        }
+
+        Builder owner(long e, String o) {
+            epoch = e;
+            owner = o;
+            return this;
         }
 
         Builder applyRates(ApplyRates r) {
@@ -332,7 +355,7 @@ public record PairState(Mode drMode, ProductionMode productionMode, Integer dela
         PairState build() {
             return new PairState(drMode, productionMode, delaySeconds, runbook, linkedShards, target, plan, recoveryPoint,
                     snapshots, lastError, lastChangeMillis, drill, drillPlan, finishedRunbook, pendingUndo, rollback,
-                    lastRollbackArchive, applyRates);
+                    lastRollbackArchive, applyRates, epoch, owner);
         }
     }
 }

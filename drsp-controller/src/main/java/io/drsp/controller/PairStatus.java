@@ -12,14 +12,17 @@ import java.util.Map;
  * Times are microseconds since the epoch; {@code lagSeconds} is how far a DR shard is behind beyond its delay.
  * {@code latestConsistentPoint}: the latest point a recovery could reach now, consistent across shards, as last
  * found (null until first found; see {@link ConsistentPointWatch}). {@code warnings}: what will go wrong if nobody
- * acts, one sentence each (a relay log outgrowing its disk within the delay: {@link RelayDiskGuard}). {@code lateLooks}:
- * members shown from an earlier look ({@link LastLooks}).
+ * acts, one sentence each (a relay log outgrowing its disk within the delay: {@link RelayDiskGuard}). {@code owner}: the
+ * controller that drives this pair, since it took the pair over under takeover {@code epoch} (0 and null for a
+ * journal from before takeovers were recorded). {@code lateLooks}: members shown from an earlier look
+ * ({@link LastLooks}).
  */
 public record PairStatus(String cluster, ProductionMode productionMode, Mode drMode, Integer delaySeconds, String runbook,
                          String lastError, long observedAtMicros, List<ShardStatus> shards, TargetSpec target,
                          RecoveryPoint recoveryPoint, Map<String, StepProgress> progress,
                          String snapshot, DrillPlan drillPlan, ConsistentPointWatch.Point latestConsistentPoint,
-                         Runbooks runbooks, Agents agents, Figures figures, List<String> warnings, List<LateLook> lateLooks)
+                         Runbooks runbooks, Agents agents, Figures figures, List<String> warnings, long epoch, String owner,
+                         List<LateLook> lateLooks)
         implements ControllerJson {
 
     public PairStatus {

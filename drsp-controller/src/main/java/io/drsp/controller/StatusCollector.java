@@ -72,7 +72,8 @@ final class StatusCollector {
                 s.runbook() == null ? null : s.runbook().progress(), s.lastError(), now, shards, s.target(), s.recoveryPoint(),
                 s.runbookInProgress() ? basis.progress() : Map.of(), s.currentSnapshot() == null ? null : s.currentSnapshot().id(),
                 s.drillPlan(), consistent, runbooks(s), new PairStatus.Agents(Topology.nodes(pair).size(), agents.agents().size(),
-                agents.conflicts().size()), figures(pair.id(), s.drMode(), shards, consistent), warnings(shards), late);
+                agents.conflicts().size()), figures(pair.id(), s.drMode(), shards, consistent), warnings(shards), s.epoch(), s.owner(),
+                late);
     }
 
     private static List<String> warnings(List<PairStatus.ShardStatus> shards) {

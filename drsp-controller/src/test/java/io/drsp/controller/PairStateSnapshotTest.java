@@ -76,7 +76,7 @@ class PairStateSnapshotTest {
                 new RollbackArchive("switchback-9", Map.of("s1", new RollbackArchive.Shard(u + ":301-420", 100, 2_000,
                         Map.of("bank.accounts", 1_500L), List.of("X'6a',X'7331',1"), "/var/drsp/archive/1/switchback-9/s1"))),
                 "/var/drsp/archive/1/switchback-9", ApplyRates.NONE.with(Map.of("s1", new ApplyRates.Replay(2_719, 1.42),
-                        "meta", new ApplyRates.Replay(31, 0.19))));
+                        "meta", new ApplyRates.Replay(31, 0.19))), 4, "pekko://drsp@127.0.0.1:2552");
 
         Object back = new SerializationTestKit(kit.system()).verifySerialization(state, false);
         assertEquals(state, back);
@@ -84,6 +84,8 @@ class PairStateSnapshotTest {
         assertEquals(Site.PRODUCTION, ((PairState) back).pendingUndo().site());
         assertEquals(List.of("X'6a',X'7331',1"), ((PairState) back).rollback().shards().get("s1").rollbackXids());
         assertEquals(2_719 / 1.42, ((PairState) back).applyRates().rateFor("s1"), 1e-9);
+        assertEquals(4, ((PairState) back).epoch());
+        assertEquals("pekko://drsp@127.0.0.1:2552", ((PairState) back).owner());
         assertEquals(PairState.initial(), new SerializationTestKit(kit.system()).verifySerialization(PairState.initial(), false));
     }
 
@@ -114,5 +116,47 @@ class PairStateSnapshotTest {
                 new RunbookStep(RunbookStep.Kind.CLOSE_SHARD, "s1")), Mode.SERVICE, 1L, Site.DR), read);
         PairState applied = PairState.initial().apply((PairEvent) read);
         assertEquals(Site.DR, applied.runbook().site());
+    }
+
+    /**
+     * The takeover epoch lives in the state and so in its snapshots; a snapshot or journal from before takeovers were
+     * recorded reads as epoch 0, so the first takeover after an upgrade is epoch 1.
+     */
+    @Test
+    void theEpochSurvivesASnapshotAndOlderSnapshotsReadAsEpochZero() throws Exception {
+        SerializationTestKit kit2 = new SerializationTestKit(kit.system());
+        PairEvent.OwnerTookOver took = new PairEvent.OwnerTookOver(3, "pekko://drsp@127.0.0.1:2551", 1_700_000_000_000_000L);
+        assertEquals(took, kit2.verifySerialization(took, false));
+
+        PairState taken = PairState.initial().apply(took);
+        assertEquals(3, taken.epoch());
+        assertEquals("pekko://drsp@127.0.0.1:2551", taken.owner());
+        assertEquals(taken, kit2.verifySerialization(taken, false));
+
+        Serialization ser = SerializationExtension.get(kit.system());
+        Serializer serializer = ser.findSerializerFor(taken);
+        String json = new String(ser.serialize(taken).get(), StandardCharsets.UTF_8);
+        String older = json.replaceAll(",?\\s*\"epoch\"\\s*:\\s*3", "").replaceAll(",?\\s*\"owner\"\\s*:\\s*\"[^\"]*\"", "");
+        assertFalse(older.contains("epoch") || older.contains("owner"), older);
+        PairState read = (PairState) ser.deserialize(older.getBytes(StandardCharsets.UTF_8), serializer.identifier(),
+                Serializers.manifestFor(serializer, taken)).get();
+        assertEquals(0, read.epoch());
+        assertEquals(null, read.owner());
+        assertEquals(1, read.apply(new PairEvent.OwnerTookOver(read.epoch() + 1, "b", 2L)).epoch());
+    }
+
+    /** A takeover changes the owner only: a runbook in progress stays at its step, to be resumed by the new owner. */
+    @Test
+    void aTakeoverLeavesTheRunbookWhereItStood() {
+        Runbook running = new Runbook("sync-1", Operation.SYNC, 5, List.of(new RunbookStep(RunbookStep.Kind.PREFLIGHT, ""),
+                new RunbookStep(RunbookStep.Kind.ENSURE_LINK, "s1")), 1, Mode.IDLE, 1L);
+        PairState before = new PairState(Mode.IDLE, ProductionMode.SERVICE, 5, running, Map.of(), null, null, null, List.of(), null,
+                1L, null, null, null, null, null, null, ApplyRates.NONE, 1, "a");
+        PairState after = before.apply(new PairEvent.OwnerTookOver(2, "b", 3L));
+        assertEquals(running, after.runbook());
+        assertEquals(2, after.epoch());
+        assertEquals("b", after.owner());
+        assertEquals(before.drMode(), after.drMode());
+        assertEquals(before.lastChangeMillis(), after.lastChangeMillis());
     }
 }
