@@ -107,7 +107,8 @@ final class ClusterCommands {
         @Override
         public Integer call() throws Exception {
             DrspConfig cfg = configFor(config, cluster);
-            JsonNode status = new ControllerClient(cfg).get("clusters/" + cluster + "/status");
+            // Exact: a script's 'drsp stopsync 1; drsp status 1' must not see a link as it was before the stopsync.
+            JsonNode status = new ControllerClient(cfg).get("clusters/" + cluster + "/status?fresh=true");
             if (json) {
                 System.out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(status));
             } else {

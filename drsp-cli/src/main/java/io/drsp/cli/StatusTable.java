@@ -149,7 +149,8 @@ final class StatusTable {
         if (!s.path("lateLooks").isEmpty()) {
             b.append("slow to answer, shown from their last look:");
             for (JsonNode l : s.path("lateLooks")) {
-                b.append(String.format(java.util.Locale.ROOT, " %s (%.1f s old)", l.path("node").asText(), l.path("ageSeconds").asDouble()));
+                b.append(String.format(java.util.Locale.ROOT, " %s (%.1f s old%s)", l.path("node").asText(), l.path("ageSeconds").asDouble(),
+                        l.path("beforeLastChange").asBoolean() ? ", from before the last command" : ""));
             }
             b.append('\n');
         }

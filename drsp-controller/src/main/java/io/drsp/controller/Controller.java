@@ -101,7 +101,7 @@ public final class Controller implements AutoCloseable {
             log.info("drsp controller listening on {}, clusters {}", binding.localAddress(), config.clusters().keySet());
             StatusCollector status = api.statusCollector();
             io.drsp.controller.metrics.MetricsServer metrics = io.drsp.controller.metrics.MetricsServer.start(cs.metrics(),
-                    METRICS_EVERY, config.clusters().values(), pair -> status.collect(pair, entities.get(pair.id())));
+                    METRICS_EVERY, config.clusters().values(), pair -> status.collect(pair, entities.get(pair.id()), false));
             return new Controller(system, binding, metrics);
         } catch (Exception e) {
             system.terminate();

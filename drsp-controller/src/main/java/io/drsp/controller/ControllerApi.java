@@ -121,8 +121,7 @@ final class ControllerApi extends AllDirectives {
                     path("clusters", () -> get(() -> complete(StatusCodes.OK, Map.of("clusters",
                             List.copyOf(config.clusters().keySet())), Jackson.marshaller(json)))),
                     pathPrefix("clusters", () -> pathPrefix(PathMatchers.segment(), id -> withPair(id, pair -> concat(
-                            path("status", () -> get(() -> onSuccess(status.collect(pair, entities.get(pair.id())),
-                                    s -> complete(StatusCodes.OK, s, Jackson.marshaller(json))))),
+                            path("status", () -> get(() -> parameterOptional("fresh", fresh -> status(pair, fresh)))),
                             path("sync", () -> post(() -> entity(Jackson.unmarshaller(json, JsonNode.class), body ->
                                     sync(pair, body)))),
                             path("stopsync", () -> post(() -> run(pair, PairEntity.StopSync::new))),
@@ -329,6 +328,15 @@ final class ControllerApi extends AllDirectives {
             };
             return problem(code, refused.why().name().toLowerCase().replace('_', ' '), refused.reason());
         });
+    }
+
+    /** {@code fresh=true}: an exact status, the CLI's; without it a bounded one, what monitoring polls (LastLooks). */
+    private Route status(ClusterPair pair, java.util.Optional<String> fresh) {
+        if (fresh.isPresent() && !fresh.get().equals("true") && !fresh.get().equals("false")) {
+            return problem(StatusCodes.BAD_REQUEST, "bad fresh", "fresh must be true or false, got \"" + fresh.get() + "\".");
+        }
+        return onSuccess(status.collect(pair, entities.get(pair.id()), fresh.map("true"::equals).orElse(false)),
+                s -> complete(StatusCodes.OK, s, Jackson.marshaller(json)));
     }
 
     private Route problem(StatusCode code, String title, String detail) {

@@ -19,10 +19,11 @@ import java.util.function.Function;
  * for a new look; a member whose look has not come back within {@code budget} is shown from its last one, which
  * carries its own time ({@link NodeInspection#observedAtMicros()}), and its new look serves the next status.
  *
- * <p>A look is never reused across a change drsp made: only looks asked for at or after {@code notBeforeMicros} qualify
- * (the end of the last runbook, or the start of the running one: a script's {@code drsp recover; drsp status} never
- * sees a member as it was before the recovery), and none older than {@code maxAge}. A member with no such look is
- * waited for, however long its agent takes.
+ * <p>Across a change drsp made ({@code notBeforeMicros}: the end of the last runbook, or the start of the running one)
+ * the two kinds of status differ. An <em>exact</em> one (the CLI's: a script's {@code drsp recover; drsp status} must
+ * never see a member as it was before the recovery) reuses only looks asked for since, and waits for a member without
+ * one however long its agent takes. A <em>bounded</em> one (the API's default: monitoring that polls) reuses any look
+ * and flags those from before the change. Neither reuses a look older than {@code maxAge}.
  */
 final class LastLooks {
     /** Leaves the rest of a one-second answer to the entity's state, the JSON and the HTTP round trip. */
@@ -33,10 +34,11 @@ final class LastLooks {
     }
 
     /**
-     * @param byNode every member's inspection
-     * @param late   the members shown from an earlier look, because their new one was not back in time
+     * @param byNode           every member's inspection
+     * @param late             the members shown from an earlier look, because their new one was not back in time
+     * @param beforeLastChange those of them whose look was asked for before the last change drsp made
      */
-    record Looks(Map<NodeKey, NodeInspection> byNode, Set<NodeKey> late) {
+    record Looks(Map<NodeKey, NodeInspection> byNode, Set<NodeKey> late, Set<NodeKey> beforeLastChange) {
     }
 
     private final Map<NodeKey, Look> last = new ConcurrentHashMap<>();
@@ -49,7 +51,7 @@ final class LastLooks {
     }
 
     CompletableFuture<Looks> collect(Collection<NodeKey> members, Function<NodeKey, CompletableFuture<NodeInspection>> look,
-                                     long notBeforeMicros) {
+                                     long notBeforeMicros, boolean exact) {
         long asked = NodeInspection.nowMicros();
         Map<NodeKey, CompletableFuture<NodeInspection>> fresh = new LinkedHashMap<>();
         for (NodeKey key : members) {
@@ -64,12 +66,16 @@ final class LastLooks {
             long now = NodeInspection.nowMicros();
             Map<NodeKey, CompletableFuture<NodeInspection>> answers = new LinkedHashMap<>();
             Set<NodeKey> late = new TreeSet<>(java.util.Comparator.comparing(NodeKey::toString));
+            Set<NodeKey> beforeChange = new TreeSet<>(java.util.Comparator.comparing(NodeKey::toString));
             fresh.forEach((key, f) -> {
                 Look old = last.get(key);
-                if (!f.isDone() && old != null && old.askedAtMicros() < asked && old.askedAtMicros() >= notBeforeMicros
+                if (!f.isDone() && old != null && old.askedAtMicros() < asked && (!exact || old.askedAtMicros() >= notBeforeMicros)
                         && now - old.askedAtMicros() <= maxAge.toNanos() / 1000) {
                     answers.put(key, CompletableFuture.completedFuture(old.inspection()));
                     late.add(key);
+                    if (old.askedAtMicros() < notBeforeMicros) {
+                        beforeChange.add(key);
+                    }
                 } else {
                     answers.put(key, f);
                 }
@@ -77,7 +83,7 @@ final class LastLooks {
             return CompletableFuture.allOf(answers.values().toArray(CompletableFuture[]::new)).thenApply(v -> {
                 Map<NodeKey, NodeInspection> byNode = new LinkedHashMap<>();
                 answers.forEach((k, f) -> byNode.put(k, f.join()));
-                return new Looks(byNode, late);
+                return new Looks(byNode, late, beforeChange);
             });
         });
     }

@@ -30,8 +30,12 @@ public record PairStatus(String cluster, ProductionMode productionMode, Mode drM
         lateLooks = lateLooks == null ? List.of() : List.copyOf(lateLooks);
     }
 
-    /** A member whose new look was not back within the status's budget, shown from its last one, that old. */
-    public record LateLook(String node, double ageSeconds) {
+    /**
+     * A member whose new look was not back within the status's budget, shown from its last one, that old;
+     * {@code beforeLastChange}: that look was asked for before the last runbook ended (or the running one started), so
+     * it may show the member as it was before drsp changed it (only a bounded status shows such a look).
+     */
+    public record LateLook(String node, double ageSeconds, boolean beforeLastChange) {
     }
 
     /**

@@ -37,11 +37,15 @@ final class StatusCollector {
         this.timings = timings;
     }
 
-    CompletionStage<PairStatus> collect(ClusterPair pair, ActorRef<PairEntity.Command> entity) {
+    /**
+     * @param exact wait for a new look at every member whose last one predates the last change drsp made, rather than
+     *              show that one flagged ({@link LastLooks})
+     */
+    CompletionStage<PairStatus> collect(ClusterPair pair, ActorRef<PairEntity.Command> entity, boolean exact) {
         return AskPattern.<PairEntity.Command, PairEntity.StatusBasis>ask(entity, PairEntity.GetStatusBasis::new, timeout,
                 system.scheduler()).thenCompose(basis -> {
             AgentCalls calls = new AgentCalls(pair, basis.agents(), timeout, system.scheduler());
-            return looks.collect(Topology.nodes(pair), calls::inspect, basis.looksNotBeforeMicros())
+            return looks.collect(Topology.nodes(pair), calls::inspect, basis.looksNotBeforeMicros(), exact)
                     .thenApply(l -> assemble(pair, basis, l,
                             consistent.latest(pair, calls, basis.state(), NodeInspection.nowMicros())));
         });
@@ -66,7 +70,8 @@ final class StatusCollector {
                     backlogTrx, backlogBytes));
         }
         List<PairStatus.LateLook> late = looks.late().stream()
-                .map(k -> new PairStatus.LateLook(k.toString(), (now - in.get(k).observedAtMicros()) / 1e6)).toList();
+                .map(k -> new PairStatus.LateLook(k.toString(), (now - in.get(k).observedAtMicros()) / 1e6,
+                        looks.beforeLastChange().contains(k))).toList();
         AgentDirectory agents = basis.agents();
         return new PairStatus(pair.id(), s.productionMode(), s.drMode(), s.delaySeconds(),
                 s.runbook() == null ? null : s.runbook().progress(), s.lastError(), now, shards, s.target(), s.recoveryPoint(),

@@ -53,7 +53,7 @@ class LastLooksTest {
         LastLooks looks = new LastLooks(BUDGET, Duration.ofSeconds(30));
         Agents agents = new Agents();
         agents.round = "1";
-        LastLooks.Looks l = looks.collect(List.of(FAST, SLOW), agents::look, 0).get(5, TimeUnit.SECONDS);
+        LastLooks.Looks l = looks.collect(List.of(FAST, SLOW), agents::look, 0, true).get(5, TimeUnit.SECONDS);
         assertEquals("look 1", seen(l, FAST));
         assertEquals("look 1", seen(l, SLOW));
         assertTrue(l.late().isEmpty());
@@ -64,11 +64,11 @@ class LastLooksTest {
         LastLooks looks = new LastLooks(BUDGET, Duration.ofSeconds(30));
         Agents agents = new Agents();
         agents.round = "1";
-        looks.collect(List.of(FAST, SLOW), agents::look, 0).get(5, TimeUnit.SECONDS);
+        looks.collect(List.of(FAST, SLOW), agents::look, 0, true).get(5, TimeUnit.SECONDS);
 
         agents.round = "2";
         agents.slow = Set.of(SLOW);
-        LastLooks.Looks l = looks.collect(List.of(FAST, SLOW), agents::look, 0).get(5, TimeUnit.SECONDS);
+        LastLooks.Looks l = looks.collect(List.of(FAST, SLOW), agents::look, 0, true).get(5, TimeUnit.SECONDS);
         assertEquals("look 2", seen(l, FAST));
         assertEquals("look 1", seen(l, SLOW), "the slow member's last look, not a wait");
         assertEquals(Set.of(SLOW), l.late());
@@ -76,7 +76,7 @@ class LastLooksTest {
         // Its late answer serves the next status when that one is slow again.
         agents.answer(SLOW);
         agents.round = "3";
-        l = looks.collect(List.of(FAST, SLOW), agents::look, 0).get(5, TimeUnit.SECONDS);
+        l = looks.collect(List.of(FAST, SLOW), agents::look, 0, true).get(5, TimeUnit.SECONDS);
         assertEquals("look 2 (late)", seen(l, SLOW));
         assertEquals(Set.of(SLOW), l.late());
     }
@@ -86,13 +86,13 @@ class LastLooksTest {
         LastLooks looks = new LastLooks(BUDGET, Duration.ofSeconds(30));
         Agents agents = new Agents();
         agents.round = "1";
-        looks.collect(List.of(FAST, SLOW), agents::look, 0).get(5, TimeUnit.SECONDS);
+        looks.collect(List.of(FAST, SLOW), agents::look, 0, true).get(5, TimeUnit.SECONDS);
         long runbookEnded = NodeInspection.nowMicros() + 1;
         waitPast(runbookEnded);
 
         agents.round = "2";
         agents.slow = Set.of(SLOW);
-        CompletableFuture<LastLooks.Looks> status = looks.collect(List.of(FAST, SLOW), agents::look, runbookEnded);
+        CompletableFuture<LastLooks.Looks> status = looks.collect(List.of(FAST, SLOW), agents::look, runbookEnded, true);
         assertThrows(TimeoutException.class, () -> status.get(BUDGET.toMillis() * 3, TimeUnit.MILLISECONDS),
                 "look 1 was asked for before the change: the status waits for the new look");
         agents.answer(SLOW);
@@ -102,11 +102,36 @@ class LastLooksTest {
     }
 
     @Test
+    void aBoundedStatusShowsALookFromBeforeAChangeAndFlagsIt() throws Exception {
+        LastLooks looks = new LastLooks(BUDGET, Duration.ofSeconds(30));
+        Agents agents = new Agents();
+        agents.round = "1";
+        looks.collect(List.of(FAST, SLOW), agents::look, 0, false).get(5, TimeUnit.SECONDS);
+        long runbookEnded = NodeInspection.nowMicros() + 1;
+        waitPast(runbookEnded);
+
+        agents.round = "2";
+        agents.slow = Set.of(SLOW);
+        LastLooks.Looks l = looks.collect(List.of(FAST, SLOW), agents::look, runbookEnded, false).get(5, TimeUnit.SECONDS);
+        assertEquals("look 1", seen(l, SLOW), "not waited for");
+        assertEquals(Set.of(SLOW), l.late());
+        assertEquals(Set.of(SLOW), l.beforeLastChange(), "and said to be from before the change");
+        assertEquals("look 2", seen(l, FAST));
+
+        agents.answer(SLOW);
+        agents.round = "3";
+        l = looks.collect(List.of(FAST, SLOW), agents::look, runbookEnded, false).get(5, TimeUnit.SECONDS);
+        assertEquals("look 2 (late)", seen(l, SLOW));
+        assertEquals(Set.of(SLOW), l.late());
+        assertTrue(l.beforeLastChange().isEmpty(), "look 2 was asked for after the change");
+    }
+
+    @Test
     void withoutAnyEarlierLookOrWithATooOldOneTheStatusWaits() throws Exception {
         Agents agents = new Agents();
         agents.slow = Set.of(SLOW);
         CompletableFuture<LastLooks.Looks> first = new LastLooks(BUDGET, Duration.ofSeconds(30))
-                .collect(List.of(FAST, SLOW), agents::look, 0);
+                .collect(List.of(FAST, SLOW), agents::look, 0, true);
         assertThrows(TimeoutException.class, () -> first.get(BUDGET.toMillis() * 3, TimeUnit.MILLISECONDS));
         agents.answer(SLOW);
         assertEquals("look  (late)", seen(first.get(5, TimeUnit.SECONDS), SLOW));
@@ -114,11 +139,11 @@ class LastLooksTest {
         LastLooks noReuse = new LastLooks(BUDGET, Duration.ZERO);
         agents.slow = Set.of();
         agents.round = "1";
-        noReuse.collect(List.of(FAST, SLOW), agents::look, 0).get(5, TimeUnit.SECONDS);
+        noReuse.collect(List.of(FAST, SLOW), agents::look, 0, true).get(5, TimeUnit.SECONDS);
         long asked = NodeInspection.nowMicros() + 1;
         waitPast(asked);
         agents.slow = Set.of(SLOW);
-        CompletableFuture<LastLooks.Looks> later = noReuse.collect(List.of(FAST, SLOW), agents::look, 0);
+        CompletableFuture<LastLooks.Looks> later = noReuse.collect(List.of(FAST, SLOW), agents::look, 0, true);
         assertThrows(TimeoutException.class, () -> later.get(BUDGET.toMillis() * 3, TimeUnit.MILLISECONDS),
                 "a look older than the maximum age is not shown");
         agents.answer(SLOW);

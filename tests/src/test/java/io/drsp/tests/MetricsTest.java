@@ -287,6 +287,13 @@ class MetricsTest {
             assertEquals(before, GtidSet.parse(drShard(s, "s1").path("gtidExecuted").asText()), "its last look's GTIDs");
             Cli.Result table = Cli.run("status", "1", "--config", conf);
             assertTrue(table.out().contains("slow to answer, shown from their last look: " + node + " ("), table.out());
+            // The API's bounded status (no fresh=true) names it too; a fresh that is neither true nor false is refused.
+            HttpResponse<String> bounded = apiStatus("");
+            assertEquals(200, bounded.statusCode(), bounded.body());
+            assertEquals(node, json.readTree(bounded.body()).path("lateLooks").path(0).path("node").asText(), bounded.body());
+            HttpResponse<String> bad = apiStatus("?fresh=maybe");
+            assertEquals(400, bad.statusCode(), bad.body());
+            assertTrue(bad.body().contains("fresh must be true or false, got \\\"maybe\\\"."), bad.body());
         } finally {
             signal("CONT", pid);
         }
@@ -294,6 +301,15 @@ class MetricsTest {
             com.fasterxml.jackson.databind.JsonNode s = json.readTree(Cli.run("status", "1", "--json", "--config", conf).out());
             return s.path("lateLooks").isEmpty() && drShard(s, "s1").path("reachable").asBoolean();
         }, "dr s1 looked at afresh once thawed");
+    }
+
+    private static HttpResponse<String> apiStatus(String query) throws Exception {
+        DrspConfig config = DrspConfig.load(sandbox.configFile());
+        var http = config.controller().http();
+        String token = io.drsp.controller.ApiToken.read(config.controller().tokenFile()).value();
+        return HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://" + http.host() + ":" + http.port()
+                        + "/api/v1/clusters/1/status" + query)).header("Authorization", "Bearer " + token)
+                .timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofString());
     }
 
     private static com.fasterxml.jackson.databind.JsonNode drShard(com.fasterxml.jackson.databind.JsonNode status, String shard) {
