@@ -73,7 +73,8 @@ final class ControllerApi extends AllDirectives {
         this.system = system;
         this.token = token;
         this.status = new StatusCollector(system, Duration.ofSeconds(10), new RunbookTimings(config.controller().controlDb(),
-                config.user(config.controller().controlDb().user())));
+                config.user(config.controller().controlDb().user()), system.dispatchers().lookup(
+                        org.apache.pekko.actor.typed.DispatcherSelector.fromConfig("drsp.blocking-dispatcher"))));
     }
 
     /** The status the API answers with, also what the metrics are made of (one consistent-point search for both). */
