@@ -85,13 +85,7 @@ class LastLooksTest {
     void aLookAskedBeforeAChangeIsNeverShownAfterIt() throws Exception {
         LastLooks looks = new LastLooks(BUDGET, Duration.ofSeconds(30));
         Agents agents = new Agents();
-        agents.round = "1";
-        looks.collect(List.of(FAST, SLOW), agents::look, 0, true).get(5, TimeUnit.SECONDS);
-        long runbookEnded = NodeInspection.nowMicros() + 1;
-        waitPast(runbookEnded);
-
-        agents.round = "2";
-        agents.slow = Set.of(SLOW);
+        long runbookEnded = lookThenChange(looks, agents, true);
         CompletableFuture<LastLooks.Looks> status = looks.collect(List.of(FAST, SLOW), agents::look, runbookEnded, true);
         assertThrows(TimeoutException.class, () -> status.get(BUDGET.toMillis() * 3, TimeUnit.MILLISECONDS),
                 "look 1 was asked for before the change: the status waits for the new look");
@@ -105,13 +99,7 @@ class LastLooksTest {
     void aBoundedStatusShowsALookFromBeforeAChangeAndFlagsIt() throws Exception {
         LastLooks looks = new LastLooks(BUDGET, Duration.ofSeconds(30));
         Agents agents = new Agents();
-        agents.round = "1";
-        looks.collect(List.of(FAST, SLOW), agents::look, 0, false).get(5, TimeUnit.SECONDS);
-        long runbookEnded = NodeInspection.nowMicros() + 1;
-        waitPast(runbookEnded);
-
-        agents.round = "2";
-        agents.slow = Set.of(SLOW);
+        long runbookEnded = lookThenChange(looks, agents, false);
         LastLooks.Looks l = looks.collect(List.of(FAST, SLOW), agents::look, runbookEnded, false).get(5, TimeUnit.SECONDS);
         assertEquals("look 1", seen(l, SLOW), "not waited for");
         assertEquals(Set.of(SLOW), l.late());
@@ -148,6 +136,17 @@ class LastLooksTest {
                 "a look older than the maximum age is not shown");
         agents.answer(SLOW);
         assertTrue(later.get(5, TimeUnit.SECONDS).late().isEmpty());
+    }
+
+    /** Round 1 looks at both members, then a change ends (its time returned), and round 2 finds SLOW slow. */
+    private static long lookThenChange(LastLooks looks, Agents agents, boolean exact) throws Exception {
+        agents.round = "1";
+        looks.collect(List.of(FAST, SLOW), agents::look, 0, exact).get(5, TimeUnit.SECONDS);
+        long changed = NodeInspection.nowMicros() + 1;
+        waitPast(changed);
+        agents.round = "2";
+        agents.slow = Set.of(SLOW);
+        return changed;
     }
 
     /** The clock is in microseconds: make sure it has moved past {@code micros}. */
