@@ -374,7 +374,8 @@ public final class NodeAgent {
         return Behaviors.same();
     }
 
-    static String rootMessage(Throwable t) {
+    /** The sentence of a failure, past the wrappers a future adds; also how the controller reports an agent's failures. */
+    public static String rootMessage(Throwable t) {
         Throwable c = t;
         while ((c instanceof java.util.concurrent.CompletionException || c.getMessage() == null) && c.getCause() != null) {
             c = c.getCause();

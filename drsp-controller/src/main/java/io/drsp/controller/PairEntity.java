@@ -112,11 +112,10 @@ public final class PairEntity extends EventSourcedBehavior<PairEntity.Command, P
     public record GetAgents(ActorRef<AgentDirectory> replyTo) implements Command {
     }
 
-    /** Progress of the running step per shard or replica (not journaled: it is recomputed from the members). */
-    public record GetProgress(ActorRef<Map<String, StepProgress>> replyTo) implements Command {
-    }
-
-    /** What a status is made of besides the members' looks, all as of one moment. */
+    /**
+     * What a status is made of besides the members' looks, all as of one moment (the running step's progress is not
+     * journaled: it is recomputed from the members).
+     */
     public record GetStatusBasis(ActorRef<StatusBasis> replyTo) implements Command {
     }
 
@@ -316,10 +315,6 @@ public final class PairEntity extends EventSourcedBehavior<PairEntity.Command, P
                     c.replyTo().tell(agents.copy());
                     return Effect().none();
                 })
-                .onCommand(GetProgress.class, (s, c) -> {
-                    c.replyTo().tell(progressView());
-                    return Effect().none();
-                })
                 .onCommand(GetStatusBasis.class, (s, c) -> {
                     long notBefore = s.runbook() == null ? changedOutsideRunbookMicros
                             : Math.max(changedOutsideRunbookMicros, s.runbook().startedAtMillis() * 1000);
@@ -420,7 +415,7 @@ public final class PairEntity extends EventSourcedBehavior<PairEntity.Command, P
      */
     private Effect<PairEvent, PairState> ownerChecked(Command next) {
         ctx.pipeToSelf(journal.after(persistenceId().id(), lastSequenceNumber(ctx)), (rows, error) -> new OwnerChecked(next, rows,
-                error == null ? null : rootMessage(error)));
+                error == null ? null : NodeAgent.rootMessage(error)));
         return Effect().none();
     }
 
@@ -1035,20 +1030,25 @@ public final class PairEntity extends EventSourcedBehavior<PairEntity.Command, P
         return s;
     }
 
+    /** Whether {@code step} of {@code runbookId} is the one to run now: otherwise the message is stale. */
+    private static boolean isCurrent(PairState state, String runbookId, int step) {
+        Runbook rb = state.runbook();
+        return rb != null && rb.id().equals(runbookId) && rb.next() == step;
+    }
+
     /** Every step is checked against the journal first: a superseded owner runs none (see {@link #ownerChecked}). */
     private Effect<PairEvent, PairState> onRunStep(PairState state, RunStep m) {
-        Runbook rb = state.runbook();
-        if (rb == null || !rb.id().equals(m.runbookId()) || rb.next() != m.step()) {
+        if (!isCurrent(state, m.runbookId(), m.step())) {
             return Effect().none(); // stale: the runbook moved on or ended
         }
         return ownerChecked(m);
     }
 
     private Effect<PairEvent, PairState> runStep(PairState state, RunStep m) {
-        Runbook rb = state.runbook();
-        if (rb == null || !rb.id().equals(m.runbookId()) || rb.next() != m.step()) {
+        if (!isCurrent(state, m.runbookId(), m.step())) {
             return Effect().none(); // stale: the runbook moved on while its owner was checked
         }
+        Runbook rb = state.runbook();
         progress.clear();
         lastSighting.clear();
         long writing = System.nanoTime();
@@ -1067,18 +1067,17 @@ public final class PairEntity extends EventSourcedBehavior<PairEntity.Command, P
      * rather than journaling over the new owner's events (the write would fail on their sequence numbers).
      */
     private Effect<PairEvent, PairState> onStepFinished(PairState state, StepFinished m) {
-        Runbook rb = state.runbook();
-        if (rb == null || !rb.id().equals(m.runbookId()) || rb.next() != m.step()) {
+        if (!isCurrent(state, m.runbookId(), m.step())) {
             return Effect().none();
         }
         return ownerChecked(m);
     }
 
     private Effect<PairEvent, PairState> stepFinished(PairState state, StepFinished m) {
-        Runbook rb = state.runbook();
-        if (rb == null || !rb.id().equals(m.runbookId()) || rb.next() != m.step()) {
+        if (!isCurrent(state, m.runbookId(), m.step())) {
             return Effect().none();
         }
+        Runbook rb = state.runbook();
         if (m.outcome() instanceof StepOutcome.Failed f) {
             return fail(state, rb, f.reason());
         }
@@ -1365,14 +1364,6 @@ public final class PairEntity extends EventSourcedBehavior<PairEntity.Command, P
     private Effect<PairEvent, PairState> refuse(ActorRef<Reply> replyTo, Reply.Why why, String reason) {
         replyTo.tell(new Reply.Refused(why, reason));
         return Effect().none();
-    }
-
-    private static String rootMessage(Throwable t) {
-        Throwable c = t;
-        while ((c instanceof java.util.concurrent.CompletionException || c.getMessage() == null) && c.getCause() != null) {
-            c = c.getCause();
-        }
-        return c.getMessage() == null ? c.getClass().getSimpleName() : c.getMessage();
     }
 
     private static String shortId() {
