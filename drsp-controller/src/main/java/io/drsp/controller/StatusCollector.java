@@ -1,6 +1,5 @@
 package io.drsp.controller;
 
-import io.drsp.agent.NodeAgent;
 import io.drsp.agent.NodeInspection;
 import io.drsp.agent.NodeKey;
 import io.drsp.agent.Topology;
@@ -9,10 +8,8 @@ import io.drsp.core.config.Site;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumSet;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
