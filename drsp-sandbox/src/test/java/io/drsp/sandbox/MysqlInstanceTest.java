@@ -73,6 +73,19 @@ class MysqlInstanceTest {
     }
 
     @Test
+    @Order(1)
+    void runsBelowTheControllersCpuPriorityAsItsOwnProcess() throws Exception {
+        long pid = Long.parseLong(Files.readString(db.pidFile()).trim());
+        // The kernel's own view: field 19 of /proc/PID/stat is the nice value; the text after the ")" starts at field 3.
+        String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+        String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+        assertEquals(MysqlInstance.NICENESS, Integer.parseInt(fields[19 - 3]), "nice value of mysqld pid " + pid);
+        String cmdline = Files.readString(Path.of("/proc", Long.toString(pid), "cmdline"));
+        assertTrue(cmdline.split("\0")[0].endsWith("/mysqld"), "nice exec'd mysqld in place: " + cmdline);
+        assertEquals(pid, db.processHandle().orElseThrow().pid(), "the handle drsp stops is the server's own");
+    }
+
+    @Test
     @Order(2)
     void gracefulStopAndRestartKeepCommittedData() throws SQLException {
         exec("CREATE DATABASE IF NOT EXISTS t", "CREATE TABLE IF NOT EXISTS t.r (id INT PRIMARY KEY)", "INSERT INTO t.r VALUES (1)");
