@@ -122,19 +122,56 @@ final class ConfigLoader {
     }
 
     private Optional<ControllerSettings> controller(ConfigNode node) {
-        node.allowOnly("http", "token-file", "remoting", "control-db", "metrics");
-        Optional<Endpoint> http = node.object("http", true, "{ host, port } of the command API").flatMap(this::listenAddress);
+        node.allowOnly("http", "token-file", "remoting", "control-db", "metrics", "peers");
         Optional<Path> tokenFile = node.string("token-file", true, "the path of the controller's token file").map(this::path);
-        Optional<Endpoint> remoting = node.object("remoting", true, "{ host, port } of Pekko remoting").flatMap(this::listenAddress);
         Optional<ControlDb> controlDb = node.object("control-db", true, "{ endpoint, database, user } of the control database")
                 .flatMap(this::controlDb);
-        Optional<Endpoint> metrics = node.object("metrics", false, "{ host, port } of the Prometheus /metrics endpoint")
-                .flatMap(this::listenAddress);
-        if (http.isEmpty() || tokenFile.isEmpty() || remoting.isEmpty() || controlDb.isEmpty()) {
+        List<ControllerPeer> peers = new ArrayList<>();
+        if (node.isSet("peers")) {
+            for (String own : List.of("http", "remoting", "metrics")) {
+                if (node.isSet(own)) {
+                    node.problem(own, "is set beside peers", "each controller's " + own + " inside its entry under peers");
+                }
+            }
+            node.object("peers", true, "one entry per controller: name { http, remoting, metrics }").ifPresent(p -> {
+                for (String name : p.keys().stream().sorted().toList()) {
+                    p.object(name, true, "{ http, remoting, metrics } of controller " + name)
+                            .flatMap(c -> peer(name, c)).ifPresent(peers::add);
+                }
+                int n = p.keys().size();
+                if (n % 2 == 0 || n > 5) {
+                    p.problem(null, "lists " + n + " controllers", "1, 3 or 5: the controllers decide a network split by"
+                            + " majority, and an even number can split into two halves where neither has one");
+                }
+            });
+            if (tokenFile.isEmpty() || controlDb.isEmpty() || peers.isEmpty()) {
+                return Optional.empty();
+            }
+            ControllerPeer first = peers.get(0);
+            return Optional.of(new ControllerSettings(first.http(), tokenFile.get(), first.remoting(), controlDb.get(),
+                    first.metrics(), peers));
+        }
+        Optional<ControllerPeer> sole = peer(ControllerPeer.SOLE, node);
+        if (tokenFile.isEmpty() || controlDb.isEmpty() || sole.isEmpty()) {
             return Optional.empty();
         }
-        return Optional.of(new ControllerSettings(http.get(), tokenFile.get(), remoting.get(), controlDb.get(),
-                metrics.orElse(ControllerSettings.DEFAULT_METRICS)));
+        return Optional.of(new ControllerSettings(sole.get().http(), tokenFile.get(), sole.get().remoting(), controlDb.get(),
+                sole.get().metrics()));
+    }
+
+    /** The listening addresses of one controller: those of a peer, or the controller section itself for a sole one. */
+    private Optional<ControllerPeer> peer(String name, ConfigNode node) {
+        if (!name.equals(ControllerPeer.SOLE)) {
+            node.allowOnly("http", "remoting", "metrics");
+        }
+        Optional<Endpoint> http = node.object("http", true, "{ host, port } of the command API").flatMap(this::listenAddress);
+        Optional<Endpoint> remoting = node.object("remoting", true, "{ host, port } of Pekko remoting").flatMap(this::listenAddress);
+        Optional<Endpoint> metrics = node.object("metrics", false, "{ host, port } of the Prometheus /metrics endpoint")
+                .flatMap(this::listenAddress);
+        if (http.isEmpty() || remoting.isEmpty()) {
+            return Optional.empty();
+        }
+        return Optional.of(new ControllerPeer(name, http.get(), remoting.get(), metrics.orElse(ControllerSettings.DEFAULT_METRICS)));
     }
 
     private Optional<Endpoint> listenAddress(ConfigNode node) {

@@ -48,6 +48,11 @@ final class ConfigNode {
         return object.containsKey(key);
     }
 
+    /** Present with a value: HOCON's {@code key = null} (how an override removes a setting) counts as absent. */
+    boolean isSet(String key) {
+        return object.containsKey(key) && object.get(key).valueType() != ConfigValueType.NULL;
+    }
+
     void problem(String key, String what, String expected) {
         problems.add((key == null ? path() : path(key)) + ": " + what + ", expected " + expected);
     }

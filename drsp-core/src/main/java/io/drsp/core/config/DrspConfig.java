@@ -65,6 +65,11 @@ public record DrspConfig(Path file, Path home, ZoneId timeZone, ControllerSettin
         return pair;
     }
 
+    /** This configuration as the controller named {@code name} sees it (its own API, remoting and metrics ports). */
+    public DrspConfig asController(String name) {
+        return new DrspConfig(file, home, timeZone, controller.as(name), users, sites, clusters);
+    }
+
     /** @throws IllegalArgumentException in one sentence naming the known users */
     public UserRef user(String key) {
         UserRef user = users.get(key);

@@ -178,6 +178,50 @@ class DrspConfigTest {
                 "drsp.clusters.1.dr.shards.s1.primary: \"127.0.0.1\" is not host:port, expected something like 127.0.0.1:3306");
     }
 
+    /** The controller section with three peers instead of one controller's own addresses. */
+    private static final String THREE_CONTROLLERS = VALID + """
+            drsp.controller.http = null
+            drsp.controller.remoting = null
+            drsp.controller.peers {
+              c2 { http { host = "127.0.0.1", port = 8472 }, remoting { host = "127.0.0.1", port = 25522 }, metrics { host = "127.0.0.1", port = 9472 } }
+              c1 { http { host = "127.0.0.1", port = 8471 }, remoting { host = "127.0.0.1", port = 25521 }, metrics { host = "127.0.0.1", port = 9471 } }
+              c3 { http { host = "127.0.0.1", port = 8473 }, remoting { host = "127.0.0.1", port = 25523 }, metrics { host = "127.0.0.1", port = 9473 } }
+            }
+            """;
+
+    @Test
+    void threeControllersAreListedInNameOrderAndEachProcessSeesItsOwnPorts() throws IOException {
+        DrspConfig config = DrspConfig.load(write(THREE_CONTROLLERS));
+        ControllerSettings c = config.controller();
+        assertTrue(c.highlyAvailable());
+        assertEquals(List.of("c1", "c2", "c3"), c.peers().stream().map(ControllerPeer::name).toList());
+        assertEquals(new Endpoint("127.0.0.1", 8471), c.http(), "without --name the first controller's API");
+        ControllerSettings c2 = config.asController("c2").controller();
+        assertEquals(new Endpoint("127.0.0.1", 8472), c2.http());
+        assertEquals(new Endpoint("127.0.0.1", 25522), c2.remoting());
+        assertEquals(new Endpoint("127.0.0.1", 9472), c2.metrics());
+        assertEquals("c2", c2.self().name());
+        assertEquals(c.peers(), c2.peers());
+        IllegalArgumentException unknown = assertThrows(IllegalArgumentException.class, () -> config.asController("c4"));
+        assertEquals("controller \"c4\" is not configured, expected one of: c1, c2, c3", unknown.getMessage());
+        DrspConfig single = DrspConfig.load(write(VALID));
+        assertFalse(single.controller().highlyAvailable());
+        assertEquals(List.of(new ControllerPeer(ControllerPeer.SOLE, new Endpoint("127.0.0.1", 8470),
+                new Endpoint("127.0.0.1", 25520), ControllerSettings.DEFAULT_METRICS)), single.controller().peers());
+    }
+
+    @Test
+    void anEvenNumberOfControllersOrOwnPortsBesidePeersAreRefused() throws IOException {
+        assertProblems(THREE_CONTROLLERS.lines().filter(l -> !l.contains("c3 {")).collect(java.util.stream.Collectors.joining("\n")),
+                "drsp.controller.peers: lists 2 controllers, expected 1, 3 or 5: the controllers decide a network split by"
+                        + " majority, and an even number can split into two halves where neither has one");
+        assertProblems(THREE_CONTROLLERS + "drsp.controller.http { host = \"127.0.0.1\", port = 8470 }\n",
+                "drsp.controller.http: is set beside peers, expected each controller's http inside its entry under peers");
+        assertProblems(THREE_CONTROLLERS + "drsp.controller.peers.c2.remoting.port = 25521\n",
+                "drsp.controller.peers.c2.remoting: 127.0.0.1:25521 is already used by drsp.controller.peers.c1.remoting, "
+                        + "expected each MySQL instance and listening address named once");
+    }
+
     @Test
     void noEndpointIsUsedTwice() throws IOException {
         assertProblems(VALID + """
