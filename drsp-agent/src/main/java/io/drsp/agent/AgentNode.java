@@ -11,36 +11,46 @@ import org.apache.pekko.actor.typed.SupervisorStrategy;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 
 /**
- * An agent in a process of its own, for a MySQL instance on another host: it joins the controller's Pekko cluster
- * and registers its {@link NodeAgent} with the Receptionist, where the controller's entity finds it.
+ * Agents in a process of their own, for the MySQL instances of one host: it joins the controllers' Pekko cluster
+ * (with role {@value ClusterRoles#AGENT}) and registers one {@link NodeAgent} per node with the Receptionist, where
+ * every controller finds them. Their takeover-epoch marks are shared, as the controller's in-process agents' are.
  */
 public final class AgentNode {
     private AgentNode() {
     }
 
-    /** Starts the agent of {@code key}; {@code port} 0 picks a free remoting port. */
-    public static ActorSystem<NodeAgent.Command> start(DrspConfig config, NodeKey key, String host, int port) {
-        ClusterPair pair = config.cluster(key.cluster());
-        if (!Topology.nodes(pair).contains(key)) {
-            throw new IllegalArgumentException("node " + key + " is not in cluster " + pair.id() + "; known nodes: "
-                    + Topology.nodes(pair));
+    /** Starts the agents of {@code keys}; {@code port} 0 picks a free remoting port. */
+    public static ActorSystem<Void> start(DrspConfig config, List<NodeKey> keys, String host, int port) {
+        if (keys.isEmpty() || new java.util.HashSet<>(keys).size() != keys.size()) {
+            throw new IllegalArgumentException("give each node once, at least one, got " + keys + ".");
         }
-        NodeOps ops = new NodeOps(key, Topology.endpoint(pair, key), config.user(pair.adminUser()),
-                config.user(pair.replicationUser()));
-        var remoting = config.controller().remoting();
+        List<NodeOps> ops = new java.util.ArrayList<>();
+        for (NodeKey key : keys) {
+            ClusterPair pair = config.cluster(key.cluster());
+            if (!Topology.nodes(pair).contains(key)) {
+                throw new IllegalArgumentException("node " + key + " is not in cluster " + pair.id() + "; known nodes: "
+                        + Topology.nodes(pair));
+            }
+            ops.add(new NodeOps(key, Topology.endpoint(pair, key), config.user(pair.adminUser()),
+                    config.user(pair.replicationUser())));
+        }
         Config pekko = ConfigFactory.parseMap(Map.of(
                         "pekko.actor.provider", "cluster",
                         "pekko.remote.artery.transport", "tcp",
                         "pekko.remote.artery.canonical.hostname", host,
                         "pekko.remote.artery.canonical.port", port,
-                        "pekko.cluster.seed-nodes", List.of("pekko://drsp@" + remoting.host() + ":" + remoting.port()),
                         "pekko.cluster.jmx.enabled", "off",
                         "pekko.coordinated-shutdown.exit-jvm", "off",
                         "pekko.loggers", List.of("org.apache.pekko.event.slf4j.Slf4jLogger"),
                         "pekko.logging-filter", "org.apache.pekko.event.slf4j.Slf4jLoggingFilter"))
+                .withFallback(ClusterRoles.membership(config, ClusterRoles.AGENT))
                 .withFallback(ConfigFactory.load());
-        // Same system name as the controller's: Pekko cluster members must share it.
-        return ActorSystem.create(Behaviors.supervise(NodeAgent.create(ops)).onFailure(SupervisorStrategy.restart()),
-                "drsp", pekko);
+        return ActorSystem.create(Behaviors.setup(ctx -> {
+            for (NodeOps o : ops) {
+                ctx.spawn(Behaviors.supervise(NodeAgent.create(o)).onFailure(SupervisorStrategy.restart()),
+                        "node-" + o.key().toString().replace('/', '-'));
+            }
+            return Behaviors.empty();
+        }), ClusterRoles.SYSTEM_NAME, pekko);
     }
 }

@@ -3,7 +3,9 @@ package io.drsp.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.drsp.controller.ApiToken;
+import io.drsp.core.config.ControllerPeer;
 import io.drsp.core.config.DrspConfig;
+import io.drsp.core.config.Endpoint;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -14,6 +16,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * The CLI's side of the controller API: address and token come from drsp.conf, refusals become exceptions.
@@ -26,6 +30,8 @@ final class ControllerClient {
     private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(5);
     /** Longer than any request's own wait: the controller answers a runbook's follow-up within its waitSeconds. */
     private static final Duration REQUEST_TIMEOUT = Duration.ofMinutes(11);
+    /** How long the CLI keeps looking for a controller that answers, with several configured. */
+    static final Duration TAKEOVER_WAIT = Duration.ofSeconds(90);
     private final DrspConfig config;
 
     ControllerClient(DrspConfig config) {
@@ -58,13 +64,16 @@ final class ControllerClient {
         }
     }
 
-    private URL url(String path) throws IOException {
-        var h = config.controller().http();
+    private URL url(Endpoint h, String path) throws IOException {
         return new URL("http", h.host(), h.port(), "/api/v1/" + path);
     }
 
     private HttpURLConnection open(String path, Duration readTimeout) throws IOException {
-        HttpURLConnection c = (HttpURLConnection) url(path).openConnection();
+        return open(config.controller().http(), path, readTimeout);
+    }
+
+    private HttpURLConnection open(Endpoint at, String path, Duration readTimeout) throws IOException {
+        HttpURLConnection c = (HttpURLConnection) url(at, path).openConnection();
         c.setConnectTimeout((int) CONNECT_TIMEOUT.toMillis());
         c.setReadTimeout((int) readTimeout.toMillis());
         c.setUseCaches(false);
@@ -85,47 +94,108 @@ final class ControllerClient {
         return ApiToken.read(file);
     }
 
+    /**
+     * One controller answers: the configured one, or with several controllers the first that does. A request that
+     * never reached a controller (connection refused) goes to the next one, as does one a controller answered with
+     * 503 because no controller drives the pair at the moment (a takeover under way). A request whose answer was lost
+     * (the controller died meanwhile) is sent again too: a GET changes nothing, and a command sent again joins the
+     * runbook it started (PairEntity joins an identical command in progress). Rounds over all controllers go on for at most
+     * {@link #TAKEOVER_WAIT}, the time a takeover needs with some margin.
+     */
     private JsonNode send(String method, String path, byte[] body) {
         ApiToken token = token();
-        try {
-            HttpURLConnection c = open(path, REQUEST_TIMEOUT);
-            c.setRequestMethod(method);
-            c.setRequestProperty("Authorization", "Bearer " + token.value());
-            if (body != null) {
-                c.setDoOutput(true);
-                c.setRequestProperty("Content-Type", "application/json");
-                c.setFixedLengthStreamingMode(body.length);
-                try (OutputStream out = c.getOutputStream()) {
-                    out.write(body);
+        List<ControllerPeer> peers = config.controller().peers();
+        if (peers.size() == 1) {
+            try {
+                return sendTo(peers.get(0).http(), method, path, body, token);
+            } catch (Lost e) {
+                throw new CommandRefused("talking to the drsp controller failed: " + e.getMessage());
+            }
+        }
+        long deadline = System.nanoTime() + TAKEOVER_WAIT.toNanos();
+        List<String> tried = new ArrayList<>();
+        while (true) {
+            tried.clear();
+            for (ControllerPeer peer : peers) {
+                try {
+                    return sendTo(peer.http(), method, path, body, token);
+                } catch (NotReached | Unavailable e) {
+                    tried.add(peer.name() + ": " + e.getMessage());
+                } catch (Lost e) {
+                    // Sending a command again is what a DBA does after a crash: a runbook in progress is joined, not
+                    // started twice, and one that ended is answered by the mode it left (as a repeated recover is).
+                    if (!method.equals("GET")) {
+                        System.err.println("drsp: the answer of controller " + peer.name() + " was lost (" + e.getMessage()
+                                + "); sending the command again, which joins the runbook if it started");
+                    }
+                    tried.add(peer.name() + ": " + e.getMessage());
                 }
             }
-            int code = c.getResponseCode();
-            String text = readBody(c, code);
-            if (code == 401) {
-                // The controller's own sentence tells an HTTP client to send a token; the CLI did, from the file.
-                var h = config.controller().http();
-                throw new CommandRefused("the drsp controller at " + h.host() + ":" + h.port() + " did not accept the token in "
-                        + config.controller().tokenFile() + "; that file no longer holds the token this controller made at its first"
-                        + " start, or this configuration names another controller's port");
+            if (System.nanoTime() > deadline) {
+                throw new CommandRefused("no drsp controller answered within " + TAKEOVER_WAIT.toSeconds() + " s: "
+                        + String.join("; ", tried) + ".");
             }
-            JsonNode json;
             try {
-                json = text.isBlank() ? JSON.createObjectNode() : JSON.readTree(text);
-            } catch (IOException notJson) {
-                throw new CommandRefused("the controller answered HTTP " + code + ": "
-                        + text.lines().findFirst().orElse("") + " (see its log)");
+                Thread.sleep(500); // the next round, polling with the deadline above
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new CommandRefused("interrupted while looking for a drsp controller");
             }
-            if (code / 100 != 2) {
-                throw new CommandRefused(json.path("detail").asText("the controller answered HTTP " + code));
+        }
+    }
+
+    private JsonNode sendTo(Endpoint h, String method, String path, byte[] body, ApiToken token) {
+        int code;
+        String text;
+        try {
+            HttpURLConnection c = open(h, path, REQUEST_TIMEOUT);
+            c.setRequestMethod(method);
+            c.setRequestProperty("Authorization", "Bearer " + token.value());
+            try {
+                if (body != null) {
+                    c.setDoOutput(true);
+                    c.setRequestProperty("Content-Type", "application/json");
+                    c.setFixedLengthStreamingMode(body.length);
+                    try (OutputStream out = c.getOutputStream()) {
+                        out.write(body);
+                    }
+                }
+                code = c.getResponseCode();
+            } catch (ConnectException e) {
+                throw e;
+            } catch (IOException e) {
+                throw new Lost(e.getMessage());
             }
-            return json;
+            text = readBody(c, code);
         } catch (ConnectException e) {
-            var h = config.controller().http();
-            throw new CommandRefused("the drsp controller is not running at " + h.host() + ":" + h.port()
+            throw new NotReached("the drsp controller is not running at " + h.host() + ":" + h.port()
                     + "; start it with 'drsp controller --daemon --config " + config.file() + "'.");
         } catch (IOException e) {
             throw new CommandRefused("talking to the drsp controller failed: " + e.getMessage());
         }
+        if (code == 401) {
+            // The controller's own sentence tells an HTTP client to send a token; the CLI did, from the file.
+            throw new CommandRefused("the drsp controller at " + h.host() + ":" + h.port() + " did not accept the token in "
+                    + config.controller().tokenFile() + "; that file no longer holds the token this controller made at its first"
+                    + " start, or this configuration names another controller's port");
+        }
+        JsonNode json;
+        try {
+            json = text.isBlank() ? JSON.createObjectNode() : JSON.readTree(text);
+        } catch (IOException notJson) {
+            throw new CommandRefused("the controller answered HTTP " + code + ": "
+                    + text.lines().findFirst().orElse("") + " (see its log)");
+        }
+        if (code == 503 && json.path("title").asText("").equals(NO_OWNER_TITLE)) {
+            throw new Unavailable(json.path("detail").asText("no controller drives the pair"));
+        }
+        if (code == 502 && json.path("title").asText("").equals(ANSWER_LOST_TITLE)) {
+            throw new Lost(json.path("detail").asText("the answer was lost"));
+        }
+        if (code / 100 != 2) {
+            throw new CommandRefused(json.path("detail").asText("the controller answered HTTP " + code));
+        }
+        return json;
     }
 
     /** The answer's body, which HttpURLConnection hands out on another stream for 4xx and 5xx. */
@@ -135,8 +205,34 @@ final class ControllerClient {
         }
     }
 
+    /** The title of the API's 503 while no controller drives the pairs (ControllerApi says so in the same words). */
+    static final String NO_OWNER_TITLE = "no controller drives the pairs";
+    /** The title of the API's 502 when the controller a request was passed on to died before answering. */
+    static final String ANSWER_LOST_TITLE = "answer lost";
+
+    /** The request never reached the controller: another may take it. */
+    static final class NotReached extends CommandRefused {
+        NotReached(String sentence) {
+            super(sentence);
+        }
+    }
+
+    /** The controller took the request but no controller drives the pair now: nothing was done. */
+    static final class Unavailable extends CommandRefused {
+        Unavailable(String sentence) {
+            super(sentence);
+        }
+    }
+
+    /** The request was sent but its answer never came: it may have been done. */
+    static final class Lost extends RuntimeException {
+        Lost(String what) {
+            super(what);
+        }
+    }
+
     /** The controller refused or failed; its sentence is what the DBA reads. */
-    static final class CommandRefused extends RuntimeException {
+    static class CommandRefused extends RuntimeException {
         CommandRefused(String sentence) {
             super(sentence);
         }

@@ -3,6 +3,7 @@ package io.drsp.cli;
 import ch.qos.logback.classic.Level;
 import io.drsp.agent.NodeKey;
 import io.drsp.controller.Controller;
+import io.drsp.core.config.ControllerPeer;
 import io.drsp.core.config.DrspConfig;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -36,20 +37,40 @@ final class ControllerCommand implements Callable<Integer> {
     boolean stop;
     @Option(names = "--remote-agent", paramLabel = "NODE", description = "A node whose agent runs as 'drsp agent' elsewhere (repeatable), e.g. 1/dr/s1.")
     List<String> remoteAgents = new ArrayList<>();
+    @Option(names = "--name", paramLabel = "NAME", description = "Which of the controllers under drsp.controller.peers this is (needed when there are several).")
+    String name;
 
     @Override
     public Integer call() throws Exception {
         DrspConfig cfg = config.load();
+        var peers = cfg.controller().peers();
+        if (name == null && peers.size() > 1) {
+            throw new ControllerClient.CommandRefused("this configuration lists " + peers.size() + " controllers under drsp.controller.peers ("
+                    + String.join(", ", peers.stream().map(ControllerPeer::name).toList()) + "); say which one this is with --name.");
+        }
+        if (name != null) {
+            try {
+                cfg = cfg.asController(name);
+            } catch (IllegalArgumentException e) {
+                throw new ControllerClient.CommandRefused(e.getMessage() + ".");
+            }
+        }
+        if (cfg.controller().highlyAvailable() && !remoteAgents.isEmpty()) {
+            throw new ControllerClient.CommandRefused("--remote-agent is for a single controller: with several, every agent runs as"
+                    + " 'drsp agent' and joins the controllers' cluster, so leave it out.");
+        }
         Set<NodeKey> remote = new HashSet<>();
         for (String k : remoteAgents) {
             remote.add(NodeKey.parse(k));
         }
-        Path pidFile = cfg.home().resolve("controller.pid");
+        // One pid file and log per controller, so several can share a home (as a sandbox's three do).
+        String suffix = cfg.controller().highlyAvailable() ? "-" + cfg.controller().self().name() : "";
+        Path pidFile = cfg.home().resolve("controller" + suffix + ".pid");
         if (stop) {
             return stop(pidFile);
         }
         if (daemon) {
-            return startDaemon(cfg, pidFile);
+            return startDaemon(cfg, pidFile, suffix);
         }
         ((ch.qos.logback.classic.Logger) LoggerFactory.getLogger("io.drsp")).setLevel(Level.INFO);
         Controller controller = Controller.start(cfg, remote);
@@ -59,7 +80,7 @@ final class ControllerCommand implements Callable<Integer> {
         return Drsp.DONE;
     }
 
-    private int startDaemon(DrspConfig cfg, Path pidFile) throws IOException, InterruptedException {
+    private int startDaemon(DrspConfig cfg, Path pidFile, String suffix) throws IOException, InterruptedException {
         Optional<ProcessHandle> running = running(pidFile);
         ControllerClient client = new ControllerClient(cfg);
         if (running.isPresent()) {
@@ -67,10 +88,13 @@ final class ControllerCommand implements Callable<Integer> {
             return Drsp.DONE;
         }
         Files.createDirectories(cfg.home().resolve("logs"));
-        Path log = cfg.home().resolve("logs/controller.log");
+        Path log = cfg.home().resolve("logs/controller" + suffix + ".log");
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx512m", "-DDRSP_LOG_FILE=" + cfg.home().resolve("logs/drsp.log"), "-cp", System.getProperty("java.class.path"), Drsp.class.getName(), "controller",
+                "-Xmx512m", "-DDRSP_LOG_FILE=" + cfg.home().resolve("logs/drsp" + suffix + ".log"), "-cp", System.getProperty("java.class.path"), Drsp.class.getName(), "controller",
                 "--config", config.resolve().toAbsolutePath().toString()));
+        if (name != null) {
+            cmd.addAll(List.of("--name", name));
+        }
         remoteAgents.forEach(a -> cmd.addAll(List.of("--remote-agent", a)));
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();

@@ -39,11 +39,21 @@ final class SandboxCommand {
         @Option(names = "--cluster", defaultValue = "1",
                 description = "Cluster id: 1-32 letters, digits, _ or - (default: ${DEFAULT-VALUE}).")
         String cluster;
+        @Option(names = "--controllers", defaultValue = "1",
+                description = "Controllers the configuration lists: 1, or 3 for a highly available cluster of them (default: ${DEFAULT-VALUE}).")
+        int controllers;
 
         @Override
         public Integer call() {
+            if (controllers != 1 && controllers != 3) {
+                throw new ControllerClient.CommandRefused("--controllers must be 1 or 3 (an even number of controllers cannot"
+                        + " decide a network split by majority), got " + controllers + ".");
+            }
             long started = System.nanoTime();
             Sandbox sb = Sandbox.up(dir.dir, new Sandbox.Options(cluster, shards, replicas, Map.of()), System.out::println);
+            if (controllers > 1) {
+                sb.writeConfig(controllers);
+            }
             System.out.printf("sandbox up in %.1f s: %d instances%n", (System.nanoTime() - started) / 1e9, sb.members().size());
             System.out.println(sb.configFile());
             return Drsp.DONE;

@@ -40,6 +40,14 @@ final class StatusTable {
             b.append("driven by: ").append(s.path("owner").asText()).append(" (takeover epoch ").append(s.path("epoch").asLong())
                     .append(")\n");
         }
+        if (s.path("controllers").size() > 1) {
+            java.util.List<String> members = new java.util.ArrayList<>();
+            for (JsonNode m : s.path("controllers")) {
+                members.add(m.path("name").asText() + " (" + m.path("status").asText() + (m.path("reachable").asBoolean() ? ""
+                        : ", unreachable") + (m.path("drives").asBoolean() ? ", drives" : "") + ")");
+            }
+            b.append("controllers: ").append(String.join(", ", members)).append('\n');
+        }
         if (!s.path("runbook").isNull() && !s.path("runbook").isMissingNode()) {
             b.append("in progress: ").append(s.path("runbook").asText()).append('\n');
         }

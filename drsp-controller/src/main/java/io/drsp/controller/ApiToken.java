@@ -26,11 +26,18 @@ public final class ApiToken {
                 Files.createDirectories(file.toAbsolutePath().getParent());
                 byte[] b = new byte[32];
                 new SecureRandom().nextBytes(b);
-                Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-                Files.deleteIfExists(tmp);
-                Files.createFile(tmp, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-                Files.writeString(tmp, HexFormat.of().formatHex(b) + "\n");
-                Files.move(tmp, file, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+                Path tmp = Files.createTempFile(file.toAbsolutePath().getParent(), file.getFileName() + ".", ".tmp",
+                        PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+                try {
+                    Files.writeString(tmp, HexFormat.of().formatHex(b) + "\n");
+                    // A link, not a rename: several controllers starting at once on one home must all end up with the
+                    // first one's token, and a link to an existing name fails where a rename would replace it.
+                    Files.createLink(file, tmp);
+                } catch (java.nio.file.FileAlreadyExistsException someoneElseWasFirst) {
+                    // read theirs below
+                } finally {
+                    Files.deleteIfExists(tmp);
+                }
             }
             return read(file);
         } catch (IOException e) {

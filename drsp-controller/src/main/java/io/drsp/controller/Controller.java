@@ -1,5 +1,6 @@
 package io.drsp.controller;
 
+import io.drsp.agent.ClusterRoles;
 import io.drsp.agent.NodeAgent;
 import io.drsp.agent.NodeKey;
 import io.drsp.agent.NodeOps;
@@ -14,10 +15,14 @@ import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.Props;
 import org.apache.pekko.actor.typed.SupervisorStrategy;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.cluster.typed.Cluster;
+import org.apache.pekko.cluster.typed.ClusterSingleton;
+import org.apache.pekko.cluster.typed.ClusterSingletonSettings;
+import org.apache.pekko.cluster.typed.SingletonActor;
 import org.apache.pekko.cluster.typed.Join;
 import org.apache.pekko.http.javadsl.Http;
 import org.apache.pekko.http.javadsl.ServerBinding;
@@ -54,6 +59,12 @@ public final class Controller implements AutoCloseable {
     public static Controller start(DrspConfig config, Set<NodeKey> remoteAgents) {
         Set<NodeKey> known = new java.util.HashSet<>();
         config.clusters().values().forEach(pair -> known.addAll(Topology.nodes(pair)));
+        boolean ha = config.controller().highlyAvailable();
+        if (ha) {
+            // With several controllers every agent is a 'drsp agent' process in the cluster: in-process agents would
+            // register once per controller, and would die with their controller, which the fencing relies on not doing.
+            remoteAgents = known;
+        }
         for (NodeKey key : remoteAgents) {
             if (!known.contains(key)) {
                 throw new IllegalArgumentException("remote agent " + key + " is not a node of the configuration; nodes are "
@@ -67,8 +78,11 @@ public final class Controller implements AutoCloseable {
                 ControllerSystemConfig.build(config));
         try {
             Cluster cluster = Cluster.get(system);
-            cluster.manager().tell(Join.create(cluster.selfMember().address()));
+            if (!ha) {
+                cluster.manager().tell(Join.create(cluster.selfMember().address()));
+            } // else Pekko joins the configured seed nodes, the controllers, by itself
             Map<String, ActorRef<PairEntity.Command>> entities = new LinkedHashMap<>();
+            LocalEntities local = new LocalEntities();
             JournalWatch journal = new JournalWatch(cs.controlDb(), config.user(cs.controlDb().user()),
                     org.apache.pekko.serialization.SerializationExtension.get(org.apache.pekko.actor.typed.javadsl.Adapter.toClassic(system)),
                     system.dispatchers().lookup(org.apache.pekko.actor.typed.DispatcherSelector.fromConfig("drsp.blocking-dispatcher")));
@@ -84,24 +98,38 @@ public final class Controller implements AutoCloseable {
                 }
                 // A failure inside the entity restarts it: it replays its journal and resumes the runbook it was running,
                 // unless another controller took the pair over meanwhile (the held epoch outlives the restarts).
-                entities.put(pair.id(), system.systemActorOf(Behaviors.setup(outer -> {
-                            HeldEpoch held = new HeldEpoch();
-                            return Behaviors.supervise(PairEntity.create(pair, config.sites(), config.timeZone(), STEP_TIMEOUT,
-                                    config.home().resolve("archive"), journal, held)).onFailure(SupervisorStrategy.restartWithBackoff(
-                                    java.time.Duration.ofSeconds(1), java.time.Duration.ofSeconds(30), 0.2));
-                        }),
-                        "pair-" + pair.id(), Props.empty()));
+                Behavior<PairEntity.Command> entity = Behaviors.setup(outer -> {
+                    HeldEpoch held = new HeldEpoch();
+                    return Behaviors.supervise(PairEntity.create(pair, config.sites(), config.timeZone(), STEP_TIMEOUT,
+                            config.home().resolve("archive"), journal, held)).onFailure(SupervisorStrategy.restartWithBackoff(
+                            java.time.Duration.ofSeconds(1), java.time.Duration.ofSeconds(30), 0.2));
+                });
+                if (ha) {
+                    // One entity per pair in the whole cluster, on the oldest controller that is up; when that one
+                    // is downed, the next oldest starts it, and its recovery journals the takeover epoch.
+                    entities.put(pair.id(), ClusterSingleton.get(system).init(SingletonActor.of(local.tracked(pair.id(), entity), "pair-" + pair.id())
+                            .withSettings(ClusterSingletonSettings.create(system).withRole(ClusterRoles.CONTROLLER))));
+                } else {
+                    entities.put(pair.id(), system.systemActorOf(entity, "pair-" + pair.id(), Props.empty()));
+                }
             }
-            awaitLocalAgents(system, config, entities, remoteAgents);
             StoppedPairs stopped = new StoppedPairs();
-            system.systemActorOf(stopped.watcher(entities), "pair-watch", Props.empty());
-            ControllerApi api = new ControllerApi(config, entities, system, token, stopped);
+            ControllerCluster controllers = new ControllerCluster(config.controller(), cluster, local);
+            if (!ha) {
+                awaitLocalAgents(system, config, entities, remoteAgents);
+                system.systemActorOf(stopped.watcher(entities), "pair-watch", Props.empty());
+            }
+            ControllerApi api = new ControllerApi(config, entities, system, token, stopped, controllers);
             ServerBinding binding = Http.get(system).newServerAt(cs.http().host(), cs.http().port()).bind(api.routes())
                     .toCompletableFuture().get(30, TimeUnit.SECONDS);
             log.info("drsp controller listening on {}, clusters {}", binding.localAddress(), config.clusters().keySet());
             StatusCollector status = api.statusCollector();
             io.drsp.controller.metrics.MetricsServer metrics = io.drsp.controller.metrics.MetricsServer.start(cs.metrics(),
-                    METRICS_EVERY, config.clusters().values(), pair -> status.collect(pair, entities.get(pair.id()), false));
+                    METRICS_EVERY, config.clusters().values(), pair -> !controllers.servesHere(pair.id())
+                            // The pairs' entities run on the owner, which exports their figures; asking them from here
+                            // would only send the same questions across the network.
+                            ? java.util.concurrent.CompletableFuture.failedFuture(new IllegalStateException("not the owner"))
+                            : status.collect(pair, entities.get(pair.id()), false));
             return new Controller(system, binding, metrics);
         } catch (Exception e) {
             system.terminate();

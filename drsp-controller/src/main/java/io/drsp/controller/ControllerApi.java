@@ -19,6 +19,7 @@ import java.util.function.Function;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
+import org.apache.pekko.http.javadsl.Http;
 import org.apache.pekko.http.javadsl.marshallers.jackson.Jackson;
 import org.apache.pekko.http.javadsl.model.ContentType;
 import org.apache.pekko.http.javadsl.model.HttpCharsets;
@@ -63,11 +64,13 @@ final class ControllerApi extends AllDirectives {
     private final ApiToken token;
     private final StatusCollector status;
     private final StoppedPairs stopped;
+    private final ControllerCluster controllers;
     private final ObjectMapper json = new ObjectMapper().disable(SerializationFeature.FAIL_ON_EMPTY_BEANS);
 
     ControllerApi(DrspConfig config, Map<String, ActorRef<PairEntity.Command>> entities, ActorSystem<?> system, ApiToken token,
-                  StoppedPairs stopped) {
+                  StoppedPairs stopped, ControllerCluster controllers) {
         this.config = config;
+        this.controllers = controllers;
         this.stopped = stopped;
         this.entities = entities;
         this.system = system;
@@ -264,12 +267,72 @@ final class ControllerApi extends AllDirectives {
         } catch (IllegalArgumentException e) {
             return problem(StatusCodes.NOT_FOUND, "unknown cluster", e.getMessage());
         }
+        if (!controllers.servesHere(pair.id())) {
+            return forwardToOwner(pair);
+        }
         if (stopped.contains(pair.id())) {
             return problem(StatusCodes.SERVICE_UNAVAILABLE, "not driven here", "this controller no longer drives cluster "
                     + pair.id() + ": another controller took it over under a later epoch (this controller's log names it);"
                     + " send the command to that one. Nothing was changed.");
         }
         return inner.apply(pair);
+    }
+
+    /** Marks a request one controller passed to another, which must serve it or refuse: never pass it on again. */
+    static final String FORWARDED_BY = "X-Drsp-Forwarded-By";
+    /** The problem title the CLI knows means "nothing was done, ask again": ControllerClient.NO_OWNER_TITLE. */
+    static final String NO_OWNER_TITLE = "no controller drives the pairs";
+    /** The title the CLI knows means "the owner died before answering": ControllerClient.ANSWER_LOST_TITLE. */
+    static final String ANSWER_LOST_TITLE = "answer lost";
+
+    /**
+     * Every controller serves the API; a pair's commands and status are answered by the controller its entity runs on,
+     * so another passes the request on as it came (same token, path, query and body) and returns that answer.
+     */
+    private Route forwardToOwner(ClusterPair pair) {
+        java.util.Optional<io.drsp.core.config.ControllerPeer> owner = controllers.owner();
+        return optionalHeaderValueByName(FORWARDED_BY, by -> {
+            // The owner is this controller while its entity is still starting here (a takeover), or no controller
+            // is up as owner: either way nothing can serve the request now, and the CLI asks again.
+            if (owner.isEmpty() || by.isPresent() || owner.get().equals(controllers.self())) {
+                return problem(StatusCodes.SERVICE_UNAVAILABLE, NO_OWNER_TITLE, "no controller drives cluster " + pair.id()
+                        + " at the moment (a takeover is under way, or fewer than a majority of the controllers are up: "
+                        + describe(controllers.members()) + "); nothing was changed, try again.");
+            }
+            var at = owner.get().http();
+            return toStrictEntity(scala.concurrent.duration.FiniteDuration.create(10, java.util.concurrent.TimeUnit.SECONDS), () -> extractRequest(request -> {
+                var uri = request.getUri().scheme("http").host(at.host()).port(at.port());
+                var out = request.withUri(uri).removeHeader("Host").removeHeader("Timeout-Access")
+                        .addHeader(org.apache.pekko.http.javadsl.model.headers.RawHeader.create(FORWARDED_BY, controllers.self().name()));
+                return onComplete(Http.get(system).singleRequest(out), result -> {
+                    if (result.isSuccess()) {
+                        return complete(result.get());
+                    }
+                    if (refusedConnection(result.failed().get())) {
+                        return problem(StatusCodes.SERVICE_UNAVAILABLE, NO_OWNER_TITLE, "controller " + owner.get().name()
+                                + ", which drives cluster " + pair.id() + ", does not answer (a takeover is under way);"
+                                + " nothing was changed, try again.");
+                    }
+                    return problem(StatusCodes.BAD_GATEWAY, ANSWER_LOST_TITLE, "controller " + owner.get().name() + ", which drives cluster "
+                            + pair.id() + ", took the request but its answer was lost (" + result.failed().get().getMessage()
+                            + "), so it may have started; look at drsp status before giving it again.");
+                });
+            }));
+        });
+    }
+
+    private static boolean refusedConnection(Throwable t) {
+        for (Throwable c = t; c != null; c = c.getCause() == c ? null : c.getCause()) {
+            if (c instanceof java.net.ConnectException || String.valueOf(c.getMessage()).contains("Connection refused")) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    static String describe(List<ControllerMember> members) {
+        return String.join(", ", members.stream().map(m -> m.name() + " " + m.status() + (m.reachable() ? "" : ", unreachable")
+                + (m.drives() ? ", drives" : "")).toList());
     }
 
     private Route sync(ClusterPair pair, JsonNode body) {
@@ -337,7 +400,7 @@ final class ControllerApi extends AllDirectives {
             return problem(StatusCodes.BAD_REQUEST, "bad fresh", "fresh must be true or false, got \"" + fresh.get() + "\".");
         }
         return onSuccess(status.collect(pair, entities.get(pair.id()), fresh.map("true"::equals).orElse(false)),
-                s -> complete(StatusCodes.OK, s, Jackson.marshaller(json)));
+                s -> complete(StatusCodes.OK, s.withControllers(controllers.members()), Jackson.marshaller(json)));
     }
 
     private Route problem(StatusCode code, String title, String detail) {

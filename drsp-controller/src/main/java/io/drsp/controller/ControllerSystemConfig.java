@@ -2,10 +2,10 @@ package io.drsp.controller;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
+import io.drsp.agent.ClusterRoles;
 import io.drsp.core.config.DrspConfig;
 import io.drsp.core.config.UserRef;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 
 /**
@@ -14,7 +14,7 @@ import java.util.Map;
  * goes into the in-memory config only; Pekko never logs its config unless told to.
  */
 final class ControllerSystemConfig {
-    static final String SYSTEM_NAME = "drsp";
+    static final String SYSTEM_NAME = ClusterRoles.SYSTEM_NAME;
 
     private ControllerSystemConfig() {
     }
@@ -25,16 +25,12 @@ final class ControllerSystemConfig {
         Map<String, Object> m = new HashMap<>();
         m.put("pekko.remote.artery.canonical.hostname", controller.remoting().host());
         m.put("pekko.remote.artery.canonical.port", controller.remoting().port());
-        m.put("pekko.cluster.seed-nodes", List.of(seedNode(config)));
         m.put("pekko-persistence-jdbc.shared-databases.slick.db.url", "jdbc:mysql://" + controller.controlDb().endpoint()
                 + "/" + controller.controlDb().database() + "?useSSL=false&allowPublicKeyRetrieval=true&connectTimeout=5000");
         m.put("pekko-persistence-jdbc.shared-databases.slick.db.user", user.name());
         m.put("pekko-persistence-jdbc.shared-databases.slick.db.password", user.password().resolve());
-        return ConfigFactory.parseMap(m).withFallback(ConfigFactory.parseResources("drsp-controller.conf"))
+        return ConfigFactory.parseMap(m).withFallback(ClusterRoles.membership(config, ClusterRoles.CONTROLLER))
+                .withFallback(ConfigFactory.parseResources("drsp-controller.conf"))
                 .withFallback(ConfigFactory.load());
-    }
-
-    static String seedNode(DrspConfig config) {
-        return "pekko://" + SYSTEM_NAME + "@" + config.controller().remoting().host() + ":" + config.controller().remoting().port();
     }
 }

@@ -22,12 +22,20 @@ public record PairStatus(String cluster, ProductionMode productionMode, Mode drM
                          RecoveryPoint recoveryPoint, Map<String, StepProgress> progress,
                          String snapshot, DrillPlan drillPlan, ConsistentPointWatch.Point latestConsistentPoint,
                          Runbooks runbooks, Agents agents, Figures figures, List<String> warnings, long epoch, String owner,
-                         List<LateLook> lateLooks)
+                         List<LateLook> lateLooks, List<ControllerMember> controllers)
         implements ControllerJson {
 
     public PairStatus {
         warnings = warnings == null ? List.of() : List.copyOf(warnings);
         lateLooks = lateLooks == null ? List.of() : List.copyOf(lateLooks);
+        controllers = controllers == null ? List.of() : List.copyOf(controllers);
+    }
+
+    /** This status with the controllers as the answering one sees them. */
+    public PairStatus withControllers(List<ControllerMember> members) {
+        return new PairStatus(cluster, productionMode, drMode, delaySeconds, runbook, lastError, observedAtMicros, shards, target,
+                recoveryPoint, progress, snapshot, drillPlan, latestConsistentPoint, runbooks, agents, figures, warnings, epoch,
+                owner, lateLooks, members);
     }
 
     /**

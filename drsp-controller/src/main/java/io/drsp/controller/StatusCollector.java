@@ -75,7 +75,7 @@ final class StatusCollector {
                 s.runbookInProgress() ? basis.progress() : Map.of(), s.currentSnapshot() == null ? null : s.currentSnapshot().id(),
                 s.drillPlan(), consistent, runbooks(s), new PairStatus.Agents(Topology.nodes(pair).size(), agents.agents().size(),
                 agents.conflicts().size()), figures(pair.id(), s.drMode(), shards, consistent), warnings(shards), s.epoch(), s.owner(),
-                late);
+                late, null);
     }
 
     private static List<String> warnings(List<PairStatus.ShardStatus> shards) {

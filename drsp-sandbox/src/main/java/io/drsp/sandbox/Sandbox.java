@@ -125,7 +125,7 @@ public final class Sandbox {
             });
             sandbox.wireReplicas();
             sandbox.createControlDatabase();
-            sandbox.writeConfig(freePort(), freePort(), freePort());
+            sandbox.writeConfig(1);
         } catch (RuntimeException e) {
             sandbox.stopAfterFailedUp(e);
             throw e;
@@ -273,12 +273,8 @@ public final class Sandbox {
             // Links are drsp's to start: a DR shard that restarts must not resume applying on its own.
             settings.putIfAbsent("skip-replica-start", "ON");
         }
-        int port;
-        do {
-            port = freePort();
-        } while (!usedPorts.add(port));
         MysqlInstance instance = MysqlInstance.create(dist,
-                new MysqlInstance.Spec(name, dir.resolve(name), port, serverId, settings));
+                new MysqlInstance.Spec(name, dir.resolve(name), unusedPort(usedPorts), serverId, settings));
         return new Member(name, role, shard, instance);
     }
 
@@ -337,7 +333,29 @@ public final class Sandbox {
         }
     }
 
-    private void writeConfig(int httpPort, int remotingPort, int metricsPort) {
+    /**
+     * Writes {@code drsp.conf} for {@code controllers} controllers (1, or 3 for a highly available controller cluster,
+     * each named cN under drsp.controller.peers), every one on fresh loopback ports; the instances stay as they are.
+     */
+    public void writeConfig(int controllers) {
+        Set<Integer> taken = new HashSet<>();
+        members.forEach(m -> taken.add(m.instance().port()));
+        List<SandboxConfigWriter.ControllerPorts> ports = new ArrayList<>();
+        for (int i = 0; i < controllers; i++) {
+            ports.add(new SandboxConfigWriter.ControllerPorts(unusedPort(taken), unusedPort(taken), unusedPort(taken)));
+        }
+        writeConfig(ports);
+    }
+
+    private static int unusedPort(Set<Integer> taken) {
+        int port;
+        do {
+            port = freePort();
+        } while (!taken.add(port));
+        return port;
+    }
+
+    private void writeConfig(List<SandboxConfigWriter.ControllerPorts> controllers) {
         try {
             SandboxFiles.writeSecret(dir.resolve("secrets/admin"), credentials.adminPassword());
             SandboxFiles.writeSecret(dir.resolve("secrets/repl"), credentials.replicationPassword());
@@ -350,7 +368,7 @@ public final class Sandbox {
                         + " cluster=$DRSP_CLUSTER site=$DRSP_SITE mode=$DRSP_MODE\" >> \"$(dirname \"$0\")/dbproxy.log\"\n");
                 Files.setPosixFilePermissions(script, PosixFilePermissions.fromString("rwxr-xr-x"));
             }
-            Files.writeString(configFile(), new SandboxConfigWriter(clusterId, members, httpPort, remotingPort, metricsPort).render());
+            Files.writeString(configFile(), new SandboxConfigWriter(clusterId, members, controllers).render());
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write the sandbox configuration", e);
         }

@@ -7,16 +7,22 @@ import java.util.stream.Collectors;
 final class SandboxConfigWriter {
     private final String clusterId;
     private final List<Sandbox.Member> members;
-    private final int httpPort;
-    private final int remotingPort;
-    private final int metricsPort;
+    /** One controller's ports: its API, its Pekko remoting and its /metrics. */
+    record ControllerPorts(int http, int remoting, int metrics) {
+    }
 
-    SandboxConfigWriter(String clusterId, List<Sandbox.Member> members, int httpPort, int remotingPort, int metricsPort) {
+    private final List<ControllerPorts> controllers;
+
+    SandboxConfigWriter(String clusterId, List<Sandbox.Member> members, List<ControllerPorts> controllers) {
         this.clusterId = clusterId;
         this.members = members;
-        this.httpPort = httpPort;
-        this.remotingPort = remotingPort;
-        this.metricsPort = metricsPort;
+        this.controllers = List.copyOf(controllers);
+    }
+
+    private static void appendPorts(StringBuilder b, String indent, ControllerPorts p) {
+        b.append(indent).append("http { host = \"127.0.0.1\", port = ").append(p.http()).append(" }\n");
+        b.append(indent).append("remoting { host = \"127.0.0.1\", port = ").append(p.remoting()).append(" }\n");
+        b.append(indent).append("metrics { host = \"127.0.0.1\", port = ").append(p.metrics()).append(" }\n");
     }
 
     String render() {
@@ -27,10 +33,19 @@ final class SandboxConfigWriter {
         b.append("  home = \"state\"\n");
         b.append("  time-zone = \"").append(java.time.ZoneId.systemDefault().getId()).append("\"\n");
         b.append("  controller {\n");
-        b.append("    http { host = \"127.0.0.1\", port = ").append(httpPort).append(" }\n");
+        if (controllers.size() == 1) {
+            appendPorts(b, "    ", controllers.get(0));
+        } else {
+            // Several controllers, as on separate hosts in production: each started with 'drsp controller --name cN'.
+            b.append("    peers {\n");
+            for (int i = 0; i < controllers.size(); i++) {
+                b.append("      c").append(i + 1).append(" {\n");
+                appendPorts(b, "        ", controllers.get(i));
+                b.append("      }\n");
+            }
+            b.append("    }\n");
+        }
         b.append("    token-file = \"state/controller.token\"\n");
-        b.append("    remoting { host = \"127.0.0.1\", port = ").append(remotingPort).append(" }\n");
-        b.append("    metrics { host = \"127.0.0.1\", port = ").append(metricsPort).append(" }\n");
         b.append("    control-db { endpoint = \"").append(control.endpoint()).append("\", database = \"drsp\", user = admin }\n");
         b.append("  }\n");
         b.append("  users {\n");
