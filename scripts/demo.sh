@@ -20,14 +20,22 @@ step() {
   local ms=$(( (t1 - t0) / 1000000 ))
   printf -- "-- step %d took %d.%01d s\n" "$step_no" $((ms / 1000)) $(((ms % 1000) / 100))
 }
+HA=var/demo-ha
 cleanup() {
   if [ "${DRSP_DEMO_KEEP:-0}" != 1 ] && [ -f "$DIR/sandbox.properties" ]; then
     echo; echo "== tearing the sandbox down (DRSP_DEMO_KEEP=1 keeps it)"
     $DRSP sandbox down --dir "$DIR" # also stops the controller serving it
   fi
+  if [ -f "$HA/state/agent.pid" ]; then kill "$(cat "$HA/state/agent.pid")" 2>/dev/null || true; rm -f "$HA/state/agent.pid"; fi
+  if [ "${DRSP_DEMO_KEEP:-0}" != 1 ] && [ -f "$HA/sandbox.properties" ]; then
+    $DRSP sandbox down --dir "$HA" # and its three controllers
+  fi
 }
 trap cleanup EXIT
 
+if [ -f "$HA/sandbox.properties" ]; then
+  $DRSP sandbox down --dir "$HA"
+fi
 if [ -f "$DIR/sandbox.properties" ]; then
   # A sandbox kept by an earlier DRSP_DEMO_KEEP=1 run: sandbox up refuses a running one, so start from scratch.
   echo "== taking down the sandbox an earlier run kept in $DIR"
@@ -122,5 +130,42 @@ head -9 "$(find "$DIR/state/archive/1" -path '*switchback-*' -name summary.txt |
 echo
 echo "the drill's forward and reverse SQL, per shard:"
 find "$DIR/state/archive" -name '*.sql' | sort | while read -r f; do printf '  %s (%s bytes)\n' "$f" "$(stat -c %s "$f")"; done
+
+echo
+echo "== controller high availability: three controllers form one Pekko cluster with the agents; the oldest drives the pair."
+echo "   kill -9 it and another takes the pair over from the journal under a new takeover epoch (agents refuse the old one)"
+# The next controller's status after a kill: polling with a deadline, as a script would.
+owner_of() { $DRSP status 1 --config "$HA/drsp.conf" | sed -n 's/^controllers:.* \(c[0-9]\) (up, drives).*/\1/p'; }
+await_owner() { # $1: a controller that must not be the owner (or "")
+  local deadline=$(( $(date +%s) + 120 )) o
+  while [ "$(date +%s)" -lt "$deadline" ]; do
+    o=$(owner_of 2>/dev/null || true)
+    if [ -n "$o" ] && [ "$o" != "$1" ] && $DRSP status 1 --json --config "$HA/drsp.conf" | grep -q '"registered" : 4'; then
+      echo "$o drives cluster 1"; return 0
+    fi
+    sleep 0.5
+  done
+  echo "no controller took cluster 1 over within 120 s" >&2; return 1
+}
+step "a second, small sandbox (1 shard) whose drsp.conf lists three controllers c1, c2, c3 under drsp.controller.peers" \
+  $DRSP sandbox up --dir "$HA" --shards 1 --controllers 3
+step "drsp agent --node ... : the agents of every instance in a process of their own (one per database host in production)" \
+  sh -c "$DRSP agent --config $HA/drsp.conf --node 1/production/meta --node 1/production/s1 --node 1/dr/meta --node 1/dr/s1 \
+    >> $HA/state/agent.log 2>&1 & echo \$! > $HA/state/agent.pid"
+step "drsp controller --daemon --name c1 (then c2, c3): three controllers, each with its own API, all serving the same pairs" \
+  sh -c "for c in c1 c2 c3; do $DRSP controller --daemon --name \$c --config $HA/drsp.conf || exit 1; done"
+step "wait until a controller drives cluster 1 and every agent registered" await_owner ""
+step "drsp sync 1 --delay 0 and drsp status 1: the controllers, which one drives, and its takeover epoch" \
+  sh -c "$DRSP sync 1 --delay 0 --config $HA/drsp.conf && $DRSP status 1 --config $HA/drsp.conf"
+OWNER=$(owner_of)
+KILLED_AT=$(date +%s%N)
+step "kill -9 the controller that drives ($OWNER), as a host lost in the middle of the night would be" \
+  sh -c "kill -9 \$(cat $HA/state/controller-$OWNER.pid)"
+step "wait for the takeover (failure detection, 7 s for the split to be stable, Pekko's removal margin, the journal's recovery)" \
+  await_owner "$OWNER"
+echo "   taken over $(( ($(date +%s%N) - KILLED_AT) / 1000000 )) ms after the kill"
+step "drsp status 1 through any controller: the new owner, epoch + 1, $OWNER no longer up; DR still syncs" \
+  $DRSP status 1 --config "$HA/drsp.conf"
+
 echo
 echo "demo done: config at $DIR/drsp.conf"

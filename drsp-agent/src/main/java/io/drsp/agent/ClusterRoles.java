@@ -37,7 +37,9 @@ public final class ClusterRoles {
         var controller = config.controller();
         List<String> seeds = controller.peers().stream().map(ControllerPeer::remoting).map(ClusterRoles::address).toList();
         Map<String, Object> m = new HashMap<>();
-        m.put("pekko.cluster.seed-nodes", seeds);
+        if (!controller.highlyAvailable() || !role.equals(CONTROLLER)) {
+            m.put("pekko.cluster.seed-nodes", seeds);
+        } // else the controller joins the seeds SeedNodes picks, once it knows whether a cluster runs already
         m.put("pekko.cluster.roles", List.of(role));
         if (controller.highlyAvailable()) {
             // Keep-majority counts controllers only: agents come and go with their database hosts and must not decide

@@ -30,6 +30,14 @@ final class ControllerClient {
     private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(5);
     /** Longer than any request's own wait: the controller answers a runbook's follow-up within its waitSeconds. */
     private static final Duration REQUEST_TIMEOUT = Duration.ofMinutes(11);
+    /**
+     * With several controllers, how long a GET (status, a runbook's follow-up; each answered within seconds) may wait:
+     * a paused controller still accepts connections (the kernel does) and never answers, and the next one should be
+     * asked instead.
+     */
+    private static final Duration GET_TIMEOUT_OF_SEVERAL = Duration.ofSeconds(30);
+    /** How long one of several controllers may take to answer a request that needs nothing before it is passed over. */
+    private static final Duration PROBE_TIMEOUT = Duration.ofSeconds(3);
     /** How long the CLI keeps looking for a controller that answers, with several configured. */
     static final Duration TAKEOVER_WAIT = Duration.ofSeconds(90);
     private final DrspConfig config;
@@ -51,8 +59,14 @@ final class ControllerClient {
     }
 
     boolean isUp() {
+        return answers(config.controller().http(), Duration.ofSeconds(2));
+    }
+
+    /** The controller at {@code h} answers a request that needs nothing (the list of clusters) within {@code within}. */
+    private boolean answers(Endpoint h, Duration within) {
         try {
-            HttpURLConnection c = open("clusters", Duration.ofSeconds(2));
+            HttpURLConnection c = open(h, "clusters", within);
+            c.setConnectTimeout((int) within.toMillis());
             try {
                 int code = c.getResponseCode();
                 return code == 401 || code == 200;
@@ -107,7 +121,7 @@ final class ControllerClient {
         List<ControllerPeer> peers = config.controller().peers();
         if (peers.size() == 1) {
             try {
-                return sendTo(peers.get(0).http(), method, path, body, token);
+                return sendTo(peers.get(0).http(), method, path, body, token, REQUEST_TIMEOUT);
             } catch (Lost e) {
                 throw new CommandRefused("talking to the drsp controller failed: " + e.getMessage());
             }
@@ -117,8 +131,14 @@ final class ControllerClient {
         while (true) {
             tried.clear();
             for (ControllerPeer peer : peers) {
+                // A paused controller (a long GC pause, SIGSTOP) still accepts connections and never answers: a
+                // request that needs nothing tells it apart before the command is sent there.
+                if (!answers(peer.http(), PROBE_TIMEOUT)) {
+                    tried.add(peer.name() + ": does not answer at " + peer.http().host() + ":" + peer.http().port());
+                    continue;
+                }
                 try {
-                    return sendTo(peer.http(), method, path, body, token);
+                    return sendTo(peer.http(), method, path, body, token, method.equals("GET") ? GET_TIMEOUT_OF_SEVERAL : REQUEST_TIMEOUT);
                 } catch (NotReached | Unavailable e) {
                     tried.add(peer.name() + ": " + e.getMessage());
                 } catch (Lost e) {
@@ -144,14 +164,14 @@ final class ControllerClient {
         }
     }
 
-    private JsonNode sendTo(Endpoint h, String method, String path, byte[] body, ApiToken token) {
+    private JsonNode sendTo(Endpoint h, String method, String path, byte[] body, ApiToken token, Duration readTimeout) {
         int code;
         String text;
         try {
-            HttpURLConnection c = open(h, path, REQUEST_TIMEOUT);
+            HttpURLConnection c = open(h, path, readTimeout);
             c.setRequestMethod(method);
             c.setRequestProperty("Authorization", "Bearer " + token.value());
-            try {
+            try (Watchdog watchdog = config.controller().highlyAvailable() ? new Watchdog(h, c) : null) {
                 if (body != null) {
                     c.setDoOutput(true);
                     c.setRequestProperty("Content-Type", "application/json");
@@ -204,6 +224,43 @@ final class ControllerClient {
             return in == null ? "" : new String(in.readAllBytes(), StandardCharsets.UTF_8);
         }
     }
+
+    /**
+     * While a request waits for one of several controllers, checks every few seconds that this controller still answers
+     * a request that needs nothing; after two checks without an answer (the process is paused or cut off; the kernel
+     * keeps the connection open) it drops the connection, so the wait ends as a lost answer and the next controller is
+     * asked. A command that legitimately takes minutes is not cut short, as its controller goes on answering checks.
+     */
+    private final class Watchdog implements AutoCloseable {
+        private final Thread thread;
+
+        Watchdog(Endpoint h, HttpURLConnection waiting) {
+            thread = new Thread(() -> {
+                int silent = 0;
+                try {
+                    while (!Thread.currentThread().isInterrupted()) {
+                        Thread.sleep(WATCH_EVERY.toMillis());
+                        silent = answers(h, PROBE_TIMEOUT) ? 0 : silent + 1;
+                        if (silent >= 2) {
+                            waiting.disconnect();
+                            return;
+                        }
+                    }
+                } catch (InterruptedException done) {
+                    // the answer came
+                }
+            }, "drsp-controller-watchdog");
+            thread.setDaemon(true);
+            thread.start();
+        }
+
+        @Override
+        public void close() {
+            thread.interrupt();
+        }
+    }
+
+    private static final Duration WATCH_EVERY = Duration.ofSeconds(5);
 
     /** The title of the API's 503 while no controller drives the pairs (ControllerApi says so in the same words). */
     static final String NO_OWNER_TITLE = "no controller drives the pairs";

@@ -91,12 +91,21 @@ final class SandboxCommand {
         @Override
         public Integer call() {
             Sandbox sb = Sandbox.open(dir.dir);
-            // A controller serving this sandbox would only log failing heartbeats once its databases are gone.
-            ControllerCommand.running(sb.dir().resolve("state/controller.pid")).ifPresent(h -> {
-                h.destroy();
-                h.onExit().orTimeout(60, java.util.concurrent.TimeUnit.SECONDS).join();
-                System.out.println("stopped the drsp controller of this sandbox (pid " + h.pid() + ")");
-            });
+            // A controller serving this sandbox would only log failing heartbeats once its databases are gone; with
+            // several controllers each has its own pid file (controller-c1.pid, ...).
+            java.util.List<java.nio.file.Path> pidFiles = new java.util.ArrayList<>();
+            try (java.util.stream.Stream<java.nio.file.Path> files = java.nio.file.Files.list(sb.dir().resolve("state"))) {
+                files.filter(f -> f.getFileName().toString().matches("controller(-.+)?\\.pid")).sorted().forEach(pidFiles::add);
+            } catch (java.io.IOException | java.io.UncheckedIOException e) {
+                // no state directory: no controller was ever started here
+            }
+            for (java.nio.file.Path pidFile : pidFiles) {
+                ControllerCommand.running(pidFile).ifPresent(h -> {
+                    h.destroy();
+                    h.onExit().orTimeout(60, java.util.concurrent.TimeUnit.SECONDS).join();
+                    System.out.println("stopped the drsp controller of this sandbox (pid " + h.pid() + ")");
+                });
+            }
             sb.down(keepData);
             System.out.println("sandbox down" + (keepData ? " (data kept in " + dir.dir + ")" : ""));
             return Drsp.DONE;

@@ -80,7 +80,9 @@ public final class Controller implements AutoCloseable {
             Cluster cluster = Cluster.get(system);
             if (!ha) {
                 cluster.manager().tell(Join.create(cluster.selfMember().address()));
-            } // else Pekko joins the configured seed nodes, the controllers, by itself
+            } else {
+                cluster.manager().tell(new org.apache.pekko.cluster.typed.JoinSeedNodes(SeedNodes.toJoin(config.controller(), token)));
+            }
             Map<String, ActorRef<PairEntity.Command>> entities = new LinkedHashMap<>();
             LocalEntities local = new LocalEntities();
             JournalWatch journal = new JournalWatch(cs.controlDb(), config.user(cs.controlDb().user()),

@@ -123,7 +123,7 @@ final class ControllerApi extends AllDirectives {
             }
             return concat(
                     path("clusters", () -> get(() -> complete(StatusCodes.OK, Map.of("clusters",
-                            List.copyOf(config.clusters().keySet())), Jackson.marshaller(json)))),
+                            List.copyOf(config.clusters().keySet()), "controller", controllers.selfMember()), Jackson.marshaller(json)))),
                     pathPrefix("clusters", () -> pathPrefix(PathMatchers.segment(), id -> withPair(id, pair -> concat(
                             path("status", () -> get(() -> parameterOptional("fresh", fresh -> status(pair, fresh)))),
                             path("sync", () -> post(() -> entity(Jackson.unmarshaller(json, JsonNode.class), body ->
@@ -299,12 +299,16 @@ final class ControllerApi extends AllDirectives {
                         + " at the moment (a takeover is under way, or fewer than a majority of the controllers are up: "
                         + describe(controllers.members()) + "); nothing was changed, try again.");
             }
+            if (!controllers.isReachableOwner(owner.get())) {
+                return problem(StatusCodes.SERVICE_UNAVAILABLE, NO_OWNER_TITLE, "controller " + owner.get().name() + ", which drives"
+                        + " cluster " + pair.id() + ", is unreachable (a takeover follows if it stays so); nothing was changed, try again.");
+            }
             var at = owner.get().http();
             return toStrictEntity(scala.concurrent.duration.FiniteDuration.create(10, java.util.concurrent.TimeUnit.SECONDS), () -> extractRequest(request -> {
                 var uri = request.getUri().scheme("http").host(at.host()).port(at.port());
                 var out = request.withUri(uri).removeHeader("Host").removeHeader("Timeout-Access")
                         .addHeader(org.apache.pekko.http.javadsl.model.headers.RawHeader.create(FORWARDED_BY, controllers.self().name()));
-                return onComplete(Http.get(system).singleRequest(out), result -> {
+                return onComplete(whileOwner(owner.get(), Http.get(system).singleRequest(out).toCompletableFuture()), result -> {
                     if (result.isSuccess()) {
                         return complete(result.get());
                     }
@@ -319,6 +323,31 @@ final class ControllerApi extends AllDirectives {
                 });
             }));
         });
+    }
+
+    /**
+     * {@code answer}, unless {@code owner} stops being the reachable owner first: a paused owner keeps the connection
+     * open and never answers, and the CLI should be told at once that the answer is lost so it asks again.
+     */
+    private java.util.concurrent.CompletableFuture<HttpResponse> whileOwner(io.drsp.core.config.ControllerPeer owner,
+                                                                           java.util.concurrent.CompletableFuture<HttpResponse> answer) {
+        java.util.concurrent.CompletableFuture<HttpResponse> result = new java.util.concurrent.CompletableFuture<>();
+        org.apache.pekko.actor.Cancellable watch = system.scheduler().scheduleWithFixedDelay(Duration.ofSeconds(1),
+                Duration.ofSeconds(1), () -> {
+                    if (!controllers.isReachableOwner(owner)) {
+                        result.completeExceptionally(new IllegalStateException("controller " + owner.name()
+                                + " became unreachable or stopped driving before it answered"));
+                    }
+                }, system.executionContext());
+        answer.whenComplete((r, e) -> {
+            if (e != null) {
+                result.completeExceptionally(e);
+            } else if (!result.complete(r)) {
+                r.discardEntityBytes(system);
+            }
+        });
+        result.whenComplete((r, e) -> watch.cancel());
+        return result;
     }
 
     private static boolean refusedConnection(Throwable t) {
@@ -369,6 +398,12 @@ final class ControllerApi extends AllDirectives {
         CompletionStage<PairEntity.Reply> reply = AskPattern.ask(entities.get(pair.id()), command::apply, COMMAND_TIMEOUT,
                 system.scheduler());
         return onComplete(reply, result -> {
+            if (result.isFailure() && controllers.highlyAvailable() && !controllers.servesHere(pair.id())) {
+                // The entity left this controller (handed over, taken over) before it answered: the command may have
+                // reached it, and sent again it joins the runbook it started.
+                return problem(StatusCodes.BAD_GATEWAY, ANSWER_LOST_TITLE, "cluster " + pair.id() + " was handed over to another"
+                        + " controller before it answered, so the command may have started; look at drsp status before giving it again.");
+            }
             if (result.isFailure()) {
                 return problem(StatusCodes.GATEWAY_TIMEOUT, "no answer", "cluster " + pair.id() + " did not finish within "
                         + COMMAND_TIMEOUT.toMinutes() + " minutes; see 'drsp status " + pair.id() + "'.");
@@ -399,8 +434,18 @@ final class ControllerApi extends AllDirectives {
         if (fresh.isPresent() && !fresh.get().equals("true") && !fresh.get().equals("false")) {
             return problem(StatusCodes.BAD_REQUEST, "bad fresh", "fresh must be true or false, got \"" + fresh.get() + "\".");
         }
-        return onSuccess(status.collect(pair, entities.get(pair.id()), fresh.map("true"::equals).orElse(false)),
-                s -> complete(StatusCodes.OK, s.withControllers(controllers.members()), Jackson.marshaller(json)));
+        return onComplete(status.collect(pair, entities.get(pair.id()), fresh.map("true"::equals).orElse(false)), result -> {
+            if (result.isSuccess()) {
+                return complete(StatusCodes.OK, result.get().withControllers(controllers.members()), Jackson.marshaller(json));
+            }
+            if (controllers.highlyAvailable()) {
+                // The entity was handed over to another controller while this one asked it (a restart, a takeover).
+                return problem(StatusCodes.SERVICE_UNAVAILABLE, NO_OWNER_TITLE, "cluster " + pair.id() + " is being handed over"
+                        + " between controllers (" + describe(controllers.members()) + "); try again.");
+            }
+            return problem(StatusCodes.INTERNAL_SERVER_ERROR, "no status", "the status of cluster " + pair.id()
+                    + " could not be collected: " + result.failed().get().getMessage());
+        });
     }
 
     private Route problem(StatusCode code, String title, String detail) {

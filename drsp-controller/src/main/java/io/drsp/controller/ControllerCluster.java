@@ -53,6 +53,24 @@ final class ControllerCluster {
         return oldest == null ? Optional.empty() : peerAt(oldest.address());
     }
 
+    /** {@code peer} is still the owner, and this controller's failure detector still reaches it. */
+    boolean isReachableOwner(ControllerPeer peer) {
+        if (!owner().map(peer::equals).orElse(false)) {
+            return false;
+        }
+        for (Member m : cluster.state().getUnreachable()) {
+            if (peerAt(m.address()).map(peer::equals).orElse(false)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** This controller as it sees itself: an "up" one is a member of a cluster that has had a majority. */
+    ControllerMember selfMember() {
+        return members().stream().filter(m -> m.name().equals(self().name())).findFirst().orElseThrow();
+    }
+
     /** Every configured controller with its state as seen from here, in name order. */
     List<ControllerMember> members() {
         Optional<ControllerPeer> owner = owner();

@@ -17,6 +17,13 @@ final class Cli {
     private Cli() {
     }
 
+    /** {@code drsp status 1 --json}, which must succeed. */
+    static com.fasterxml.jackson.databind.JsonNode status(String conf) throws Exception {
+        Result r = run("status", "1", "--json", "--config", conf);
+        org.junit.jupiter.api.Assertions.assertEquals(0, r.exitCode(), r.toString());
+        return new com.fasterxml.jackson.databind.ObjectMapper().readTree(r.out());
+    }
+
     static synchronized Result run(String... args) {
         PrintStream out = System.out;
         PrintStream err = System.err;

@@ -47,19 +47,9 @@ class RecoverCrashTest {
     @Test
     void killedDuringReplayTheRestartedControllerCompletesToTheSamePoint() throws Exception {
         controller = ControllerCrashTest.startController(conf, DIR, Map.of("DRSP_FAILPOINTS", "crash-after:ReplayStarted"));
-        List<BankShard> shards = Bank.shards(sandbox, Sandbox.Role.PRODUCTION);
         // DR gets the bank's schema first, so that the test can hold one of its rows while the replay runs
         assertEquals(0, Cli.run("sync", "1", "--delay", "0", "--config", conf).exitCode());
-        BankSchema.create(shards.get(0), shards.subList(1, shards.size()), 50);
-        Await.until(Duration.ofSeconds(60), () -> "50".equals(countAccounts(sandbox.drPrimary("s1"))), "DR s1 has the accounts");
-        assertEquals(0, Cli.run("sync", "1", "--delay", "3600", "--config", conf).exitCode());
-        BankWorkload w = new BankWorkload(shards.subList(1, shards.size()), 50, 3, 200, 11).start();
-        Await.until(Duration.ofSeconds(60), () -> w.stats().committed() >= 1000, "1000 transfers");
-        w.stop();
-        Map<String, GtidSet> written = Bank.productionExecuted(sandbox);
-        Bank.awaitRetrieved(sandbox, written);
-        assertEquals(0, Cli.run("stopsync", "1", "--config", conf).exitCode());
-        assertEquals(0, Cli.run("relaytime", "1", "--all", "--config", conf).exitCode());
+        Map<String, GtidSet> written = Bank.writtenThenStoppedForRecovery(sandbox, conf, 11);
         // what --all must reach, in MySQL's own words: what each shard has applied and what its receiver retrieved
         Map<String, GtidSet> planned = new HashMap<>();
         for (String shard : sandbox.shards()) {
@@ -100,13 +90,7 @@ class RecoverCrashTest {
         }
     }
 
-    private static String countAccounts(Sandbox.Member m) throws java.sql.SQLException {
-        return DrillTest.tableExists(m, "bank.accounts") ? Db.one(m, "SELECT COUNT(*) FROM bank.accounts") : null;
-    }
-
     static JsonNode status() throws Exception {
-        Cli.Result r = Cli.run("status", "1", "--json", "--config", conf);
-        assertEquals(0, r.exitCode(), r.toString());
-        return new ObjectMapper().readTree(r.out());
+        return Cli.status(conf);
     }
 }

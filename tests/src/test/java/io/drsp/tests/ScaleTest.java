@@ -275,9 +275,7 @@ class ScaleTest {
     }
 
     static JsonNode status() throws Exception {
-        Cli.Result r = Cli.run("status", "1", "--json", "--config", conf);
-        assertEquals(0, r.exitCode(), r.toString());
-        return JSON.readTree(r.out());
+        return Cli.status(conf);
     }
 
     static String loadAverage() {

@@ -184,6 +184,10 @@ class TakeoverFencingTest {
 
     /** The sandbox's stop_dbproxy hook, made to wait (at most a minute) until the test opens its gate. */
     static void gateStopDbproxyHook() throws Exception {
+        gateStopDbproxyHook(hooks);
+    }
+
+    static void gateStopDbproxyHook(Path hooks) throws Exception {
         Path script = hooks.resolve("stop_dbproxy.sh");
         Files.writeString(script, "#!/bin/sh\nd=\"$(dirname \"$0\")\"\n"
                 + "echo \"$(date '+%F %T') stop_dbproxy cluster=$DRSP_CLUSTER site=$DRSP_SITE mode=$DRSP_MODE\" >> \"$d/dbproxy.log\"\n"
@@ -193,6 +197,10 @@ class TakeoverFencingTest {
     }
 
     static long waitingHooks() throws Exception {
+        return waitingHooks(hooks);
+    }
+
+    static long waitingHooks(Path hooks) throws Exception {
         try (Stream<Path> files = Files.list(hooks)) {
             return files.filter(p -> p.getFileName().toString().startsWith("gate.waiting.")).count();
         }
