@@ -149,6 +149,7 @@ await_owner() { # $1: a controller that must not be the owner (or "")
 }
 step "a second, small sandbox (1 shard) whose drsp.conf lists three controllers c1, c2, c3 under drsp.controller.peers" \
   $DRSP sandbox up --dir "$HA" --shards 1 --controllers 3
+mkdir -p "$HA/state"
 step "drsp agent --node ... : the agents of every instance in a process of their own (one per database host in production)" \
   sh -c "$DRSP agent --config $HA/drsp.conf --node 1/production/meta --node 1/production/s1 --node 1/dr/meta --node 1/dr/s1 \
     >> $HA/state/agent.log 2>&1 & echo \$! > $HA/state/agent.pid"
