@@ -7,19 +7,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.drsp.agent.ClusterRoles;
-import io.drsp.agent.NodeKey;
-import io.drsp.agent.Topology;
-import io.drsp.controller.ApiToken;
 import io.drsp.core.config.ControllerPeer;
 import io.drsp.core.config.DrspConfig;
 import io.drsp.core.gtid.GtidSet;
 import io.drsp.sandbox.Sandbox;
-import io.drsp.sandbox.bank.BankSchema;
 import io.drsp.sandbox.bank.BankShard;
 import io.drsp.sandbox.bank.BankWorkload;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -30,7 +23,6 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -55,35 +47,19 @@ class ControllerHaTest {
     static final Path DIR = Path.of("target/controller-ha").toAbsolutePath();
     /** Beside the sandbox, which its teardown deletes: the controllers' and agents' logs outlive the test. */
     static final Path LOGS = Path.of("target/controller-ha-logs").toAbsolutePath();
-    static final ObjectMapper JSON = new ObjectMapper();
+    static final ObjectMapper JSON = HaControllers.JSON;
     static Sandbox sandbox;
+    static HaControllers ha;
     static String conf;
     static DrspConfig config;
-    static Process agents;
-    static final Map<String, Process> controllers = new LinkedHashMap<>();
     static List<BankShard> shards;
 
     @BeforeAll
     static void up() throws Exception {
         sandbox = Sandbox.upReplacing(DIR, Sandbox.Options.defaults(), s -> { });
-        Files.createDirectories(LOGS);
-        sandbox.writeConfig(3);
-        conf = sandbox.configFile().toString();
-        config = DrspConfig.load(Path.of(conf));
-        List<String> args = new ArrayList<>(List.of("agent", "--config", conf));
-        for (NodeKey key : Topology.nodes(config.cluster("1"))) {
-            args.addAll(List.of("--node", key.toString()));
-        }
-        agents = ChildJvm.drsp(LOGS.resolve("agents.out"), Map.of("DRSP_TEST_LOG", LOGS.resolve("agents.log").toString()),
-                args.toArray(String[]::new));
-        // c1 first: it is the first seed node, the one that forms the cluster, and so the oldest, the first owner.
-        for (ControllerPeer peer : config.controller().peers()) {
-            start(peer.name());
-        }
-        Await.until(Duration.ofSeconds(120), () -> {
-            JsonNode s = statusOrNull();
-            return s != null && upCount(s) == 3 && s.path("agents").path("registered").asInt() == Topology.nodes(config.cluster("1")).size();
-        }, "three controllers up and every agent registered");
+        ha = new HaControllers(sandbox, LOGS, "");
+        conf = ha.conf;
+        config = ha.config;
         shards = Bank.shards(sandbox, Sandbox.Role.PRODUCTION);
     }
 
@@ -93,20 +69,14 @@ class ControllerHaTest {
         if (Files.isDirectory(hooks) && !Files.exists(hooks.resolve("gate.open"))) {
             Files.createFile(hooks.resolve("gate.open")); // no hook is left waiting behind a failed test
         }
-        for (Process p : controllers.values()) {
-            signal(p, "CONT"); // a paused controller would not stop
-        }
-        List<Object> parts = new ArrayList<>(controllers.values());
-        parts.add(agents);
-        parts.add(sandbox);
-        TearDown.all(parts.toArray());
+        TearDown.all(ha, sandbox);
     }
 
     @Test
     @Order(1)
     void everyControllerAnswersAndStatusNamesTheOwnerAndTheMembers() throws Exception {
-        JsonNode s = status();
-        String owner = owner(s);
+        JsonNode s = ha.status();
+        String owner = HaControllers.owner(s);
         assertEquals(ClusterRoles.address(config.controller().peer(owner).remoting()), s.path("owner").asText(),
                 "the journal names the controller status says drives: " + s.path("controllers"));
         Cli.Result table = Cli.run("status", "1", "--config", conf);
@@ -118,9 +88,9 @@ class ControllerHaTest {
         assertTrue(table.out().contains("driven by: " + s.path("owner").asText()), table.out());
         // Each controller answers the API; the two others pass the request on to the owner.
         for (ControllerPeer peer : config.controller().peers()) {
-            HttpResponse<String> r = get(peer, "status");
+            HttpResponse<String> r = ha.get(peer, "status");
             assertEquals(200, r.statusCode(), peer.name() + ": " + r.body());
-            assertEquals(owner, owner(JSON.readTree(r.body())), peer.name());
+            assertEquals(owner, HaControllers.owner(JSON.readTree(r.body())), peer.name());
         }
         assertEquals(0, Cli.run("sync", "1", "--delay", "0", "--config", conf).exitCode());
         // What a forwarded status costs: medians of 15 calls through the owner and through a non-owner.
@@ -135,9 +105,9 @@ class ControllerHaTest {
     void killedDuringReplayTheOwnerIsReplacedAndTheRecoveryEndsAtThePlannedPoint() throws Exception {
         Map<String, GtidSet> written = Bank.writtenThenStoppedForRecovery(sandbox, conf, 11);
         Map<String, GtidSet> planned = plannedByMysql();
-        JsonNode before = status();
+        JsonNode before = ha.status();
         long epochBefore = before.path("epoch").asLong();
-        String killed = owner(before);
+        String killed = HaControllers.owner(before);
 
         Process recover;
         long killedAtMillis;
@@ -147,13 +117,10 @@ class ControllerHaTest {
             // In a JVM of its own, as a runbook script runs it: the test's in-process CLI goes on answering status.
             recover = ChildJvm.drsp(DIR.resolve("recover.out"), Map.of(), "recover", "1", "--config", conf);
             Await.until(Duration.ofSeconds(60), () -> "Yes".equals(Db.replicaStatus(sandbox.drPrimary("s1")).orElseThrow()
-                    .get("Replica_SQL_Running")) && journalHas("StepStarted", "\"description\":\"replay "), "s1 replaying");
+                    .get("Replica_SQL_Running")) && ha.journalHas("StepStarted", "\"description\":\"replay "), "s1 replaying");
             killedAtMillis = System.currentTimeMillis();
-            kill(killed);
-            Await.until(Duration.ofSeconds(90), () -> {
-                JsonNode s = statusOrNull();
-                return s != null && s.path("epoch").asLong() > epochBefore;
-            }, "another controller took the pair over");
+            ha.kill(killed);
+            ha.awaitTakeover(epochBefore);
             assertTrue(Db.executed(sandbox.drPrimary("s1")).subtract(planned.get("s1")).isEmpty());
             assertFalse(Db.executed(sandbox.drPrimary("s1")).containsAll(planned.get("s1")),
                     "s1 was still short of its target when the owner died and was taken over");
@@ -165,9 +132,9 @@ class ControllerHaTest {
         String out = Files.readString(DIR.resolve("recover.out"));
         assertEquals(0, recover.exitValue(), out);
         assertTrue(out.contains("DR cluster 1 recovered"), out);
-        JsonNode s = status();
+        JsonNode s = ha.status();
         assertEquals("RECOVERED", s.path("drMode").asText());
-        String owner = owner(s);
+        String owner = HaControllers.owner(s);
         assertTrue(owner != null && !owner.equals(killed), "another controller drives now: " + s.path("controllers"));
         assertEquals(ClusterRoles.address(config.controller().peer(owner).remoting()), s.path("owner").asText(),
                 "the journal's takeover names it");
@@ -181,15 +148,15 @@ class ControllerHaTest {
         List<BankShard> dr = Bank.shards(sandbox, Sandbox.Role.DR);
         io.drsp.sandbox.bank.BankTotals totals = io.drsp.sandbox.bank.BankTotals.read(dr.subList(1, dr.size()));
         assertTrue(totals.holds(), "the recovered bank's total holds: " + totals);
-        long tookOver = journalMillis("OwnerTookOver", "\"epoch\":" + (epochBefore + 1));
-        long firstStep = firstEventAfter(tookOver);
+        long tookOver = ha.journalMillis("OwnerTookOver", "\"epoch\":" + (epochBefore + 1));
+        long firstStep = ha.firstEventAfter(tookOver);
         System.out.printf("takeover after kill -9 of %s: OwnerTookOver %d ms, first event of the new owner %d ms after the kill%n",
                 killed, tookOver - killedAtMillis, firstStep - killedAtMillis);
         // the killed controller comes back as a new member, the youngest: the new owner keeps the pair
-        start(killed);
+        ha.start(killed);
         Await.until(Duration.ofSeconds(90), () -> {
-            JsonNode st = statusOrNull();
-            return st != null && upCount(st) == 3 && owner.equals(owner(st));
+            JsonNode st = ha.statusOrNull();
+            return st != null && HaControllers.upCount(st) == 3 && owner.equals(HaControllers.owner(st));
         }, killed + " rejoined and " + owner + " still drives");
     }
 
@@ -206,18 +173,18 @@ class ControllerHaTest {
         assertFalse(atSnapshot.equals(drReading()), "the drill changed DR");
         Path hooks = DIR.resolve("hooks");
         TakeoverFencingTest.gateStopDbproxyHook(hooks);
-        JsonNode before = status();
+        JsonNode before = ha.status();
         long epochBefore = before.path("epoch").asLong();
-        String paused = owner(before);
+        String paused = HaControllers.owner(before);
         Process stopservice = ChildJvm.drsp(LOGS.resolve("stopservice.out"), Map.of(), "stopservice", "1", "--config", conf);
         Await.until(Duration.ofSeconds(60), () -> TakeoverFencingTest.waitingHooks(hooks) == 1,
                 "the owner's stop_dbproxy hook waits at the gate");
         Map<String, Long> fencesBefore = superReadOnlySets();
         long pausedAt = System.currentTimeMillis();
-        signal(controllers.get(paused), "STOP");
+        ha.signal(paused, "STOP");
         ControllerPeer live = config.controller().peers().stream().filter(p -> !p.name().equals(paused)).findFirst().orElseThrow();
         Await.until(Duration.ofSeconds(90), () -> {
-            JsonNode s = statusThrough(live);
+            JsonNode s = ha.statusThrough(live);
             return s != null && s.path("epoch").asLong() > epochBefore;
         }, "another controller took the pair over from the paused one");
         Await.until(Duration.ofSeconds(60), () -> TakeoverFencingTest.waitingHooks(hooks) == 2,
@@ -225,8 +192,8 @@ class ControllerHaTest {
         Files.createFile(hooks.resolve("gate.open"));
         assertTrue(stopservice.waitFor(3, TimeUnit.MINUTES), "stopservice ended");
         assertEquals(0, stopservice.exitValue(), Files.readString(LOGS.resolve("stopservice.out")));
-        JsonNode after = statusThrough(live);
-        String owner = owner(after);
+        JsonNode after = ha.statusThrough(live);
+        String owner = HaControllers.owner(after);
         assertTrue(owner != null && !owner.equals(paused), after.path("controllers").toString());
         assertEquals("SERVICE_STOPPED", after.path("drMode").asText(), after.toString());
         Map<String, Long> fencesAfterTakeover = superReadOnlySets();
@@ -237,8 +204,8 @@ class ControllerHaTest {
 
         // The paused owner wakes up: its hook has long returned, and its next step would close the shards again.
         long resumedAt = System.currentTimeMillis();
-        signal(controllers.get(paused), "CONT");
-        Process old = controllers.get(paused);
+        ha.signal(paused, "CONT");
+        Process old = ha.controllers.get(paused);
         assertTrue(old.waitFor(60, TimeUnit.SECONDS), "the resumed controller, downed by the majority, ends its process");
         assertEquals(fencesAfterTakeover, superReadOnlySets(), "the resumed controller set super_read_only nowhere");
         assertEquals(gtidsAfterTakeover, drExecuted(), "and changed no DR shard");
@@ -248,36 +215,29 @@ class ControllerHaTest {
         assertEquals(List.of(), writersAfterTakeover(epochBefore + 1), "every journal write after the takeover is the new owner's");
         String log = Files.readString(LOGS.resolve("controller-" + paused + ".log"));
         System.out.printf("pause of %s: takeover in %d ms; after SIGCONT it ended in %d ms%n", paused,
-                journalMillis("OwnerTookOver", "\"epoch\":" + (epochBefore + 1)) - pausedAt, System.currentTimeMillis() - resumedAt);
+                ha.journalMillis("OwnerTookOver", "\"epoch\":" + (epochBefore + 1)) - pausedAt, System.currentTimeMillis() - resumedAt);
         assertFalse(log.contains("took over under epoch " + (epochBefore + 1)), "the paused one never took the pair back");
-        start(paused);
-        Await.until(Duration.ofSeconds(90), () -> {
-            JsonNode st = statusOrNull();
-            return st != null && upCount(st) == 3;
-        }, paused + " rejoined");
+        ha.rejoin(paused);
     }
 
     @Test
     @Order(4)
     @Tag("ha-long")
     void killedDuringTheDrillsFlashbackTheOwnerIsReplacedAndPurgeEndsAtTheSnapshotPoint() throws Exception {
-        JsonNode before = status();
+        JsonNode before = ha.status();
         long epochBefore = before.path("epoch").asLong();
-        String killed = owner(before);
+        String killed = HaControllers.owner(before);
         Process flashback;
         // The test holds a read lock on s1's accounts, so s1's flashback cannot finish before the owner dies.
         try (Connection blocker = sandbox.drPrimary("s1").instance().connect(); Statement lock = blocker.createStatement()) {
             lock.execute("LOCK TABLES bank.accounts READ");
             flashback = ChildJvm.drsp(LOGS.resolve("flashback.out"), Map.of(), "flashback", "1", "--config", conf);
-            Await.until(Duration.ofSeconds(90), () -> journalHas("StepStarted", "\"description\":\"undo every shard"),
+            Await.until(Duration.ofSeconds(90), () -> ha.journalHas("StepStarted", "\"description\":\"undo every shard"),
                     "the flashback step started");
             Await.until(Duration.ofSeconds(60), () -> !drReading().get("s2").equals(atSnapshot.get("s2"))
                     && lockWaits(sandbox.drPrimary("s1")) > 0, "s1's flashback waits for the test's lock");
-            kill(killed);
-            Await.until(Duration.ofSeconds(90), () -> {
-                JsonNode s = statusOrNull();
-                return s != null && s.path("epoch").asLong() > epochBefore;
-            }, "another controller took the pair over");
+            ha.kill(killed);
+            ha.awaitTakeover(epochBefore);
             assertFalse(drReading().get("s1").equals(atSnapshot.get("s1")), "s1 was not flashed back when the owner died");
             lock.execute("UNLOCK TABLES");
             assertTrue(flashback.waitFor(5, TimeUnit.MINUTES), "flashback ended");
@@ -286,14 +246,10 @@ class ControllerHaTest {
         Cli.Result purge = Cli.run("purge", "1", "--config", conf);
         assertEquals(0, purge.exitCode(), purge.toString());
         assertEquals(atSnapshot, drReading(), "every DR primary is back at the snapshot point: GTID set and CHECKSUM TABLE");
-        JsonNode s = status();
-        String owner = owner(s);
+        JsonNode s = ha.status();
+        String owner = HaControllers.owner(s);
         assertTrue(owner != null && !owner.equals(killed), s.path("controllers").toString());
-        start(killed);
-        Await.until(Duration.ofSeconds(90), () -> {
-            JsonNode st = statusOrNull();
-            return st != null && upCount(st) == 3;
-        }, killed + " rejoined");
+        ha.rejoin(killed);
     }
 
     @Test
@@ -323,13 +279,13 @@ class ControllerHaTest {
         poller.start();
         try {
             for (ControllerPeer peer : config.controller().peers()) {
-                Process p = controllers.get(peer.name());
+                Process p = ha.controllers.get(peer.name());
                 p.destroy(); // SIGTERM: Pekko's coordinated shutdown leaves the cluster and hands its singletons over
                 assertTrue(p.waitFor(60, TimeUnit.SECONDS), peer.name() + " stopped");
-                start(peer.name());
+                ha.start(peer.name());
                 Await.until(Duration.ofSeconds(120), () -> {
-                    JsonNode st = statusOrNull();
-                    return st != null && upCount(st) == 3 && owner(st) != null;
+                    JsonNode st = ha.statusOrNull();
+                    return st != null && HaControllers.upCount(st) == 3 && HaControllers.owner(st) != null;
                 }, peer.name() + " rejoined and a controller drives");
             }
         } finally {
@@ -374,26 +330,22 @@ class ControllerHaTest {
         List<String> rows = new ArrayList<>(List.of("# kill\tvictim\tnew_owner\ttook_over_ms\tfirst_step_ms"));
         List<Long> took = new ArrayList<>();
         for (int i = 1; i <= kills; i++) {
-            JsonNode before = status();
+            JsonNode before = ha.status();
             long epochBefore = before.path("epoch").asLong();
-            String victim = owner(before);
+            String victim = HaControllers.owner(before);
             long killedAt = System.currentTimeMillis();
-            kill(victim);
-            Await.until(Duration.ofSeconds(120), () -> journalMillisOrNegative("OwnerTookOver", "\"epoch\":" + (epochBefore + 1), 0) >= 0,
+            ha.kill(victim);
+            Await.until(Duration.ofSeconds(120), () -> ha.journalMillisOrNegative("OwnerTookOver", "\"epoch\":" + (epochBefore + 1), 0) >= 0,
                     "the takeover to epoch " + (epochBefore + 1));
-            long tookOver = journalMillis("OwnerTookOver", "\"epoch\":" + (epochBefore + 1)) - killedAt;
+            long tookOver = ha.journalMillis("OwnerTookOver", "\"epoch\":" + (epochBefore + 1)) - killedAt;
             // the first step the new owner runs: a stopsync sent right away, through any controller
             assertEquals(0, Cli.run("stopsync", "1", "--config", conf).exitCode());
-            long firstStep = journalMillisOrNegative("StepStarted", "\"step\":0", killedAt) - killedAt;
-            String owner = owner(status());
+            long firstStep = ha.journalMillisOrNegative("StepStarted", "\"step\":0", killedAt) - killedAt;
+            String owner = HaControllers.owner(ha.status());
             rows.add(i + "\t" + victim + "\t" + owner + "\t" + tookOver + "\t" + firstStep);
             took.add(tookOver);
             assertEquals(0, Cli.run("sync", "1", "--delay", "0", "--config", conf).exitCode());
-            start(victim);
-            Await.until(Duration.ofSeconds(120), () -> {
-                JsonNode st = statusOrNull();
-                return st != null && upCount(st) == 3;
-            }, victim + " rejoined");
+            ha.rejoin(victim);
         }
         took.sort(Long::compare);
         rows.add("# median " + took.get(took.size() / 2) + " ms, max " + took.get(took.size() - 1) + " ms over " + kills + " kills");
@@ -421,22 +373,6 @@ class ControllerHaTest {
     static long lockWaits(Sandbox.Member m) throws SQLException {
         return Long.parseLong(Db.one(m, "SELECT COUNT(*) FROM performance_schema.threads WHERE PROCESSLIST_STATE LIKE '%table metadata lock%'"
                 + " OR PROCESSLIST_STATE LIKE 'Waiting for table level lock%'"));
-    }
-
-    static void signal(Process p, String name) throws Exception {
-        if (p.isAlive()) {
-            assertEquals(0, new ProcessBuilder("kill", "-" + name, Long.toString(p.pid())).inheritIO().start().waitFor());
-        }
-    }
-
-    /** Status straight from one controller's API (not the CLI, which would try a paused controller first). */
-    static JsonNode statusThrough(ControllerPeer peer) {
-        try {
-            HttpResponse<String> r = get(peer, "status");
-            return r.statusCode() == 200 ? JSON.readTree(r.body()) : null;
-        } catch (Exception e) {
-            return null;
-        }
     }
 
     static Map<String, Long> superReadOnlySets() throws Exception {
@@ -480,41 +416,6 @@ class ControllerHaTest {
         return others;
     }
 
-    static void start(String name) throws Exception {
-        Process p = ChildJvm.drsp(LOGS.resolve("controller-" + name + ".out"), Map.of("DRSP_TEST_LOG",
-                LOGS.resolve("controller-" + name + ".log").toString()), "controller", "--name", name, "--config", conf);
-        controllers.put(name, p);
-        HttpClient http = HttpClient.newHttpClient();
-        int port = config.controller().peer(name).http().port();
-        Await.until(Duration.ofSeconds(120), () -> {
-            if (!p.isAlive()) {
-                throw new AssertionError("controller " + name + " exited with " + p.exitValue());
-            }
-            try {
-                return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/api/v1/clusters")).build(),
-                        HttpResponse.BodyHandlers.ofString()).statusCode() == 401;
-            } catch (java.io.IOException e) {
-                return false;
-            }
-        }, "controller " + name + " answers");
-    }
-
-    static void kill(String name) throws Exception {
-        Process p = controllers.get(name);
-        p.destroyForcibly(); // SIGKILL
-        assertTrue(p.waitFor(30, TimeUnit.SECONDS));
-        assertEquals(137, p.exitValue());
-    }
-
-    static HttpResponse<String> get(ControllerPeer peer, String what) throws Exception {
-        HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + peer.http().port()
-                        + "/api/v1/clusters/1/" + what))
-                .timeout(Duration.ofSeconds(30))
-                .header("Authorization", "Bearer " + ApiToken.read(config.controller().tokenFile()).value())
-                .build();
-        return HttpClient.newHttpClient().send(request, HttpResponse.BodyHandlers.ofString());
-    }
-
     /** Medians of 15 status calls through each of two controllers, taken in turns so both see the same machine. */
     static double[] medianMillis(ControllerPeer a, ControllerPeer b) throws Exception {
         List<Double> ta = new ArrayList<>();
@@ -522,47 +423,13 @@ class ControllerHaTest {
         for (int i = 0; i < 15; i++) {
             for (ControllerPeer p : List.of(a, b)) {
                 long t0 = System.nanoTime();
-                assertEquals(200, get(p, "status").statusCode());
+                assertEquals(200, ha.get(p, "status").statusCode());
                 (p == a ? ta : tb).add((System.nanoTime() - t0) / 1e6);
             }
         }
         ta.sort(Double::compare);
         tb.sort(Double::compare);
         return new double[] {ta.get(7), tb.get(7)};
-    }
-
-    static JsonNode status() throws Exception {
-        return Cli.status(conf);
-    }
-
-    static JsonNode statusOrNull() {
-        try {
-            Cli.Result r = Cli.run("status", "1", "--json", "--config", conf);
-            return r.exitCode() == 0 ? JSON.readTree(r.out()) : null;
-        } catch (Exception e) {
-            return null;
-        }
-    }
-
-    static int upCount(JsonNode s) {
-        int n = 0;
-        for (JsonNode m : s.path("controllers")) {
-            if (m.path("status").asText().equals("up") && m.path("reachable").asBoolean()) {
-                n++;
-            }
-        }
-        return n;
-    }
-
-    static String owner(JsonNode s) {
-        String owner = null;
-        for (JsonNode m : s.path("controllers")) {
-            if (m.path("drives").asBoolean()) {
-                assertEquals(null, owner, "one controller drives: " + s.path("controllers"));
-                owner = m.path("name").asText();
-            }
-        }
-        return owner;
     }
 
     /** What --all must reach, in MySQL's own words: what each DR shard has applied and what its receiver retrieved. */
@@ -573,43 +440,5 @@ class ControllerHaTest {
             planned.put(shard, Db.executed(dr).union(GtidSet.parse(Db.replicaStatus(dr).orElseThrow().get("Retrieved_Gtid_Set"))));
         }
         return planned;
-    }
-
-    static boolean journalHas(String manifestEnd, String payloadPart) throws SQLException {
-        return journalMillisOrNegative(manifestEnd, payloadPart, 0) >= 0;
-    }
-
-    static long journalMillis(String manifestEnd, String payloadPart) throws SQLException {
-        long at = journalMillisOrNegative(manifestEnd, payloadPart, 0);
-        assertTrue(at >= 0, "the journal holds a " + manifestEnd + " with " + payloadPart);
-        return at;
-    }
-
-    /** The write time of the last event of that kind (holding that text) in pair 1's journal, -1 if none. */
-    static long journalMillisOrNegative(String manifestEnd, String payloadPart, long notBefore) throws SQLException {
-        long at = -1;
-        try (Connection c = sandbox.control().instance().connect(); Statement st = c.createStatement();
-             ResultSet rs = st.executeQuery("SELECT event_ser_manifest, write_timestamp, CAST(event_payload AS CHAR)"
-                     + " FROM drsp.event_journal WHERE persistence_id = 'pair-1' ORDER BY sequence_number")) {
-            while (rs.next()) {
-                if (rs.getString(1).endsWith(manifestEnd) && rs.getString(3).contains(payloadPart) && rs.getLong(2) >= notBefore) {
-                    at = rs.getLong(2);
-                }
-            }
-        }
-        return at;
-    }
-
-    /** The write time of the first event journaled after {@code millis} (by sequence), -1 if none. */
-    static long firstEventAfter(long millis) throws SQLException {
-        try (Connection c = sandbox.control().instance().connect(); Statement st = c.createStatement();
-             ResultSet rs = st.executeQuery("SELECT write_timestamp FROM drsp.event_journal WHERE persistence_id = 'pair-1'"
-                     + " AND write_timestamp > " + millis + " ORDER BY sequence_number LIMIT 1")) {
-            return rs.next() ? rs.getLong(1) : -1;
-        }
-    }
-
-    static String log(String name) throws Exception {
-        return Files.readString(LOGS.resolve("controller-" + name + ".log"));
     }
 }

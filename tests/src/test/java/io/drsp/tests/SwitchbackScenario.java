@@ -165,6 +165,13 @@ final class SwitchbackScenario {
         }
     }
 
+    /** How many times laststamp archived production's transactions after the point: one directory each. */
+    long archives() throws Exception {
+        try (java.util.stream.Stream<Path> dirs = Files.list(sandbox.dir().resolve("state/archive/1"))) {
+            return dirs.filter(p -> p.getFileName().toString().startsWith("switchback-")).count();
+        }
+    }
+
     JsonNode status() throws Exception {
         Cli.Result r = Cli.run("status", "1", "--json", "--config", conf);
         assertEquals(0, r.exitCode(), r.toString());
