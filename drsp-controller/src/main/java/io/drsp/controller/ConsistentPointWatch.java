@@ -22,6 +22,11 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public final class ConsistentPointWatch {
     static final long REFRESH_MICROS = 30_000_000L;
+    /**
+     * A search that found no point is tried again sooner: it often failed only because the agents had not registered
+     * yet (remote agents, a controller just started or taken over), and status would say "none" for half a minute.
+     */
+    static final long RETRY_MICROS = 5_000_000L;
 
     /**
      * @param micros        the production time of that point; null when none could be planned (see {@code why})
@@ -52,14 +57,18 @@ public final class ConsistentPointWatch {
         return worst;
     }
 
+    /** Whether a new search is due, {@code last} being the last point found (null before the first). */
+    static boolean due(Point last, long nowMicros) {
+        return last == null || nowMicros - last.checkedAt() > (last.micros() == null ? RETRY_MICROS : REFRESH_MICROS);
+    }
+
     private final Map<String, Point> points = new ConcurrentHashMap<>();
     private final Map<String, Boolean> searching = new ConcurrentHashMap<>();
 
     /** The last point found for the pair (null before the first), starting a new search when it is due. */
     Point latest(ClusterPair pair, AgentCalls agents, PairState state, long nowMicros) {
         Point last = points.get(pair.id());
-        boolean due = last == null || nowMicros - last.checkedAt() > REFRESH_MICROS;
-        if (due && !state.runbookInProgress() && searching.putIfAbsent(pair.id(), true) == null) {
+        if (due(last, nowMicros) && !state.runbookInProgress() && searching.putIfAbsent(pair.id(), true) == null) {
             TargetSpec all = new TargetSpec(CutRequest.ALL, null, null, "all retrieved relay log");
             long started = System.nanoTime();
             new XaCutSearch(pair.id(), List.copyOf(pair.dr().shards().keySet()),
