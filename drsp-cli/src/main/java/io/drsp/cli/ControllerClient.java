@@ -112,16 +112,19 @@ final class ControllerClient {
      * One controller answers: the configured one, or with several controllers the first that does. A request that
      * never reached a controller (connection refused) goes to the next one, as does one a controller answered with
      * 503 because no controller drives the pair at the moment (a takeover under way). A request whose answer was lost
-     * (the controller died meanwhile) is sent again too: a GET changes nothing, and a command sent again joins the
-     * runbook it started (PairEntity joins an identical command in progress). Rounds over all controllers go on for at most
+     * (the controller died meanwhile) is sent again too: a GET changes nothing, and a command carries one request id
+     * in every sending, so the controller answers it by the runbook it started, running or ended (PairEntity.Requested),
+     * rather than refuse it in the modes that runbook left. Rounds over all controllers go on for at most
      * {@link #TAKEOVER_WAIT}, the time a takeover needs with some margin.
      */
     private JsonNode send(String method, String path, byte[] body) {
         ApiToken token = token();
+        // One id per command, the same in every resend: the controller answers a resend by the runbook the first started.
+        String requestId = method.equals("GET") ? null : java.util.UUID.randomUUID().toString().replace("-", "").substring(0, 16);
         List<ControllerPeer> peers = config.controller().peers();
         if (peers.size() == 1) {
             try {
-                return sendTo(peers.get(0).http(), method, path, body, token, REQUEST_TIMEOUT);
+                return sendTo(peers.get(0).http(), method, path, body, requestId, token, REQUEST_TIMEOUT);
             } catch (Lost e) {
                 throw new CommandRefused("talking to the drsp controller failed: " + e.getMessage());
             }
@@ -138,15 +141,15 @@ final class ControllerClient {
                     continue;
                 }
                 try {
-                    return sendTo(peer.http(), method, path, body, token, method.equals("GET") ? GET_TIMEOUT_OF_SEVERAL : REQUEST_TIMEOUT);
+                    return sendTo(peer.http(), method, path, body, requestId, token, method.equals("GET") ? GET_TIMEOUT_OF_SEVERAL : REQUEST_TIMEOUT);
                 } catch (NotReached | Unavailable e) {
                     tried.add(peer.name() + ": " + e.getMessage());
                 } catch (Lost e) {
-                    // Sending a command again is what a DBA does after a crash: a runbook in progress is joined, not
-                    // started twice, and one that ended is answered by the mode it left (as a repeated recover is).
+                    // Sent again with the same request id, a command that started a runbook is answered by that
+                    // runbook, joined while it runs or with how it ended; one that never arrived is judged anew.
                     if (!method.equals("GET")) {
                         System.err.println("drsp: the answer of controller " + peer.name() + " was lost (" + e.getMessage()
-                                + "); sending the command again, which joins the runbook if it started");
+                                + "); sending the command again, which is answered by the runbook it started if it did");
                     }
                     tried.add(peer.name() + ": " + e.getMessage());
                 }
@@ -164,13 +167,17 @@ final class ControllerClient {
         }
     }
 
-    private JsonNode sendTo(Endpoint h, String method, String path, byte[] body, ApiToken token, Duration readTimeout) {
+    private JsonNode sendTo(Endpoint h, String method, String path, byte[] body, String requestId, ApiToken token,
+                            Duration readTimeout) {
         int code;
         String text;
         try {
             HttpURLConnection c = open(h, path, readTimeout);
             c.setRequestMethod(method);
             c.setRequestProperty("Authorization", "Bearer " + token.value());
+            if (requestId != null) {
+                c.setRequestProperty(REQUEST_ID_HEADER, requestId);
+            }
             try (Watchdog watchdog = config.controller().highlyAvailable() ? new Watchdog(h, c) : null) {
                 if (body != null) {
                     c.setDoOutput(true);
@@ -262,6 +269,8 @@ final class ControllerClient {
 
     private static final Duration WATCH_EVERY = Duration.ofSeconds(5);
 
+    /** The header of a command's id (ControllerApi.REQUEST_ID). */
+    static final String REQUEST_ID_HEADER = "X-Drsp-Request-Id";
     /** The title of the API's 503 while no controller drives the pairs (ControllerApi says so in the same words). */
     static final String NO_OWNER_TITLE = "no controller drives the pairs";
     /** The title of the API's 502 when the controller a request was passed on to died before answering. */

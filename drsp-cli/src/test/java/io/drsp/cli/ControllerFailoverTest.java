@@ -32,6 +32,8 @@ class ControllerFailoverTest {
     HttpServer c2;
     HttpServer c3;
     final List<String> requests = new CopyOnWriteArrayList<>();
+    /** The X-Drsp-Request-Id of each request, "none" for none: a command's id, the same in every resend. */
+    final List<String> requestIds = new CopyOnWriteArrayList<>();
     volatile boolean c2Drives;
     volatile int lostBeforeAnswer;
     volatile boolean c3Refuses;
@@ -89,6 +91,7 @@ class ControllerFailoverTest {
             return;
         }
         requests.add(name + " " + x.getRequestMethod() + " " + x.getRequestURI().getPath());
+        requestIds.add(java.util.Objects.requireNonNullElse(x.getRequestHeaders().getFirst("X-Drsp-Request-Id"), "none"));
         if (name.equals("c2") && !c2Drives) {
             reply(x, 503, "{\"title\":\"no controller drives the pairs\",\"status\":503,\"detail\":\"no controller drives cluster 1"
                     + " at the moment (a takeover is under way); nothing was changed, try again.\"}");
@@ -146,13 +149,23 @@ class ControllerFailoverTest {
         assertEquals(List.of("c2 POST /api/v1/clusters/1/stopsync", "c3 POST /api/v1/clusters/1/stopsync",
                 "c2 POST /api/v1/clusters/1/stopsync", "c3 POST /api/v1/clusters/1/stopsync"), requests);
         assertTrue(r.err().contains("the answer of controller c3 was lost") && r.err().contains("sending the command again"), r.err());
+        String id = requestIds.get(0);
+        assertTrue(id.matches("[a-z0-9]{8,32}"), id);
+        assertEquals(List.of(id, id, id, id), requestIds, "every sending of the command carries its one id");
         requests.clear();
+        requestIds.clear();
         c3Refuses = true;
         r = drsp("recover", "1", "--config", conf());
         assertEquals(1, r.code(), r.toString());
         assertEquals("drsp: recover needs DR in mode STOPPED, it is SYNC.", r.err().strip());
         assertEquals(List.of("c2 POST /api/v1/clusters/1/recover", "c3 POST /api/v1/clusters/1/recover"), requests,
                 "a refusal is not asked again elsewhere");
+        assertTrue(requestIds.get(0).matches("[a-z0-9]{8,32}") && !requestIds.get(0).equals(id), "another command, another id: "
+                + requestIds);
+        requestIds.clear();
+        c3Refuses = false;
+        assertEquals(0, drsp("status", "1", "--config", conf()).code());
+        assertTrue(requestIds.stream().allMatch("none"::equals), "a status changes nothing and has no id: " + requestIds);
     }
 
     @Test

@@ -278,6 +278,11 @@ final class ControllerApi extends AllDirectives {
         return inner.apply(pair);
     }
 
+    /**
+     * The client's id of a command (PairEntity.Requested), so that the same command sent again after a lost answer is
+     * answered by the runbook it started; ControllerClient.REQUEST_ID_HEADER.
+     */
+    static final String REQUEST_ID = "X-Drsp-Request-Id";
     /** Marks a request one controller passed to another, which must serve it or refuse: never pass it on again. */
     static final String FORWARDED_BY = "X-Drsp-Forwarded-By";
     /** The problem title the CLI knows means "nothing was done, ask again": ControllerClient.NO_OWNER_TITLE. */
@@ -395,6 +400,17 @@ final class ControllerApi extends AllDirectives {
     }
 
     private Route run(ClusterPair pair, Function<ActorRef<PairEntity.Reply>, PairEntity.Command> command) {
+        return optionalHeaderValueByName(REQUEST_ID, id -> {
+            if (id.isPresent() && !PairEntity.REQUEST_ID.matcher(id.get()).matches()) {
+                return problem(StatusCodes.BAD_REQUEST, "bad request id", REQUEST_ID + " must be 8 to 32 lowercase letters and"
+                        + " digits, one per command (sent again unchanged only when the answer was lost); nothing was changed.");
+            }
+            return askEntity(pair, id.<Function<ActorRef<PairEntity.Reply>, PairEntity.Command>>map(i ->
+                    r -> new PairEntity.Requested(i, r, command.apply(r))).orElse(command));
+        });
+    }
+
+    private Route askEntity(ClusterPair pair, Function<ActorRef<PairEntity.Reply>, PairEntity.Command> command) {
         CompletionStage<PairEntity.Reply> reply = AskPattern.ask(entities.get(pair.id()), command::apply, COMMAND_TIMEOUT,
                 system.scheduler());
         return onComplete(reply, result -> {

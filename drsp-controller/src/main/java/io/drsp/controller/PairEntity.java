@@ -153,6 +153,24 @@ public final class PairEntity extends EventSourcedBehavior<PairEntity.Command, P
     }
 
     /**
+     * A command sent with the id its client gave it (the CLI makes one per invocation). The runbook it starts carries
+     * that id, so the same command sent again after its answer was lost (its controller died or paused, another took
+     * the pair over) is answered by that runbook, joined while it runs or with how it ended, rather than judged anew
+     * against the modes it left: a stopservice that ended would otherwise be refused as not applying to
+     * SERVICE_STOPPED, and the runbook script that sent it would stop on a command that did its work.
+     */
+    public record Requested(String requestId, ActorRef<Reply> replyTo, Command command) implements Command {
+        public Requested {
+            if (!REQUEST_ID.matcher(requestId).matches()) {
+                throw new IllegalArgumentException("a request id is 8 to 32 lowercase letters and digits, got \"" + requestId + "\"");
+            }
+        }
+    }
+
+    /** What a request id may be: it ends a runbook's id, which names archive directories and log lines. */
+    public static final java.util.regex.Pattern REQUEST_ID = java.util.regex.Pattern.compile("[a-z0-9]{8,32}");
+
+    /**
      * {@code dbproxy --site S --start|--stop}: run one site's proxy hook by hand, as start_stop_service.sh does in a
      * switchback run step by step. Journaled like a runbook's hook.
      */
@@ -232,6 +250,9 @@ public final class PairEntity extends EventSourcedBehavior<PairEntity.Command, P
     private final HeldEpoch held;
     /** Set once this incarnation's takeover is journaled; until then commands wait in the stash. */
     private boolean tookOver;
+    private CommandHandler<Command, PairEvent, PairState> running;
+    /** The id of the {@link Requested} command being handled, for the id of the runbook it starts; null otherwise. */
+    private String requestId;
     private boolean checkFailing;
 
     /**
@@ -277,7 +298,7 @@ public final class PairEntity extends EventSourcedBehavior<PairEntity.Command, P
 
     @Override
     public CommandHandler<Command, PairEvent, PairState> commandHandler() {
-        CommandHandler<Command, PairEvent, PairState> running = runningHandler();
+        running = runningHandler();
         return (state, command) -> {
             if (command instanceof TakeOver) {
                 return onTakeOver(state);
@@ -322,6 +343,7 @@ public final class PairEntity extends EventSourcedBehavior<PairEntity.Command, P
                     return Effect().none();
                 })
                 .onCommand(AwaitRunbook.class, this::onAwaitRunbook)
+                .onCommand(Requested.class, this::onRequested)
                 .onCommand(WaitExpired.class, this::onWaitExpired)
                 .onCommand(Progressed.class, (s, c) -> {
                     recordProgress(c.progress());
@@ -929,7 +951,8 @@ public final class PairEntity extends EventSourcedBehavior<PairEntity.Command, P
         if (refusal != null) {
             return refusal.apply(replyTo);
         }
-        String id = op.command() + (site == Site.PRODUCTION && op != Operation.LASTSTAMP ? "-production-" : "-") + shortId();
+        String id = op.command() + (site == Site.PRODUCTION && op != Operation.LASTSTAMP ? "-production-" : "-")
+                + (requestId != null ? requestId : shortId());
         long now = System.currentTimeMillis();
         List<String> shards = List.copyOf(pair.production().shards().keySet());
         List<RunbookStep> plan = switch (op) {
@@ -1327,13 +1350,38 @@ public final class PairEntity extends EventSourcedBehavior<PairEntity.Command, P
         }
         Runbook finished = state.finishedRunbook();
         if (finished != null && finished.id().equals(c.runbookId())) {
-            c.replyTo().tell(state.lastError() != null ? new Reply.Refused(Reply.Why.FAILED, state.lastError())
-                    : new Reply.Done(doneMessage(finished, state), state, state.plan()));
+            c.replyTo().tell(howItEnded(state, finished));
             return Effect().none();
         }
         return refuse(c.replyTo(), Reply.Why.BAD_INPUT, "cluster " + pair.id() + " has no runbook " + c.runbookId()
                 + " in progress or just ended (" + (running != null ? "running: " + running.id() : finished != null
                 ? "last: " + finished.id() : "none yet") + "); see drsp status " + pair.id() + ".");
+    }
+
+    /** How the last runbook ended: its failure, or what it did. */
+    private Reply howItEnded(PairState state, Runbook finished) {
+        return state.lastError() != null ? new Reply.Refused(Reply.Why.FAILED, state.lastError())
+                : new Reply.Done(doneMessage(finished, state), state, state.plan());
+    }
+
+    private Effect<PairEvent, PairState> onRequested(PairState state, Requested m) {
+        String ending = "-" + m.requestId();
+        Runbook current = state.runbook();
+        if (current != null && current.id().endsWith(ending)) {
+            await(current.id(), m.replyTo(), FIRST_ANSWER_WITHIN);
+            return Effect().none();
+        }
+        Runbook finished = state.finishedRunbook();
+        if (finished != null && finished.id().endsWith(ending)) {
+            m.replyTo().tell(howItEnded(state, finished));
+            return Effect().none();
+        }
+        requestId = m.requestId();
+        try {
+            return running.apply(state, m.command());
+        } finally {
+            requestId = null;
+        }
     }
 
     private Effect<PairEvent, PairState> onWaitExpired(PairState state, WaitExpired m) {

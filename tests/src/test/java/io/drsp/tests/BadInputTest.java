@@ -20,6 +20,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.sql.SQLException;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.format.DateTimeFormatter;
 import java.util.List;
@@ -364,6 +365,35 @@ class BadInputTest {
         assertEquals(1, again.err().strip().lines().count(), again.err());
         assertTrue(again.err().contains("DR cluster 1 is in mode STOPPED, where stopsync does not apply"), again.err());
         assertEquals(journal, journalRows());
+    }
+
+    /**
+     * A command sent again with its request id, as the CLI does when the answer was lost, is answered by the runbook
+     * it started, here one that ended: not refused by the mode that runbook left, and nothing is journaled or changed.
+     * The same command with another id is judged anew and refused; a malformed id is refused before anything.
+     */
+    @Test
+    @Order(9)
+    void aCommandSentAgainWithItsRequestIdIsAnsweredByItsRunbook() throws Exception {
+        Duration t = Duration.ofSeconds(60);
+        assertEquals(200, Api.post(config, "sync", Map.of("delaySeconds", 4), "sync0000request1", t).statusCode());
+        HttpResponse<String> first = Api.post(config, "stopsync", Map.of(), "stopsync00000001", t);
+        assertEquals(200, first.statusCode(), first.body());
+        long journal = journalRows();
+        HttpResponse<String> again = Api.post(config, "stopsync", Map.of(), "stopsync00000001", t);
+        assertEquals(200, again.statusCode(), again.body());
+        ObjectMapper json = new ObjectMapper();
+        assertEquals(json.readTree(first.body()).path("message"), json.readTree(again.body()).path("message"), again.body());
+        assertEquals("STOPPED", json.readTree(again.body()).path("drMode").asText());
+        assertEquals(journal, journalRows(), "answered from the journal's state, nothing written");
+        HttpResponse<String> fresh = Api.post(config, "stopsync", Map.of(), "stopsync00000002", t);
+        assertEquals(409, fresh.statusCode(), fresh.body());
+        assertTrue(json.readTree(fresh.body()).path("detail").asText().contains("where stopsync does not apply"), fresh.body());
+        HttpResponse<String> bad = Api.post(config, "sync", Map.of("delaySeconds", 4), "Not An Id!", t);
+        assertEquals(400, bad.statusCode(), bad.body());
+        assertTrue(json.readTree(bad.body()).path("detail").asText().startsWith("X-Drsp-Request-Id must be 8 to 32"), bad.body());
+        assertEquals(journal, journalRows());
+        assertEquals("STOPPED", status().path("drMode").asText(), "the malformed sync changed nothing");
     }
 
     /**
