@@ -28,6 +28,7 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Tag;
@@ -70,6 +71,11 @@ class ControllerHaTest {
             Files.createFile(hooks.resolve("gate.open")); // no hook is left waiting behind a failed test
         }
         TearDown.all(ha, sandbox);
+    }
+
+    @BeforeEach
+    void threeControllersUp() throws Exception {
+        ha.restoreAll();
     }
 
     @Test

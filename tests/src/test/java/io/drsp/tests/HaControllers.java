@@ -125,6 +125,36 @@ final class HaControllers implements AutoCloseable {
         }, name + " rejoined");
     }
 
+    /**
+     * Before each scenario: a controller an earlier, failed scenario left paused is resumed (downed by the majority
+     * meanwhile, it then ends itself), and one that is not up is started again, so that one failure does not cascade:
+     * with two of three controllers gone, the last would rightly down itself for want of a majority.
+     */
+    void restoreAll() throws Exception {
+        for (String name : controllers.keySet()) {
+            signal(name, "CONT");
+        }
+        JsonNode s = statusOrNull();
+        for (String name : List.copyOf(controllers.keySet())) {
+            Process p = controllers.get(name);
+            boolean up = false;
+            for (JsonNode m : s == null ? JSON.createArrayNode() : s.path("controllers")) {
+                up |= m.path("name").asText().equals(name) && m.path("status").asText().equals("up") && m.path("reachable").asBoolean();
+            }
+            if (p.isAlive() && !up && !p.waitFor(60, TimeUnit.SECONDS)) {
+                p.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
+            }
+            if (!p.isAlive()) {
+                System.out.println("restoring controller " + name + ", which an earlier scenario left down");
+                start(name);
+            }
+        }
+        Await.until(Duration.ofSeconds(120), () -> {
+            JsonNode st = statusOrNull();
+            return st != null && upCount(st) == 3 && owner(st) != null;
+        }, "three controllers up, one driving");
+    }
+
     JsonNode status() throws Exception {
         return Cli.status(conf);
     }
