@@ -36,14 +36,13 @@ public final class AgentNode {
         }
         Config pekko = ConfigFactory.parseMap(Map.of(
                         "pekko.actor.provider", "cluster",
-                        "pekko.remote.artery.transport", "tcp",
                         "pekko.remote.artery.canonical.hostname", host,
                         "pekko.remote.artery.canonical.port", port,
                         "pekko.cluster.jmx.enabled", "off",
                         "pekko.coordinated-shutdown.exit-jvm", "off",
                         "pekko.loggers", List.of("org.apache.pekko.event.slf4j.Slf4jLogger"),
                         "pekko.logging-filter", "org.apache.pekko.event.slf4j.Slf4jLoggingFilter"))
-                .withFallback(ClusterRoles.membership(config, ClusterRoles.AGENT))
+                .withFallback(ClusterRoles.membership(config, ClusterRoles.AGENT, host))
                 .withFallback(ConfigFactory.load());
         return ActorSystem.create(Behaviors.setup(ctx -> {
             for (NodeOps o : ops) {

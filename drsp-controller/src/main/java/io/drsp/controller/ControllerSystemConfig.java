@@ -29,7 +29,7 @@ final class ControllerSystemConfig {
                 + "/" + controller.controlDb().database() + "?useSSL=false&allowPublicKeyRetrieval=true&connectTimeout=5000");
         m.put("pekko-persistence-jdbc.shared-databases.slick.db.user", user.name());
         m.put("pekko-persistence-jdbc.shared-databases.slick.db.password", user.password().resolve());
-        return ConfigFactory.parseMap(m).withFallback(ClusterRoles.membership(config, ClusterRoles.CONTROLLER))
+        return ConfigFactory.parseMap(m).withFallback(ClusterRoles.membership(config, ClusterRoles.CONTROLLER, controller.remoting().host()))
                 .withFallback(ConfigFactory.parseResources("drsp-controller.conf"))
                 .withFallback(ConfigFactory.load());
     }

@@ -93,13 +93,14 @@ final class ConfigLoader {
 
     /** Returns null when there were problems; by then they are all recorded. */
     private DrspConfig read(ConfigNode drsp) {
-        drsp.allowOnly("home", "time-zone", "controller", "users", "sites", "clusters");
+        drsp.allowOnly("home", "time-zone", "controller", "users", "sites", "clusters", "tls");
         Optional<Path> home = drsp.string("home", true, "a directory for drsp's runtime state").map(this::path);
         Optional<ZoneId> zone = drsp.string("time-zone", true, "a region id like Asia/Shanghai").flatMap(id -> zone(drsp, id));
         Optional<ControllerSettings> controller = drsp.object("controller", true, "the controller's settings").flatMap(this::controller);
         Map<String, UserRef> users = drsp.object("users", true, "the MySQL users drsp logs in as").map(this::users).orElse(Map.of());
         Map<Site, SiteSettings> sites = drsp.object("sites", false, "per-site hooks").map(this::sites).orElseGet(this::sitesWithoutHooks);
         Map<String, ClusterPair> clusters = drsp.object("clusters", true, "at least one cluster pair").map(this::clusters).orElse(Map.of());
+        TlsSettings tls = drsp.object("tls", false, "{ remoting { ... }, mysql { ... } }").map(this::tls).orElse(TlsSettings.NONE);
         userRefs.forEach((path, key) -> {
             if (!definedUsers.contains(key)) {
                 problems.add(path + ": names the user \"" + key + "\", which is not defined, expected one of the keys under "
@@ -109,7 +110,53 @@ final class ConfigLoader {
         if (!problems.isEmpty()) {
             return null;
         }
-        return new DrspConfig(file, home.orElseThrow(), zone.orElseThrow(), controller.orElseThrow(), users, sites, clusters);
+        return new DrspConfig(file, home.orElseThrow(), zone.orElseThrow(), controller.orElseThrow(), users, sites, clusters, tls);
+    }
+
+    private TlsSettings tls(ConfigNode node) {
+        node.allowOnly("remoting", "mysql");
+        Optional<TlsSettings.Remoting> remoting = node.object("remoting", false,
+                "{ key-store, key-store-password, trust-store, trust-store-password }").flatMap(this::remotingTls);
+        Optional<TlsSettings.Mysql> mysql = node.object("mysql", false, "{ ca }").flatMap(this::mysqlTls);
+        return new TlsSettings(remoting, mysql);
+    }
+
+    private Optional<TlsSettings.Remoting> remotingTls(ConfigNode node) {
+        node.allowOnly("key-store", "key-store-password", "agent-key-store", "agent-key-store-password", "trust-store",
+                "trust-store-password", "hostname-verification");
+        String store = "the path of a PKCS12 key store";
+        Optional<Path> keyStore = node.string("key-store", true, store + " with this member's key and certificate").map(this::path);
+        Optional<PasswordRef> keyStorePassword = secretRef(node, "key-store-password", true);
+        Optional<Path> agentKeyStore = node.string("agent-key-store", false, store + " with the agents' key and certificate")
+                .map(this::path);
+        Optional<PasswordRef> agentKeyStorePassword = secretRef(node, "agent-key-store-password", false);
+        if (agentKeyStore.isPresent() != agentKeyStorePassword.isPresent()) {
+            node.problem(agentKeyStore.isPresent() ? "agent-key-store-password" : "agent-key-store", "is missing",
+                    "agent-key-store and agent-key-store-password together, or neither");
+        }
+        Optional<Path> trustStore = node.string("trust-store", true, store + " with the CA certificates a peer's must chain to")
+                .map(this::path);
+        Optional<PasswordRef> trustStorePassword = secretRef(node, "trust-store-password", true);
+        boolean hostnames = node.bool("hostname-verification", false);
+        if (keyStore.isEmpty() || keyStorePassword.isEmpty() || trustStore.isEmpty() || trustStorePassword.isEmpty()) {
+            return Optional.empty();
+        }
+        return Optional.of(new TlsSettings.Remoting(keyStore.get(), keyStorePassword.get(), agentKeyStore, agentKeyStorePassword,
+                trustStore.get(), trustStorePassword.get(), hostnames));
+    }
+
+    private Optional<TlsSettings.Mysql> mysqlTls(ConfigNode node) {
+        node.allowOnly("ca", "verify-identity", "require-links");
+        Optional<Path> ca = node.string("ca", true, "the path of the CA certificate (PEM) the MySQL servers' certificates chain to")
+                .map(this::path);
+        boolean identity = node.bool("verify-identity", false);
+        boolean links = node.bool("require-links", false);
+        return ca.map(c -> new TlsSettings.Mysql(c, identity, links));
+    }
+
+    /** A password reference such as the MySQL users': { env = VARIABLE } or { file = path }. */
+    private Optional<PasswordRef> secretRef(ConfigNode node, String key, boolean required) {
+        return node.object(key, required, "{ env = VARIABLE } or { file = path }").flatMap(this::password);
     }
 
     private Optional<ZoneId> zone(ConfigNode drsp, String id) {
@@ -216,8 +263,7 @@ final class ConfigLoader {
     private Optional<UserRef> user(String key, ConfigNode node) {
         node.allowOnly("name", "password");
         Optional<String> name = node.string("name", true, "the MySQL user name");
-        Optional<PasswordRef> password = node.object("password", true, "{ env = VARIABLE } or { file = path }")
-                .flatMap(this::password);
+        Optional<PasswordRef> password = secretRef(node, "password", true);
         if (name.isEmpty() || password.isEmpty()) {
             return Optional.empty();
         }

@@ -19,9 +19,11 @@ import java.util.TreeMap;
  * @param home     runtime state: token file, pid files, archives of flashed-back transactions
  * @param timeZone the zone recovery times are typed in
  * @param clusters cluster pairs by id, in id order (numeric ids numerically)
+ * @param tls      what drsp's connections encrypt, {@link TlsSettings#NONE} for nothing
  */
 public record DrspConfig(Path file, Path home, ZoneId timeZone, ControllerSettings controller,
-                         Map<String, UserRef> users, Map<Site, SiteSettings> sites, Map<String, ClusterPair> clusters) {
+                         Map<String, UserRef> users, Map<Site, SiteSettings> sites, Map<String, ClusterPair> clusters,
+                         TlsSettings tls) {
 
     /** Cluster ids are numbers in practice; order 2 before 10 but still order any other id. */
     static final Comparator<String> CLUSTER_ORDER = Comparator
@@ -44,6 +46,7 @@ public record DrspConfig(Path file, Path home, ZoneId timeZone, ControllerSettin
             ordered.put(id, clusters.get(id));
         }
         clusters = Collections.unmodifiableMap(ordered);
+        tls = tls == null ? TlsSettings.NONE : tls;
     }
 
     /**
@@ -67,7 +70,7 @@ public record DrspConfig(Path file, Path home, ZoneId timeZone, ControllerSettin
 
     /** This configuration as the controller named {@code name} sees it (its own API, remoting and metrics ports). */
     public DrspConfig asController(String name) {
-        return new DrspConfig(file, home, timeZone, controller.as(name), users, sites, clusters);
+        return new DrspConfig(file, home, timeZone, controller.as(name), users, sites, clusters, tls);
     }
 
     /** @throws IllegalArgumentException in one sentence naming the known users */

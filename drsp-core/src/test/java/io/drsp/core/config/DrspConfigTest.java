@@ -139,7 +139,7 @@ class DrspConfigTest {
     @Test
     void reportsMisspeltKeys() throws IOException {
         assertProblems(VALID + "drsp.time-zon = UTC\ndrsp.clusters.1.dr.shards.s1.replica = []\n",
-                "drsp.time-zon: is not a known setting, expected one of home, time-zone, controller, users, sites, clusters",
+                "drsp.time-zon: is not a known setting, expected one of home, time-zone, controller, users, sites, clusters, tls",
                 "drsp.clusters.1.dr.shards.s1.replica: is not a known setting, expected one of primary, replicas");
     }
 
@@ -429,6 +429,48 @@ class DrspConfigTest {
         Path file = dir.resolve("drsp.conf");
         Files.writeString(file, text);
         return file;
+    }
+
+    @Test
+    void tlsIsOffUnlessConfiguredAndItsStoresAndCaResolveAgainstTheFile() throws IOException {
+        assertEquals(TlsSettings.NONE, DrspConfig.load(write(VALID)).tls());
+        DrspConfig tls = DrspConfig.load(write(VALID + """
+                drsp.tls {
+                  remoting {
+                    key-store = "tls/controller.p12", key-store-password { file = "secrets/repl" }
+                    agent-key-store = "tls/agent.p12", agent-key-store-password { env = "AGENT_STORE_PASSWORD" }
+                    trust-store = "tls/trust.p12", trust-store-password { file = "secrets/repl" }
+                    hostname-verification = on
+                  }
+                  mysql { ca = "tls/ca.pem", require-links = on }
+                }
+                """));
+        TlsSettings.Remoting r = tls.tls().remoting().orElseThrow();
+        assertEquals(dir.resolve("tls/controller.p12"), r.keyStore(false));
+        assertEquals(dir.resolve("tls/agent.p12"), r.keyStore(true));
+        assertEquals(new PasswordRef.FromEnv("AGENT_STORE_PASSWORD"), r.keyStorePassword(true));
+        assertEquals(new PasswordRef.FromFile(dir.resolve("secrets/repl")), r.keyStorePassword(false));
+        assertEquals(dir.resolve("tls/trust.p12"), r.trustStore());
+        assertTrue(r.hostnameVerification());
+        assertEquals(new TlsSettings.Mysql(dir.resolve("tls/ca.pem"), false, true), tls.tls().mysql().orElseThrow());
+    }
+
+    @Test
+    void tlsSettingsAreCheckedLikeTheRest() throws IOException {
+        assertProblems(VALID + """
+                drsp.tls {
+                  remoting { key-store = "k.p12", key-store-password = "plain", trust-store = "t.p12", agent-key-store = "a.p12" }
+                  mysql { verify-identity = on, sa = "x" }
+                }
+                """,
+                "drsp.tls.remoting.key-store-password: is a string (not shown: values of settings named like password, secret"
+                        + " or token are never printed), expected { env = VARIABLE } or { file = path }",
+                "drsp.tls.remoting.trust-store-password: is missing, expected { env = VARIABLE } or { file = path }",
+                "drsp.tls.remoting.agent-key-store-password: is missing, expected agent-key-store and agent-key-store-password"
+                        + " together, or neither",
+                "drsp.tls.mysql.sa: is not a known setting, expected one of ca, verify-identity, require-links",
+                "drsp.tls.mysql.ca: is missing, expected the path of the CA certificate (PEM) the MySQL servers' certificates"
+                        + " chain to");
     }
 
     private void assertProblems(String text, String... expected) throws IOException {
