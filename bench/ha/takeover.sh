@@ -3,7 +3,7 @@
 # controllers and a 'drsp agent' process, its scenarios (kill -9 mid-replay and mid-flashback, SIGSTOP, rolling restart)
 # and then N more kills -9 of the owner during delayed sync, each measured from the kill to the takeover epoch the next
 # owner journals and to the first step it runs (the journal's own write times).
-# Usage: bench/ha/takeover.sh [N=5]. Results: tests/target/ha-results/takeover.tsv; bench/ha/TAKEOVER.md holds them.
+# Usage: bench/ha/takeover.sh [N=5]. Results: tests/target/ha-results/takeover.tsv; bench/ha/TAKEOVER.md and results/ hold the standing ones.
 # Never mvn install: the modules are built here with -am, offline. Run it alone: nothing else heavy beside it.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
