@@ -32,7 +32,7 @@ public final class AgentNode {
                         + Topology.nodes(pair));
             }
             ops.add(new NodeOps(key, Topology.endpoint(pair, key), config.user(pair.adminUser()),
-                    config.user(pair.replicationUser())));
+                    config.user(pair.replicationUser()), config.tls().mysql()));
         }
         Config pekko = ConfigFactory.parseMap(Map.of(
                         "pekko.actor.provider", "cluster",

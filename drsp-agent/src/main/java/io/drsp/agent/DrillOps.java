@@ -1,6 +1,7 @@
 package io.drsp.agent;
 
 import io.drsp.core.config.Endpoint;
+import io.drsp.core.config.TlsSettings;
 import io.drsp.core.config.UserRef;
 import io.drsp.core.gtid.GtidSet;
 import io.drsp.flashback.ConnectionSettings;
@@ -17,6 +18,7 @@ import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.util.Optional;
 import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
@@ -46,15 +48,18 @@ public final class DrillOps {
     private final NodeKey key;
     private final Endpoint endpoint;
     private final UserRef admin;
+    private final Optional<TlsSettings.Mysql> tls;
 
-    public DrillOps(NodeKey key, Endpoint endpoint, UserRef admin) {
+    public DrillOps(NodeKey key, Endpoint endpoint, UserRef admin, Optional<TlsSettings.Mysql> tls) {
+        this.tls = tls;
         this.key = key;
         this.endpoint = endpoint;
         this.admin = admin;
     }
 
     private ConnectionSettings settings() {
-        return new ConnectionSettings(endpoint.host(), endpoint.port(), admin.name(), admin.password().resolve());
+        return new ConnectionSettings(endpoint.host(), endpoint.port(), admin.name(), admin.password().resolve(),
+                io.drsp.core.mysql.MysqlTls.jdbcOptions(tls));
     }
 
     private String where() {
@@ -373,7 +378,7 @@ public final class DrillOps {
                 yield new JobRunner.Outcome(sums.size() + " tables checksummed", null, 0, 0, sums);
             }
             case ARCHIVE_ROLLBACK -> {
-                LaststampOps.Archived a = new LaststampOps(key, endpoint, admin).archive(GtidSet.parse(job.gtids()),
+                LaststampOps.Archived a = new LaststampOps(key, endpoint, admin, tls).archive(GtidSet.parse(job.gtids()),
                         Path.of(job.archiveDir()), this, progress);
                 yield new JobRunner.Outcome(a.plan().beyond().isEmpty() ? "nothing was executed after the recovery point"
                         : a.plan().beyond().size() + " transactions after the recovery point (" + a.archive().transactions()
@@ -383,7 +388,7 @@ public final class DrillOps {
                         a.plan().tableRows(), List.copyOf(a.plan().undecided().keySet()));
             }
             case PLAN_ROLLBACK -> {
-                LaststampOps.Plan p = new LaststampOps(key, endpoint, admin).plan(GtidSet.parse(job.gtids()), progress);
+                LaststampOps.Plan p = new LaststampOps(key, endpoint, admin, tls).plan(GtidSet.parse(job.gtids()), progress);
                 yield new JobRunner.Outcome(p.beyond().isEmpty() ? "nothing was executed after the recovery point"
                         : p.beyond().size() + " transactions after the recovery point, " + p.rows() + " row changes to reverse",
                         p.beyond().toString(), p.reversed(), p.rows(), Map.of(), p.tableRows(), p.xa());

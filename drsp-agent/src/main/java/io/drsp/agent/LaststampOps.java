@@ -1,6 +1,7 @@
 package io.drsp.agent;
 
 import io.drsp.core.config.Endpoint;
+import io.drsp.core.config.TlsSettings;
 import io.drsp.core.config.UserRef;
 import io.drsp.core.gtid.GtidSet;
 import io.drsp.core.mysql.MysqlAdmin;
@@ -19,6 +20,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.Optional;
 
 /**
  * Switchback's laststamp on one production shard primary: production served on after the DR cluster's recovery point
@@ -64,8 +66,10 @@ public final class LaststampOps {
     private final NodeKey key;
     private final Endpoint endpoint;
     private final UserRef admin;
+    private final Optional<TlsSettings.Mysql> tls;
 
-    public LaststampOps(NodeKey key, Endpoint endpoint, UserRef admin) {
+    public LaststampOps(NodeKey key, Endpoint endpoint, UserRef admin, Optional<TlsSettings.Mysql> tls) {
+        this.tls = tls;
         this.key = key;
         this.endpoint = endpoint;
         this.admin = admin;
@@ -86,7 +90,7 @@ public final class LaststampOps {
         GtidSet purged;
         MysqlAdmin s;
         try {
-            s = MysqlAdmin.connect(endpoint, admin.name(), admin.password().resolve(), CONNECT_TIMEOUT);
+            s = MysqlAdmin.connect(endpoint, admin.name(), admin.password().resolve(), tls, CONNECT_TIMEOUT);
         } catch (RuntimeException e) {
             throw new MysqlOperationException(where() + " is unreachable: " + e.getMessage() + "; start it, or " + REBUILD + ".", e);
         }
@@ -196,7 +200,7 @@ public final class LaststampOps {
      */
     private Plan checkedPrepared(Set<String> preparedBefore, Map<String, String> undecided, Plan plan) {
         Set<String> preparedAfter;
-        try (MysqlAdmin s = MysqlAdmin.connect(endpoint, admin.name(), admin.password().resolve(), CONNECT_TIMEOUT)) {
+        try (MysqlAdmin s = MysqlAdmin.connect(endpoint, admin.name(), admin.password().resolve(), tls, CONNECT_TIMEOUT)) {
             preparedAfter = XaOps.prepared(s);
         } catch (RuntimeException e) {
             throw new MysqlOperationException(where() + " is unreachable: " + e.getMessage() + "; start it, or " + REBUILD + ".", e);

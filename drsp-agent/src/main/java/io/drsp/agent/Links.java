@@ -42,12 +42,25 @@ final class Links {
      * already pointing at the source only gets its delay changed, with the receiver left running, so relay log
      * already retrieved is never thrown away (it may be all that is left of a lost production).
      */
+    /**
+     * The link's TLS, as drsp.tls.mysql asks: the receiver verifies production's certificate against the CA (the path
+     * is read by the DR server, so the file must be there on its host) and, with verify-identity, its host name.
+     * Without it the options are left out, which a CHANGE REPLICATION SOURCE keeps as they were: a link drsp made
+     * with TLS and now makes without is turned back by SOURCE_SSL = 0.
+     */
+    private String sslOptions() {
+        return member.tls().map(t -> ", SOURCE_SSL = 1, SOURCE_SSL_CA = " + MemberConnection.literal(t.ca().toString())
+                + ", SOURCE_SSL_VERIFY_SERVER_CERT = " + (t.verifyIdentity() ? 1 : 0)).orElse(", SOURCE_SSL = 0");
+    }
+
     String ensureLink(Endpoint source, int delaySeconds) {
         try (MysqlAdmin s = session(); Statement st = s.connection().createStatement()) {
             st.execute("SET GLOBAL super_read_only = ON");
             Optional<ReplicaStatus> current = s.replicaStatus();
             boolean sameSource = current.isPresent() && current.get().sourceHost().equals(source.host())
-                    && current.get().sourcePort() == source.port() && current.get().sourceUser().equals(replication.name());
+                    && current.get().sourcePort() == source.port() && current.get().sourceUser().equals(replication.name())
+                    && current.get().sslAllowed() == member.tls().isPresent()
+                    && current.get().sslCaFile().equals(member.tls().map(t -> t.ca().toString()).orElse(""));
             if (sameSource && !current.get().autoPosition() && !current.get().ioThreadRunning()
                     && current.get().retrievedGtidSet().subtract(s.gtidExecuted()).isEmpty()) {
                 sameSource = false; // position-based after a recovery, nothing left to apply: back to auto-position, losslessly
@@ -60,7 +73,8 @@ final class Links {
                     st.execute("CHANGE REPLICATION SOURCE TO SOURCE_HOST = " + MemberConnection.literal(source.host())
                             + ", SOURCE_PORT = " + source.port() + ", SOURCE_USER = " + MemberConnection.literal(replication.name())
                             + ", SOURCE_PASSWORD = " + MemberConnection.literal(password) + ", SOURCE_AUTO_POSITION = 1"
-                            + ", GET_SOURCE_PUBLIC_KEY = 1, SOURCE_CONNECT_RETRY = 5, SOURCE_DELAY = " + delaySeconds);
+                            + ", GET_SOURCE_PUBLIC_KEY = 1, SOURCE_CONNECT_RETRY = 5, SOURCE_DELAY = " + delaySeconds
+                            + sslOptions());
                 } catch (SQLException e) {
                     throw new SQLException(e.getMessage().replace(password, "***"), e.getSQLState(), e.getErrorCode());
                 }

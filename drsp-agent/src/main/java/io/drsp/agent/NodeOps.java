@@ -1,9 +1,11 @@
 package io.drsp.agent;
 
 import io.drsp.core.config.Endpoint;
+import io.drsp.core.config.TlsSettings;
 import io.drsp.core.config.UserRef;
 import io.drsp.core.gtid.GtidSet;
 import java.time.Duration;
+import java.util.Optional;
 
 /**
  * Everything an agent does to its MySQL instance, as plain blocking JDBC: the actor only decides when. One door, by
@@ -22,8 +24,9 @@ public final class NodeOps implements AutoCloseable {
     private final Links links;
     private final Fence fence;
 
-    public NodeOps(NodeKey key, Endpoint endpoint, UserRef admin, UserRef replication) {
-        this.member = new MemberConnection(key, endpoint, admin);
+    /** @param tls how drsp's sessions and this node's DR link reach MySQL ({@code drsp.tls.mysql}), empty for plain */
+    public NodeOps(NodeKey key, Endpoint endpoint, UserRef admin, UserRef replication, Optional<TlsSettings.Mysql> tls) {
+        this.member = new MemberConnection(key, endpoint, admin, tls);
         this.relayLog = new RelayLog(member);
         this.heartbeat = new Heartbeat(member);
         this.inspector = new Inspector(member, relayLog, heartbeat);
@@ -41,12 +44,12 @@ public final class NodeOps implements AutoCloseable {
 
     /** XA branches on this instance (XA RECOVER, completing them), with the same account. */
     public XaOps xa() {
-        return new XaOps(member.key(), member.endpoint(), member.admin());
+        return new XaOps(member.key(), member.endpoint(), member.admin(), member.tls());
     }
 
     /** The drill's operations on this instance (flashback, catch-up, purge, checksums), with the same account. */
     public DrillOps drill() {
-        return new DrillOps(member.key(), member.endpoint(), member.admin());
+        return new DrillOps(member.key(), member.endpoint(), member.admin(), member.tls());
     }
 
     /** A full look at the instance; an unreachable one is a normal answer, not an exception. */

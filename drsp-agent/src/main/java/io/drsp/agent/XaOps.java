@@ -2,6 +2,7 @@ package io.drsp.agent;
 
 import io.drsp.agent.relay.XaPhase;
 import io.drsp.core.config.Endpoint;
+import io.drsp.core.config.TlsSettings;
 import io.drsp.core.config.UserRef;
 import io.drsp.core.gtid.GtidSet;
 import io.drsp.core.mysql.MysqlAdmin;
@@ -15,6 +16,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.Optional;
 
 /**
  * XA branches on one instance: which are prepared ({@code XA RECOVER}), and completing them for a consistent
@@ -26,15 +28,17 @@ public final class XaOps {
     private final NodeKey key;
     private final Endpoint endpoint;
     private final UserRef admin;
+    private final Optional<TlsSettings.Mysql> tls;
 
-    public XaOps(NodeKey key, Endpoint endpoint, UserRef admin) {
+    public XaOps(NodeKey key, Endpoint endpoint, UserRef admin, Optional<TlsSettings.Mysql> tls) {
+        this.tls = tls;
         this.key = key;
         this.endpoint = endpoint;
         this.admin = admin;
     }
 
     private MysqlAdmin session() {
-        return MysqlAdmin.connect(endpoint, admin.name(), admin.password().resolve(), CONNECT_TIMEOUT);
+        return MysqlAdmin.connect(endpoint, admin.name(), admin.password().resolve(), tls, CONNECT_TIMEOUT);
     }
 
     /** What is prepared on an instance now, and how long ago the oldest prepared transaction started (null: none). */

@@ -55,7 +55,7 @@ class AgentEpochFencingTest {
         Files.writeString(repl, mysql.credentials().replicationPassword());
         NodeOps ops = new NodeOps(NodeKey.parse("1/dr/s1"), Endpoint.parse(mysql.endpoint()),
                 new UserRef("admin", mysql.credentials().adminUser(), new PasswordRef.FromFile(secret)),
-                new UserRef("replication", mysql.credentials().replicationUser(), new PasswordRef.FromFile(repl)));
+                new UserRef("replication", mysql.credentials().replicationUser(), new PasswordRef.FromFile(repl)), java.util.Optional.empty());
         kit = ActorTestKit.create();
         agent = kit.spawn(NodeAgent.create(ops), "node-1-dr-s1");
     }
@@ -138,7 +138,7 @@ class AgentEpochFencingTest {
     void anotherAgentOfThePairRefusesTheOlderOwnerTooWithoutHavingSeenTheNewerOne() throws Exception {
         NodeOps ops = new NodeOps(NodeKey.parse("1/dr/s2"), Endpoint.parse(mysql.endpoint()),
                 new UserRef("admin", mysql.credentials().adminUser(), new PasswordRef.FromFile(ROOT.resolve("admin.secret"))),
-                new UserRef("replication", mysql.credentials().replicationUser(), new PasswordRef.FromFile(ROOT.resolve("repl.secret"))));
+                new UserRef("replication", mysql.credentials().replicationUser(), new PasswordRef.FromFile(ROOT.resolve("repl.secret"))), java.util.Optional.empty());
         ActorRef<NodeAgent.Command> other = kit.spawn(NodeAgent.create(ops), "node-1-dr-s2");
         TestProbe<NodeAgent.StepResult> probe = kit.createTestProbe();
         other.tell(new NodeAgent.UnderEpoch(CURRENT, new NodeAgent.SetReadOnly(false, probe.getRef())));

@@ -42,6 +42,9 @@ final class SandboxCommand {
         @Option(names = "--controllers", defaultValue = "1",
                 description = "Controllers the configuration lists: 1, or 3 for a highly available cluster of them (default: ${DEFAULT-VALUE}).")
         int controllers;
+        @Option(names = "--tls", description = "Make a CA and certificates for every instance, the controllers and the agents,"
+                + " serve MySQL over TLS and write a configuration that uses TLS everywhere.")
+        boolean tls;
 
         @Override
         public Integer call() {
@@ -50,7 +53,7 @@ final class SandboxCommand {
                         + " decide a network split by majority), got " + controllers + ".");
             }
             long started = System.nanoTime();
-            Sandbox sb = Sandbox.up(dir.dir, new Sandbox.Options(cluster, shards, replicas, Map.of()), System.out::println);
+            Sandbox sb = Sandbox.up(dir.dir, new Sandbox.Options(cluster, shards, replicas, Map.of(), tls), System.out::println);
             if (controllers > 1) {
                 sb.writeConfig(controllers);
             }

@@ -1,11 +1,8 @@
 package io.drsp.controller;
 
-import io.drsp.core.config.ControlDb;
-import io.drsp.core.config.UserRef;
 import io.drsp.core.mysql.MysqlAdmin;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.time.Duration;
 
 /**
  * drsp's own tables in the DR site's control database, created idempotently at every start. Ours rather than the
@@ -49,17 +46,17 @@ final class ControlDbSchema {
     private ControlDbSchema() {
     }
 
-    static void ensure(ControlDb db, UserRef user) {
-        try (MysqlAdmin s = MysqlAdmin.connect(db.endpoint(), user.name(), user.password().resolve(), Duration.ofSeconds(5));
+    static void ensure(ControlDbLogin login) {
+        try (MysqlAdmin s = login.session();
              Statement st = s.connection().createStatement()) {
-            st.execute("CREATE DATABASE IF NOT EXISTS `" + db.database().replace("`", "``") + "`");
-            st.execute("USE `" + db.database().replace("`", "``") + "`");
+            st.execute("CREATE DATABASE IF NOT EXISTS `" + login.db().database().replace("`", "``") + "`");
+            st.execute("USE `" + login.db().database().replace("`", "``") + "`");
             for (String ddl : DDL) {
                 st.execute(ddl);
             }
         } catch (SQLException e) {
-            throw new IllegalStateException("cannot create drsp's tables in the control database " + db.endpoint() + "/"
-                    + db.database() + ": " + e.getMessage(), e);
+            throw new IllegalStateException("cannot create drsp's tables in the control database " + login.db().endpoint() + "/"
+                    + login.db().database() + ": " + e.getMessage(), e);
         }
     }
 }

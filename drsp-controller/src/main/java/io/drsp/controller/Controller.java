@@ -7,7 +7,6 @@ import io.drsp.agent.NodeOps;
 import io.drsp.agent.Topology;
 import io.drsp.core.config.ClusterPair;
 import io.drsp.core.config.DrspConfig;
-import io.drsp.core.config.Site;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -72,7 +71,7 @@ public final class Controller implements AutoCloseable {
             }
         }
         var cs = config.controller();
-        ControlDbSchema.ensure(cs.controlDb(), config.user(cs.controlDb().user()));
+        ControlDbSchema.ensure(ControlDbLogin.of(config));
         ApiToken token = ApiToken.loadOrCreate(cs.tokenFile());
         ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), ControllerSystemConfig.SYSTEM_NAME,
                 ControllerSystemConfig.build(config));
@@ -85,7 +84,7 @@ public final class Controller implements AutoCloseable {
             }
             Map<String, ActorRef<PairEntity.Command>> entities = new LinkedHashMap<>();
             LocalEntities local = new LocalEntities();
-            JournalWatch journal = new JournalWatch(cs.controlDb(), config.user(cs.controlDb().user()),
+            JournalWatch journal = new JournalWatch(ControlDbLogin.of(config),
                     org.apache.pekko.serialization.SerializationExtension.get(org.apache.pekko.actor.typed.javadsl.Adapter.toClassic(system)),
                     system.dispatchers().lookup(org.apache.pekko.actor.typed.DispatcherSelector.fromConfig("drsp.blocking-dispatcher")));
             for (ClusterPair pair : config.clusters().values()) {
@@ -94,7 +93,7 @@ public final class Controller implements AutoCloseable {
                         continue;
                     }
                     NodeOps ops = new NodeOps(key, Topology.endpoint(pair, key), config.user(pair.adminUser()),
-                            config.user(pair.replicationUser()));
+                            config.user(pair.replicationUser()), config.tls().mysql());
                     system.systemActorOf(Behaviors.supervise(NodeAgent.create(ops)).onFailure(SupervisorStrategy.restart()),
                             "node-" + key.toString().replace('/', '-'), Props.empty());
                 }

@@ -75,8 +75,8 @@ final class ControllerApi extends AllDirectives {
         this.entities = entities;
         this.system = system;
         this.token = token;
-        this.status = new StatusCollector(system, Duration.ofSeconds(10), new RunbookTimings(config.controller().controlDb(),
-                config.user(config.controller().controlDb().user()), system.dispatchers().lookup(
+        this.status = new StatusCollector(system, Duration.ofSeconds(10), new RunbookTimings(ControlDbLogin.of(config),
+                system.dispatchers().lookup(
                         org.apache.pekko.actor.typed.DispatcherSelector.fromConfig("drsp.blocking-dispatcher"))));
     }
 

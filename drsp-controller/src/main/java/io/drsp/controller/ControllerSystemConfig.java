@@ -26,7 +26,8 @@ final class ControllerSystemConfig {
         m.put("pekko.remote.artery.canonical.hostname", controller.remoting().host());
         m.put("pekko.remote.artery.canonical.port", controller.remoting().port());
         m.put("pekko-persistence-jdbc.shared-databases.slick.db.url", "jdbc:mysql://" + controller.controlDb().endpoint()
-                + "/" + controller.controlDb().database() + "?useSSL=false&allowPublicKeyRetrieval=true&connectTimeout=5000");
+                + "/" + controller.controlDb().database() + "?" + io.drsp.core.mysql.MysqlTls.jdbcOptions(config.tls().mysql())
+                + "&connectTimeout=5000");
         m.put("pekko-persistence-jdbc.shared-databases.slick.db.user", user.name());
         m.put("pekko-persistence-jdbc.shared-databases.slick.db.password", user.password().resolve());
         return ConfigFactory.parseMap(m).withFallback(ClusterRoles.membership(config, ClusterRoles.CONTROLLER, controller.remoting().host()))

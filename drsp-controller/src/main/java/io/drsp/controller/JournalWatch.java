@@ -1,12 +1,9 @@
 package io.drsp.controller;
 
-import io.drsp.core.config.ControlDb;
-import io.drsp.core.config.UserRef;
 import io.drsp.core.mysql.MysqlAdmin;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -21,14 +18,12 @@ import org.apache.pekko.serialization.Serialization;
  */
 final class JournalWatch {
     private static final String TAKEOVER_MANIFEST = PairEvent.OwnerTookOver.class.getName();
-    private final ControlDb db;
-    private final UserRef user;
+    private final ControlDbLogin login;
     private final Serialization serialization;
     private final Executor blocking;
 
-    JournalWatch(ControlDb db, UserRef user, Serialization serialization, Executor blocking) {
-        this.db = db;
-        this.user = user;
+    JournalWatch(ControlDbLogin login, Serialization serialization, Executor blocking) {
+        this.login = login;
         this.serialization = serialization;
         this.blocking = blocking;
     }
@@ -40,9 +35,9 @@ final class JournalWatch {
 
     private List<LaterWrites.Row> read(String persistenceId, long sequenceNr) {
         List<LaterWrites.Row> rows = new ArrayList<>();
-        try (MysqlAdmin s = MysqlAdmin.connect(db.endpoint(), user.name(), user.password().resolve(), Duration.ofSeconds(5));
+        try (MysqlAdmin s = login.session();
              PreparedStatement ps = s.connection().prepareStatement("SELECT sequence_number, event_ser_id, event_ser_manifest,"
-                     + " event_payload FROM `" + db.database().replace("`", "``") + "`.event_journal"
+                     + " event_payload FROM `" + login.db().database().replace("`", "``") + "`.event_journal"
                      + " WHERE persistence_id = ? AND sequence_number > ? ORDER BY sequence_number")) {
             ps.setString(1, persistenceId);
             ps.setLong(2, sequenceNr);
@@ -57,8 +52,8 @@ final class JournalWatch {
                 }
             }
         } catch (SQLException e) {
-            throw new IllegalStateException("cannot read the journal in the control database " + db.endpoint() + "/"
-                    + db.database() + ": " + e.getMessage(), e);
+            throw new IllegalStateException("cannot read the journal in the control database " + login.db().endpoint() + "/"
+                    + login.db().database() + ": " + e.getMessage(), e);
         }
         return rows;
     }

@@ -1,12 +1,9 @@
 package io.drsp.controller;
 
-import io.drsp.core.config.ControlDb;
-import io.drsp.core.config.UserRef;
 import io.drsp.core.mysql.MysqlAdmin;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -23,15 +20,13 @@ import java.util.concurrent.ConcurrentHashMap;
 final class RunbookTimings {
     private static final long REFRESH_MILLIS = 60_000;
     static final int KEPT = 3;
-    private final ControlDb db;
-    private final UserRef user;
+    private final ControlDbLogin login;
     private final Map<String, long[]> cache = new ConcurrentHashMap<>(); // cluster -> {readAtMillis, fixedMillis or -1}
     private final Map<String, Boolean> reading = new ConcurrentHashMap<>();
     private final java.util.concurrent.Executor blocking;
 
-    RunbookTimings(ControlDb db, UserRef user, java.util.concurrent.Executor blocking) {
-        this.db = db;
-        this.user = user;
+    RunbookTimings(ControlDbLogin login, java.util.concurrent.Executor blocking) {
+        this.login = login;
         this.blocking = blocking;
     }
 
@@ -51,9 +46,9 @@ final class RunbookTimings {
 
     private long read(String cluster) {
         List<String[]> events = new ArrayList<>(); // manifest, write_timestamp, payload; newest first
-        try (MysqlAdmin s = MysqlAdmin.connect(db.endpoint(), user.name(), user.password().resolve(), Duration.ofSeconds(5));
+        try (MysqlAdmin s = login.session();
              PreparedStatement ps = s.connection().prepareStatement("SELECT event_ser_manifest, write_timestamp,"
-                     + " CAST(event_payload AS CHAR) FROM " + db.database() + ".event_journal WHERE persistence_id = ?"
+                     + " CAST(event_payload AS CHAR) FROM " + login.db().database() + ".event_journal WHERE persistence_id = ?"
                      + " ORDER BY sequence_number DESC LIMIT 5000")) {
             ps.setString(1, PairEntity.persistenceId(cluster).id());
             try (ResultSet rs = ps.executeQuery()) {

@@ -50,7 +50,8 @@ public final class Sandbox {
      * Shape of the sandbox: cluster id, shard count (besides meta), local replicas per DR shard, extra mysqld settings.
      * The cluster id becomes part of directory names and a quoted HOCON key, hence its narrow alphabet.
      */
-    public record Options(String clusterId, int shards, int drReplicasPerShard, Map<String, String> extraSettings) {
+    /** @param tls make a CA and certificates, serve MySQL over TLS and write a configuration that uses TLS everywhere */
+    public record Options(String clusterId, int shards, int drReplicasPerShard, Map<String, String> extraSettings, boolean tls) {
         private static final java.util.regex.Pattern CLUSTER_ID = java.util.regex.Pattern.compile("[A-Za-z0-9_-]{1,32}");
 
         public Options {
@@ -67,19 +68,34 @@ public final class Sandbox {
             extraSettings = Map.copyOf(extraSettings);
         }
 
+        public Options(String clusterId, int shards, int drReplicasPerShard, Map<String, String> extraSettings) {
+            this(clusterId, shards, drReplicasPerShard, extraSettings, false);
+        }
+
         public static Options defaults() {
             return new Options("1", 2, 0, Map.of());
         }
 
         public Options withReplicas(int n) {
-            return new Options(clusterId, shards, n, extraSettings);
+            return new Options(clusterId, shards, n, extraSettings, tls);
         }
 
         public Options withShards(int n) {
-            return new Options(clusterId, n, drReplicasPerShard, extraSettings);
+            return new Options(clusterId, n, drReplicasPerShard, extraSettings, tls);
+        }
+
+        public Options withTls() {
+            return new Options(clusterId, shards, drReplicasPerShard, extraSettings, true);
+        }
+
+        Options withSettings(Map<String, String> more) {
+            Map<String, String> all = new java.util.HashMap<>(extraSettings);
+            all.putAll(more);
+            return new Options(clusterId, shards, drReplicasPerShard, all, tls);
         }
     }
 
+    static final String TLS_STORE_SECRET = "secrets/tls-store";
     private final Path dir;
     private final String clusterId;
     private final List<Member> members;
@@ -116,6 +132,19 @@ public final class Sandbox {
         // The state file comes first, so that a directory left by an 'up' that died at any later point is still
         // recognised as a sandbox by the next 'up' and by 'down'.
         sandbox.writeState();
+        if (options.tls()) {
+            // Every mysqld serves TLS with the sandbox CA's certificate, so drsp's sessions and links can verify it.
+            String storePassword = java.util.UUID.randomUUID().toString();
+            SandboxCertificates certs;
+            try {
+                SandboxFiles.writeSecret(dir.resolve(TLS_STORE_SECRET), storePassword);
+                certs = SandboxCertificates.make(dir.resolve("tls"), storePassword);
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot write the sandbox's TLS store password", e);
+            }
+            progress.accept("made a CA and certificates in " + certs.dir());
+            options = options.withSettings(tlsSettings(dir, options));
+        }
         sandbox = new Sandbox(dir, options.clusterId(), plan(dir, options, dist), credentials, dist);
         sandbox.writeState();
         try {
@@ -258,8 +287,19 @@ public final class Sandbox {
                         serverId++, ports, o.extraSettings()));
             }
         }
-        members.add(member(dir, dist, "control", Role.CONTROL, "", serverId, ports, Map.of()));
+        members.add(member(dir, dist, "control", Role.CONTROL, "", serverId, ports, tlsSettings(dir, o)));
         return members;
+    }
+
+    /** What makes a mysqld serve TLS with the certificate 'up --tls' made (the control database's too); none without. */
+    private static Map<String, String> tlsSettings(Path dir, Options o) {
+        if (!o.tls()) {
+            return Map.of();
+        }
+        Path tls = dir.resolve("tls");
+        return Map.of("ssl-ca", tls.resolve(SandboxCertificates.CA_PEM).toString(),
+                "ssl-cert", tls.resolve(SandboxCertificates.MYSQL_CERT).toString(),
+                "ssl-key", tls.resolve(SandboxCertificates.MYSQL_KEY).toString());
     }
 
     private static Member member(Path dir, MysqlDistribution dist, String name, Role role, String shard, int serverId,
@@ -292,7 +332,10 @@ public final class Sandbox {
             try (Connection c = replica.instance().connect(); Statement st = c.createStatement()) {
                 st.execute("CHANGE REPLICATION SOURCE TO SOURCE_HOST='127.0.0.1', SOURCE_PORT=" + primary.instance().port()
                         + ", SOURCE_USER=" + sqlString(credentials.replicationUser()) + ", SOURCE_PASSWORD="
-                        + sqlString(credentials.replicationPassword()) + ", SOURCE_AUTO_POSITION=1, GET_SOURCE_PUBLIC_KEY=1");
+                        + sqlString(credentials.replicationPassword()) + ", SOURCE_AUTO_POSITION=1, GET_SOURCE_PUBLIC_KEY=1"
+                        + (Files.exists(dir.resolve("tls").resolve(SandboxCertificates.CA_PEM)) ? ", SOURCE_SSL=1, SOURCE_SSL_CA="
+                        + sqlString(dir.resolve("tls").resolve(SandboxCertificates.CA_PEM).toString())
+                        + ", SOURCE_SSL_VERIFY_SERVER_CERT=1" : ""));
                 st.execute("START REPLICA");
             } catch (SQLException e) {
                 throw replicaSetupFailed(replica.name(), primary.name(), e, credentials);
@@ -368,7 +411,8 @@ public final class Sandbox {
                         + " cluster=$DRSP_CLUSTER site=$DRSP_SITE mode=$DRSP_MODE\" >> \"$(dirname \"$0\")/dbproxy.log\"\n");
                 Files.setPosixFilePermissions(script, PosixFilePermissions.fromString("rwxr-xr-x"));
             }
-            Files.writeString(configFile(), new SandboxConfigWriter(clusterId, members, controllers).render());
+            boolean tls = Files.exists(dir.resolve("tls").resolve(SandboxCertificates.TRUST_STORE));
+            Files.writeString(configFile(), new SandboxConfigWriter(clusterId, members, controllers, tls).render());
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write the sandbox configuration", e);
         }

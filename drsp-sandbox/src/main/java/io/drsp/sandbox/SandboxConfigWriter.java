@@ -12,11 +12,14 @@ final class SandboxConfigWriter {
     }
 
     private final List<ControllerPorts> controllers;
+    private final boolean tls;
 
-    SandboxConfigWriter(String clusterId, List<Sandbox.Member> members, List<ControllerPorts> controllers) {
+    /** @param tls the sandbox made certificates ({@code sandbox up --tls}): every connection is to use them */
+    SandboxConfigWriter(String clusterId, List<Sandbox.Member> members, List<ControllerPorts> controllers, boolean tls) {
         this.clusterId = clusterId;
         this.members = members;
         this.controllers = List.copyOf(controllers);
+        this.tls = tls;
     }
 
     private static void appendPorts(StringBuilder b, String indent, ControllerPorts p) {
@@ -69,6 +72,22 @@ final class SandboxConfigWriter {
         b.append("      } }\n");
         b.append("    }\n");
         b.append("  }\n");
+        if (tls) {
+            // The stores and the CA 'sandbox up --tls' made; one password for all stores, kept like the MySQL ones.
+            String secret = "{ file = \"secrets/tls-store\" }";
+            b.append("  tls {\n");
+            b.append("    remoting {\n");
+            b.append("      key-store = \"tls/").append(SandboxCertificates.CONTROLLER_STORE).append("\", key-store-password = ")
+                    .append(secret).append("\n");
+            b.append("      agent-key-store = \"tls/").append(SandboxCertificates.AGENT_STORE).append("\", agent-key-store-password = ")
+                    .append(secret).append("\n");
+            b.append("      trust-store = \"tls/").append(SandboxCertificates.TRUST_STORE).append("\", trust-store-password = ")
+                    .append(secret).append("\n");
+            b.append("      hostname-verification = on\n");
+            b.append("    }\n");
+            b.append("    mysql { ca = \"tls/").append(SandboxCertificates.CA_PEM).append("\", verify-identity = on, require-links = on }\n");
+            b.append("  }\n");
+        }
         b.append("}\n");
         return b.toString();
     }

@@ -129,7 +129,7 @@ class MysqlInstanceTest {
         MysqlInstance minimal = MysqlInstance.startNew(ROOT, "minimal", 7003,
                 Map.of("binlog-row-metadata", "MINIMAL", "log-replica-updates", "OFF"));
         try (MysqlAdmin admin = MysqlAdmin.connect(Endpoint.parse(minimal.endpoint()), minimal.credentials().adminUser(),
-                minimal.credentials().adminPassword(), Duration.ofSeconds(5))) {
+                minimal.credentials().adminPassword(), java.util.Optional.empty(), Duration.ofSeconds(5))) {
             List<SettingViolation> dr = admin.checkRequiredSettings(Role.DR_SHARD);
             assertEquals(List.of("binlog_row_metadata", "log_replica_updates"), dr.stream().map(SettingViolation::name).sorted().toList());
             assertEquals("binlog_row_metadata is MINIMAL, drsp needs FULL",

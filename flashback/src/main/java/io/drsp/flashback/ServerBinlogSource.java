@@ -33,6 +33,7 @@ public final class ServerBinlogSource implements BinlogSource {
     @Override
     public void stream(EventSink sink) throws IOException {
         BinaryLogClient client = new BinaryLogClient(server.host(), server.port(), server.user(), server.password());
+        BinlogTls.configure(client, server.jdbcOptions());
         client.setEventDeserializer(BinlogSource.newDeserializer());
         client.setBlocking(false); // server_id 0: the server closes the stream at its binlog end
         client.setKeepAlive(false);

@@ -70,4 +70,15 @@ final class Db {
         out.sort(null);
         return out;
     }
+
+    /** The first column of every row {@code sql} returns. */
+    static java.util.List<String> column(Sandbox.Member m, String sql) throws SQLException {
+        java.util.List<String> out = new java.util.ArrayList<>();
+        try (Connection c = m.instance().connect(); Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
+            while (rs.next()) {
+                out.add(rs.getString(1));
+            }
+        }
+        return out;
+    }
 }

@@ -45,7 +45,7 @@ class RelayBacklogTest {
         Files.createFile(secret, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
         Files.writeString(secret, pair.dr.credentials().adminPassword());
         UserRef admin = new UserRef("admin", pair.dr.credentials().adminUser(), new PasswordRef.FromFile(secret));
-        ops = new NodeOps(NodeKey.parse("1/dr/s1"), Endpoint.parse(pair.dr.endpoint()), admin, admin);
+        ops = new NodeOps(NodeKey.parse("1/dr/s1"), Endpoint.parse(pair.dr.endpoint()), admin, admin, java.util.Optional.empty());
     }
 
     @AfterAll

@@ -1,6 +1,7 @@
 package io.drsp.core.mysql;
 
 import io.drsp.core.config.Endpoint;
+import io.drsp.core.config.TlsSettings;
 import io.drsp.core.gtid.GtidSet;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -42,8 +43,9 @@ public final class MysqlAdmin implements AutoCloseable {
         this.user = user;
     }
 
-    public static MysqlAdmin connect(Endpoint endpoint, String user, String password, Duration connectTimeout) {
-        return connect(endpoint, user, password, connectTimeout, DEFAULT_SOCKET_TIMEOUT);
+    public static MysqlAdmin connect(Endpoint endpoint, String user, String password, Optional<TlsSettings.Mysql> tls,
+                                     Duration connectTimeout) {
+        return connect(endpoint, user, password, tls, connectTimeout, DEFAULT_SOCKET_TIMEOUT);
     }
 
     /**
@@ -52,14 +54,13 @@ public final class MysqlAdmin implements AutoCloseable {
      * @param socketTimeout how long any one statement may go without an answer before the session is given up
      * @throws MysqlAdminException naming the endpoint and user, never the password
      */
-    public static MysqlAdmin connect(Endpoint endpoint, String user, String password, Duration connectTimeout,
-                                     Duration socketTimeout) {
+    public static MysqlAdmin connect(Endpoint endpoint, String user, String password, Optional<TlsSettings.Mysql> tls,
+                                     Duration connectTimeout, Duration socketTimeout) {
         Objects.requireNonNull(endpoint, "endpoint");
         Objects.requireNonNull(user, "user");
         Objects.requireNonNull(password, "password");
-        // SSL off: links and admin sessions run inside the bank's network; allowPublicKeyRetrieval lets
-        // caching_sha2_password (MySQL 8 default) authenticate without it.
-        String url = "jdbc:mysql://" + endpoint + "/?useSSL=false&allowPublicKeyRetrieval=true"
+        // Without TLS, allowPublicKeyRetrieval lets caching_sha2_password (MySQL 8's default) authenticate.
+        String url = "jdbc:mysql://" + endpoint + "/?" + MysqlTls.jdbcOptions(tls)
                 + "&connectTimeout=" + connectTimeout.toMillis() + "&socketTimeout=" + socketTimeout.toMillis();
         Properties credentials = new Properties();
         credentials.setProperty("user", user);

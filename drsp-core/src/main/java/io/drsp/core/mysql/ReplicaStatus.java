@@ -36,7 +36,9 @@ public record ReplicaStatus(
         OptionalLong secondsBehindSource,
         String sourceUser,
         boolean autoPosition,
-        long relayLogSpace) {
+        long relayLogSpace,
+        boolean sslAllowed,
+        String sslCaFile) {
 
     public boolean ioThreadRunning() {
         return "Yes".equalsIgnoreCase(ioRunning);
@@ -71,7 +73,9 @@ public record ReplicaStatus(
                 r.number("Seconds_Behind_Source"),
                 r.text("Source_User"),
                 r.number("Auto_Position").orElse(0) == 1,
-                r.number("Relay_Log_Space").orElse(0));
+                r.number("Relay_Log_Space").orElse(0),
+                "Yes".equalsIgnoreCase(r.optional("Source_SSL_Allowed")),
+                r.optional("Source_SSL_CA_File"));
     }
 
     private record Row(Map<String, String> values) {
@@ -82,6 +86,12 @@ public record ReplicaStatus(
                         + ", expected MySQL 8.0.22 or later");
             }
             return values.get(column);
+        }
+
+        /** A column older rows in tests may lack: "" then. */
+        String optional(String column) {
+            String value = values.get(column);
+            return value == null ? "" : value;
         }
 
         String text(String column) {

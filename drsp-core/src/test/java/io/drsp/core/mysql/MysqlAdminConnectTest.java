@@ -25,7 +25,7 @@ class MysqlAdminConnectTest {
         Endpoint endpoint = new Endpoint("127.0.0.1", port);
         String password = "Tr0ub4dor&3";
         MysqlAdminException e = assertThrows(MysqlAdminException.class,
-                () -> MysqlAdmin.connect(endpoint, "drsp_admin", password, Duration.ofSeconds(2)));
+                () -> MysqlAdmin.connect(endpoint, "drsp_admin", password, java.util.Optional.empty(), Duration.ofSeconds(2)));
         assertTrue(e.getMessage().startsWith("cannot connect to 127.0.0.1:" + port + " as drsp_admin: "), e.getMessage());
         assertTrue(e.getMessage().contains("Connection refused"), e.getMessage());
         assertFalse(e.getMessage().contains(password), e.getMessage());

@@ -1,0 +1,159 @@
+package io.drsp.tests;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.drsp.controller.Controller;
+import io.drsp.core.config.DrspConfig;
+import io.drsp.core.gtid.GtidSet;
+import io.drsp.sandbox.Sandbox;
+import io.drsp.sandbox.bank.BankShard;
+import io.drsp.sandbox.bank.BankTotals;
+import io.drsp.sandbox.bank.BankWorkload;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Sync, recover, service and a drill on {@code sandbox up --tls}, where every mysqld serves TLS with the sandbox CA's
+ * certificate and the configuration asks for TLS everywhere. MySQL is the oracle of what was encrypted: the DR links'
+ * connections as production sees them ({@code Ssl_cipher} of each binlog dump thread), and every session drsp opened
+ * (it names itself in {@code session_connect_attrs}), sampled on every instance all through the scenario.
+ */
+class TlsScenarioTest {
+    static final Path DIR = Path.of("target/tls-scenario").toAbsolutePath();
+    static Sandbox sandbox;
+    static Controller controller;
+    static String conf;
+    /** Per instance, the Ssl_cipher of each drsp session seen ("" for none: in the clear). */
+    static final Map<String, Set<String>> drspSessions = new ConcurrentHashMap<>();
+    static final AtomicBoolean sampling = new AtomicBoolean(true);
+    static Thread sampler;
+
+    @BeforeAll
+    static void up() {
+        sandbox = Sandbox.upReplacing(DIR, Sandbox.Options.defaults().withTls(), s -> { });
+        conf = sandbox.configFile().toString();
+        DrspConfig config = DrspConfig.load(sandbox.configFile());
+        assertTrue(config.tls().remoting().isPresent() && config.tls().mysql().isPresent(), "the sandbox asks for TLS everywhere");
+        sampler = new Thread(TlsScenarioTest::sample, "drsp-session-sampler");
+        sampler.setDaemon(true);
+        sampler.start();
+        controller = Controller.start(config, Set.of());
+    }
+
+    @AfterAll
+    static void down() throws Exception {
+        sampling.set(false);
+        TearDown.all(controller, sandbox);
+    }
+
+    @Test
+    void syncRecoverServiceAndADrillRunOverTlsAndEverySessionOfDrspIsEncrypted() throws Exception {
+        Cli.Result sync = Cli.run("sync", "1", "--delay", "0", "--config", conf);
+        assertEquals(0, sync.exitCode(), sync.toString());
+        Map<String, GtidSet> written = Bank.writtenThenStoppedForRecovery(sandbox, conf, 17);
+        // stopsync left the links configured: their TLS as drsp configured it, and as production served it while they ran
+        for (String shard : sandbox.shards()) {
+            Map<String, String> link = Db.replicaStatus(sandbox.drPrimary(shard)).orElseThrow();
+            assertEquals("Yes", link.get("Source_SSL_Allowed"), shard);
+            assertEquals(sandbox.dir().resolve("tls/ca.pem").toString(), link.get("Source_SSL_CA_File"), shard);
+            assertEquals("Yes", link.get("Source_SSL_Verify_Server_Cert"), shard);
+        }
+        assertEquals(0, Cli.run("sync", "1", "--delay", "0", "--config", conf).exitCode());
+        for (String shard : sandbox.shards()) {
+            Await.until(Duration.ofSeconds(30), () -> !dumpCiphers(sandbox.production(shard)).isEmpty(), shard + "'s link connected");
+            List<String> ciphers = dumpCiphers(sandbox.production(shard));
+            assertTrue(ciphers.stream().noneMatch(String::isEmpty), shard + ": every binlog dump to DR is encrypted: " + ciphers);
+        }
+        assertEquals(0, Cli.run("stopsync", "1", "--config", conf).exitCode());
+        assertEquals(0, Cli.run("relaytime", "1", "--all", "--config", conf).exitCode());
+        Cli.Result recover = Cli.run("recover", "1", "--config", conf);
+        assertEquals(0, recover.exitCode(), recover.toString());
+        for (String shard : sandbox.shards()) {
+            assertTrue(Db.executed(sandbox.drPrimary(shard)).containsAll(written.get(shard)), shard + " recovered all it retrieved");
+        }
+        assertEquals(0, Cli.run("service", "1", "--config", conf).exitCode());
+        Map<String, Map<String, Long>> atSnapshot = new TreeMap<>();
+        for (String shard : sandbox.shards()) {
+            atSnapshot.put(shard, Copies.checksums(sandbox.drPrimary(shard), true));
+        }
+        List<BankShard> dr = Bank.shards(sandbox, Sandbox.Role.DR);
+        BankWorkload drill = new BankWorkload(dr.subList(1, dr.size()), 50, 2, 200, 18).start();
+        Await.until(Duration.ofSeconds(60), () -> drill.stats().committed() >= 200, "200 drill transfers on DR");
+        drill.stop();
+        assertEquals(0, Cli.run("stopservice", "1", "--config", conf).exitCode());
+        // the drill's flashback reads DR's binary log through the server: that stream goes over TLS too
+        Cli.Result flashback = Cli.run("flashback", "1", "--config", conf);
+        assertEquals(0, flashback.exitCode(), flashback.toString());
+        Cli.Result purge = Cli.run("purge", "1", "--config", conf);
+        assertEquals(0, purge.exitCode(), purge.toString());
+        for (String shard : sandbox.shards()) {
+            assertEquals(atSnapshot.get(shard), Copies.checksums(sandbox.drPrimary(shard), true), shard + " back at the snapshot point");
+        }
+        assertTrue(BankTotals.read(dr.subList(1, dr.size())).holds(), "the bank is whole on DR");
+
+        sampling.set(false);
+        sampler.join();
+        long seen = drspSessions.values().stream().mapToLong(Set::size).sum();
+        assertTrue(drspSessions.keySet().containsAll(List.of("control", "production-1-s1", "dr-1-s1")) && seen > 0,
+                "drsp's sessions were seen on the control database, production and DR: " + drspSessions.keySet());
+        drspSessions.forEach((member, ciphers) -> assertFalse(ciphers.contains(""), member + ": a drsp session in the clear"));
+        System.out.println("drsp sessions by instance, with their ciphers: " + drspSessions);
+    }
+
+    /** Ssl_cipher of each connection production serves a binlog dump on: "" for one in the clear. */
+    static List<String> dumpCiphers(Sandbox.Member m) throws SQLException {
+        return Db.column(m, "SELECT IFNULL(s.VARIABLE_VALUE, '') FROM performance_schema.threads t"
+                + " LEFT JOIN performance_schema.status_by_thread s ON s.THREAD_ID = t.THREAD_ID AND s.VARIABLE_NAME = 'Ssl_cipher'"
+                + " WHERE t.PROCESSLIST_COMMAND LIKE 'Binlog Dump%'");
+    }
+
+    /** Every instance, every 200 ms until the scenario ends: the cipher of each session that says it is drsp's. */
+    private static void sample() {
+        while (sampling.get()) {
+            for (Sandbox.Member m : sandbox.members()) {
+                String name = m.name();
+                try (Connection c = m.instance().connect(); Statement st = c.createStatement();
+                     ResultSet rs = st.executeQuery("SELECT s.VARIABLE_VALUE, t.PROCESSLIST_USER, t.PROCESSLIST_COMMAND,"
+                             + " t.PROCESSLIST_INFO FROM performance_schema.session_connect_attrs a"
+                             + " JOIN performance_schema.threads t ON t.PROCESSLIST_ID = a.PROCESSLIST_ID"
+                             + " LEFT JOIN performance_schema.status_by_thread s ON s.THREAD_ID = t.THREAD_ID"
+                             + " AND s.VARIABLE_NAME = 'Ssl_cipher'"
+                             + " WHERE a.ATTR_NAME = 'program_name' AND a.ATTR_VALUE = 'drsp'")) {
+                    while (rs.next()) {
+                        // No status row yet (a session a moment old): nothing known, so nothing recorded.
+                        if (rs.getString(1) != null) {
+                            drspSessions.computeIfAbsent(name, k -> ConcurrentHashMap.newKeySet()).add(rs.getString(1).isEmpty()
+                                    ? "" : rs.getString(1));
+                            if (rs.getString(1).isEmpty()) {
+                                System.out.println("in the clear on " + name + ": " + rs.getString(2) + " " + rs.getString(3)
+                                        + " " + rs.getString(4));
+                            }
+                        }
+                    }
+                } catch (SQLException e) {
+                    // an instance restarting or busy: the next round samples it
+                }
+            }
+            try {
+                Thread.sleep(200);
+            } catch (InterruptedException e) {
+                return;
+            }
+        }
+    }
+}
