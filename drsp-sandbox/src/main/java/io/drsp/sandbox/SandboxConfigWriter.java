@@ -85,7 +85,7 @@ final class SandboxConfigWriter {
                     .append(secret).append("\n");
             b.append("      hostname-verification = on\n");
             b.append("    }\n");
-            b.append("    mysql { ca = \"tls/").append(SandboxCertificates.CA_PEM).append("\", verify-identity = on, require-links = on }\n");
+            b.append("    mysql { ca = \"tls/").append(SandboxCertificates.CA_PEM).append("\", verify-identity = on }\n");
             b.append("  }\n");
         }
         b.append("}\n");

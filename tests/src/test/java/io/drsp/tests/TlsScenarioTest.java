@@ -25,7 +25,10 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
 
 /**
  * Sync, recover, service and a drill on {@code sandbox up --tls}, where every mysqld serves TLS with the sandbox CA's
@@ -33,6 +36,7 @@ import org.junit.jupiter.api.Test;
  * connections as production sees them ({@code Ssl_cipher} of each binlog dump thread), and every session drsp opened
  * (it names itself in {@code session_connect_attrs}), sampled on every instance all through the scenario.
  */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class TlsScenarioTest {
     static final Path DIR = Path.of("target/tls-scenario").toAbsolutePath();
     static Sandbox sandbox;
@@ -62,6 +66,7 @@ class TlsScenarioTest {
     }
 
     @Test
+    @Order(1)
     void syncRecoverServiceAndADrillRunOverTlsAndEverySessionOfDrspIsEncrypted() throws Exception {
         Cli.Result sync = Cli.run("sync", "1", "--delay", "0", "--config", conf);
         assertEquals(0, sync.exitCode(), sync.toString());
@@ -111,8 +116,43 @@ class TlsScenarioTest {
         long seen = drspSessions.values().stream().mapToLong(Set::size).sum();
         assertTrue(drspSessions.keySet().containsAll(List.of("control", "production-1-s1", "dr-1-s1")) && seen > 0,
                 "drsp's sessions were seen on the control database, production and DR: " + drspSessions.keySet());
+        assertEquals(List.of(), clearSightings, "drsp sessions in the clear");
         drspSessions.forEach((member, ciphers) -> assertFalse(ciphers.contains(""), member + ": a drsp session in the clear"));
         System.out.println("drsp sessions by instance, with their ciphers: " + drspSessions);
+    }
+
+    /**
+     * A production primary that stops offering TLS (its certificate reloaded from a missing file, as a botched rotation
+     * would leave it) cannot be reached by drsp at all: sync is refused in one sentence naming it, and no link changes.
+     */
+    @Test
+    @Order(2)
+    void syncIsRefusedWhenAProductionPrimaryDoesNotOfferTls() throws Exception {
+        Sandbox.Member s1 = sandbox.production("s1");
+        String cert = Db.one(s1, "SELECT @@GLOBAL.ssl_cert");
+        Map<String, Map<String, String>> links = new TreeMap<>();
+        for (String shard : sandbox.shards()) {
+            links.put(shard, Db.replicaStatus(sandbox.drPrimary(shard)).orElse(Map.of()));
+        }
+        String mode = Cli.status(conf).path("drMode").asText();
+        // The test's own sessions are in the clear (the sandbox's tooling), so it can still reach s1 to put TLS back.
+        Db.exec(s1, "SET GLOBAL ssl_cert = '" + sandbox.dir().resolve("tls/missing.pem") + "'",
+                "ALTER INSTANCE RELOAD TLS NO ROLLBACK ON ERROR");
+        try {
+            Cli.Result sync = Cli.run("sync", "1", "--delay", "0", "--config", conf);
+            assertEquals(1, sync.exitCode(), sync.toString());
+            assertEquals(1, sync.err().strip().lines().count(), sync.err());
+            assertTrue(sync.err().contains("production shard s1") && sync.err().contains("SSL"), sync.err());
+            assertTrue(sync.err().strip().endsWith("nothing was changed."), sync.err());
+            assertEquals(mode, Cli.status(conf).path("drMode").asText());
+            for (String shard : sandbox.shards()) {
+                Map<String, String> now = Db.replicaStatus(sandbox.drPrimary(shard)).orElse(Map.of());
+                assertEquals(links.get(shard).get("Source_Port"), now.get("Source_Port"), shard);
+                assertEquals(links.get(shard).get("Replica_IO_Running"), now.get("Replica_IO_Running"), shard + ": no link started");
+            }
+        } finally {
+            Db.exec(s1, "SET GLOBAL ssl_cert = '" + cert + "'", "ALTER INSTANCE RELOAD TLS");
+        }
     }
 
     /** Ssl_cipher of each connection production serves a binlog dump on: "" for one in the clear. */
@@ -122,31 +162,39 @@ class TlsScenarioTest {
                 + " WHERE t.PROCESSLIST_COMMAND LIKE 'Binlog Dump%'");
     }
 
-    /** Every instance, every 200 ms until the scenario ends: the cipher of each session that says it is drsp's. */
+    /** What each sighting of a drsp session in the clear was: instance, thread, user, command, statement. */
+    static final List<String> clearSightings = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+    /**
+     * Every instance, every 200 ms until the scenario ends: the cipher of each session that says it is drsp's. A thread
+     * busy at the moment may show an empty Ssl_cipher in performance_schema for an instant; one is taken as in the
+     * clear only if three more reads of it, 50 ms apart, say so too.
+     */
     private static void sample() {
         while (sampling.get()) {
             for (Sandbox.Member m : sandbox.members()) {
-                String name = m.name();
-                try (Connection c = m.instance().connect(); Statement st = c.createStatement();
-                     ResultSet rs = st.executeQuery("SELECT s.VARIABLE_VALUE, t.PROCESSLIST_USER, t.PROCESSLIST_COMMAND,"
-                             + " t.PROCESSLIST_INFO FROM performance_schema.session_connect_attrs a"
-                             + " JOIN performance_schema.threads t ON t.PROCESSLIST_ID = a.PROCESSLIST_ID"
-                             + " LEFT JOIN performance_schema.status_by_thread s ON s.THREAD_ID = t.THREAD_ID"
-                             + " AND s.VARIABLE_NAME = 'Ssl_cipher'"
-                             + " WHERE a.ATTR_NAME = 'program_name' AND a.ATTR_VALUE = 'drsp'")) {
-                    while (rs.next()) {
-                        // No status row yet (a session a moment old): nothing known, so nothing recorded.
-                        if (rs.getString(1) != null) {
-                            drspSessions.computeIfAbsent(name, k -> ConcurrentHashMap.newKeySet()).add(rs.getString(1).isEmpty()
-                                    ? "" : rs.getString(1));
-                            if (rs.getString(1).isEmpty()) {
-                                System.out.println("in the clear on " + name + ": " + rs.getString(2) + " " + rs.getString(3)
-                                        + " " + rs.getString(4));
-                            }
+                try (Connection c = m.instance().connect(); Statement st = c.createStatement()) {
+                    Map<Long, String> ciphers = drspCiphers(st, "");
+                    for (Map.Entry<Long, String> e : ciphers.entrySet()) {
+                        String cipher = e.getValue();
+                        for (int i = 0; i < 3 && cipher != null && cipher.isEmpty(); i++) {
+                            Thread.sleep(50);
+                            cipher = drspCiphers(st, " AND t.THREAD_ID = " + e.getKey()).getOrDefault(e.getKey(), null);
+                        }
+                        if (cipher == null) {
+                            continue; // no status row yet, or the session ended: nothing known
+                        }
+                        drspSessions.computeIfAbsent(m.name(), k -> ConcurrentHashMap.newKeySet()).add(cipher);
+                        if (cipher.isEmpty()) {
+                            clearSightings.add(m.name() + " " + Db.one(m, "SELECT CONCAT_WS(' ', THREAD_ID, PROCESSLIST_USER,"
+                                    + " PROCESSLIST_COMMAND, PROCESSLIST_INFO) FROM performance_schema.threads WHERE THREAD_ID = "
+                                    + e.getKey()));
                         }
                     }
                 } catch (SQLException e) {
                     // an instance restarting or busy: the next round samples it
+                } catch (InterruptedException e) {
+                    return;
                 }
             }
             try {
@@ -155,5 +203,19 @@ class TlsScenarioTest {
                 return;
             }
         }
+    }
+
+    /** Thread id to Ssl_cipher (null: no status row) of each session that names itself drsp's, {@code and} added. */
+    private static Map<Long, String> drspCiphers(Statement st, String and) throws SQLException {
+        Map<Long, String> out = new java.util.HashMap<>();
+        try (ResultSet rs = st.executeQuery("SELECT t.THREAD_ID, s.VARIABLE_VALUE FROM performance_schema.session_connect_attrs a"
+                + " JOIN performance_schema.threads t ON t.PROCESSLIST_ID = a.PROCESSLIST_ID"
+                + " LEFT JOIN performance_schema.status_by_thread s ON s.THREAD_ID = t.THREAD_ID AND s.VARIABLE_NAME = 'Ssl_cipher'"
+                + " WHERE a.ATTR_NAME = 'program_name' AND a.ATTR_VALUE = 'drsp'" + and)) {
+            while (rs.next()) {
+                out.put(rs.getLong(1), rs.getString(2));
+            }
+        }
+        return out;
     }
 }

@@ -146,12 +146,11 @@ final class ConfigLoader {
     }
 
     private Optional<TlsSettings.Mysql> mysqlTls(ConfigNode node) {
-        node.allowOnly("ca", "verify-identity", "require-links");
+        node.allowOnly("ca", "verify-identity");
         Optional<Path> ca = node.string("ca", true, "the path of the CA certificate (PEM) the MySQL servers' certificates chain to")
                 .map(this::path);
         boolean identity = node.bool("verify-identity", false);
-        boolean links = node.bool("require-links", false);
-        return ca.map(c -> new TlsSettings.Mysql(c, identity, links));
+        return ca.map(c -> new TlsSettings.Mysql(c, identity));
     }
 
     /** A password reference such as the MySQL users': { env = VARIABLE } or { file = path }. */

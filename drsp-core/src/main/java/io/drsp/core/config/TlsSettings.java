@@ -47,11 +47,13 @@ public record TlsSettings(Optional<Remoting> remoting, Optional<Mysql> mysql) {
     }
 
     /**
+     * Every session drsp opens and every DR link it makes then uses TLS, verified: a server that does not offer TLS
+     * cannot be reached at all, so sync refuses before it makes a link in the clear.
+     *
      * @param ca             the CA certificate (PEM) MySQL servers' certificates must chain to
      * @param verifyIdentity the server certificate must also name the host drsp connects to
-     * @param requireLinks   sync refuses to leave a DR link without TLS
      */
-    public record Mysql(Path ca, boolean verifyIdentity, boolean requireLinks) {
+    public record Mysql(Path ca, boolean verifyIdentity) {
         public Mysql {
             Objects.requireNonNull(ca, "ca");
         }

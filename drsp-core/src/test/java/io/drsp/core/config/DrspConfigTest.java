@@ -442,7 +442,7 @@ class DrspConfigTest {
                     trust-store = "tls/trust.p12", trust-store-password { file = "secrets/repl" }
                     hostname-verification = on
                   }
-                  mysql { ca = "tls/ca.pem", require-links = on }
+                  mysql { ca = "tls/ca.pem", verify-identity = on }
                 }
                 """));
         TlsSettings.Remoting r = tls.tls().remoting().orElseThrow();
@@ -452,7 +452,7 @@ class DrspConfigTest {
         assertEquals(new PasswordRef.FromFile(dir.resolve("secrets/repl")), r.keyStorePassword(false));
         assertEquals(dir.resolve("tls/trust.p12"), r.trustStore());
         assertTrue(r.hostnameVerification());
-        assertEquals(new TlsSettings.Mysql(dir.resolve("tls/ca.pem"), false, true), tls.tls().mysql().orElseThrow());
+        assertEquals(new TlsSettings.Mysql(dir.resolve("tls/ca.pem"), true), tls.tls().mysql().orElseThrow());
     }
 
     @Test
@@ -468,7 +468,7 @@ class DrspConfigTest {
                 "drsp.tls.remoting.trust-store-password: is missing, expected { env = VARIABLE } or { file = path }",
                 "drsp.tls.remoting.agent-key-store-password: is missing, expected agent-key-store and agent-key-store-password"
                         + " together, or neither",
-                "drsp.tls.mysql.sa: is not a known setting, expected one of ca, verify-identity, require-links",
+                "drsp.tls.mysql.sa: is not a known setting, expected one of ca, verify-identity",
                 "drsp.tls.mysql.ca: is missing, expected the path of the CA certificate (PEM) the MySQL servers' certificates"
                         + " chain to");
     }
