@@ -8,8 +8,8 @@ final class TearDown {
     }
 
     /**
-     * Stops each non-null part: a child process is killed (a controller in its own JVM), a sandbox taken down, anything
-     * else closed. The first failure is thrown once every part has been tried, so a sandbox is never left running
+     * Stops each non-null part: a child process is killed (a controller in its own JVM), a sandbox taken down once
+     * every log so far has been searched for its secrets ({@link SecretScan}), anything else closed. The first failure is thrown once every part has been tried, so a sandbox is never left running
      * because a workload failed to close.
      */
     static void all(Object... parts) throws Exception {
@@ -19,7 +19,11 @@ final class TearDown {
                 if (part instanceof Process p) {
                     p.destroy();
                 } else if (part instanceof Sandbox s) {
-                    s.down(false);
+                    try {
+                        SecretScan.check(s); // while the sandbox's secrets still exist
+                    } finally {
+                        s.down(false);
+                    }
                 } else if (part instanceof AutoCloseable c) {
                     c.close();
                 } else if (part != null) {

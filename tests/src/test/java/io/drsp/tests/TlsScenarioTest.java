@@ -155,6 +155,29 @@ class TlsScenarioTest {
         }
     }
 
+    /**
+     * The scan every scenario's teardown runs ({@link SecretScan}) knows every kind of secret a TLS sandbox made, finds
+     * one written into a log, and names the file and the kind without printing the secret.
+     */
+    @Test
+    @Order(3)
+    void theLogScanFindsASecretWrittenToALogAndNamesItWithoutPrintingIt() throws Exception {
+        Map<String, String> secrets = SecretScan.secrets(sandbox);
+        assertEquals(List.of("the admin password", "the replication password", "the API token", "the TLS store password",
+                "the MySQL servers' private key", "the private key of controller.p12", "the private key of agent.p12"),
+                List.copyOf(secrets.keySet()));
+        SecretScan.check(sandbox); // nothing so far
+        Path probe = Path.of("target/secret-probe.log").toAbsolutePath();
+        java.nio.file.Files.writeString(probe, "a careless line: token=" + secrets.get("the API token") + "\n");
+        try {
+            IllegalStateException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class,
+                    () -> SecretScan.check(sandbox));
+            assertEquals("secrets in logs: secret-probe.log holds the API token", e.getMessage());
+        } finally {
+            java.nio.file.Files.delete(probe);
+        }
+    }
+
     /** Ssl_cipher of each connection production serves a binlog dump on: "" for one in the clear. */
     static List<String> dumpCiphers(Sandbox.Member m) throws SQLException {
         return Db.column(m, "SELECT IFNULL(s.VARIABLE_VALUE, '') FROM performance_schema.threads t"
