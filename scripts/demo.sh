@@ -21,7 +21,11 @@ step() {
   printf -- "-- step %d took %d.%01d s\n" "$step_no" $((ms / 1000)) $(((ms % 1000) / 100))
 }
 HA=var/demo-ha
+TLS=var/demo-tls
 cleanup() {
+  if [ "${DRSP_DEMO_KEEP:-0}" != 1 ] && [ -f "$TLS/sandbox.properties" ]; then
+    $DRSP sandbox down --dir "$TLS" # and its controller
+  fi
   if [ "${DRSP_DEMO_KEEP:-0}" != 1 ] && [ -f "$DIR/sandbox.properties" ]; then
     echo; echo "== tearing the sandbox down (DRSP_DEMO_KEEP=1 keeps it)"
     $DRSP sandbox down --dir "$DIR" # also stops the controller serving it
@@ -33,9 +37,11 @@ cleanup() {
 }
 trap cleanup EXIT
 
-if [ -f "$HA/sandbox.properties" ]; then
-  $DRSP sandbox down --dir "$HA"
-fi
+for d in "$HA" "$TLS"; do
+  if [ -f "$d/sandbox.properties" ]; then
+    $DRSP sandbox down --dir "$d"
+  fi
+done
 if [ -f "$DIR/sandbox.properties" ]; then
   # A sandbox kept by an earlier DRSP_DEMO_KEEP=1 run: sandbox up refuses a running one, so start from scratch.
   echo "== taking down the sandbox an earlier run kept in $DIR"
@@ -167,6 +173,41 @@ step "wait for the takeover (failure detection, 7 s for the split to be stable, 
 echo "   taken over $(( ($(date +%s%N) - KILLED_AT) / 1000000 )) ms after the kill"
 step "drsp status 1 through any controller: the new owner, epoch + 1, $OWNER no longer up; DR still syncs" \
   $DRSP status 1 --config "$HA/drsp.conf"
+
+
+echo
+echo "== transport security: with drsp.tls set, controllers and agents talk over TLS with mutual authentication, and every"
+echo "   MySQL session drsp opens and every DR link it makes verify the server's certificate against the CA"
+# What MySQL itself says about each connection of drsp's (they name themselves program_name=drsp) and each DR link
+# (a binlog dump thread on the source): its TLS cipher, or 'in the clear'. Read with the mysql client, itself in the clear.
+tls_report() {
+  local mysql user ep
+  mysql=$(ls -d "${DRSP_MYSQL_HOME:-$HOME/.cache/drsp}"/mysql-*/bin/mysql | grep -v template | head -1)
+  user=$(sed -n 's/.*admin { name = "\([^"]*\)".*/\1/p' "$TLS/drsp.conf")
+  # each instance's endpoint and what it is, from the drsp.conf the sandbox wrote
+  awk '/control-db/ { match($0, /127\.0\.0\.1:[0-9]+/); print substr($0, RSTART, RLENGTH), "control-db" }
+       /production \{ shards/ { site = "production" } /dr \{ shards/ { site = "dr" }
+       /primary = / { match($0, /127\.0\.0\.1:[0-9]+/); print substr($0, RSTART, RLENGTH), site "/" $1 }' "$TLS/drsp.conf" |
+  while read -r ep name; do
+    MYSQL_PWD=$(cat "$TLS/secrets/admin") "$mysql" -h127.0.0.1 -P"${ep#*:}" -u"$user" --ssl-mode=DISABLED -N -e "
+      SELECT CONCAT('  ', '$name', ' ($ep): ', COUNT(*), ' ', kind, ', ', cipher) FROM (
+        SELECT IF(t.PROCESSLIST_COMMAND LIKE 'Binlog Dump%', 'DR link(s) served', 'drsp session(s)') AS kind,
+               IF(s.VARIABLE_VALUE = '', 'in the clear', s.VARIABLE_VALUE) AS cipher
+        FROM performance_schema.threads t
+        LEFT JOIN performance_schema.session_connect_attrs a ON a.PROCESSLIST_ID = t.PROCESSLIST_ID AND a.ATTR_NAME = 'program_name'
+        JOIN performance_schema.status_by_thread s ON s.THREAD_ID = t.THREAD_ID AND s.VARIABLE_NAME = 'Ssl_cipher'
+        WHERE t.PROCESSLIST_COMMAND LIKE 'Binlog Dump%' OR a.ATTR_VALUE = 'drsp') c
+      GROUP BY kind, cipher" < /dev/null 2>/dev/null
+  done
+}
+step "a third small sandbox, made with --tls: its own CA, certificates for every mysqld, the controller and the agents, and a drsp.conf that uses TLS everywhere" \
+  $DRSP sandbox up --dir "$TLS" --shards 1 --tls
+echo "   the drsp.tls section it wrote:"; sed -n '/^  tls {/,/^  }/p' "$TLS/drsp.conf"
+step "drsp controller --daemon: Pekko remoting over TLS (mutual authentication), the journal's sessions verified against the CA" \
+  $DRSP controller --daemon --config "$TLS/drsp.conf"
+step "drsp sync 1 --delay 0, then drsp status 1: which DR links run over TLS" \
+  sh -c "$DRSP sync 1 --delay 0 --config $TLS/drsp.conf && $DRSP status 1 --config $TLS/drsp.conf | grep 'over TLS'"
+step "which connections use TLS, as each MySQL instance reports them (performance_schema: Ssl_cipher per connection)" tls_report
 
 echo
 echo "demo done: config at $DIR/drsp.conf"

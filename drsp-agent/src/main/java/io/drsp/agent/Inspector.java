@@ -80,7 +80,7 @@ final class Inspector {
                 r.sqlRemainingDelay().isPresent() ? r.sqlRemainingDelay().getAsLong() : null,
                 r.retrievedGtidSet().toString(), executed.toString(), backlog.size(), relay.backlogBytes(), boxed(r.secondsBehindSource()),
                 r.lastIoError().map(ReplicationError::errno).orElse(null), r.lastSqlError().map(ReplicationError::errno).orElse(null),
-                r.relayLogSpace(), relay.lastRetrievedSourceMicros(), relay.relayDiskFreeBytes());
+                r.relayLogSpace(), relay.lastRetrievedSourceMicros(), relay.relayDiskFreeBytes(), r.sslAllowed());
     }
 
     /**

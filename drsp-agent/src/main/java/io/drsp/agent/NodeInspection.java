@@ -72,6 +72,7 @@ public record NodeInspection(
             Integer sqlErrno,
             long relayLogSpaceBytes,
             Long lastRetrievedSourceMicros,
-            Long relayDiskFreeBytes) {
+            Long relayDiskFreeBytes,
+            boolean tls) {
     }
 }

@@ -98,6 +98,8 @@ final class StatusTable {
                 "LEFT", "APPLIED (prod time)", "LAG s", "BACKLOG trx", "bytes"));
         StringBuilder problems = new StringBuilder();
         StringBuilder links = new StringBuilder();
+        java.util.List<String> tlsLinks = new java.util.ArrayList<>();
+        java.util.List<String> clearLinks = new java.util.ArrayList<>();
         StringBuilder prepared = new StringBuilder();
         StringBuilder relay = new StringBuilder();
         for (JsonNode shard : s.path("shards")) {
@@ -120,6 +122,7 @@ final class StatusTable {
             if (hasLink) {
                 links.append(String.format("  %-6s retrieved %s%n  %-6s executed  %s%n", name, oneLine(link.path("retrievedGtids")), "",
                         oneLine(link.path("executedGtids"))));
+                (link.path("tls").asBoolean(false) ? tlsLinks : clearLinks).add(name);
                 String state = link.path("sqlState").asText("");
                 if (!state.isBlank()) {
                     links.append(String.format("  %-6s applier:  %s%n", "", state));
@@ -144,6 +147,8 @@ final class StatusTable {
         }
         if (links.length() > 0) {
             b.append("links (GTID sets of each DR shard, and what its applier is doing):\n").append(links);
+            b.append("  over TLS: ").append(tlsLinks.isEmpty() ? "none" : String.join(", ", tlsLinks))
+                    .append("; in the clear: ").append(clearLinks.isEmpty() ? "none" : String.join(", ", clearLinks)).append('\n');
         }
         if (relay.length() > 0) {
             b.append("relay log disk (each DR member's relay log files, and what the disk under them has free):\n").append(relay);

@@ -15,7 +15,7 @@ class RelayDiskGuardTest {
     /** A DR member whose backlog of {@code backlogBytes} spans {@code spanSeconds} of production time. */
     static NodeInspection member(String node, long backlogBytes, double spanSeconds, int delay, String io, long relaySpace, Long free) {
         NodeInspection.LinkView link = new NodeInspection.LinkView(io, "Yes", "", null, null, "prod:3306", delay, null, "", "", 100,
-                backlogBytes, 0L, null, null, relaySpace, T0 + (long) (spanSeconds * 1e6), free);
+                backlogBytes, 0L, null, null, relaySpace, T0 + (long) (spanSeconds * 1e6), free, false);
         return new NodeInspection(node, "127.0.0.1:1", true, null, "u", "", "", true, true, List.of(), link, T0, T0, 0, null, null);
     }
 

@@ -341,6 +341,7 @@ class BadInputTest {
         assertEquals(0, table.exitCode(), table.toString());
         assertTrue(table.err().isEmpty(), table.err());
         assertTrue(table.out().startsWith("cluster 1   production: SERVICE   dr: SYNC   delay: 4 s"), table.out());
+        assertTrue(table.out().contains("  over TLS: none; in the clear: meta, s1, s2\n"), table.out());
         for (String shard : sandbox.shards()) {
             assertTrue(table.out().lines().anyMatch(l -> l.matches(shard + " +up +read-only +Yes +Yes .*")), shard + ": " + table.out());
         }

@@ -84,6 +84,8 @@ class TlsScenarioTest {
             List<String> ciphers = dumpCiphers(sandbox.production(shard));
             assertTrue(ciphers.stream().noneMatch(String::isEmpty), shard + ": every binlog dump to DR is encrypted: " + ciphers);
         }
+        Cli.Result table = Cli.run("status", "1", "--config", conf);
+        assertTrue(table.out().contains("  over TLS: meta, s1, s2; in the clear: none\n"), table.out());
         assertEquals(0, Cli.run("stopsync", "1", "--config", conf).exitCode());
         assertEquals(0, Cli.run("relaytime", "1", "--all", "--config", conf).exitCode());
         Cli.Result recover = Cli.run("recover", "1", "--config", conf);
