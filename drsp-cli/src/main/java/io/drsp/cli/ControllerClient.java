@@ -79,7 +79,16 @@ final class ControllerClient {
     }
 
     private URL url(Endpoint h, String path) throws IOException {
-        return new URL("http", h.host(), h.port(), "/api/v1/" + path);
+        return new URL(io.drsp.core.config.ApiTransport.scheme(config), h.host(), h.port(), "/api/v1/" + path);
+    }
+
+    private javax.net.ssl.SSLContext tls;
+
+    private javax.net.ssl.SSLContext tls() {
+        if (tls == null) {
+            tls = io.drsp.core.config.ApiTransport.client(config).orElseThrow();
+        }
+        return tls;
     }
 
     private HttpURLConnection open(String path, Duration readTimeout) throws IOException {
@@ -88,6 +97,9 @@ final class ControllerClient {
 
     private HttpURLConnection open(Endpoint at, String path, Duration readTimeout) throws IOException {
         HttpURLConnection c = (HttpURLConnection) url(at, path).openConnection();
+        if (c instanceof javax.net.ssl.HttpsURLConnection https) {
+            https.setSSLSocketFactory(tls().getSocketFactory()); // the controllers' certificates chain to drsp.tls.api's trust store
+        }
         c.setConnectTimeout((int) CONNECT_TIMEOUT.toMillis());
         c.setReadTimeout((int) readTimeout.toMillis());
         c.setUseCaches(false);

@@ -80,7 +80,7 @@ public final class Controller implements AutoCloseable {
             if (!ha) {
                 cluster.manager().tell(Join.create(cluster.selfMember().address()));
             } else {
-                cluster.manager().tell(new org.apache.pekko.cluster.typed.JoinSeedNodes(SeedNodes.toJoin(config.controller(), token)));
+                cluster.manager().tell(new org.apache.pekko.cluster.typed.JoinSeedNodes(SeedNodes.toJoin(config, token)));
             }
             Map<String, ActorRef<PairEntity.Command>> entities = new LinkedHashMap<>();
             LocalEntities local = new LocalEntities();
@@ -121,9 +121,14 @@ public final class Controller implements AutoCloseable {
                 system.systemActorOf(stopped.watcher(entities), "pair-watch", Props.empty());
             }
             ControllerApi api = new ControllerApi(config, entities, system, token, stopped, controllers);
-            ServerBinding binding = Http.get(system).newServerAt(cs.http().host(), cs.http().port()).bind(api.routes())
-                    .toCompletableFuture().get(30, TimeUnit.SECONDS);
-            log.info("drsp controller listening on {}, clusters {}", binding.localAddress(), config.clusters().keySet());
+            var server = Http.get(system).newServerAt(cs.http().host(), cs.http().port());
+            var https = io.drsp.core.config.ApiTransport.server(config);
+            if (https.isPresent()) {
+                server = server.enableHttps(org.apache.pekko.http.javadsl.ConnectionContext.httpsServer(https.get()));
+            }
+            ServerBinding binding = server.bind(api.routes()).toCompletableFuture().get(30, TimeUnit.SECONDS);
+            log.info("drsp controller listening on {} ({}), clusters {}", binding.localAddress(),
+                    io.drsp.core.config.ApiTransport.scheme(config), config.clusters().keySet());
             StatusCollector status = api.statusCollector();
             io.drsp.controller.metrics.MetricsServer metrics = io.drsp.controller.metrics.MetricsServer.start(cs.metrics(),
                     METRICS_EVERY, config.clusters().values(), pair -> !controllers.servesHere(pair.id())

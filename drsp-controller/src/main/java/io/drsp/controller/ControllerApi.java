@@ -59,6 +59,7 @@ final class ControllerApi extends AllDirectives {
     }
 
     private final DrspConfig config;
+    private final java.util.Optional<javax.net.ssl.SSLContext> clientTls;
     private final Map<String, ActorRef<PairEntity.Command>> entities;
     private final ActorSystem<?> system;
     private final ApiToken token;
@@ -69,6 +70,7 @@ final class ControllerApi extends AllDirectives {
 
     ControllerApi(DrspConfig config, Map<String, ActorRef<PairEntity.Command>> entities, ActorSystem<?> system, ApiToken token,
                   StoppedPairs stopped, ControllerCluster controllers) {
+        this.clientTls = io.drsp.core.config.ApiTransport.client(config);
         this.config = config;
         this.controllers = controllers;
         this.stopped = stopped;
@@ -310,10 +312,10 @@ final class ControllerApi extends AllDirectives {
             }
             var at = owner.get().http();
             return toStrictEntity(scala.concurrent.duration.FiniteDuration.create(10, java.util.concurrent.TimeUnit.SECONDS), () -> extractRequest(request -> {
-                var uri = request.getUri().scheme("http").host(at.host()).port(at.port());
+                var uri = request.getUri().scheme(io.drsp.core.config.ApiTransport.scheme(config)).host(at.host()).port(at.port());
                 var out = request.withUri(uri).removeHeader("Host").removeHeader("Timeout-Access")
                         .addHeader(org.apache.pekko.http.javadsl.model.headers.RawHeader.create(FORWARDED_BY, controllers.self().name()));
-                return onComplete(whileOwner(owner.get(), Http.get(system).singleRequest(out).toCompletableFuture()), result -> {
+                return onComplete(whileOwner(owner.get(), forward(out).toCompletableFuture()), result -> {
                     if (result.isSuccess()) {
                         return complete(result.get());
                     }
@@ -328,6 +330,13 @@ final class ControllerApi extends AllDirectives {
                 });
             }));
         });
+    }
+
+    /** The request sent on to the owner, over HTTPS verified against drsp.tls.api's trust store when it is set. */
+    private CompletionStage<HttpResponse> forward(org.apache.pekko.http.javadsl.model.HttpRequest out) {
+        return clientTls.isPresent()
+                ? Http.get(system).singleRequest(out, org.apache.pekko.http.javadsl.ConnectionContext.httpsClient(clientTls.get()))
+                : Http.get(system).singleRequest(out);
     }
 
     /**

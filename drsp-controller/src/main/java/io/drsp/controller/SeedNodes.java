@@ -24,7 +24,8 @@ final class SeedNodes {
     private SeedNodes() {
     }
 
-    static List<Address> toJoin(ControllerSettings settings, ApiToken token) {
+    static List<Address> toJoin(io.drsp.core.config.DrspConfig config, ApiToken token) {
+        ControllerSettings settings = config.controller();
         List<ControllerPeer> peers = settings.peers();
         ControllerPeer self = settings.self();
         List<Address> others = new ArrayList<>();
@@ -33,7 +34,7 @@ final class SeedNodes {
                 others.add(AddressFromURIString.parse(ClusterRoles.address(p.remoting())));
             }
         }
-        if (!peers.get(0).equals(self) || anyOtherUp(peers, self, token)) {
+        if (!peers.get(0).equals(self) || anyOtherUp(config, peers, self, token)) {
             return others; // not the first seed, or a cluster runs: join it, never form one alone
         }
         List<Address> all = new ArrayList<>();
@@ -42,15 +43,19 @@ final class SeedNodes {
         return all;
     }
 
-    private static boolean anyOtherUp(List<ControllerPeer> peers, ControllerPeer self, ApiToken token) {
-        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    private static boolean anyOtherUp(io.drsp.core.config.DrspConfig config, List<ControllerPeer> peers, ControllerPeer self,
+                                      ApiToken token) {
+        HttpClient.Builder client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2));
+        io.drsp.core.config.ApiTransport.client(config).ifPresent(client::sslContext);
+        HttpClient http = client.build();
+        String scheme = io.drsp.core.config.ApiTransport.scheme(config);
         ObjectMapper json = new ObjectMapper();
         for (ControllerPeer p : peers) {
             if (p.equals(self)) {
                 continue;
             }
             try {
-                HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://" + p.http().host() + ":" + p.http().port()
+                HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(scheme + "://" + p.http().host() + ":" + p.http().port()
                                 + "/api/v1/clusters")).timeout(Duration.ofSeconds(3)).header("Authorization", "Bearer " + token.value()).build(),
                         HttpResponse.BodyHandlers.ofString());
                 if (r.statusCode() == 200 && json.readTree(r.body()).path("controller").path("status").asText().equals("up")) {

@@ -86,6 +86,12 @@ final class SandboxConfigWriter {
             b.append("      hostname-verification = on\n");
             b.append("    }\n");
             b.append("    mysql { ca = \"tls/").append(SandboxCertificates.CA_PEM).append("\", verify-identity = on }\n");
+            b.append("    api {\n");
+            b.append("      key-store = \"tls/").append(SandboxCertificates.CONTROLLER_STORE).append("\", key-store-password = ")
+                    .append(secret).append("\n");
+            b.append("      trust-store = \"tls/").append(SandboxCertificates.TRUST_STORE).append("\", trust-store-password = ")
+                    .append(secret).append("\n");
+            b.append("    }\n");
             b.append("  }\n");
         }
         b.append("}\n");

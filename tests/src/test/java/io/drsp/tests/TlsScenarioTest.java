@@ -86,6 +86,7 @@ class TlsScenarioTest {
         }
         Cli.Result table = Cli.run("status", "1", "--config", conf);
         assertTrue(table.out().contains("  over TLS: meta, s1, s2; in the clear: none\n"), table.out());
+        assertApiIsHttpsOnlyAndStillWantsItsToken();
         assertEquals(0, Cli.run("stopsync", "1", "--config", conf).exitCode());
         assertEquals(0, Cli.run("relaytime", "1", "--all", "--config", conf).exitCode());
         Cli.Result recover = Cli.run("recover", "1", "--config", conf);
@@ -178,6 +179,26 @@ class TlsScenarioTest {
         } finally {
             java.nio.file.Files.delete(probe);
         }
+    }
+
+    /**
+     * The API answers over HTTPS only (the CLI above reached it so, trusting the sandbox CA): plain HTTP to its port gets
+     * no answer, and HTTPS without the token is still 401.
+     */
+    static void assertApiIsHttpsOnlyAndStillWantsItsToken() throws Exception {
+        DrspConfig config = DrspConfig.load(sandbox.configFile());
+        int port = config.controller().http().port();
+        java.net.http.HttpRequest status = java.net.http.HttpRequest.newBuilder(
+                java.net.URI.create("http://127.0.0.1:" + port + "/api/v1/clusters/1/status")).timeout(Duration.ofSeconds(5)).build();
+        org.junit.jupiter.api.Assertions.assertThrows(java.io.IOException.class,
+                () -> java.net.http.HttpClient.newHttpClient().send(status, java.net.http.HttpResponse.BodyHandlers.ofString()),
+                "plain HTTP gets no answer from an HTTPS port");
+        java.net.http.HttpClient https = java.net.http.HttpClient.newBuilder()
+                .sslContext(io.drsp.core.config.ApiTransport.client(config).orElseThrow()).build();
+        java.net.http.HttpResponse<String> noToken = https.send(java.net.http.HttpRequest.newBuilder(
+                        java.net.URI.create("https://127.0.0.1:" + port + "/api/v1/clusters/1/status")).timeout(Duration.ofSeconds(10)).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertEquals(401, noToken.statusCode(), noToken.body());
     }
 
     /** Ssl_cipher of each connection production serves a binlog dump on: "" for one in the clear. */

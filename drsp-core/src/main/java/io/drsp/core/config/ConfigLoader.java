@@ -114,11 +114,27 @@ final class ConfigLoader {
     }
 
     private TlsSettings tls(ConfigNode node) {
-        node.allowOnly("remoting", "mysql");
+        node.allowOnly("remoting", "mysql", "api");
         Optional<TlsSettings.Remoting> remoting = node.object("remoting", false,
                 "{ key-store, key-store-password, trust-store, trust-store-password }").flatMap(this::remotingTls);
         Optional<TlsSettings.Mysql> mysql = node.object("mysql", false, "{ ca }").flatMap(this::mysqlTls);
-        return new TlsSettings(remoting, mysql);
+        Optional<TlsSettings.Api> api = node.object("api", false,
+                "{ key-store, key-store-password, trust-store, trust-store-password }").flatMap(this::apiTls);
+        return new TlsSettings(remoting, mysql, api);
+    }
+
+    private Optional<TlsSettings.Api> apiTls(ConfigNode node) {
+        node.allowOnly("key-store", "key-store-password", "trust-store", "trust-store-password");
+        String store = "the path of a PKCS12 key store";
+        Optional<Path> keyStore = node.string("key-store", true, store + " with the controllers' key and certificate").map(this::path);
+        Optional<PasswordRef> keyStorePassword = secretRef(node, "key-store-password", true);
+        Optional<Path> trustStore = node.string("trust-store", true, store + " with the CA certificates the API's must chain to")
+                .map(this::path);
+        Optional<PasswordRef> trustStorePassword = secretRef(node, "trust-store-password", true);
+        if (keyStore.isEmpty() || keyStorePassword.isEmpty() || trustStore.isEmpty() || trustStorePassword.isEmpty()) {
+            return Optional.empty();
+        }
+        return Optional.of(new TlsSettings.Api(keyStore.get(), keyStorePassword.get(), trustStore.get(), trustStorePassword.get()));
     }
 
     private Optional<TlsSettings.Remoting> remotingTls(ConfigNode node) {

@@ -11,12 +11,27 @@ import java.util.Optional;
  * @param remoting Pekko remoting between controllers and agents, over TLS with mutual authentication
  * @param mysql    drsp's JDBC sessions and the DR links, over TLS verified against a CA
  */
-public record TlsSettings(Optional<Remoting> remoting, Optional<Mysql> mysql) {
-    public static final TlsSettings NONE = new TlsSettings(Optional.empty(), Optional.empty());
+public record TlsSettings(Optional<Remoting> remoting, Optional<Mysql> mysql, Optional<Api> api) {
+    public static final TlsSettings NONE = new TlsSettings(Optional.empty(), Optional.empty(), Optional.empty());
 
     public TlsSettings {
         Objects.requireNonNull(remoting, "remoting");
         Objects.requireNonNull(mysql, "mysql");
+        Objects.requireNonNull(api, "api");
+    }
+
+    /**
+     * The controllers' HTTP API over HTTPS: each controller presents {@code keyStore}'s certificate; the CLI, scripts
+     * and the other controllers (which pass requests on) accept one that chains to {@code trustStore}. The API's
+     * token is required either way.
+     */
+    public record Api(Path keyStore, PasswordRef keyStorePassword, Path trustStore, PasswordRef trustStorePassword) {
+        public Api {
+            Objects.requireNonNull(keyStore, "keyStore");
+            Objects.requireNonNull(keyStorePassword, "keyStorePassword");
+            Objects.requireNonNull(trustStore, "trustStore");
+            Objects.requireNonNull(trustStorePassword, "trustStorePassword");
+        }
     }
 
     /**

@@ -443,6 +443,8 @@ class DrspConfigTest {
                     hostname-verification = on
                   }
                   mysql { ca = "tls/ca.pem", verify-identity = on }
+                  api { key-store = "tls/controller.p12", key-store-password { file = "secrets/repl" }
+                        trust-store = "tls/trust.p12", trust-store-password { file = "secrets/repl" } }
                 }
                 """));
         TlsSettings.Remoting r = tls.tls().remoting().orElseThrow();
@@ -453,6 +455,11 @@ class DrspConfigTest {
         assertEquals(dir.resolve("tls/trust.p12"), r.trustStore());
         assertTrue(r.hostnameVerification());
         assertEquals(new TlsSettings.Mysql(dir.resolve("tls/ca.pem"), true), tls.tls().mysql().orElseThrow());
+        PasswordRef secret = new PasswordRef.FromFile(dir.resolve("secrets/repl"));
+        assertEquals(new TlsSettings.Api(dir.resolve("tls/controller.p12"), secret, dir.resolve("tls/trust.p12"), secret),
+                tls.tls().api().orElseThrow());
+        assertEquals("https", ApiTransport.scheme(tls));
+        assertEquals("http", ApiTransport.scheme(DrspConfig.load(write(VALID))));
     }
 
     @Test
