@@ -201,6 +201,58 @@ class TlsScenarioTest {
         assertEquals(401, noToken.statusCode(), noToken.body());
     }
 
+    /**
+     * A 'drsp agent' process for DR s1 whose certificate signs itself (it trusts the sandbox CA, whose certificate is
+     * no secret) tries to join the controller: the controller logs the handshake it refused, the rogue never registers
+     * (the controller still sees one agent per node), and no MySQL instance changes while it tries.
+     */
+    @Test
+    @Order(4)
+    void anAgentWithASelfSignedCertificateCannotJoinAndChangesNothing() throws Exception {
+        Path dir = sandbox.dir();
+        String password = java.nio.file.Files.readString(dir.resolve("secrets/tls-store")).strip();
+        io.drsp.sandbox.SandboxCertificates.selfSigned(dir.resolve("rogue"), "rogue", password);
+        Path rogueConf = dir.resolve("rogue.conf");
+        java.nio.file.Files.writeString(rogueConf, java.nio.file.Files.readString(sandbox.configFile())
+                .replace("tls/agent.p12", "rogue/rogue.p12"));
+        int agentsBefore = Cli.status(conf).path("agents").path("registered").asInt();
+        // DR is not syncing here, so nothing may change its members; production's GTID sets move with drsp's own
+        // heartbeat, so its bank's checksums are compared instead.
+        Map<String, Object> before = mysqlState();
+        Path e2e = Path.of("target/e2e.log");
+        long logFrom = java.nio.file.Files.size(e2e);
+        int remoting = DrspConfig.load(sandbox.configFile()).controller().remoting().port();
+        Process rogue = ChildJvm.drsp(dir.resolve("rogue-agent.out"), Map.of(), "agent", "--config", rogueConf.toString(),
+                "--node", "1/dr/s1");
+        try {
+            Await.until(Duration.ofSeconds(60), () -> newLog(e2e, logFrom).contains("refused a TLS handshake on the remoting port 127.0.0.1:"
+                    + remoting + ": Empty client certificate chain"), "the controller logged the handshake it refused");
+            assertTrue(rogue.isAlive(), "the rogue agent still tries");
+            assertEquals(agentsBefore, Cli.status(conf).path("agents").path("registered").asInt(), "no agent registered beside ours");
+        } finally {
+            rogue.destroyForcibly().waitFor();
+        }
+        assertEquals(before, mysqlState(), "no MySQL instance changed while the rogue tried");
+    }
+
+    private static Map<String, Object> mysqlState() throws Exception {
+        Map<String, Object> state = new TreeMap<>();
+        for (Sandbox.Member m : sandbox.members(Sandbox.Role.DR)) {
+            state.put(m.name(), Db.executed(m));
+        }
+        for (Sandbox.Member m : sandbox.members(Sandbox.Role.PRODUCTION)) {
+            Map<String, Long> sums = new TreeMap<>(Copies.checksums(m, true));
+            sums.keySet().removeIf(table -> table.contains("drsp_heartbeat")); // drsp's own heartbeat, every second
+            state.put(m.name(), sums);
+        }
+        return state;
+    }
+
+    private static String newLog(Path log, long from) throws java.io.IOException {
+        byte[] all = java.nio.file.Files.readAllBytes(log);
+        return new String(all, (int) Math.min(from, all.length), (int) Math.max(0, all.length - from), java.nio.charset.StandardCharsets.UTF_8);
+    }
+
     /** Ssl_cipher of each connection production serves a binlog dump on: "" for one in the clear. */
     static List<String> dumpCiphers(Sandbox.Member m) throws SQLException {
         return Db.column(m, "SELECT IFNULL(s.VARIABLE_VALUE, '') FROM performance_schema.threads t"
