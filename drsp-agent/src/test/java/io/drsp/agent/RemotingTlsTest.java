@@ -202,7 +202,8 @@ class RemotingTlsTest {
         return "tls.remoting {\n key-store = \"" + dir.resolve(keyStore) + "\"\n key-store-password = " + secret + "\n"
                 + (agentKeyStore == null ? "" : " agent-key-store = \"" + dir.resolve(agentKeyStore) + "\"\n agent-key-store-password = "
                 + secret + "\n")
-                + " trust-store = \"" + dir.resolve(trustStore) + "\"\n trust-store-password = " + secret + "\n}\n";
+                + " trust-store = \"" + dir.resolve(trustStore) + "\"\n trust-store-password = " + secret + "\n"
+                + " hostname-verification = on\n}\n"; // every certificate names 127.0.0.1
     }
 
     private static DrspConfig config(String name, String tlsSection) throws Exception {
