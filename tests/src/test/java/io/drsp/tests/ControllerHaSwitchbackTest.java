@@ -20,7 +20,8 @@ import org.junit.jupiter.api.Test;
 /**
  * A switchback (after the failover of {@link SwitchbackScenario}) driven by a highly available controller cluster,
  * whose owner is killed -9 while production's laststamp is undoing what production wrote after the point: another
- * controller finishes the runbook from the journal, and the end is the end of a switchback never killed. Tagged
+ * controller finishes the runbook from the journal, and the end is the end of a switchback never killed. Everything
+ * runs over TLS ({@code sandbox up --tls}): remoting, MySQL, the API and its forwarding. Tagged
  * ha-long with the other long HA scenarios, about 5 minutes.
  */
 @Tag("ha-long")
@@ -34,7 +35,9 @@ class ControllerHaSwitchbackTest {
 
     @BeforeAll
     static void up() throws Exception {
-        scenario = new SwitchbackScenario(DIR, SEED);
+        // All on TLS: remoting among the controllers and the agents' process, MySQL sessions and links, the API and its
+        // forwarding from a non-owner to the owner.
+        scenario = new SwitchbackScenario(DIR, SEED, Sandbox.Options.defaults().withReplicas(1).withTls(), 5);
         sandbox = scenario.sandbox;
         // The scenario's drain timeout again: the configuration is written anew for three controllers.
         ha = new HaControllers(sandbox, LOGS, "drsp.clusters.\"1\".service.drain-timeout = 5\n");

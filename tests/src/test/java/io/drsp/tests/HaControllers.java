@@ -79,14 +79,14 @@ final class HaControllers implements AutoCloseable {
         Process p = ChildJvm.drsp(logs.resolve("controller-" + name + ".out"), Map.of("DRSP_TEST_LOG",
                 logs.resolve("controller-" + name + ".log").toString()), "controller", "--name", name, "--config", conf);
         controllers.put(name, p);
-        HttpClient http = HttpClient.newHttpClient();
+        HttpClient http = http();
         int port = config.controller().peer(name).http().port();
         Await.until(Duration.ofSeconds(120), () -> {
             if (!p.isAlive()) {
                 throw new AssertionError("controller " + name + " exited with " + p.exitValue());
             }
             try {
-                return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/api/v1/clusters")).build(),
+                return http.send(HttpRequest.newBuilder(URI.create(scheme() + "://127.0.0.1:" + port + "/api/v1/clusters")).build(),
                         HttpResponse.BodyHandlers.ofString()).statusCode() == 401;
             } catch (java.io.IOException e) {
                 return false;
@@ -179,12 +179,23 @@ final class HaControllers implements AutoCloseable {
     }
 
     HttpResponse<String> get(ControllerPeer peer, String what) throws Exception {
-        HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + peer.http().port()
+        HttpRequest request = HttpRequest.newBuilder(URI.create(scheme() + "://127.0.0.1:" + peer.http().port()
                         + "/api/v1/clusters/1/" + what))
                 .timeout(Duration.ofSeconds(30))
                 .header("Authorization", "Bearer " + ApiToken.read(config.controller().tokenFile()).value())
                 .build();
-        return HttpClient.newHttpClient().send(request, HttpResponse.BodyHandlers.ofString());
+        return http().send(request, HttpResponse.BodyHandlers.ofString());
+    }
+
+    /** HTTPS verified against drsp.tls.api's trust store when the sandbox was made with --tls, plain HTTP otherwise. */
+    private HttpClient http() {
+        HttpClient.Builder b = HttpClient.newBuilder();
+        io.drsp.core.config.ApiTransport.client(config).ifPresent(b::sslContext);
+        return b.build();
+    }
+
+    private String scheme() {
+        return io.drsp.core.config.ApiTransport.scheme(config);
     }
 
     static int upCount(JsonNode s) {

@@ -52,9 +52,13 @@ final class SwitchbackScenario {
 
     /** @param drainSeconds how long a fence waits for production's prepared branches before leaving them to laststamp */
     SwitchbackScenario(Path dir, long seed, int drReplicas, int drainSeconds) throws Exception {
+        this(dir, seed, Sandbox.Options.defaults().withReplicas(drReplicas), drainSeconds);
+    }
+
+    SwitchbackScenario(Path dir, long seed, Sandbox.Options options, int drainSeconds) throws Exception {
         this.dir = dir;
         this.seed = seed;
-        sandbox = Sandbox.upReplacing(dir, Sandbox.Options.defaults().withReplicas(drReplicas), s -> { });
+        sandbox = Sandbox.upReplacing(dir, options, s -> { });
         Files.writeString(sandbox.configFile(), "drsp.clusters.\"1\".service.drain-timeout = " + drainSeconds + "\n",
                 StandardOpenOption.APPEND);
         conf = sandbox.configFile().toString();
