@@ -203,8 +203,8 @@ tls_report() {
 step "a third small sandbox, made with --tls: its own CA, certificates for every mysqld, the controller and the agents, and a drsp.conf that uses TLS everywhere" \
   $DRSP sandbox up --dir "$TLS" --shards 1 --tls
 echo "   the drsp.tls section it wrote:"; sed -n '/^  tls {/,/^  }/p' "$TLS/drsp.conf"
-step "drsp controller --daemon: Pekko remoting over TLS (mutual authentication), the journal's sessions verified against the CA" \
-  $DRSP controller --daemon --config "$TLS/drsp.conf"
+step "drsp controller --daemon: the API over HTTPS, Pekko remoting over TLS (mutual authentication), the journal's sessions verified against the CA" \
+  sh -c "$DRSP controller --daemon --config $TLS/drsp.conf && { grep -m1 -o 'listening on .*' $TLS/state/logs/controller.log || true; }"
 step "drsp sync 1 --delay 0, then drsp status 1: which DR links run over TLS" \
   sh -c "$DRSP sync 1 --delay 0 --config $TLS/drsp.conf && $DRSP status 1 --config $TLS/drsp.conf | grep 'over TLS'"
 step "which connections use TLS, as each MySQL instance reports them (performance_schema: Ssl_cipher per connection)" tls_report
