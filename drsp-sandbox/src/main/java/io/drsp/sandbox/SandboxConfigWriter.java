@@ -77,25 +77,25 @@ final class SandboxConfigWriter {
             String secret = "{ file = \"secrets/tls-store\" }";
             b.append("  tls {\n");
             b.append("    remoting {\n");
-            b.append("      key-store = \"tls/").append(SandboxCertificates.CONTROLLER_STORE).append("\", key-store-password = ")
-                    .append(secret).append("\n");
-            b.append("      agent-key-store = \"tls/").append(SandboxCertificates.AGENT_STORE).append("\", agent-key-store-password = ")
-                    .append(secret).append("\n");
-            b.append("      trust-store = \"tls/").append(SandboxCertificates.TRUST_STORE).append("\", trust-store-password = ")
-                    .append(secret).append("\n");
+            store(b, "key-store", SandboxCertificates.CONTROLLER_STORE, secret);
+            store(b, "agent-key-store", SandboxCertificates.AGENT_STORE, secret);
+            store(b, "trust-store", SandboxCertificates.TRUST_STORE, secret);
             b.append("      hostname-verification = on\n");
             b.append("    }\n");
             b.append("    mysql { ca = \"tls/").append(SandboxCertificates.CA_PEM).append("\", verify-identity = on }\n");
             b.append("    api {\n");
-            b.append("      key-store = \"tls/").append(SandboxCertificates.CONTROLLER_STORE).append("\", key-store-password = ")
-                    .append(secret).append("\n");
-            b.append("      trust-store = \"tls/").append(SandboxCertificates.TRUST_STORE).append("\", trust-store-password = ")
-                    .append(secret).append("\n");
+            store(b, "key-store", SandboxCertificates.CONTROLLER_STORE, secret);
+            store(b, "trust-store", SandboxCertificates.TRUST_STORE, secret);
             b.append("    }\n");
             b.append("  }\n");
         }
         b.append("}\n");
         return b.toString();
+    }
+
+    private static void store(StringBuilder b, String key, String file, String secret) {
+        b.append("      ").append(key).append(" = \"tls/").append(file).append("\", ").append(key).append("-password = ")
+                .append(secret).append("\n");
     }
 
     private void appendShards(StringBuilder b, Sandbox.Role role) {

@@ -125,40 +125,36 @@ final class ConfigLoader {
 
     private Optional<TlsSettings.Api> apiTls(ConfigNode node) {
         node.allowOnly("key-store", "key-store-password", "trust-store", "trust-store-password");
-        String store = "the path of a PKCS12 key store";
-        Optional<Path> keyStore = node.string("key-store", true, store + " with the controllers' key and certificate").map(this::path);
-        Optional<PasswordRef> keyStorePassword = secretRef(node, "key-store-password", true);
-        Optional<Path> trustStore = node.string("trust-store", true, store + " with the CA certificates the API's must chain to")
-                .map(this::path);
-        Optional<PasswordRef> trustStorePassword = secretRef(node, "trust-store-password", true);
-        if (keyStore.isEmpty() || keyStorePassword.isEmpty() || trustStore.isEmpty() || trustStorePassword.isEmpty()) {
+        var key = store(node, "key-store", true, "the controllers' key and certificate");
+        var trust = store(node, "trust-store", true, "the CA certificates the API's must chain to");
+        if (key.isEmpty() || trust.isEmpty()) {
             return Optional.empty();
         }
-        return Optional.of(new TlsSettings.Api(keyStore.get(), keyStorePassword.get(), trustStore.get(), trustStorePassword.get()));
+        return Optional.of(new TlsSettings.Api(key.get().getKey(), key.get().getValue(), trust.get().getKey(), trust.get().getValue()));
     }
 
     private Optional<TlsSettings.Remoting> remotingTls(ConfigNode node) {
         node.allowOnly("key-store", "key-store-password", "agent-key-store", "agent-key-store-password", "trust-store",
                 "trust-store-password", "hostname-verification");
-        String store = "the path of a PKCS12 key store";
-        Optional<Path> keyStore = node.string("key-store", true, store + " with this member's key and certificate").map(this::path);
-        Optional<PasswordRef> keyStorePassword = secretRef(node, "key-store-password", true);
-        Optional<Path> agentKeyStore = node.string("agent-key-store", false, store + " with the agents' key and certificate")
-                .map(this::path);
-        Optional<PasswordRef> agentKeyStorePassword = secretRef(node, "agent-key-store-password", false);
-        if (agentKeyStore.isPresent() != agentKeyStorePassword.isPresent()) {
-            node.problem(agentKeyStore.isPresent() ? "agent-key-store-password" : "agent-key-store", "is missing",
-                    "agent-key-store and agent-key-store-password together, or neither");
-        }
-        Optional<Path> trustStore = node.string("trust-store", true, store + " with the CA certificates a peer's must chain to")
-                .map(this::path);
-        Optional<PasswordRef> trustStorePassword = secretRef(node, "trust-store-password", true);
+        var key = store(node, "key-store", true, "this member's key and certificate");
+        var agent = store(node, "agent-key-store", false, "the agents' key and certificate");
+        var trust = store(node, "trust-store", true, "the CA certificates a peer's must chain to");
         boolean hostnames = node.bool("hostname-verification", false);
-        if (keyStore.isEmpty() || keyStorePassword.isEmpty() || trustStore.isEmpty() || trustStorePassword.isEmpty()) {
+        if (key.isEmpty() || trust.isEmpty()) {
             return Optional.empty();
         }
-        return Optional.of(new TlsSettings.Remoting(keyStore.get(), keyStorePassword.get(), agentKeyStore, agentKeyStorePassword,
-                trustStore.get(), trustStorePassword.get(), hostnames));
+        return Optional.of(new TlsSettings.Remoting(key.get().getKey(), key.get().getValue(), agent.map(Map.Entry::getKey),
+                agent.map(Map.Entry::getValue), trust.get().getKey(), trust.get().getValue(), hostnames));
+    }
+
+    /** A PKCS12 store holding {@code holds} and its password: {@code key} and {@code key}-password, both (or neither). */
+    private Optional<Map.Entry<Path, PasswordRef>> store(ConfigNode node, String key, boolean required, String holds) {
+        Optional<Path> path = node.string(key, required, "the path of a PKCS12 key store with " + holds).map(this::path);
+        Optional<PasswordRef> password = secretRef(node, key + "-password", required);
+        if (!required && path.isPresent() != password.isPresent()) {
+            node.problem(path.isPresent() ? key + "-password" : key, "is missing", key + " and " + key + "-password together, or neither");
+        }
+        return path.isPresent() && password.isPresent() ? Optional.of(Map.entry(path.get(), password.get())) : Optional.empty();
     }
 
     private Optional<TlsSettings.Mysql> mysqlTls(ConfigNode node) {
