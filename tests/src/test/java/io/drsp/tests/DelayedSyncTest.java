@@ -518,7 +518,9 @@ class DelayedSyncTest {
             if (worker != null) {
                 mysqls.add(prefix + worker);
             }
-            return "No".equals(rs.get("Replica_SQL_Running")) && mysqls.contains(seen[0].path("dr").path("link").path("sqlError").asText());
+            // MySQL records the error a moment before the applier reports itself stopped: wait for status to see both.
+            return "No".equals(rs.get("Replica_SQL_Running")) && mysqls.contains(seen[0].path("dr").path("link").path("sqlError").asText())
+                    && "No".equals(seen[0].path("dr").path("link").path("sqlRunning").asText());
         }, "status shows the applier of dr s1 stopped, with the error MySQL gives");
         JsonNode s1 = seen[0];
         JsonNode link = s1.path("dr").path("link");
