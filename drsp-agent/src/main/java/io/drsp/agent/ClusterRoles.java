@@ -4,15 +4,10 @@ import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import io.drsp.core.config.ControllerPeer;
 import io.drsp.core.config.DrspConfig;
+import io.drsp.core.config.Pkcs12;
 import io.drsp.core.config.TlsSettings;
-import java.io.IOException;
-import java.io.InputStream;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.security.GeneralSecurityException;
-import java.security.KeyStore;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -94,8 +89,9 @@ public final class ClusterRoles {
         boolean agent = role.equals(AGENT);
         String keyPassword = t.keyStorePassword(agent).resolve();
         String trustPassword = t.trustStorePassword().resolve();
-        requireOpens(t.keyStore(agent), keyPassword, agent ? "agent-key-store" : "key-store");
-        requireOpens(t.trustStore(), trustPassword, "trust-store");
+        // Pekko would fail on the first connection with a stack trace; this names the store and the setting at start.
+        Pkcs12.open(t.keyStore(agent), keyPassword.toCharArray(), agent ? "remoting.agent-key-store" : "remoting.key-store");
+        Pkcs12.open(t.trustStore(), trustPassword.toCharArray(), "remoting.trust-store");
         String engine = "pekko.remote.artery.ssl.config-ssl-engine.";
         Map<String, Object> m = new HashMap<>();
         m.put("pekko.remote.artery.transport", "tls-tcp");
@@ -125,14 +121,4 @@ public final class ClusterRoles {
         }
     }
 
-    /** Pekko would fail on the first connection with a stack trace; this says which store and which setting, at start. */
-    private static void requireOpens(Path store, String password, String setting) {
-        try (InputStream in = Files.newInputStream(store)) {
-            KeyStore.getInstance("PKCS12").load(in, password.toCharArray());
-        } catch (IOException | GeneralSecurityException e) {
-            throw new IllegalArgumentException("the TLS " + setting + " " + store + " cannot be opened as a PKCS12 store with its"
-                    + " password (" + e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage())
-                    + "); check drsp.tls.remoting." + setting + " and its password.");
-        }
-    }
 }

@@ -1,11 +1,6 @@
 package io.drsp.core.config;
 
-import java.io.IOException;
-import java.io.InputStream;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.security.GeneralSecurityException;
-import java.security.KeyStore;
 import java.util.Optional;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
@@ -41,10 +36,10 @@ public final class ApiTransport {
             if (server) {
                 char[] password = api.keyStorePassword().resolve().toCharArray();
                 keys = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
-                keys.init(load(api.keyStore(), password, "key-store"), password);
+                keys.init(Pkcs12.open(api.keyStore(), password, "api.key-store"), password);
             }
             TrustManagerFactory trust = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-            trust.init(load(api.trustStore(), api.trustStorePassword().resolve().toCharArray(), "trust-store"));
+            trust.init(Pkcs12.open(api.trustStore(), api.trustStorePassword().resolve().toCharArray(), "api.trust-store"));
             c.init(keys == null ? null : keys.getKeyManagers(), trust.getTrustManagers(), null);
             return c;
         } catch (GeneralSecurityException e) {
@@ -52,14 +47,4 @@ public final class ApiTransport {
         }
     }
 
-    private static KeyStore load(Path file, char[] password, String setting) {
-        try (InputStream in = Files.newInputStream(file)) {
-            KeyStore ks = KeyStore.getInstance("PKCS12");
-            ks.load(in, password);
-            return ks;
-        } catch (IOException | GeneralSecurityException e) {
-            throw new IllegalArgumentException("the TLS " + setting + " " + file + " cannot be opened as a PKCS12 store with its"
-                    + " password (" + e.getClass().getSimpleName() + "); check drsp.tls.api." + setting + " and its password.");
-        }
-    }
 }
