@@ -9,7 +9,6 @@ import io.drsp.controller.recovery.RecoveryPlanner;
 import io.drsp.controller.recovery.RecoveryPoint;
 import io.drsp.controller.recovery.TargetSpec;
 import io.drsp.controller.switchback.LaststampPlan;
-import io.drsp.controller.switchback.SwitchbackRunbook;
 import io.drsp.core.config.ClusterPair;
 import io.drsp.core.config.Site;
 import io.drsp.core.config.SiteSettings;

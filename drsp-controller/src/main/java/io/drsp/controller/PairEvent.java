@@ -1,5 +1,6 @@
 package io.drsp.controller;
 
+import io.drsp.controller.json.ControllerJson;
 import io.drsp.controller.drill.DrillArchive;
 import io.drsp.controller.drill.DrillPlan;
 import io.drsp.controller.recovery.ApplyRates;

@@ -1,5 +1,6 @@
 package io.drsp.controller;
 
+import io.drsp.controller.json.ControllerJson;
 import io.drsp.agent.NodeInspection;
 import io.drsp.controller.drill.DrillPlan;
 import io.drsp.controller.recovery.RecoveryPoint;

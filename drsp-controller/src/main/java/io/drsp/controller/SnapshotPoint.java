@@ -1,5 +1,6 @@
 package io.drsp.controller;
 
+import io.drsp.controller.json.ControllerJson;
 import io.drsp.agent.MemberSnapshot;
 import io.drsp.controller.recovery.RecoveryPoint;
 import java.util.List;

@@ -1,6 +1,6 @@
 package io.drsp.controller.drill;
 
-import io.drsp.controller.ControllerJson;
+import io.drsp.controller.json.ControllerJson;
 import java.util.Map;
 
 /**

@@ -1,6 +1,6 @@
 package io.drsp.controller.drill;
 
-import io.drsp.controller.ControllerJson;
+import io.drsp.controller.json.ControllerJson;
 
 /**
  * What {@code drsp drill CLUSTER --to T --delay D} asked for, kept until the drill ends so that {@code --end}

@@ -1,7 +1,6 @@
 package io.drsp.controller.recovery;
 
-import io.drsp.controller.ControllerJson;
-import io.drsp.controller.PairEvent;
+import io.drsp.controller.json.ControllerJson;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -9,7 +8,7 @@ import java.util.TreeMap;
 
 /**
  * How fast each DR shard replayed in its last few recoveries: the transactions a replay applied over the time it
- * took, measured by {@link ReplayWatcher} and journaled with {@link PairEvent.ShardsReplayed}, so a controller restart
+ * took, measured by the controller's replay watcher and journaled with the replay step's event, so a controller restart
  * keeps them. They are what the RTO estimate and {@code recover --dry-run} price a backlog at.
  *
  * <p>Only whole replays count: an applier following production at a delay applies at production's pace, not its own

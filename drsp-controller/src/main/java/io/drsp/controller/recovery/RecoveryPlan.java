@@ -1,7 +1,7 @@
 package io.drsp.controller.recovery;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
-import io.drsp.controller.ControllerJson;
+import io.drsp.controller.json.ControllerJson;
 import java.util.List;
 
 /**

@@ -1,6 +1,6 @@
 package io.drsp.controller.recovery;
 
-import io.drsp.controller.ControllerJson;
+import io.drsp.controller.json.ControllerJson;
 import java.util.List;
 import java.util.Map;
 

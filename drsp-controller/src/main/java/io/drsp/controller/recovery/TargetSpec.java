@@ -1,7 +1,7 @@
 package io.drsp.controller.recovery;
 
 import io.drsp.agent.CutRequest;
-import io.drsp.controller.ControllerJson;
+import io.drsp.controller.json.ControllerJson;
 import io.drsp.core.gtid.GtidSet;
 import io.drsp.core.target.RecoveryTarget;
 import java.time.Instant;

@@ -1,12 +1,8 @@
-package io.drsp.controller.switchback;
+package io.drsp.controller;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.drsp.controller.Mode;
-import io.drsp.controller.PairEvent;
-import io.drsp.controller.ProductionMode;
-import io.drsp.controller.RunbookStep;
 import io.drsp.core.config.Site;
 import java.util.ArrayList;
 import java.util.List;

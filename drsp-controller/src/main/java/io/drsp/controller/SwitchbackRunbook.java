@@ -1,9 +1,5 @@
-package io.drsp.controller.switchback;
+package io.drsp.controller;
 
-import io.drsp.controller.Mode;
-import io.drsp.controller.PairEvent;
-import io.drsp.controller.ProductionMode;
-import io.drsp.controller.RunbookStep;
 import io.drsp.core.config.Site;
 import java.util.ArrayList;
 import java.util.List;
