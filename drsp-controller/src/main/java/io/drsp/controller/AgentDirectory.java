@@ -16,6 +16,25 @@ record AgentDirectory(Map<NodeKey, ActorRef<NodeAgent.Command>> agents, Map<Node
         return new AgentDirectory(new java.util.concurrent.ConcurrentHashMap<>(), new java.util.concurrent.ConcurrentHashMap<>());
     }
 
+    /**
+     * A node's agents as the Receptionist now lists them; the sentence to log when more than one registered. Two
+     * processes driving one MySQL instance (a forgotten agent, a host started twice) could undo each other's work, so
+     * neither is used until one is stopped.
+     */
+    java.util.Optional<String> listed(NodeKey key, java.util.Set<ActorRef<NodeAgent.Command>> instances) {
+        if (instances.size() > 1) {
+            String where = instances.stream().map(r -> r.path().address().toString()).sorted()
+                    .collect(java.util.stream.Collectors.joining(" and "));
+            agents.remove(key);
+            conflicts.put(key, where);
+            return java.util.Optional.of(key.describe() + ": " + instances.size() + " agents registered (" + where
+                    + "); commands needing it are refused until one is stopped");
+        }
+        conflicts.remove(key);
+        instances.stream().findFirst().ifPresentOrElse(ref -> agents.put(key, ref), () -> agents.remove(key));
+        return java.util.Optional.empty();
+    }
+
     AgentDirectory copy() {
         return new AgentDirectory(Map.copyOf(agents), Map.copyOf(conflicts));
     }

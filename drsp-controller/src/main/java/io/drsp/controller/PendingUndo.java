@@ -20,6 +20,21 @@ public record PendingUndo(String runbookId, Operation operation, Mode fromMode, 
         this(runbookId, operation, fromMode, restoreDelaySeconds, shards, Site.DR);
     }
 
+    /**
+     * The entry of {@code shards} that stands for the site's proxy, started again by its start_dbproxy hook (a failed
+     * fence leaves production serving). Journaled as "" since the first release, so it stays that on the wire.
+     */
+    static final String PROXY = "";
+
+    static boolean isProxy(String entry) {
+        return PROXY.equals(entry);
+    }
+
+    /** What is left to take back, as a DBA reads it: shard names, and "its proxy". */
+    String describeTargets() {
+        return shards.stream().map(sh -> isProxy(sh) ? "its proxy" : sh).collect(java.util.stream.Collectors.joining(", "));
+    }
+
     PendingUndo without(String shard) {
         return new PendingUndo(runbookId, operation, fromMode, restoreDelaySeconds,
                 shards.stream().filter(s -> !s.equals(shard)).toList(), site);
