@@ -3,7 +3,6 @@ package io.drsp.controller;
 import io.drsp.core.config.Site;
 import java.util.Optional;
 import java.util.function.Supplier;
-import java.util.stream.Collectors;
 
 /**
  * The one chain every command's admission goes through, in the order a DBA reads the refusal: a runbook in the
@@ -12,13 +11,13 @@ import java.util.stream.Collectors;
  */
 final class Admission {
     /** A command refused before it changed anything; {@code retriesUndo}: the refusal is a pending undo's, retried now. */
-    record Refusal(PairEntity.Reply.Why why, String sentence, boolean retriesUndo) {
-        Refusal(PairEntity.Reply.Why why, String sentence) {
+    record Refusal(PairProtocol.Reply.Why why, String sentence, boolean retriesUndo) {
+        Refusal(PairProtocol.Reply.Why why, String sentence) {
             this(why, sentence, false);
         }
 
-        PairEntity.Reply.Refused reply() {
-            return new PairEntity.Reply.Refused(why, sentence);
+        PairProtocol.Reply.Refused reply() {
+            return new PairProtocol.Reply.Refused(why, sentence);
         }
     }
 
@@ -47,7 +46,7 @@ final class Admission {
     Admission noUndoPending() {
         if (refusal == null && state.pendingUndo() != null) {
             PendingUndo undo = state.pendingUndo();
-            refusal = new Refusal(PairEntity.Reply.Why.FAILED, "cluster " + cluster + " is still taking back what the failed "
+            refusal = new Refusal(PairProtocol.Reply.Why.FAILED, "cluster " + cluster + " is still taking back what the failed "
                     + undo.runbookId() + " changed on " + undo.describeTargets()
                     + " (retried now); run the command again once it is done.", true);
         }
@@ -56,16 +55,16 @@ final class Admission {
 
     Admission drMode(Operation op) {
         return require(() -> ModeRules.refusal(cluster, state.drMode(), op)
-                .map(s -> new Refusal(PairEntity.Reply.Why.WRONG_MODE, s)).orElse(null));
+                .map(s -> new Refusal(PairProtocol.Reply.Why.WRONG_MODE, s)).orElse(null));
     }
 
     Admission productionMode(Operation op, boolean dryRun) {
         return require(() -> ModeRules.refusal(cluster, state.productionMode(), op, dryRun)
-                .map(s -> new Refusal(PairEntity.Reply.Why.WRONG_MODE, s)).orElse(null));
+                .map(s -> new Refusal(PairProtocol.Reply.Why.WRONG_MODE, s)).orElse(null));
     }
 
     /** Refused with {@code why} and the sentence {@code sentence} gives when {@code refused} holds. */
-    Admission unless(boolean refused, PairEntity.Reply.Why why, Supplier<String> sentence) {
+    Admission unless(boolean refused, PairProtocol.Reply.Why why, Supplier<String> sentence) {
         return require(() -> refused ? new Refusal(why, sentence.get()) : null);
     }
 
@@ -82,12 +81,12 @@ final class Admission {
     }
 
     static Refusal busy(String cluster, Runbook rb) {
-        return new Refusal(PairEntity.Reply.Why.BUSY, (rb.site() == Site.PRODUCTION ? "production" : "DR") + " cluster " + cluster
+        return new Refusal(PairProtocol.Reply.Why.BUSY, (rb.site() == Site.PRODUCTION ? "production" : "DR") + " cluster " + cluster
                 + " is running " + rb.progress() + "; wait for it to finish (drsp status " + cluster + ").");
     }
 
     static Refusal badDelay(int delaySeconds) {
-        return new Refusal(PairEntity.Reply.Why.BAD_INPUT, "delay must be 0 or more seconds, got " + delaySeconds + ".");
+        return new Refusal(PairProtocol.Reply.Why.BAD_INPUT, "delay must be 0 or more seconds, got " + delaySeconds + ".");
     }
 
 }

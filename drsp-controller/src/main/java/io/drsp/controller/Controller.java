@@ -82,7 +82,7 @@ public final class Controller implements AutoCloseable {
             } else {
                 cluster.manager().tell(new org.apache.pekko.cluster.typed.JoinSeedNodes(SeedNodes.toJoin(config, token)));
             }
-            Map<String, ActorRef<PairEntity.Command>> entities = new LinkedHashMap<>();
+            Map<String, ActorRef<PairProtocol.Command>> entities = new LinkedHashMap<>();
             LocalEntities local = new LocalEntities();
             JournalWatch journal = new JournalWatch(ControlDbLogin.of(config),
                     org.apache.pekko.serialization.SerializationExtension.get(org.apache.pekko.actor.typed.javadsl.Adapter.toClassic(system)),
@@ -99,7 +99,7 @@ public final class Controller implements AutoCloseable {
                 }
                 // A failure inside the entity restarts it: it replays its journal and resumes the runbook it was running,
                 // unless another controller took the pair over meanwhile (the held epoch outlives the restarts).
-                Behavior<PairEntity.Command> entity = Behaviors.setup(outer -> {
+                Behavior<PairProtocol.Command> entity = Behaviors.setup(outer -> {
                     HeldEpoch held = new HeldEpoch();
                     return Behaviors.supervise(PairEntity.create(pair, config.sites(), config.timeZone(), STEP_TIMEOUT,
                             config.home().resolve("archive"), journal, held)).onFailure(SupervisorStrategy.restartWithBackoff(
@@ -147,7 +147,7 @@ public final class Controller implements AutoCloseable {
      * The API opens only once every pair entity sees its local agents through the Receptionist: otherwise a command
      * sent right after start-up (as scripts do) would be refused for agents that are merely still registering.
      */
-    private static void awaitLocalAgents(ActorSystem<Void> system, DrspConfig config, Map<String, ActorRef<PairEntity.Command>> entities,
+    private static void awaitLocalAgents(ActorSystem<Void> system, DrspConfig config, Map<String, ActorRef<PairProtocol.Command>> entities,
                                          Set<NodeKey> remoteAgents) throws InterruptedException {
         long deadline = System.nanoTime() + java.time.Duration.ofSeconds(60).toNanos();
         for (ClusterPair pair : config.clusters().values()) {
@@ -156,8 +156,8 @@ public final class Controller implements AutoCloseable {
             while (true) {
                 Map<NodeKey, ActorRef<NodeAgent.Command>> seen;
                 try {
-                    seen = org.apache.pekko.actor.typed.javadsl.AskPattern.<PairEntity.Command, AgentDirectory>ask(
-                            entities.get(pair.id()), PairEntity.GetAgents::new, java.time.Duration.ofSeconds(5), system.scheduler())
+                    seen = org.apache.pekko.actor.typed.javadsl.AskPattern.<PairProtocol.Command, AgentDirectory>ask(
+                            entities.get(pair.id()), PairProtocol.GetAgents::new, java.time.Duration.ofSeconds(5), system.scheduler())
                             .toCompletableFuture().get().agents();
                 } catch (java.util.concurrent.ExecutionException e) {
                     seen = Map.of();

@@ -41,7 +41,7 @@ final class ControllerApi extends AllDirectives {
     /**
      * The bound of a command the entity answers itself (relaytime, dry runs, drill planning). A runbook's command is
      * answered within seconds, done or running, and is then followed through {@code runbooks/<id>}, each request
-     * waiting at most {@link PairEntity#MAX_WAIT}: a recovery may run for hours, an HTTP request may not.
+     * waiting at most {@link RunbookWaiters.MAX_WAIT}: a recovery may run for hours, an HTTP request may not.
      */
     static final Duration COMMAND_TIMEOUT = Duration.ofMinutes(10);
 
@@ -60,7 +60,7 @@ final class ControllerApi extends AllDirectives {
 
     private final DrspConfig config;
     private final java.util.Optional<javax.net.ssl.SSLContext> clientTls;
-    private final Map<String, ActorRef<PairEntity.Command>> entities;
+    private final Map<String, ActorRef<PairProtocol.Command>> entities;
     private final ActorSystem<?> system;
     private final ApiToken token;
     private final StatusCollector status;
@@ -68,7 +68,7 @@ final class ControllerApi extends AllDirectives {
     private final ControllerCluster controllers;
     private final ObjectMapper json = new ObjectMapper().disable(SerializationFeature.FAIL_ON_EMPTY_BEANS);
 
-    ControllerApi(DrspConfig config, Map<String, ActorRef<PairEntity.Command>> entities, ActorSystem<?> system, ApiToken token,
+    ControllerApi(DrspConfig config, Map<String, ActorRef<PairProtocol.Command>> entities, ActorSystem<?> system, ApiToken token,
                   StoppedPairs stopped, ControllerCluster controllers) {
         this.clientTls = io.drsp.core.config.ApiTransport.client(config);
         this.config = config;
@@ -130,20 +130,20 @@ final class ControllerApi extends AllDirectives {
                             path("status", () -> get(() -> parameterOptional("fresh", fresh -> status(pair, fresh)))),
                             path("sync", () -> post(() -> entity(Jackson.unmarshaller(json, JsonNode.class), body ->
                                     sync(pair, body)))),
-                            path("stopsync", () -> post(() -> run(pair, PairEntity.StopSync::new))),
+                            path("stopsync", () -> post(() -> run(pair, PairProtocol.StopSync::new))),
                             path(PathMatchers.segment("runbooks").slash(PathMatchers.segment()), runbookId -> get(() ->
                                     parameterOptional("waitSeconds", wait -> follow(pair, runbookId, wait)))),
                             path("relaytime", () -> post(() -> entity(Jackson.unmarshaller(json, JsonNode.class), body ->
                                     relaytime(pair, body)))),
                             path("recover", () -> post(() -> entity(Jackson.unmarshaller(json, JsonNode.class), body ->
-                                    run(pair, r -> new PairEntity.Recover(dryRun(body), r))))),
+                                    run(pair, r -> new PairProtocol.Recover(dryRun(body), r))))),
                             path("service", () -> post(() -> entity(Jackson.unmarshaller(json, JsonNode.class), body ->
-                                    withSite(body, site -> run(pair, r -> new PairEntity.Service(site, r)))))),
+                                    withSite(body, site -> run(pair, r -> new PairProtocol.Service(site, r)))))),
                             path("stopservice", () -> post(() -> entity(Jackson.unmarshaller(json, JsonNode.class), body ->
-                                    withSite(body, site -> run(pair, r -> new PairEntity.StopService(body != null
+                                    withSite(body, site -> run(pair, r -> new PairProtocol.StopService(body != null
                                             && body.path("resolvePrepared").asBoolean(false), dryRun(body), site, r)))))),
                             path("flashback", () -> post(() -> entity(Jackson.unmarshaller(json, JsonNode.class), body ->
-                                    run(pair, r -> new PairEntity.Flashback(dryRun(body), r))))),
+                                    run(pair, r -> new PairProtocol.Flashback(dryRun(body), r))))),
                             path("laststamp", () -> post(() -> entity(Jackson.unmarshaller(json, JsonNode.class), body ->
                                     laststamp(pair, body)))),
                             path("dbproxy", () -> post(() -> entity(Jackson.unmarshaller(json, JsonNode.class), body ->
@@ -151,16 +151,16 @@ final class ControllerApi extends AllDirectives {
                                             || !List.of("start", "stop").contains(body.path("action").asText())
                                             ? problem(StatusCodes.BAD_REQUEST, "bad action", "dbproxy needs --start or --stop;"
                                             + " nothing was changed.")
-                                            : run(pair, r -> new PairEntity.Dbproxy(site, body.path("action").asText().equals("start"),
+                                            : run(pair, r -> new PairProtocol.Dbproxy(site, body.path("action").asText().equals("start"),
                                             dryRun(body), r)))))),
                             path("switchback", () -> post(() -> entity(Jackson.unmarshaller(json, JsonNode.class), body ->
                                     switchback(pair, body)))),
                             path("drill", () -> post(() -> entity(Jackson.unmarshaller(json, JsonNode.class), body ->
                                     planDrill(pair, body)))),
                             path("purge", () -> post(() -> entity(Jackson.unmarshaller(json, JsonNode.class), body ->
-                                    run(pair, r -> new PairEntity.Purge(dryRun(body), r))))),
+                                    run(pair, r -> new PairProtocol.Purge(dryRun(body), r))))),
                             path("snapshots", () -> get(() -> onSuccess(AskPattern.ask(entities.get(pair.id()),
-                                    PairEntity.GetState::new, Duration.ofSeconds(10), system.scheduler()),
+                                    PairProtocol.GetState::new, Duration.ofSeconds(10), system.scheduler()),
                                     st -> complete(StatusCodes.OK, Map.of("cluster", pair.id(), "snapshots", st.snapshots()),
                                             Jackson.marshaller(json))))))))));
         })));
@@ -197,7 +197,7 @@ final class ControllerApi extends AllDirectives {
         if (!isDelay(delay)) {
             return badDelay(delay);
         }
-        return run(pair, r -> new PairEntity.PlanDrill(to.asText().strip(), delay.asInt(), r));
+        return run(pair, r -> new PairProtocol.PlanDrill(to.asText().strip(), delay.asInt(), r));
     }
 
     /** {@code {"dryRun": true, "delaySeconds": D}}; no delay means the cluster's own. */
@@ -207,7 +207,7 @@ final class ControllerApi extends AllDirectives {
             return badDelay(delay);
         }
         Integer seconds = delay == null || delay.isNull() ? null : delay.asInt();
-        return run(pair, r -> new PairEntity.Switchback(dryRun(body), seconds, r));
+        return run(pair, r -> new PairProtocol.Switchback(dryRun(body), seconds, r));
     }
 
     /** {@code {"dryRun": true, "time": "yyyy-MM-dd HH:mm:ss[.ffffff]"}}; no time (or "") means the recovery point's. */
@@ -231,7 +231,7 @@ final class ControllerApi extends AllDirectives {
         }
         Long m = micros;
         String t = typed;
-        return run(pair, r -> new PairEntity.Laststamp(dryRun(body), m, t, r));
+        return run(pair, r -> new PairProtocol.Laststamp(dryRun(body), m, t, r));
     }
 
     /** {@code GET runbooks/<id>?waitSeconds=N}: how the runbook ended, or 202 once N seconds (at most 30) passed. */
@@ -245,8 +245,8 @@ final class ControllerApi extends AllDirectives {
                         + waitSeconds.get() + "\".");
             }
         }
-        Duration wait = Duration.ofSeconds(Math.max(0, Math.min(seconds, PairEntity.MAX_WAIT.toSeconds())));
-        return run(pair, r -> new PairEntity.AwaitRunbook(runbookId, wait, r));
+        Duration wait = Duration.ofSeconds(Math.max(0, Math.min(seconds, RunbookWaiters.MAX_WAIT.toSeconds())));
+        return run(pair, r -> new PairProtocol.AwaitRunbook(runbookId, wait, r));
     }
 
     private static boolean isDelay(JsonNode delay) {
@@ -281,7 +281,7 @@ final class ControllerApi extends AllDirectives {
     }
 
     /**
-     * The client's id of a command (PairEntity.Requested), so that the same command sent again after a lost answer is
+     * The client's id of a command (PairProtocol.Requested), so that the same command sent again after a lost answer is
      * answered by the runbook it started; ControllerClient.REQUEST_ID_HEADER.
      */
     static final String REQUEST_ID = "X-Drsp-Request-Id";
@@ -384,7 +384,7 @@ final class ControllerApi extends AllDirectives {
             return badDelay(delay);
         }
         int seconds = delay.asInt();
-        return run(pair, replyTo -> new PairEntity.Sync(seconds, replyTo));
+        return run(pair, replyTo -> new PairProtocol.Sync(seconds, replyTo));
     }
 
     /** {@code {"time": "..."}} (an empty time means all relay log, as bat_mod_relaytime.sh 1 "" does), {@code {"all": true}}, or {@code {"gtid": "..."}}. */
@@ -405,22 +405,22 @@ final class ControllerApi extends AllDirectives {
             return problem(StatusCodes.BAD_REQUEST, "bad target", e.getMessage());
         }
         TargetSpec t = target;
-        return run(pair, r -> new PairEntity.SetTarget(t, r));
+        return run(pair, r -> new PairProtocol.SetTarget(t, r));
     }
 
-    private Route run(ClusterPair pair, Function<ActorRef<PairEntity.Reply>, PairEntity.Command> command) {
+    private Route run(ClusterPair pair, Function<ActorRef<PairProtocol.Reply>, PairProtocol.Command> command) {
         return optionalHeaderValueByName(REQUEST_ID, id -> {
-            if (id.isPresent() && !PairEntity.REQUEST_ID.matcher(id.get()).matches()) {
+            if (id.isPresent() && !PairProtocol.REQUEST_ID.matcher(id.get()).matches()) {
                 return problem(StatusCodes.BAD_REQUEST, "bad request id", REQUEST_ID + " must be 8 to 32 lowercase letters and"
                         + " digits, one per command (sent again unchanged only when the answer was lost); nothing was changed.");
             }
-            return askEntity(pair, id.<Function<ActorRef<PairEntity.Reply>, PairEntity.Command>>map(i ->
-                    r -> new PairEntity.Requested(i, r, command.apply(r))).orElse(command));
+            return askEntity(pair, id.<Function<ActorRef<PairProtocol.Reply>, PairProtocol.Command>>map(i ->
+                    r -> new PairProtocol.Requested(i, r, command.apply(r))).orElse(command));
         });
     }
 
-    private Route askEntity(ClusterPair pair, Function<ActorRef<PairEntity.Reply>, PairEntity.Command> command) {
-        CompletionStage<PairEntity.Reply> reply = AskPattern.ask(entities.get(pair.id()), command::apply, COMMAND_TIMEOUT,
+    private Route askEntity(ClusterPair pair, Function<ActorRef<PairProtocol.Reply>, PairProtocol.Command> command) {
+        CompletionStage<PairProtocol.Reply> reply = AskPattern.ask(entities.get(pair.id()), command::apply, COMMAND_TIMEOUT,
                 system.scheduler());
         return onComplete(reply, result -> {
             if (result.isFailure() && controllers.highlyAvailable() && !controllers.servesHere(pair.id())) {
@@ -433,18 +433,18 @@ final class ControllerApi extends AllDirectives {
                 return problem(StatusCodes.GATEWAY_TIMEOUT, "no answer", "cluster " + pair.id() + " did not finish within "
                         + COMMAND_TIMEOUT.toMinutes() + " minutes; see 'drsp status " + pair.id() + "'.");
             }
-            PairEntity.Reply r = result.get();
-            if (r instanceof PairEntity.Reply.Running running) {
+            PairProtocol.Reply r = result.get();
+            if (r instanceof PairProtocol.Reply.Running running) {
                 return complete(StatusCodes.ACCEPTED, new Running(pair.id(), running.runbookId(), true, running.progress(),
                         "DR cluster " + pair.id() + " is running " + (running.progress().isEmpty() ? running.runbookId()
                         : running.progress()) + "."), Jackson.marshaller(json));
             }
-            if (r instanceof PairEntity.Reply.Done d) {
+            if (r instanceof PairProtocol.Reply.Done d) {
                 return complete(StatusCodes.OK, new CommandResult(pair.id(), d.message(), d.state().drMode(),
                         d.state().productionMode(), d.state().delaySeconds(), d.plan(), d.state().recoveryPoint(), d.laststamp()),
                         Jackson.marshaller(json));
             }
-            PairEntity.Reply.Refused refused = (PairEntity.Reply.Refused) r;
+            PairProtocol.Reply.Refused refused = (PairProtocol.Reply.Refused) r;
             StatusCode code = switch (refused.why()) {
                 case WRONG_MODE, BUSY -> StatusCodes.CONFLICT;
                 case BAD_INPUT -> StatusCodes.BAD_REQUEST;

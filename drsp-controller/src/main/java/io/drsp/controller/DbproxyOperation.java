@@ -1,6 +1,6 @@
 package io.drsp.controller;
 
-import io.drsp.controller.PairEntity.Reply;
+import io.drsp.controller.PairProtocol.Reply;
 import io.drsp.core.config.Site;
 import java.util.Optional;
 

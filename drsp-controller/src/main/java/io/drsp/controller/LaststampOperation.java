@@ -1,6 +1,6 @@
 package io.drsp.controller;
 
-import io.drsp.controller.PairEntity.Reply;
+import io.drsp.controller.PairProtocol.Reply;
 import io.drsp.controller.recovery.RecoveryPoint;
 import io.drsp.core.config.Site;
 import java.time.Instant;

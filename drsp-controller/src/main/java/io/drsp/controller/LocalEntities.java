@@ -22,19 +22,19 @@ final class LocalEntities {
     }
 
     /** {@code entity}, noting while it runs (from its start to its stop, restarts included). */
-    Behavior<PairEntity.Command> tracked(String pairId, Behavior<PairEntity.Command> entity) {
+    Behavior<PairProtocol.Command> tracked(String pairId, Behavior<PairProtocol.Command> entity) {
         return Behaviors.setup(ctx -> {
             running.add(pairId);
-            return Behaviors.intercept(() -> new BehaviorInterceptor<PairEntity.Command, PairEntity.Command>(PairEntity.Command.class) {
+            return Behaviors.intercept(() -> new BehaviorInterceptor<PairProtocol.Command, PairProtocol.Command>(PairProtocol.Command.class) {
                 @Override
-                public Behavior<PairEntity.Command> aroundReceive(TypedActorContext<PairEntity.Command> c, PairEntity.Command msg,
-                                                                  ReceiveTarget<PairEntity.Command> target) {
+                public Behavior<PairProtocol.Command> aroundReceive(TypedActorContext<PairProtocol.Command> c, PairProtocol.Command msg,
+                                                                  ReceiveTarget<PairProtocol.Command> target) {
                     return target.apply(c, msg);
                 }
 
                 @Override
-                public Behavior<PairEntity.Command> aroundSignal(TypedActorContext<PairEntity.Command> c, Signal signal,
-                                                                 SignalTarget<PairEntity.Command> target) {
+                public Behavior<PairProtocol.Command> aroundSignal(TypedActorContext<PairProtocol.Command> c, Signal signal,
+                                                                 SignalTarget<PairProtocol.Command> target) {
                     if (signal instanceof PostStop) {
                         running.remove(pairId);
                     }

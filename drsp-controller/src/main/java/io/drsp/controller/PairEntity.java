@@ -5,11 +5,9 @@ import io.drsp.agent.NodeInspection;
 import io.drsp.agent.NodeKey;
 import io.drsp.agent.TakeoverEpoch;
 import io.drsp.agent.Topology;
+import io.drsp.controller.PairProtocol.*;
 import io.drsp.controller.metrics.JournalMetrics;
 import io.drsp.controller.recovery.RecoveryPlan;
-import io.drsp.controller.recovery.RecoveryPlanner;
-import io.drsp.controller.recovery.TargetSpec;
-import io.drsp.controller.switchback.LaststampPlan;
 import io.drsp.core.config.ClusterPair;
 import io.drsp.core.config.Site;
 import io.drsp.core.config.SiteSettings;
@@ -23,7 +21,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
-import java.util.regex.Pattern;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.SupervisorStrategy;
@@ -48,216 +45,8 @@ import org.apache.pekko.persistence.typed.javadsl.SignalHandler;
  * says and takes back is its {@link RunbookDefinition}'s; this class wires them, takes the pair over, checks it still
  * owns it before each step, and runs the step loop.
  */
-public final class PairEntity extends EventSourcedBehavior<PairEntity.Command, PairEvent, PairState> {
+public final class PairEntity extends EventSourcedBehavior<PairProtocol.Command, PairEvent, PairState> {
 
-    public sealed interface Command {
-    }
-
-    /** A command that starts a runbook, or asks for its dry run: which operation, at which site, with what. */
-    sealed interface RunbookCommand extends Command {
-        RunbookCall call();
-
-        ActorRef<Reply> replyTo();
-    }
-
-    record RunbookCall(Operation operation, Site site, RunbookDefinition.Request request, boolean dryRun) {
-        static RunbookCall dr(Operation operation, boolean dryRun) {
-            return new RunbookCall(operation, Site.DR, RunbookDefinition.Request.NONE, dryRun);
-        }
-    }
-
-    public record Sync(int delaySeconds, ActorRef<Reply> replyTo) implements RunbookCommand {
-        public RunbookCall call() {
-            return new RunbookCall(Operation.SYNC, Site.DR, RunbookDefinition.Request.delay(delaySeconds), false);
-        }
-    }
-
-    public record StopSync(ActorRef<Reply> replyTo) implements RunbookCommand {
-        public RunbookCall call() {
-            return RunbookCall.dr(Operation.STOPSYNC, false);
-        }
-    }
-
-    /** {@code relaytime}: check the target against every shard's relay index and record it. */
-    public record SetTarget(TargetSpec target, ActorRef<Reply> replyTo) implements Command {
-    }
-
-    public record Recover(boolean dryRun, ActorRef<Reply> replyTo) implements RunbookCommand {
-        public RunbookCall call() {
-            return RunbookCall.dr(Operation.RECOVER, dryRun);
-        }
-    }
-
-    /** {@code site} production: give a fenced production its applications back (the undo of its stopservice). */
-    public record Service(Site site, ActorRef<Reply> replyTo) implements RunbookCommand {
-        public RunbookCall call() {
-            return new RunbookCall(Operation.SERVICE, site, RunbookDefinition.Request.NONE, false);
-        }
-    }
-
-    /**
-     * @param resolvePrepared commit each XA branch left prepared whose global transaction committed on a DR shard, roll
-     *                        back the rest, before closing the shards (else prepared branches make it wait, then refuse)
-     * @param dryRun          print what --resolve-prepared would do, change nothing; on production, what the fence would do
-     * @param site            production fences production (switchback step 1) with the same steps DR leaves service by
-     */
-    public record StopService(boolean resolvePrepared, boolean dryRun, Site site, ActorRef<Reply> replyTo) implements RunbookCommand {
-        public RunbookCall call() {
-            return new RunbookCall(Operation.STOPSERVICE, site, new RunbookDefinition.Request(null, resolvePrepared, null, null), dryRun);
-        }
-    }
-
-    /** End a drill's service: undo what it wrote since the snapshot point (dry run: check and archive only). */
-    public record Flashback(boolean dryRun, ActorRef<Reply> replyTo) implements RunbookCommand {
-        public RunbookCall call() {
-            return RunbookCall.dr(Operation.FLASHBACK, dryRun);
-        }
-    }
-
-    /** After a flashback: give every DR member exactly the snapshot point's GTID set again. */
-    public record Purge(boolean dryRun, ActorRef<Reply> replyTo) implements RunbookCommand {
-        public RunbookCall call() {
-            return RunbookCall.dr(Operation.PURGE, dryRun);
-        }
-    }
-
-    /** {@code drill --to}: remember the drill's target and the delay its end resumes sync with. */
-    public record PlanDrill(String to, int resumeDelaySeconds, ActorRef<Reply> replyTo) implements Command {
-    }
-
-    /**
-     * Switchback steps 2 and 3: roll a fenced production back to the DR cluster's recovery point, archiving first.
-     *
-     * @param timeMicros the time typed with {@code --time}, or null for the recovery point's own
-     */
-    public record Laststamp(boolean dryRun, Long timeMicros, String timeAsTyped, ActorRef<Reply> replyTo) implements RunbookCommand {
-        public RunbookCall call() {
-            return new RunbookCall(Operation.LASTSTAMP, Site.PRODUCTION, new RunbookDefinition.Request(null, false, timeMicros,
-                    timeAsTyped), dryRun);
-        }
-    }
-
-    /** The whole switchback (DESIGN §6); {@code delaySeconds}: DR's delay at the end, null for the cluster's. */
-    public record Switchback(boolean dryRun, Integer delaySeconds, ActorRef<Reply> replyTo) implements RunbookCommand {
-        public RunbookCall call() {
-            return new RunbookCall(Operation.SWITCHBACK, Site.DR, RunbookDefinition.Request.delay(delaySeconds), dryRun);
-        }
-    }
-
-    /** {@code dbproxy --site S --start|--stop}: one site's proxy hook by hand, journaled like a runbook's hook. */
-    public record Dbproxy(Site site, boolean start, boolean dryRun, ActorRef<Reply> replyTo) implements Command {
-    }
-
-    public record GetState(ActorRef<PairState> replyTo) implements Command {
-    }
-
-    /** The agents of this pair that have registered, for status collection. */
-    public record GetAgents(ActorRef<AgentDirectory> replyTo) implements Command {
-    }
-
-    /** What a status is made of besides the members' looks, all as of one moment. */
-    public record GetStatusBasis(ActorRef<StatusBasis> replyTo) implements Command {
-    }
-
-    /**
-     * @param looksNotBeforeMicros a member's look asked for before this may show it as it was before a change drsp
-     *                             made: the end of the last runbook (or undo), or the start of the running one
-     */
-    public record StatusBasis(PairState state, AgentDirectory agents, Map<String, StepProgress> progress,
-                              long looksNotBeforeMicros) {
-    }
-
-    /**
-     * Follow a runbook: answers how it ended, at once if it has, else when it ends or with {@link Reply.Running} once
-     * {@code atMost} has passed. A recovery runs for hours; every HTTP request about it stays short.
-     */
-    public record AwaitRunbook(String runbookId, Duration atMost, ActorRef<Reply> replyTo) implements Command {
-    }
-
-    /**
-     * A command sent with the id its client gave it (the CLI makes one per invocation). The runbook it starts carries
-     * that id, so the same command sent again after its answer was lost (its controller died or paused, another took
-     * the pair over) is answered by that runbook, joined while it runs or with how it ended, rather than judged anew
-     * against the modes it left.
-     */
-    public record Requested(String requestId, ActorRef<Reply> replyTo, Command command) implements Command {
-        public Requested {
-            if (!REQUEST_ID.matcher(requestId).matches()) {
-                throw new IllegalArgumentException("a request id is 8 to 32 lowercase letters and digits, got \"" + requestId + "\"");
-            }
-        }
-    }
-
-    /** What a request id may be: it ends a runbook's id, which names archive directories and log lines. */
-    public static final Pattern REQUEST_ID = Pattern.compile("[a-z0-9]{8,32}");
-
-    private record AgentsListed(Receptionist.Listing listing) implements Command {
-    }
-
-    private record RunStep(String runbookId, int step) implements Command {
-    }
-
-    private record StepFinished(String runbookId, int step, StepOutcome outcome) implements Command {
-    }
-
-    private record TargetChecked(TargetSpec target, RecoveryPlanner.Result result, ActorRef<Reply> replyTo) implements Command {
-    }
-
-    private record Progressed(StepProgress.Sighting progress) implements Command {
-    }
-
-    private record WaitExpired(String runbookId, ActorRef<Reply> replyTo) implements Command {
-    }
-
-    private record HookFinished(Dbproxy command, StepOutcome outcome) implements Command {
-    }
-
-    private record UndoFinished(String runbookId, String shard, NodeAgent.StepResult result) implements Command {
-    }
-
-    private enum ResumeUndo implements Command {
-        INSTANCE
-    }
-
-    /** Journal the takeover: the first command after recovery; every other command waits in the stash until it is done. */
-    private enum TakeOver implements Command {
-        INSTANCE
-    }
-
-    /** The journal's answer to "has a later owner written since?", asked before {@code next} acts; {@code error}: no answer. */
-    private record OwnerChecked(Command next, List<LaterWrites.Row> rows, String error) implements Command {
-    }
-
-    private record Recheck(Command next) implements Command {
-    }
-
-    /** A hand-run proxy hook that passed its mode checks, to run once ownership is checked. */
-    private record HookCleared(Dbproxy command) implements Command {
-    }
-
-    /** How a command ended, for the HTTP layer to turn into a status code. */
-    public sealed interface Reply {
-        /** {@code laststamp}: the laststamp plan, when the command was laststamp's dry run. */
-        record Done(String message, PairState state, RecoveryPlan plan, LaststampPlan laststamp) implements Reply {
-            public Done(String message, PairState state, RecoveryPlan plan) {
-                this(message, state, plan, null);
-            }
-        }
-
-        /** The runbook goes on; follow it with {@link AwaitRunbook}. */
-        record Running(String runbookId, String progress) implements Reply {
-        }
-
-        record Refused(Why why, String reason) implements Reply {
-        }
-
-        enum Why { WRONG_MODE, BUSY, BAD_INPUT, FAILED }
-    }
-
-    /** How long a command that starts a runbook waits for its end before answering that it runs. */
-    static final Duration FIRST_ANSWER_WITHIN = Duration.ofSeconds(2);
-    /** The longest one request following a runbook waits: HTTP requests stay short, however long the runbook. */
-    static final Duration MAX_WAIT = Duration.ofSeconds(30);
     /** How soon a step whose ownership check could not read the control database checks again. */
     static final Duration RECHECK_AFTER = Duration.ofSeconds(2);
 
@@ -265,7 +54,7 @@ public final class PairEntity extends EventSourcedBehavior<PairEntity.Command, P
     private final ClusterPair pair;
     private final Map<ServiceKey<NodeAgent.Command>, NodeKey> watched = new HashMap<>();
     private final AgentDirectory agents = AgentDirectory.live();
-    private final RunbookWaiters waiters = new RunbookWaiters();
+    private final RunbookWaiters waiters;
     /** The refusal of a failed runbook, held until what it changed has been taken back. */
     private final Map<String, Reply> answersAfterUndo = new HashMap<>();
     private final ProgressBoard progress = new ProgressBoard();
@@ -314,6 +103,7 @@ public final class PairEntity extends EventSourcedBehavior<PairEntity.Command, P
         this.steps = new RunbookSteps(calls, sites, zone, archiveRoot, p -> ctx.getSelf().tell(new Progressed(p)));
         RunbookDefinition.Context context = new RunbookDefinition.Context(pair, steps, zone);
         this.runbooks = new Runbooks(context);
+        this.waiters = new RunbookWaiters(pair.id(), runbooks, (after, m) -> ctx.scheduleOnce(after, ctx.getSelf(), m));
         this.relaytime = new RelaytimeOperation(context);
         this.drillPlan = new DrillPlanOperation(context);
         this.dbproxy = new DbproxyOperation(context);
@@ -354,9 +144,15 @@ public final class PairEntity extends EventSourcedBehavior<PairEntity.Command, P
                 .onCommand(GetStatusBasis.class, (s, c) -> reply(c.replyTo(), new StatusBasis(s, agents.copy(), progress.view(),
                         s.runbook() == null ? changedOutsideRunbookMicros
                                 : Math.max(changedOutsideRunbookMicros, s.runbook().startedAtMillis() * 1000))))
-                .onCommand(AwaitRunbook.class, this::onAwaitRunbook)
+                .onCommand(AwaitRunbook.class, (s, c) -> {
+                    waiters.follow(s, c);
+                    return Effect().none();
+                })
                 .onCommand(Requested.class, this::onRequested)
-                .onCommand(WaitExpired.class, this::onWaitExpired)
+                .onCommand(WaitExpired.class, (s, c) -> {
+                    waiters.expired(s, c);
+                    return Effect().none();
+                })
                 .onCommand(Progressed.class, (s, c) -> {
                     progress.record(c.progress());
                     return Effect().none();
@@ -512,7 +308,7 @@ public final class PairEntity extends EventSourcedBehavior<PairEntity.Command, P
         String id = def.runbookId(requestId != null ? requestId : shortId());
         List<RunbookStep> plan = def.steps(state, call.request());
         return Effect().persist(def.requested(id, call.request(), plan, state, System.currentTimeMillis())).thenRun(s -> {
-            await(id, c.replyTo(), FIRST_ANSWER_WITHIN);
+            waiters.await(id, c.replyTo(), RunbookWaiters.FIRST_ANSWER_WITHIN);
             ctx.getSelf().tell(new RunStep(id, 0));
         });
     }
@@ -526,7 +322,7 @@ public final class PairEntity extends EventSourcedBehavior<PairEntity.Command, P
             return refuse(c.replyTo(), invalid.get());
         }
         if (def.joins(state.runbook(), call.request())) {
-            await(state.runbook().id(), c.replyTo(), FIRST_ANSWER_WITHIN);
+            waiters.await(state.runbook().id(), c.replyTo(), RunbookWaiters.FIRST_ANSWER_WITHIN);
             return Effect().none();
         }
         return refuse(c.replyTo(), Admission.busy(pair.id(), state.runbook()));
@@ -697,44 +493,9 @@ public final class PairEntity extends EventSourcedBehavior<PairEntity.Command, P
         });
     }
 
-    /** Answers {@code replyTo} when the runbook ends, or with Running after {@code wait}, whichever comes first. */
-    private void await(String runbookId, ActorRef<Reply> replyTo, Duration wait) {
-        waiters.add(runbookId, replyTo);
-        ctx.scheduleOnce(wait, ctx.getSelf(), new WaitExpired(runbookId, replyTo));
-    }
-
-    private Effect<PairEvent, PairState> onAwaitRunbook(PairState state, AwaitRunbook c) {
-        Runbook running = state.runbook();
-        if (running != null && running.id().equals(c.runbookId())) {
-            Duration wait = c.atMost().compareTo(MAX_WAIT) > 0 ? MAX_WAIT : c.atMost().isNegative() ? Duration.ZERO : c.atMost();
-            await(running.id(), c.replyTo(), wait);
-            return Effect().none();
-        }
-        Runbook finished = state.finishedRunbook();
-        if (finished != null && finished.id().equals(c.runbookId())) {
-            return reply(c.replyTo(), howItEnded(state, finished));
-        }
-        return refuse(c.replyTo(), new Admission.Refusal(Reply.Why.BAD_INPUT, "cluster " + pair.id() + " has no runbook "
-                + c.runbookId() + " in progress or just ended (" + (running != null ? "running: " + running.id() : finished != null
-                ? "last: " + finished.id() : "none yet") + "); see drsp status " + pair.id() + "."));
-    }
-
-    /** How the last runbook ended: its failure, or what it did. */
-    private Reply howItEnded(PairState state, Runbook finished) {
-        return state.lastError() != null ? new Reply.Refused(Reply.Why.FAILED, state.lastError())
-                : new Reply.Done(runbooks.of(finished).doneMessage(finished, state), state, state.plan());
-    }
-
     private Effect<PairEvent, PairState> onRequested(PairState state, Requested m) {
-        String ending = "-" + m.requestId();
-        Runbook current = state.runbook();
-        if (current != null && current.id().endsWith(ending)) {
-            await(current.id(), m.replyTo(), FIRST_ANSWER_WITHIN);
+        if (waiters.answeredByItsRunbook(state, m)) {
             return Effect().none();
-        }
-        Runbook finished = state.finishedRunbook();
-        if (finished != null && finished.id().endsWith(ending)) {
-            return reply(m.replyTo(), howItEnded(state, finished));
         }
         requestId = m.requestId();
         try {
@@ -742,14 +503,6 @@ public final class PairEntity extends EventSourcedBehavior<PairEntity.Command, P
         } finally {
             requestId = null;
         }
-    }
-
-    private Effect<PairEvent, PairState> onWaitExpired(PairState state, WaitExpired m) {
-        if (waiters.expired(m.runbookId(), m.replyTo())) {
-            Runbook rb = state.runbook();
-            m.replyTo().tell(new Reply.Running(m.runbookId(), rb != null && rb.id().equals(m.runbookId()) ? rb.progress() : ""));
-        }
-        return Effect().none();
     }
 
     /** Refuses; a refusal for a pending undo is also the DBA's retry of that undo (an agent that was down). */

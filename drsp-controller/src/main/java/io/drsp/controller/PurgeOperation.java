@@ -1,7 +1,7 @@
 package io.drsp.controller;
 
 import io.drsp.agent.NodeKey;
-import io.drsp.controller.PairEntity.Reply;
+import io.drsp.controller.PairProtocol.Reply;
 import io.drsp.core.config.Site;
 import java.util.ArrayList;
 import java.util.List;

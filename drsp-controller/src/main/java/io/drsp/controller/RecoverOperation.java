@@ -1,6 +1,6 @@
 package io.drsp.controller;
 
-import io.drsp.controller.PairEntity.Reply;
+import io.drsp.controller.PairProtocol.Reply;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;

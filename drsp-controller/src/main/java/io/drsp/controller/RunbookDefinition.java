@@ -1,7 +1,7 @@
 package io.drsp.controller;
 
 import io.drsp.agent.NodeAgent;
-import io.drsp.controller.PairEntity.Reply;
+import io.drsp.controller.PairProtocol.Reply;
 import io.drsp.core.config.ClusterPair;
 import io.drsp.core.config.Site;
 import java.time.ZoneId;

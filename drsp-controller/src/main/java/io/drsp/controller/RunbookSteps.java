@@ -47,6 +47,7 @@ final class RunbookSteps {
         this.progress = progress;
         this.drill = new DrillSteps(agents, archiveRoot, progress);
         this.switchback = new SwitchbackSteps(agents, archiveRoot, drill, progress);
+        registerExecutors();
     }
 
     DrillSteps drill() {
@@ -57,54 +58,90 @@ final class RunbookSteps {
         return switchback;
     }
 
+    /** What one step kind does: its completion events, or why it failed. */
+    @FunctionalInterface
+    interface StepExecutor {
+        /** @param member the step's shard primary at the step's site; null for steps over the whole pair */
+        CompletableFuture<StepOutcome> run(String id, Runbook rb, RunbookStep step, PairState state, NodeKey member);
+    }
+
+    /** Every step kind's executor, registered once; a kind without one is refused when the controller starts. */
+    private final Map<RunbookStep.Kind, StepExecutor> executors = new java.util.EnumMap<>(RunbookStep.Kind.class);
+
+    private void registerExecutors() {
+        executors.put(RunbookStep.Kind.PREFLIGHT, (id, rb, step, state, member) ->
+                preflight().thenApply(o -> ok(o, new PairEvent.PreflightPassed(id))));
+        executors.put(RunbookStep.Kind.ENSURE_LINK, (id, rb, step, state, member) ->
+                agents.step(member, r -> new NodeAgent.EnsureLink(pair.production().shard(step.shard()).primary(),
+                rb.delaySeconds(), r)).thenApply(r -> outcome(r, d -> new PairEvent.ShardLinkConfigured(id, step.shard(),
+                rb.delaySeconds(), d))));
+        executors.put(RunbookStep.Kind.STOP_LINK, (id, rb, step, state, member) ->
+                agents.step(member, NodeAgent.StopLink::new).thenApply(r -> outcome(r, d -> new PairEvent.ShardLinkStopped(id,
+                step.shard()))));
+        executors.put(RunbookStep.Kind.PLAN_RECOVERY, (id, rb, step, state, member) ->
+                plan(state.target(), state.applyRates()).thenApply(result ->
+                result.refusal().<StepOutcome>map(StepOutcome.Failed::new).orElseGet(() -> new StepOutcome.Ok(List.of(new
+                PairEvent.RecoveryPlanned(id, result.plan().orElseThrow()))))));
+        executors.put(RunbookStep.Kind.REPLAY, (id, rb, step, state, member) ->
+                new ReplayWatcher(agents, state.plan(), progress).run(id));
+        executors.put(RunbookStep.Kind.COMPLETE_XA, (id, rb, step, state, member) -> completeXa(id, state.plan()));
+        executors.put(RunbookStep.Kind.RECORD_RECOVERY_POINT, (id, rb, step, state, member) ->
+                recordRecoveryPoint(id, state.plan()));
+        executors.put(RunbookStep.Kind.SNAPSHOT, (id, rb, step, state, member) -> snapshot(id, state));
+        executors.put(RunbookStep.Kind.OPEN_SHARD, (id, rb, step, state, member) ->
+                agents.step(member, r -> new NodeAgent.SetReadOnly(false, r)).thenApply(r -> outcome(r, d -> new
+                PairEvent.ShardOpened(id, step.shard(), step.site()))));
+        executors.put(RunbookStep.Kind.RESOLVE_PREPARED, (id, rb, step, state, member) ->
+                resolvePrepared(id, state.currentSnapshot()));
+        executors.put(RunbookStep.Kind.CLOSE_SHARD, (id, rb, step, state, member) ->
+                agents.step(member, r -> new NodeAgent.CloseForWrites(pair.service().drainTimeoutSeconds(), step.site() ==
+                Site.PRODUCTION, r)).thenApply(r -> outcome(r, d -> new PairEvent.ShardClosed(id, step.shard(), step.site()))));
+        executors.put(RunbookStep.Kind.START_DBPROXY, (id, rb, step, state, member) ->
+                hook(id, step.site(), "start_dbproxy", "SERVICE"));
+        // Production's proxy is stopped to fence it (switchback step 1): the mode it enters is FENCED.
+        executors.put(RunbookStep.Kind.STOP_DBPROXY, (id, rb, step, state, member) ->
+                hook(id, step.site(), "stop_dbproxy", step.site() == Site.DR ? "SERVICE_STOPPED" : "FENCED"));
+        executors.put(RunbookStep.Kind.REACHABLE, (id, rb, step, state, member) ->
+                reachable(step.site()).thenApply(o -> ok(o, new PairEvent.PrimariesAnswered(id, step.site()))));
+        executors.put(RunbookStep.Kind.DRILL_PREFLIGHT, (id, rb, step, state, member) ->
+                drill.preflight(id, state.currentSnapshot()));
+        executors.put(RunbookStep.Kind.ARCHIVE_DRILL, (id, rb, step, state, member) ->
+                drill.archiveStep(id, state.currentSnapshot()));
+        executors.put(RunbookStep.Kind.FLASHBACK, (id, rb, step, state, member) ->
+                step.site() == Site.DR ? drill.flashback(id, state.drill()) : switchback.flashback(id, state.rollback()));
+        executors.put(RunbookStep.Kind.REPLICA_CATCH_UP, (id, rb, step, state, member) -> drill.replicaCatchUp(id, step.site()));
+        executors.put(RunbookStep.Kind.PURGE_PREFLIGHT, (id, rb, step, state, member) ->
+                drill.purgePreflight(id, state.currentSnapshot()));
+        executors.put(RunbookStep.Kind.PURGE_SHARD, (id, rb, step, state, member) ->
+                step.site() == Site.DR ? drill.purgeShard(id, step.shard(), state.currentSnapshot()) : drill.purgeShard(id,
+                Site.PRODUCTION, step.shard(), state.recoveryPoint().shardGtids().get(step.shard()), "the recovery point"));
+        executors.put(RunbookStep.Kind.VERIFY_SNAPSHOT, (id, rb, step, state, member) ->
+                drill.verify(id, state.currentSnapshot()));
+        executors.put(RunbookStep.Kind.SWITCHBACK_PREFLIGHT, (id, rb, step, state, member) ->
+                switchback.preflight(id, state.recoveryPoint(), state.rollback() != null));
+        executors.put(RunbookStep.Kind.ARCHIVE_ROLLBACK, (id, rb, step, state, member) ->
+                switchback.archive(id, state.recoveryPoint()));
+        executors.put(RunbookStep.Kind.ROLLBACK_XA, (id, rb, step, state, member) -> switchback.rollbackXa(id, state.rollback()));
+        executors.put(RunbookStep.Kind.VERIFY_ROLLBACK, (id, rb, step, state, member) ->
+                switchback.verify(id, state.currentSnapshot()));
+        executors.put(RunbookStep.Kind.LINK_FROM_DR, (id, rb, step, state, member) -> switchback.linkFromDr(id, step.shard()));
+        executors.put(RunbookStep.Kind.CAUGHT_UP_WITH_DR, (id, rb, step, state, member) -> switchback.caughtUpWithDr(id));
+        executors.put(RunbookStep.Kind.DROP_LINK, (id, rb, step, state, member) ->
+                switchback.dropLink(id, step.site(), step.shard()));
+        var missing = java.util.EnumSet.complementOf(java.util.EnumSet.copyOf(executors.keySet()));
+        if (!missing.isEmpty()) {
+            throw new IllegalStateException("no executor for the runbook steps " + missing);
+        }
+    }
+
     CompletableFuture<StepOutcome> execute(Runbook rb, PairState state) {
         RunbookStep step = rb.current();
-        String id = rb.id();
         // The shard at the step's site: service and stopservice run the same steps on production (switchback's fence).
-        NodeKey dr = step.shard().isEmpty() ? null : NodeKey.primary(pair.id(), step.site(), step.shard());
+        NodeKey member = step.shard().isEmpty() ? null : NodeKey.primary(pair.id(), step.site(), step.shard());
         if (io.drsp.core.fault.Failpoints.failing(step.kind() + (step.shard().isEmpty() ? "" : ":" + step.shard()))) {
             return CompletableFuture.completedFuture(new StepOutcome.Failed(step.describe() + " failed at a test's failpoint"));
         }
-        return switch (step.kind()) {
-            case PREFLIGHT -> preflight().thenApply(o -> ok(o, new PairEvent.PreflightPassed(id)));
-            case ENSURE_LINK -> agents.step(dr, r -> new NodeAgent.EnsureLink(pair.production().shard(step.shard()).primary(),
-                    rb.delaySeconds(), r)).thenApply(r -> outcome(r, d -> new PairEvent.ShardLinkConfigured(id, step.shard(),
-                    rb.delaySeconds(), d)));
-            case STOP_LINK -> agents.step(dr, NodeAgent.StopLink::new)
-                    .thenApply(r -> outcome(r, d -> new PairEvent.ShardLinkStopped(id, step.shard())));
-            case PLAN_RECOVERY -> plan(state.target(), state.applyRates()).thenApply(result -> result.refusal().<StepOutcome>map(StepOutcome.Failed::new)
-                    .orElseGet(() -> new StepOutcome.Ok(List.of(new PairEvent.RecoveryPlanned(id, result.plan().orElseThrow())))));
-            case REPLAY -> new ReplayWatcher(agents, state.plan(), progress).run(id);
-            case COMPLETE_XA -> completeXa(id, state.plan());
-            case RECORD_RECOVERY_POINT -> recordRecoveryPoint(id, state.plan());
-            case SNAPSHOT -> snapshot(id, state);
-            case OPEN_SHARD -> agents.step(dr, r -> new NodeAgent.SetReadOnly(false, r))
-                    .thenApply(r -> outcome(r, d -> new PairEvent.ShardOpened(id, step.shard(), step.site())));
-            case RESOLVE_PREPARED -> resolvePrepared(id, state.currentSnapshot());
-            case CLOSE_SHARD -> agents.step(dr, r -> new NodeAgent.CloseForWrites(pair.service().drainTimeoutSeconds(),
-                    step.site() == Site.PRODUCTION, r))
-                    .thenApply(r -> outcome(r, d -> new PairEvent.ShardClosed(id, step.shard(), step.site())));
-            case START_DBPROXY -> hook(id, step.site(), "start_dbproxy", "SERVICE");
-            // Production's proxy is stopped to fence it (switchback step 1): the mode it enters is FENCED.
-            case STOP_DBPROXY -> hook(id, step.site(), "stop_dbproxy", step.site() == Site.DR ? "SERVICE_STOPPED" : "FENCED");
-            case REACHABLE -> reachable(step.site()).thenApply(o -> ok(o, new PairEvent.PrimariesAnswered(id, step.site())));
-            case DRILL_PREFLIGHT -> drill.preflight(id, state.currentSnapshot());
-            case ARCHIVE_DRILL -> drill.archiveStep(id, state.currentSnapshot());
-            case FLASHBACK -> step.site() == Site.DR ? drill.flashback(id, state.drill()) : switchback.flashback(id, state.rollback());
-            case REPLICA_CATCH_UP -> drill.replicaCatchUp(id, step.site());
-            case PURGE_PREFLIGHT -> drill.purgePreflight(id, state.currentSnapshot());
-            case PURGE_SHARD -> step.site() == Site.DR ? drill.purgeShard(id, step.shard(), state.currentSnapshot())
-                    : drill.purgeShard(id, Site.PRODUCTION, step.shard(), state.recoveryPoint().shardGtids().get(step.shard()),
-                    "the recovery point");
-            case VERIFY_SNAPSHOT -> drill.verify(id, state.currentSnapshot());
-            case SWITCHBACK_PREFLIGHT -> switchback.preflight(id, state.recoveryPoint(), state.rollback() != null);
-            case ARCHIVE_ROLLBACK -> switchback.archive(id, state.recoveryPoint());
-            case ROLLBACK_XA -> switchback.rollbackXa(id, state.rollback());
-            case VERIFY_ROLLBACK -> switchback.verify(id, state.currentSnapshot());
-            case LINK_FROM_DR -> switchback.linkFromDr(id, step.shard());
-            case CAUGHT_UP_WITH_DR -> switchback.caughtUpWithDr(id);
-            case DROP_LINK -> switchback.dropLink(id, step.site(), step.shard());
-        };
+        return executors.get(step.kind()).run(rb.id(), rb, step, state, member);
     }
 
     /**

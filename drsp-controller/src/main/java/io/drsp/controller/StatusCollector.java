@@ -38,8 +38,8 @@ final class StatusCollector {
      * @param exact wait for a new look at every member whose last one predates the last change drsp made, rather than
      *              show that one flagged ({@link LastLooks})
      */
-    CompletionStage<PairStatus> collect(ClusterPair pair, ActorRef<PairEntity.Command> entity, boolean exact) {
-        return AskPattern.<PairEntity.Command, PairEntity.StatusBasis>ask(entity, PairEntity.GetStatusBasis::new, timeout,
+    CompletionStage<PairStatus> collect(ClusterPair pair, ActorRef<PairProtocol.Command> entity, boolean exact) {
+        return AskPattern.<PairProtocol.Command, PairProtocol.StatusBasis>ask(entity, PairProtocol.GetStatusBasis::new, timeout,
                 system.scheduler()).thenCompose(basis -> {
             AgentCalls calls = new AgentCalls(pair, basis.agents(), timeout, system.scheduler());
             return looks.collect(Topology.nodes(pair), calls::inspect, basis.looksNotBeforeMicros(), exact)
@@ -48,7 +48,7 @@ final class StatusCollector {
         });
     }
 
-    private PairStatus assemble(ClusterPair pair, PairEntity.StatusBasis basis, LastLooks.Looks looks,
+    private PairStatus assemble(ClusterPair pair, PairProtocol.StatusBasis basis, LastLooks.Looks looks,
                                 ConsistentPointWatch.Point consistent) {
         PairState s = basis.state();
         Map<NodeKey, NodeInspection> in = looks.byNode();

@@ -23,7 +23,7 @@ final class StoppedPairs {
      * Watches the entities; an entity ends only by stopping itself when superseded (a failure, a journal failure too,
      * restarts it), so its end means exactly that.
      */
-    Behavior<Void> watcher(Map<String, ActorRef<PairEntity.Command>> entities) {
+    Behavior<Void> watcher(Map<String, ActorRef<PairProtocol.Command>> entities) {
         return Behaviors.setup(ctx -> {
             Map<ActorRef<?>, String> clusters = new java.util.HashMap<>();
             entities.forEach((cluster, ref) -> {

@@ -1,6 +1,6 @@
 package io.drsp.controller;
 
-import io.drsp.controller.PairEntity.Reply;
+import io.drsp.controller.PairProtocol.Reply;
 import io.drsp.controller.recovery.RecoveryPoint;
 import java.util.List;
 import java.util.Optional;
