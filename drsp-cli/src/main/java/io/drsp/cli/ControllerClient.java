@@ -125,7 +125,7 @@ final class ControllerClient {
      * never reached a controller (connection refused) goes to the next one, as does one a controller answered with
      * 503 because no controller drives the pair at the moment (a takeover under way). A request whose answer was lost
      * (the controller died meanwhile) is sent again too: a GET changes nothing, and a command carries one request id
-     * in every sending, so the controller answers it by the runbook it started, running or ended (PairEntity.Requested),
+     * in every sending, so the controller answers it by the runbook it started, running or ended (PairProtocol.Requested),
      * rather than refuse it in the modes that runbook left. Rounds over all controllers go on for at most
      * {@link #TAKEOVER_WAIT}, the time a takeover needs with some margin.
      */

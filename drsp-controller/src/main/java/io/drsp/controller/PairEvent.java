@@ -39,12 +39,27 @@ public sealed interface PairEvent extends ControllerJson {
         default Site site() {
             return Site.DR;
         }
+
+        /** DR's mode while the runbook runs: the one it starts from, but for a recovery's. */
+        default Mode drModeWhileRunning(Mode from) {
+            return from;
+        }
+
+        /** Whether {@link #delaySeconds()} becomes the cluster's delay (else the runbook keeps the cluster's). */
+        default boolean setsDelay() {
+            return false;
+        }
     }
 
     record SyncRequested(String runbookId, int delaySeconds, List<RunbookStep> steps, Mode fromMode, long atMillis)
             implements RunbookRequested {
         public Operation operation() {
             return Operation.SYNC;
+        }
+
+        @Override
+        public boolean setsDelay() {
+            return true;
         }
     }
 
@@ -57,6 +72,11 @@ public sealed interface PairEvent extends ControllerJson {
     record RecoverRequested(String runbookId, List<RunbookStep> steps, Mode fromMode, long atMillis) implements RunbookRequested {
         public Operation operation() {
             return Operation.RECOVER;
+        }
+
+        @Override
+        public Mode drModeWhileRunning(Mode from) {
+            return Mode.RECOVERING;
         }
     }
 
@@ -240,6 +260,11 @@ public sealed interface PairEvent extends ControllerJson {
             implements RunbookRequested {
         public Operation operation() {
             return Operation.SWITCHBACK;
+        }
+
+        @Override
+        public boolean setsDelay() {
+            return true;
         }
     }
 

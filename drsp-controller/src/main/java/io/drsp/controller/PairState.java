@@ -63,9 +63,8 @@ public record PairState(Mode drMode, ProductionMode productionMode, Integer dela
 
     PairState apply(PairEvent event) {
         if (event instanceof PairEvent.RunbookRequested e) {
-            Mode mode = e.operation() == Operation.RECOVER ? Mode.RECOVERING : drMode;
-            int delay = e.operation() == Operation.SYNC || e.operation() == Operation.SWITCHBACK ? e.delaySeconds()
-                    : delaySeconds == null ? 0 : delaySeconds;
+            Mode mode = e.drModeWhileRunning(drMode);
+            int delay = e.setsDelay() ? e.delaySeconds() : delaySeconds == null ? 0 : delaySeconds;
             return new Builder(this).mode(mode).runbook(new Runbook(e.runbookId(), e.operation(), delay, e.steps(), 0,
                     e.fromMode(), e.atMillis(), e.site())).error(null).changedAt(e.atMillis()).build();
         }
