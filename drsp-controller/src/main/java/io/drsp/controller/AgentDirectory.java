@@ -2,7 +2,11 @@ package io.drsp.controller;
 
 import io.drsp.agent.NodeAgent;
 import io.drsp.agent.NodeKey;
+import io.drsp.agent.Topology;
+import io.drsp.core.config.ClusterPair;
 import java.util.Map;
+import org.apache.pekko.actor.typed.receptionist.Receptionist;
+import org.apache.pekko.actor.typed.receptionist.ServiceKey;
 import org.apache.pekko.actor.typed.ActorRef;
 
 /**
@@ -32,6 +36,24 @@ record AgentDirectory(Map<NodeKey, ActorRef<NodeAgent.Command>> agents, Map<Node
         }
         conflicts.remove(key);
         instances.stream().findFirst().ifPresentOrElse(ref -> agents.put(key, ref), () -> agents.remove(key));
+        return java.util.Optional.empty();
+    }
+
+    /** Subscribes {@code listings} to the Receptionist's listing of every node of {@code pair}. */
+    static void subscribe(ClusterPair pair, org.apache.pekko.actor.typed.ActorSystem<?> system, ActorRef<Receptionist.Listing> listings) {
+        for (NodeKey key : Topology.nodes(pair)) {
+            system.receptionist().tell(Receptionist.subscribe(NodeAgent.serviceKey(key), listings));
+        }
+    }
+
+    /** A node's agents as a listing shows them (see {@link #listed(NodeKey, java.util.Set)}); empty for another pair's. */
+    java.util.Optional<String> listed(ClusterPair pair, Receptionist.Listing listing) {
+        for (NodeKey key : Topology.nodes(pair)) {
+            ServiceKey<NodeAgent.Command> sk = NodeAgent.serviceKey(key);
+            if (sk.equals(listing.getKey())) {
+                return listed(key, listing.getServiceInstances(sk));
+            }
+        }
         return java.util.Optional.empty();
     }
 

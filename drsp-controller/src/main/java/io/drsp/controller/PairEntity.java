@@ -52,11 +52,9 @@ public final class PairEntity extends EventSourcedBehavior<PairProtocol.Command,
 
     private final ActorContext<Command> ctx;
     private final ClusterPair pair;
-    private final Map<ServiceKey<NodeAgent.Command>, NodeKey> watched = new HashMap<>();
     private final AgentDirectory agents = AgentDirectory.live();
     private final RunbookWaiters waiters;
-    /** The refusal of a failed runbook, held until what it changed has been taken back. */
-    private final Map<String, Reply> answersAfterUndo = new HashMap<>();
+    private final RunbookUndo undos;
     private final ProgressBoard progress = new ProgressBoard();
     /** Not journaled: replaying the journal at start sets it to then, which only makes status wait for new looks. */
     private long changedOutsideRunbookMicros;
@@ -104,15 +102,11 @@ public final class PairEntity extends EventSourcedBehavior<PairProtocol.Command,
         RunbookDefinition.Context context = new RunbookDefinition.Context(pair, steps, zone);
         this.runbooks = new Runbooks(context);
         this.waiters = new RunbookWaiters(pair.id(), runbooks, (after, m) -> ctx.scheduleOnce(after, ctx.getSelf(), m));
+        this.undos = new RunbookUndo(pair.id(), runbooks, steps, calls);
         this.relaytime = new RelaytimeOperation(context);
         this.drillPlan = new DrillPlanOperation(context);
         this.dbproxy = new DbproxyOperation(context);
-        ActorRef<Receptionist.Listing> listings = ctx.messageAdapter(Receptionist.Listing.class, AgentsListed::new);
-        for (NodeKey key : Topology.nodes(pair)) {
-            ServiceKey<NodeAgent.Command> sk = NodeAgent.serviceKey(key);
-            watched.put(sk, key);
-            ctx.getSystem().receptionist().tell(Receptionist.subscribe(sk, listings));
-        }
+        AgentDirectory.subscribe(pair, ctx.getSystem(), ctx.messageAdapter(Receptionist.Listing.class, AgentsListed::new));
     }
 
     @Override
@@ -283,12 +277,7 @@ public final class PairEntity extends EventSourcedBehavior<PairProtocol.Command,
     }
 
     private Effect<PairEvent, PairState> onAgentsListed(PairState state, AgentsListed m) {
-        @SuppressWarnings("unchecked")
-        ServiceKey<NodeAgent.Command> sk = (ServiceKey<NodeAgent.Command>) m.listing().getKey();
-        NodeKey key = watched.get(sk);
-        if (key != null) {
-            agents.listed(key, m.listing().getServiceInstances(sk)).ifPresent(ctx.getLog()::error);
-        }
+        agents.listed(pair, m.listing()).ifPresent(ctx.getLog()::error);
         return Effect().none();
     }
 
@@ -440,7 +429,7 @@ public final class PairEntity extends EventSourcedBehavior<PairProtocol.Command,
             Reply refused = new Reply.Refused(Reply.Why.FAILED, failure.reason());
             if (s.pendingUndo() != null && s.pendingUndo().runbookId().equals(failure.runbookId())) {
                 // The sentence says the change was taken back: it is sent once it has been.
-                answersAfterUndo.put(failure.runbookId(), refused);
+                undos.holdAnswer(failure.runbookId(), refused);
                 ctx.getSelf().tell(ResumeUndo.INSTANCE);
             } else {
                 waiters.answer(failure.runbookId(), refused);
@@ -448,21 +437,11 @@ public final class PairEntity extends EventSourcedBehavior<PairProtocol.Command,
         });
     }
 
-    /** Takes back, shard by shard, what a failed runbook changed; each shard done is journaled, so a restart resumes. */
+    /** Takes back, entry by entry, what a failed runbook changed; each entry done is journaled, so a restart resumes. */
     private Effect<PairEvent, PairState> runUndo(PairState s) {
         PendingUndo undo = s.pendingUndo();
-        if (undo == null) {
-            return Effect().none();
-        }
-        for (String shard : undo.shards()) {
-            if (PendingUndo.isProxy(shard)) {
-                ctx.pipeToSelf(steps.startProxyAgain(undo.site()), (r, error) -> new UndoFinished(undo.runbookId(), shard,
-                        r != null ? r : new NodeAgent.StepResult.Failed(undo.site().configKey() + " proxy", String.valueOf(error))));
-                continue;
-            }
-            NodeKey key = NodeKey.primary(pair.id(), undo.site(), shard);
-            ctx.pipeToSelf(calls.step(key, runbooks.of(undo).undoStep(undo, shard)), (r, error) -> new UndoFinished(undo.runbookId(),
-                    shard, r != null ? r : new NodeAgent.StepResult.Failed(key.toString(), String.valueOf(error))));
+        if (undo != null) {
+            undos.start(undo).forEach((entry, f) -> ctx.pipeToSelf(f, (r, error) -> new UndoFinished(undo.runbookId(), entry, r)));
         }
         return Effect().none();
     }
@@ -472,23 +451,16 @@ public final class PairEntity extends EventSourcedBehavior<PairProtocol.Command,
         if (undo == null || !undo.runbookId().equals(m.runbookId()) || !undo.shards().contains(m.shard())) {
             return Effect().none(); // already journaled (a retry's second answer)
         }
-        String what = PendingUndo.isProxy(m.shard()) ? "its proxy" : m.shard();
         if (m.result() instanceof NodeAgent.StepResult.Failed f) {
             ctx.getLog().warn("cluster {}: undoing {} on {} failed, retried at the next command or restart: {}", pair.id(),
-                    m.runbookId(), what, f.reason());
-            if (answersAfterUndo.remove(m.runbookId()) instanceof Reply.Refused r) {
-                waiters.answer(m.runbookId(), new Reply.Refused(r.why(), r.reason() + " Taking it back failed on " + what + " ("
-                        + f.reason() + "); the next command retries it."));
-            }
+                    m.runbookId(), RunbookUndo.describe(m.shard()), f.reason());
+            Optional.ofNullable(undos.failed(m.runbookId(), m.shard(), f.reason())).ifPresent(r -> waiters.answer(m.runbookId(), r));
             return Effect().none();
         }
-        ctx.getLog().info("cluster {}: undid {} on {}", pair.id(), m.runbookId(), what);
+        ctx.getLog().info("cluster {}: undid {} on {}", pair.id(), m.runbookId(), RunbookUndo.describe(m.shard()));
         return Effect().persist(new PairEvent.UndoCompleted(m.runbookId(), m.shard())).thenRun(s -> {
             if (s.pendingUndo() == null) {
-                Reply waiting = answersAfterUndo.remove(m.runbookId());
-                if (waiting != null) {
-                    waiters.answer(m.runbookId(), waiting);
-                }
+                Optional.ofNullable(undos.done(m.runbookId())).ifPresent(r -> waiters.answer(m.runbookId(), r));
             }
         });
     }
