@@ -138,19 +138,10 @@ public final class PairEntity extends EventSourcedBehavior<PairProtocol.Command,
                 .onCommand(GetStatusBasis.class, (s, c) -> reply(c.replyTo(), new StatusBasis(s, agents.copy(), progress.view(),
                         s.runbook() == null ? changedOutsideRunbookMicros
                                 : Math.max(changedOutsideRunbookMicros, s.runbook().startedAtMillis() * 1000))))
-                .onCommand(AwaitRunbook.class, (s, c) -> {
-                    waiters.follow(s, c);
-                    return Effect().none();
-                })
+                .onCommand(AwaitRunbook.class, (s, c) -> none(() -> waiters.follow(s, c)))
                 .onCommand(Requested.class, this::onRequested)
-                .onCommand(WaitExpired.class, (s, c) -> {
-                    waiters.expired(s, c);
-                    return Effect().none();
-                })
-                .onCommand(Progressed.class, (s, c) -> {
-                    progress.record(c.progress());
-                    return Effect().none();
-                })
+                .onCommand(WaitExpired.class, (s, c) -> none(() -> waiters.expired(s, c)))
+                .onCommand(Progressed.class, (s, c) -> none(() -> progress.record(c.progress())))
                 .onCommand(AgentsListed.class, this::onAgentsListed)
                 .onCommand(RunStep.class, () -> Effect().none()) // stale: the runbook ended
                 .onCommand(StepFinished.class, () -> Effect().none())
@@ -291,8 +282,7 @@ public final class PairEntity extends EventSourcedBehavior<PairProtocol.Command,
             return refuse(c.replyTo(), refusal.get());
         }
         if (call.dryRun()) {
-            def.dryRun(state, call.request()).thenAccept(c.replyTo()::tell);
-            return Effect().none();
+            return none(() -> def.dryRun(state, call.request()).thenAccept(c.replyTo()::tell));
         }
         String id = def.runbookId(requestId != null ? requestId : shortId());
         List<RunbookStep> plan = def.steps(state, call.request());
@@ -304,53 +294,38 @@ public final class PairEntity extends EventSourcedBehavior<PairProtocol.Command,
 
     /** While a runbook runs, the same command again joins it; any other is refused as busy. */
     private Effect<PairEvent, PairState> joinOrBusy(PairState state, RunbookCommand c) {
-        RunbookCall call = c.call();
-        RunbookDefinition def = runbooks.of(call.operation(), call.site());
-        Optional<Admission.Refusal> invalid = def.validate(state, call.request());
-        if (invalid.isPresent()) {
-            return refuse(c.replyTo(), invalid.get());
-        }
-        if (def.joins(state.runbook(), call.request())) {
+        RunbookDefinition def = runbooks.of(c.call().operation(), c.call().site());
+        return unlessRefused(def.validate(state, c.call().request()), c.replyTo(), () -> {
+            if (!def.joins(state.runbook(), c.call().request())) {
+                return refuse(c.replyTo(), Admission.busy(pair.id(), state.runbook()));
+            }
             waiters.await(state.runbook().id(), c.replyTo(), RunbookWaiters.FIRST_ANSWER_WITHIN);
             return Effect().none();
-        }
-        return refuse(c.replyTo(), Admission.busy(pair.id(), state.runbook()));
+        });
     }
 
     private Effect<PairEvent, PairState> onSetTarget(PairState state, SetTarget c) {
-        Optional<Admission.Refusal> refusal = relaytime.admit(state);
-        if (refusal.isPresent()) {
-            return refuse(c.replyTo(), refusal.get());
-        }
-        ctx.pipeToSelf(relaytime.check(state, c.target()), (result, error) -> new TargetChecked(c.target(), result, c.replyTo()));
-        return Effect().none();
+        return unlessRefused(relaytime.admit(state), c.replyTo(), () -> none(() -> ctx.pipeToSelf(relaytime.check(state, c.target()),
+                (result, error) -> new TargetChecked(c.target(), result, c.replyTo()))));
     }
 
     private Effect<PairEvent, PairState> onTargetChecked(PairState state, TargetChecked m) {
-        Optional<Admission.Refusal> refusal = relaytime.admitChecked(state, m.result());
-        if (refusal.isPresent()) {
-            return refuse(m.replyTo(), refusal.get());
-        }
-        RecoveryPlan plan = m.result().plan().orElseThrow();
-        return Effect().persist(relaytime.event("relaytime-" + shortId(), m.target()))
-                .thenRun(s -> m.replyTo().tell(new Reply.Done(relaytime.doneMessage(m.target(), plan), s, plan)));
+        return unlessRefused(relaytime.admitChecked(state, m.result()), m.replyTo(), () -> {
+            RecoveryPlan plan = m.result().plan().orElseThrow();
+            return Effect().persist(relaytime.event("relaytime-" + shortId(), m.target()))
+                    .thenRun(s -> m.replyTo().tell(new Reply.Done(relaytime.doneMessage(m.target(), plan), s, plan)));
+        });
     }
 
     private Effect<PairEvent, PairState> onPlanDrill(PairState state, PlanDrill c) {
-        Optional<Admission.Refusal> refusal = drillPlan.admit(state, c.resumeDelaySeconds());
-        if (refusal.isPresent()) {
-            return refuse(c.replyTo(), refusal.get());
-        }
-        return Effect().persist(drillPlan.event("drill-" + shortId(), c.to(), c.resumeDelaySeconds()))
-                .thenRun(s -> c.replyTo().tell(new Reply.Done(drillPlan.doneMessage(c.to(), c.resumeDelaySeconds()), s, null)));
+        return unlessRefused(drillPlan.admit(state, c.resumeDelaySeconds()), c.replyTo(), () -> Effect()
+                .persist(drillPlan.event("drill-" + shortId(), c.to(), c.resumeDelaySeconds()))
+                .thenRun(s -> c.replyTo().tell(new Reply.Done(drillPlan.doneMessage(c.to(), c.resumeDelaySeconds()), s, null))));
     }
 
     private Effect<PairEvent, PairState> onDbproxy(PairState state, Dbproxy c) {
-        Optional<Admission.Refusal> refusal = dbproxy.admit(state, c.site(), c.start());
-        if (refusal.isPresent()) {
-            return refuse(c.replyTo(), refusal.get());
-        }
-        return c.dryRun() ? reply(c.replyTo(), dbproxy.dryRun(state, c.site(), c.start())) : ownerChecked(new HookCleared(c));
+        return unlessRefused(dbproxy.admit(state, c.site(), c.start()), c.replyTo(), () -> c.dryRun()
+                ? reply(c.replyTo(), dbproxy.dryRun(state, c.site(), c.start())) : ownerChecked(new HookCleared(c)));
     }
 
     private Effect<PairEvent, PairState> runHook(Dbproxy c) {
@@ -477,12 +452,22 @@ public final class PairEntity extends EventSourcedBehavior<PairProtocol.Command,
         }
     }
 
+    private Effect<PairEvent, PairState> unlessRefused(Optional<Admission.Refusal> refusal, ActorRef<Reply> replyTo,
+                                                       java.util.function.Supplier<Effect<PairEvent, PairState>> otherwise) {
+        return refusal.isPresent() ? refuse(replyTo, refusal.get()) : otherwise.get();
+    }
+
     /** Refuses; a refusal for a pending undo is also the DBA's retry of that undo (an agent that was down). */
     private Effect<PairEvent, PairState> refuse(ActorRef<Reply> replyTo, Admission.Refusal refusal) {
         if (refusal.retriesUndo()) {
             ctx.getSelf().tell(ResumeUndo.INSTANCE);
         }
         return reply(replyTo, refusal.reply());
+    }
+
+    private Effect<PairEvent, PairState> none(Runnable sideEffect) {
+        sideEffect.run();
+        return Effect().none();
     }
 
     private <T> Effect<PairEvent, PairState> reply(ActorRef<T> replyTo, T answer) {
