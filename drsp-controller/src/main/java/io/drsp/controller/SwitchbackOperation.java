@@ -22,11 +22,21 @@ final class SwitchbackOperation extends SwitchbackPathOperation {
         return request.delaySeconds() != null ? request.delaySeconds() : state.delaySeconds() != null ? state.delaySeconds() : -1;
     }
 
+    /** With no delay to end on, say so first, even while a runbook runs (a later command would be refused for it). */
+    @Override
+    Optional<Admission.Refusal> validate(PairState state, Request request) {
+        return super.validate(state, request).or(() -> state.runbookInProgress() && delayOf(state, request) < 0
+                ? Optional.of(noDelay()) : Optional.empty());
+    }
+
+    private Admission.Refusal noDelay() {
+        return new Admission.Refusal(Reply.Why.BAD_INPUT, "cluster " + cluster + " has no delay to resume sync with; give one"
+                + " with --delay SECONDS.");
+    }
+
     @Override
     Optional<Admission.Refusal> admit(PairState state, Request request) {
-        return super.admit(state, request).or(() -> Admission.of(cluster, state)
-                .unless(delayOf(state, request) < 0, Reply.Why.BAD_INPUT, () -> "cluster " + cluster + " has no delay to resume"
-                        + " sync with; give one with --delay SECONDS.").refusal());
+        return super.admit(state, request).or(() -> delayOf(state, request) < 0 ? Optional.of(noDelay()) : Optional.empty());
     }
 
     @Override
