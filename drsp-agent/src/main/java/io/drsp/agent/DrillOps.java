@@ -1,8 +1,5 @@
 package io.drsp.agent;
 
-import io.drsp.core.config.Endpoint;
-import io.drsp.core.config.TlsSettings;
-import io.drsp.core.config.UserRef;
 import io.drsp.core.gtid.GtidSet;
 import io.drsp.flashback.ConnectionSettings;
 import io.drsp.flashback.Flashback;
@@ -18,7 +15,6 @@ import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.util.Optional;
 import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
@@ -45,26 +41,19 @@ public final class DrillOps {
     public record DrillArchive(GtidSet drill, long transactions, long rows, Path dir) {
     }
 
+    private final MemberConnection member;
     private final NodeKey key;
-    private final Endpoint endpoint;
-    private final UserRef admin;
-    private final Optional<TlsSettings.Mysql> tls;
 
-    public DrillOps(NodeKey key, Endpoint endpoint, UserRef admin, Optional<TlsSettings.Mysql> tls) {
-        this.tls = tls;
-        this.key = key;
-        this.endpoint = endpoint;
-        this.admin = admin;
+    DrillOps(MemberConnection member) {
+        this.member = member;
+        this.key = member.key();
     }
 
     private ConnectionSettings settings() {
-        return new ConnectionSettings(endpoint.host(), endpoint.port(), admin.name(), admin.password().resolve(),
-                io.drsp.core.mysql.MysqlTls.jdbcOptions(tls));
+        return new ConnectionSettings(member.endpoint().host(), member.endpoint().port(), member.admin().name(),
+                member.admin().password().resolve(), io.drsp.core.mysql.MysqlTls.jdbcOptions(member.tls()));
     }
 
-    private String where() {
-        return key.describe() + " (" + endpoint + ")";
-    }
 
     /**
      * The drill is everything this primary executed beyond its snapshot point. Writes its forward and reverse SQL to
@@ -79,14 +68,14 @@ public final class DrillOps {
         try {
             GtidSet executed = executed();
             if (!executed.containsAll(snapshot)) {
-                throw new MysqlOperationException(where() + " does not hold its snapshot point: it lacks "
+                throw new MysqlOperationException(member.where() + " does not hold its snapshot point: it lacks "
                         + snapshot.subtract(executed).toCompactString() + "; restore it from a backup taken at the snapshot point.");
             }
             return archiveExactly(executed.subtract(snapshot), dir, progress, (plan, d) -> { });
         } catch (MysqlOperationException e) {
             throw e;
         } catch (Exception e) {
-            throw new MysqlOperationException(where() + ": the drill could not be archived: " + e.getMessage(), e);
+            throw new MysqlOperationException(member.where() + ": the drill could not be archived: " + e.getMessage(), e);
         }
     }
 
@@ -160,7 +149,7 @@ public final class DrillOps {
         } catch (MysqlOperationException e) {
             throw e;
         } catch (Exception e) {
-            throw new MysqlOperationException(where() + ": flashback failed: " + e.getMessage(), e);
+            throw new MysqlOperationException(member.where() + ": flashback failed: " + e.getMessage(), e);
         }
     }
 
@@ -225,7 +214,7 @@ public final class DrillOps {
     }
 
     private String refusals(List<Refusal> refusals) {
-        return refusals(where(), "cannot be flashed back", refusals, "Restore this shard from a backup taken at the snapshot point.");
+        return refusals(member.where(), "cannot be flashed back", refusals, "Restore this shard from a backup taken at the snapshot point.");
     }
 
     /**
@@ -245,20 +234,20 @@ public final class DrillOps {
                 }
                 String error = replicationError(st);
                 if (error != null) {
-                    throw new MysqlOperationException(where() + " stopped replaying " + source() + ": " + error);
+                    throw new MysqlOperationException(member.where() + " stopped replaying " + source() + ": " + error);
                 }
                 if (!Instant.now().isBefore(deadline)) {
-                    throw new MysqlOperationException(where() + " did not replay " + source() + " within " + bound.toSeconds()
+                    throw new MysqlOperationException(member.where() + " did not replay " + source() + " within " + bound.toSeconds()
                             + " s: missing " + primaryExecuted.subtract(executed).toCompactString());
                 }
                 Thread.sleep(100);
                 executed = executed(st);
             }
         } catch (SQLException e) {
-            throw new MysqlOperationException(where() + ": " + e.getMessage(), e);
+            throw new MysqlOperationException(member.where() + ": " + e.getMessage(), e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new MysqlOperationException(where() + ": interrupted while waiting for it to catch up");
+            throw new MysqlOperationException(member.where() + ": interrupted while waiting for it to catch up");
         }
     }
 
@@ -305,7 +294,7 @@ public final class DrillOps {
             }
             return "gtid_executed is the snapshot point's " + snapshot.toCompactString();
         } catch (Exception e) {
-            throw new MysqlOperationException(where() + ": purge failed: " + e.getMessage(), e);
+            throw new MysqlOperationException(member.where() + ": purge failed: " + e.getMessage(), e);
         }
     }
 
@@ -340,7 +329,7 @@ public final class DrillOps {
             progress.report(sums.size(), tables.size());
             return sums;
         } catch (SQLException e) {
-            throw new MysqlOperationException(where() + ": cannot checksum its tables: " + e.getMessage(), e);
+            throw new MysqlOperationException(member.where() + ": cannot checksum its tables: " + e.getMessage(), e);
         }
     }
 
@@ -378,7 +367,7 @@ public final class DrillOps {
                 yield new JobRunner.Outcome(sums.size() + " tables checksummed", null, 0, 0, sums);
             }
             case ARCHIVE_ROLLBACK -> {
-                LaststampOps.Archived a = new LaststampOps(key, endpoint, admin, tls).archive(GtidSet.parse(job.gtids()),
+                LaststampOps.Archived a = new LaststampOps(member).archive(GtidSet.parse(job.gtids()),
                         Path.of(job.archiveDir()), this, progress);
                 yield new JobRunner.Outcome(a.plan().beyond().isEmpty() ? "nothing was executed after the recovery point"
                         : a.plan().beyond().size() + " transactions after the recovery point (" + a.archive().transactions()
@@ -388,7 +377,7 @@ public final class DrillOps {
                         a.plan().tableRows(), List.copyOf(a.plan().undecided().keySet()));
             }
             case PLAN_ROLLBACK -> {
-                LaststampOps.Plan p = new LaststampOps(key, endpoint, admin, tls).plan(GtidSet.parse(job.gtids()), progress);
+                LaststampOps.Plan p = new LaststampOps(member).plan(GtidSet.parse(job.gtids()), progress);
                 yield new JobRunner.Outcome(p.beyond().isEmpty() ? "nothing was executed after the recovery point"
                         : p.beyond().size() + " transactions after the recovery point, " + p.rows() + " row changes to reverse",
                         p.beyond().toString(), p.reversed(), p.rows(), Map.of(), p.tableRows(), p.xa());

@@ -1,6 +1,5 @@
 package io.drsp.agent;
 
-import io.drsp.core.config.Endpoint;
 import io.drsp.core.config.Site;
 import io.drsp.core.mysql.MysqlAdmin;
 import java.sql.ResultSet;
@@ -16,12 +15,10 @@ import java.util.List;
 final class Fence {
     private final MemberConnection member;
     private final NodeKey key;
-    private final Endpoint endpoint;
 
     Fence(MemberConnection member) {
         this.member = member;
         this.key = member.key();
-        this.endpoint = member.endpoint();
     }
 
     private MysqlAdmin session() {
@@ -76,7 +73,7 @@ final class Fence {
             return leaving ? "no open transactions; super_read_only ON; left prepared for laststamp to decide: "
                     + String.join("; ", prepared) : "no open transactions or prepared XA branches; super_read_only ON";
         } catch (SQLException e) {
-            throw new MysqlOperationException(key.describe() + " (" + endpoint + "): cannot make it read-only: " + e.getMessage(), e);
+            throw new MysqlOperationException(member.where() + ": cannot make it read-only: " + e.getMessage(), e);
         }
     }
 
@@ -117,7 +114,7 @@ final class Fence {
             }
             return readOnly ? "super_read_only ON" : "read_only OFF";
         } catch (SQLException e) {
-            throw new MysqlOperationException(key.describe() + " (" + endpoint + "): cannot change read-only: " + e.getMessage(), e);
+            throw new MysqlOperationException(member.where() + ": cannot change read-only: " + e.getMessage(), e);
         }
     }
 

@@ -1,6 +1,5 @@
 package io.drsp.agent;
 
-import io.drsp.core.config.Endpoint;
 import io.drsp.core.mysql.MysqlAdmin;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -19,7 +18,6 @@ final class Heartbeat implements AutoCloseable {
 
     private final MemberConnection member;
     private final NodeKey key;
-    private final Endpoint endpoint;
     private MysqlAdmin heartbeatSession;
     private boolean heartbeatTableReady;
     /** The production time of the last heartbeat this agent committed: see {@link NodeInspection#heartbeatWrittenMicros}. */
@@ -28,7 +26,6 @@ final class Heartbeat implements AutoCloseable {
     Heartbeat(MemberConnection member) {
         this.member = member;
         this.key = member.key();
-        this.endpoint = member.endpoint();
     }
 
     Long writtenMicros() {
@@ -74,7 +71,7 @@ final class Heartbeat implements AutoCloseable {
             }
         } catch (RuntimeException | SQLException e) {
             closeHeartbeatSession();
-            throw new MysqlOperationException(key.describe() + " (" + endpoint + "): heartbeat not written: " + e.getMessage(), e);
+            throw new MysqlOperationException(member.where() + ": heartbeat not written: " + e.getMessage(), e);
         }
     }
 

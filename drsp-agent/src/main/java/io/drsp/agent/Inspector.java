@@ -128,7 +128,7 @@ final class Inspector {
             return RelayCut.answer(relayIndex, request, key.toString(), s.serverUuid(), executed, lastApplied,
                     applierRunning);
         } catch (RuntimeException | SQLException e) {
-            return ShardCut.failed(key, key.describe() + " (" + endpoint + "): " + e.getMessage());
+            return ShardCut.failed(key, member.where() + ": " + e.getMessage());
         }
     }
 
@@ -145,7 +145,7 @@ final class Inspector {
             return new MemberSnapshot(key.toString(), endpoint.toString(), s.gtidExecuted().toString(), file, pos,
                     NodeInspection.nowMicros(), Map.of());
         } catch (SQLException e) {
-            throw new MysqlOperationException(key.describe() + " (" + endpoint + "): cannot read its GTID set and binlog position: "
+            throw new MysqlOperationException(member.where() + ": cannot read its GTID set and binlog position: "
                     + e.getMessage(), e);
         }
     }

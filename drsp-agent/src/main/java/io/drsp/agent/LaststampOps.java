@@ -1,8 +1,5 @@
 package io.drsp.agent;
 
-import io.drsp.core.config.Endpoint;
-import io.drsp.core.config.TlsSettings;
-import io.drsp.core.config.UserRef;
 import io.drsp.core.gtid.GtidSet;
 import io.drsp.core.mysql.MysqlAdmin;
 import io.drsp.flashback.ConnectionSettings;
@@ -20,7 +17,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.Optional;
 
 /**
  * Switchback's laststamp on one production shard primary: production served on after the DR cluster's recovery point
@@ -63,21 +59,12 @@ public final class LaststampOps {
     public record Archived(Plan plan, DrillOps.DrillArchive archive) {
     }
 
-    private final NodeKey key;
-    private final Endpoint endpoint;
-    private final UserRef admin;
-    private final Optional<TlsSettings.Mysql> tls;
+    private final MemberConnection member;
 
-    public LaststampOps(NodeKey key, Endpoint endpoint, UserRef admin, Optional<TlsSettings.Mysql> tls) {
-        this.tls = tls;
-        this.key = key;
-        this.endpoint = endpoint;
-        this.admin = admin;
+    LaststampOps(MemberConnection member) {
+        this.member = member;
     }
 
-    private String where() {
-        return key.describe() + " (" + endpoint + ")";
-    }
 
     /**
      * The plan, or a {@link MysqlOperationException} whose sentence names the shard, the GTIDs and what to do: the shard
@@ -90,9 +77,10 @@ public final class LaststampOps {
         GtidSet purged;
         MysqlAdmin s;
         try {
-            s = MysqlAdmin.connect(endpoint, admin.name(), admin.password().resolve(), tls, CONNECT_TIMEOUT);
+            s = MysqlAdmin.connect(member.endpoint(), member.admin().name(), member.admin().password().resolve(), member.tls(),
+                    CONNECT_TIMEOUT);
         } catch (RuntimeException e) {
-            throw new MysqlOperationException(where() + " is unreachable: " + e.getMessage() + "; start it, or " + REBUILD + ".", e);
+            throw new MysqlOperationException(member.where() + " is unreachable: " + e.getMessage() + "; start it, or " + REBUILD + ".", e);
         }
         try (s) {
             // XA RECOVER first: a branch prepared after it is then beyond the executed set read next, never mistaken
@@ -102,13 +90,13 @@ public final class LaststampOps {
             purged = s.gtidPurged();
         }
         if (!executed.containsAll(point)) {
-            throw new MysqlOperationException(where() + " lacks " + point.subtract(executed).toCompactString()
+            throw new MysqlOperationException(member.where() + " lacks " + point.subtract(executed).toCompactString()
                     + " of the recovery point, so no rollback can bring it there; " + REBUILD + ".");
         }
         GtidSet beyond = executed.subtract(point);
         GtidSet gone = beyond.intersect(purged);
         if (!gone.isEmpty()) {
-            throw new MysqlOperationException(where() + " has purged the binary log holding " + gone.toCompactString()
+            throw new MysqlOperationException(member.where() + " has purged the binary log holding " + gone.toCompactString()
                     + " after the recovery point (gtid_purged), so those transactions can be neither archived nor flashed back; "
                     + REBUILD + ".");
         }
@@ -116,8 +104,8 @@ public final class LaststampOps {
             return checkedPrepared(preparedNow, Map.of(), new Plan(beyond, 0, 0, Map.of(), List.of(), Map.of()));
         }
         try {
-            ConnectionSettings settings = new ConnectionSettings(endpoint.host(), endpoint.port(), admin.name(),
-                    admin.password().resolve());
+            ConnectionSettings settings = new ConnectionSettings(member.endpoint().host(), member.endpoint().port(),
+                    member.admin().name(), member.admin().password().resolve());
             Map<String, String> undecided;
             try (FlashbackPlan first = Flashback.plan(request(settings, beyond))) {
                 undecided = first.undecidedBranches();
@@ -144,7 +132,7 @@ public final class LaststampOps {
         } catch (MysqlOperationException e) {
             throw e;
         } catch (Exception e) {
-            throw new MysqlOperationException(where() + ": its binary log after the recovery point could not be read: "
+            throw new MysqlOperationException(member.where() + ": its binary log after the recovery point could not be read: "
                     + e.getMessage(), e);
         }
     }
@@ -168,14 +156,14 @@ public final class LaststampOps {
         } catch (MysqlOperationException e) {
             throw e;
         } catch (Exception e) {
-            throw new MysqlOperationException(where() + ": its transactions after the recovery point could not be archived: "
+            throw new MysqlOperationException(member.where() + ": its transactions after the recovery point could not be archived: "
                     + e.getMessage(), e);
         }
     }
 
     private void writeSummary(GtidSet point, Plan plan, FlashbackPlan p, Path dir) throws java.io.IOException {
         StringBuilder b = new StringBuilder();
-        b.append("# drsp switchback archive of ").append(where()).append('\n')
+        b.append("# drsp switchback archive of ").append(member.where()).append('\n')
                 .append("recovery point: ").append(point.toCompactString()).append('\n')
                 .append("after the point: ").append(plan.beyond().toCompactString()).append(" (").append(plan.beyond().size())
                 .append(" transactions)\n")
@@ -200,15 +188,16 @@ public final class LaststampOps {
      */
     private Plan checkedPrepared(Set<String> preparedBefore, Map<String, String> undecided, Plan plan) {
         Set<String> preparedAfter;
-        try (MysqlAdmin s = MysqlAdmin.connect(endpoint, admin.name(), admin.password().resolve(), tls, CONNECT_TIMEOUT)) {
+        try (MysqlAdmin s = MysqlAdmin.connect(member.endpoint(), member.admin().name(), member.admin().password().resolve(),
+                member.tls(), CONNECT_TIMEOUT)) {
             preparedAfter = XaOps.prepared(s);
         } catch (RuntimeException e) {
-            throw new MysqlOperationException(where() + " is unreachable: " + e.getMessage() + "; start it, or " + REBUILD + ".", e);
+            throw new MysqlOperationException(member.where() + " is unreachable: " + e.getMessage() + "; start it, or " + REBUILD + ".", e);
         }
         // Prepared at both looks: one decided in between (production still serving) is not taken for an old one.
         List<String> within = preparedBefore.stream().filter(x -> preparedAfter.contains(x) && !undecided.containsKey(x)).toList();
         if (!within.isEmpty()) {
-            throw new MysqlOperationException(where() + " holds XA branch" + (within.size() == 1 ? " " : "es ")
+            throw new MysqlOperationException(member.where() + " holds XA branch" + (within.size() == 1 ? " " : "es ")
                     + String.join(", ", within) + " prepared since before the recovery point, which the point holds decided;"
                     + " commit or roll each back by its coordinator's decision, then run laststamp again.");
         }
@@ -227,7 +216,7 @@ public final class LaststampOps {
 
     private FlashbackPlan refusedOrNot(FlashbackPlan p) {
         if (p.isRefused()) {
-            throw new MysqlOperationException(DrillOps.refusals(where(), "cannot be rolled back to the recovery point",
+            throw new MysqlOperationException(DrillOps.refusals(member.where(), "cannot be rolled back to the recovery point",
                     p.refusals(), "Rebuild this shard from DR instead of rolling it back."));
         }
         return p;

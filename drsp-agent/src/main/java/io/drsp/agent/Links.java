@@ -21,14 +21,12 @@ final class Links {
 
     private final MemberConnection member;
     private final NodeKey key;
-    private final Endpoint endpoint;
     private final UserRef replication;
     private final RelayLog relayLog;
 
     Links(MemberConnection member, UserRef replication, RelayLog relayLog) {
         this.member = member;
         this.key = member.key();
-        this.endpoint = member.endpoint();
         this.replication = replication;
         this.relayLog = relayLog;
     }
@@ -93,7 +91,7 @@ final class Links {
             awaitReceiverConnected(s, source);
             return detail;
         } catch (SQLException e) {
-            throw new MysqlOperationException(key.describe() + " (" + endpoint + "): cannot configure its link: " + e.getMessage(), e);
+            throw new MysqlOperationException(member.where() + ": cannot configure its link: " + e.getMessage(), e);
         }
     }
 
@@ -124,7 +122,7 @@ final class Links {
             st.execute("STOP REPLICA");
             return "link stopped, relay log kept";
         } catch (SQLException e) {
-            throw new MysqlOperationException(key.describe() + " (" + endpoint + "): cannot stop its link: " + e.getMessage(), e);
+            throw new MysqlOperationException(member.where() + ": cannot stop its link: " + e.getMessage(), e);
         }
     }
 
@@ -143,7 +141,7 @@ final class Links {
             relayLog.discard(() -> st.execute("RESET REPLICA ALL"));
             return "link and relay log discarded";
         } catch (SQLException e) {
-            throw new MysqlOperationException(key.describe() + " (" + endpoint + "): cannot discard its link: " + e.getMessage(), e);
+            throw new MysqlOperationException(member.where() + ": cannot discard its link: " + e.getMessage(), e);
         }
     }
 
@@ -172,7 +170,7 @@ final class Links {
             st.execute("START REPLICA SQL_THREAD UNTIL SQL_AFTER_GTIDS = '" + target.toCompactString() + "'");
             return "replaying " + target.subtract(executed).size() + " transactions";
         } catch (SQLException e) {
-            throw new MysqlOperationException(key.describe() + " (" + endpoint + "): cannot start the replay: " + e.getMessage(), e);
+            throw new MysqlOperationException(member.where() + ": cannot start the replay: " + e.getMessage(), e);
         }
     }
 

@@ -18,6 +18,11 @@ record MemberConnection(NodeKey key, Endpoint endpoint, UserRef admin, Optional<
         return MysqlAdmin.connect(endpoint, admin.name(), admin.password().resolve(), tls, CONNECT_TIMEOUT);
     }
 
+    /** The member as every message names it: {@code dr shard s1 (127.0.0.1:3306)}. */
+    String where() {
+        return key.describe() + " (" + endpoint + ")";
+    }
+
     static String literal(String s) {
         return "'" + s.replace("\\", "\\\\").replace("'", "''") + "'";
     }

@@ -44,12 +44,12 @@ public final class NodeOps implements AutoCloseable {
 
     /** XA branches on this instance (XA RECOVER, completing them), with the same account. */
     public XaOps xa() {
-        return new XaOps(member.key(), member.endpoint(), member.admin(), member.tls());
+        return new XaOps(member);
     }
 
     /** The drill's operations on this instance (flashback, catch-up, purge, checksums), with the same account. */
     public DrillOps drill() {
-        return new DrillOps(member.key(), member.endpoint(), member.admin(), member.tls());
+        return new DrillOps(member);
     }
 
     /** A full look at the instance; an unreachable one is a normal answer, not an exception. */

@@ -1,9 +1,6 @@
 package io.drsp.agent;
 
 import io.drsp.agent.relay.XaPhase;
-import io.drsp.core.config.Endpoint;
-import io.drsp.core.config.TlsSettings;
-import io.drsp.core.config.UserRef;
 import io.drsp.core.gtid.GtidSet;
 import io.drsp.core.mysql.MysqlAdmin;
 import io.drsp.core.mysql.ReplicaStatus;
@@ -16,7 +13,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.Optional;
 
 /**
  * XA branches on one instance: which are prepared ({@code XA RECOVER}), and completing them for a consistent
@@ -25,20 +21,17 @@ import java.util.Optional;
 public final class XaOps {
     private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(5);
 
+    private final MemberConnection member;
     private final NodeKey key;
-    private final Endpoint endpoint;
-    private final UserRef admin;
-    private final Optional<TlsSettings.Mysql> tls;
 
-    public XaOps(NodeKey key, Endpoint endpoint, UserRef admin, Optional<TlsSettings.Mysql> tls) {
-        this.tls = tls;
-        this.key = key;
-        this.endpoint = endpoint;
-        this.admin = admin;
+    XaOps(MemberConnection member) {
+        this.member = member;
+        this.key = member.key();
     }
 
     private MysqlAdmin session() {
-        return MysqlAdmin.connect(endpoint, admin.name(), admin.password().resolve(), tls, CONNECT_TIMEOUT);
+        return MysqlAdmin.connect(member.endpoint(), member.admin().name(), member.admin().password().resolve(), member.tls(),
+                CONNECT_TIMEOUT);
     }
 
     /** What is prepared on an instance now, and how long ago the oldest prepared transaction started (null: none). */
@@ -97,7 +90,7 @@ public final class XaOps {
         }
         try (MysqlAdmin s = session(); Statement st = s.connection().createStatement()) {
             if (s.replicaStatus().map(ReplicaStatus::sqlThreadRunning).orElse(false)) {
-                throw new MysqlOperationException(where() + ": its applier is running, so the XA branches it holds in doubt"
+                throw new MysqlOperationException(member.where() + ": its applier is running, so the XA branches it holds in doubt"
                         + " could still change; run recover again once the replay has stopped");
             }
             GtidSet executed = s.gtidExecuted();
@@ -108,7 +101,7 @@ public final class XaOps {
                     continue;
                 }
                 if (!prepared.contains(c.xa().sqlXid())) {
-                    throw new MysqlOperationException(where() + ": the branch " + c.xa().sqlXid() + " of global transaction '"
+                    throw new MysqlOperationException(member.where() + ": the branch " + c.xa().sqlXid() + " of global transaction '"
                             + c.xa().gtrid() + "' is not prepared here, so its " + verb(c) + " (" + c.gtid() + ") cannot be"
                             + " applied; nothing was completed");
                 }
@@ -126,7 +119,7 @@ public final class XaOps {
             return "completed " + todo.size() + " XA branches" + (todo.size() < completions.size()
                     ? " (" + (completions.size() - todo.size()) + " were already)" : "");
         } catch (SQLException e) {
-            throw new MysqlOperationException(where() + ": cannot complete XA branches: " + e.getMessage(), e);
+            throw new MysqlOperationException(member.where() + ": cannot complete XA branches: " + e.getMessage(), e);
         }
     }
 
@@ -148,7 +141,7 @@ public final class XaOps {
             }
             int first = files.indexOf(file);
             if (first < 0) {
-                throw new MysqlOperationException(where() + " no longer has binlog " + file + " of its snapshot point, so how"
+                throw new MysqlOperationException(member.where() + " no longer has binlog " + file + " of its snapshot point, so how"
                         + " its prepared branches' transactions were decided cannot be read; resolve them by hand");
             }
             java.util.Map<String, String> decided = new java.util.TreeMap<>();
@@ -165,7 +158,7 @@ public final class XaOps {
             }
             return new PreparedLook(key.toString(), List.copyOf(prepared(s)), decided, null);
         } catch (SQLException | RuntimeException e) {
-            return new PreparedLook(key.toString(), List.of(), java.util.Map.of(), where() + ": " + e.getMessage());
+            return new PreparedLook(key.toString(), List.of(), java.util.Map.of(), member.where() + ": " + e.getMessage());
         }
     }
 
@@ -186,15 +179,11 @@ public final class XaOps {
             });
             return "resolved " + done[0] + " prepared XA branches";
         } catch (SQLException e) {
-            throw new MysqlOperationException(where() + ": cannot resolve prepared XA branches: " + e.getMessage(), e);
+            throw new MysqlOperationException(member.where() + ": cannot resolve prepared XA branches: " + e.getMessage(), e);
         }
     }
 
     private static String verb(XaLine c) {
         return c.xa().phase() == XaPhase.ROLLBACK ? "XA ROLLBACK" : "XA COMMIT";
-    }
-
-    private String where() {
-        return key.describe() + " (" + endpoint + ")";
     }
 }

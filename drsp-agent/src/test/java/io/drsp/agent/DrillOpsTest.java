@@ -76,8 +76,10 @@ class DrillOpsTest {
         UserRef admin = new UserRef("admin", primary.credentials().adminUser(), new PasswordRef.FromFile(secret));
         primarySettings = new ConnectionSettings("127.0.0.1", primary.port(), primary.credentials().adminUser(),
                 primary.credentials().adminPassword());
-        primaryOps = new DrillOps(NodeKey.parse("1/dr/s1"), Endpoint.parse(primary.endpoint()), admin, java.util.Optional.empty());
-        replicaOps = new DrillOps(NodeKey.parse("1/dr/s1/r1"), Endpoint.parse(replica.endpoint()), admin, java.util.Optional.empty());
+        primaryOps = new DrillOps(new MemberConnection(NodeKey.parse("1/dr/s1"), Endpoint.parse(primary.endpoint()), admin,
+                java.util.Optional.empty()));
+        replicaOps = new DrillOps(new MemberConnection(NodeKey.parse("1/dr/s1/r1"), Endpoint.parse(replica.endpoint()), admin,
+                java.util.Optional.empty()));
         exec(primary, "CREATE DATABASE bank",
                 "CREATE TABLE bank.accounts (id BIGINT PRIMARY KEY, owner VARCHAR(64) CHARACTER SET utf8mb4, balance DECIMAL(20,2),"
                         + " opened DATETIME(6), note BLOB)",
