@@ -1,7 +1,6 @@
 package io.drsp.agent;
 
 import io.drsp.core.gtid.GtidSet;
-import io.drsp.flashback.ConnectionSettings;
 import io.drsp.flashback.Flashback;
 import io.drsp.flashback.FlashbackApplier;
 import io.drsp.flashback.FlashbackPlan;
@@ -49,11 +48,6 @@ public final class DrillOps {
         this.key = member.key();
     }
 
-    private ConnectionSettings settings() {
-        return new ConnectionSettings(member.endpoint().host(), member.endpoint().port(), member.admin().name(),
-                member.admin().password().resolve(), io.drsp.core.mysql.MysqlTls.jdbcOptions(member.tls()));
-    }
-
 
     /**
      * The drill is everything this primary executed beyond its snapshot point. Writes its forward and reverse SQL to
@@ -95,7 +89,7 @@ public final class DrillOps {
             return new DrillArchive(selected, 0, 0, dir);
         }
         Files.createDirectories(dir);
-        FlashbackRequest request = FlashbackRequest.onServer(settings(), new Selection.Only(selected))
+        FlashbackRequest request = FlashbackRequest.onServer(member.flashback(), new Selection.Only(selected))
                 .withOptions(FlashbackApplier.Options.defaults().withDryRun(dir));
         try (FlashbackPlan plan = Flashback.plan(request)) {
             if (plan.isRefused()) {
@@ -113,7 +107,7 @@ public final class DrillOps {
      * still cannot write) and set again afterwards, since a DR shard outside service is always super read-only.
      */
     public String flashback(GtidSet drill, JobRunner.Progress progress) {
-        try (Connection c = settings().connect(); Statement st = c.createStatement()) {
+        try (Connection c = member.flashback().connect(); Statement st = c.createStatement()) {
             st.execute("SET GLOBAL read_only = ON");
             st.execute("SET GLOBAL super_read_only = OFF");
             try {
@@ -165,7 +159,7 @@ public final class DrillOps {
      */
     private FlashbackPlan planRemaining(GtidSet remaining, boolean firstRun) throws Exception {
         FlashbackApplier.Options options = FlashbackApplier.Options.defaults().withSqlLogBin(true).withLedger(LEDGER);
-        FlashbackPlan plan = Flashback.plan(FlashbackRequest.onServer(settings(), new Selection.Only(remaining)).withOptions(options));
+        FlashbackPlan plan = Flashback.plan(FlashbackRequest.onServer(member.flashback(), new Selection.Only(remaining)).withOptions(options));
         if (firstRun || !plan.isRefused() || !plan.refusals().stream().allMatch(r -> r.gtid() != null
                 && r.reason().startsWith(DECISION_WITHOUT_PREPARE))) {
             return plan;
@@ -177,7 +171,7 @@ public final class DrillOps {
         if (rest.isEmpty()) {
             return null;
         }
-        return Flashback.plan(FlashbackRequest.onServer(settings(), new Selection.Only(rest)).withOptions(options));
+        return Flashback.plan(FlashbackRequest.onServer(member.flashback(), new Selection.Only(rest)).withOptions(options));
     }
 
     private static GtidSet ledger(Statement st) throws SQLException {
@@ -223,7 +217,7 @@ public final class DrillOps {
      */
     public String awaitCaughtUp(GtidSet primaryExecuted, Duration bound, JobRunner.Progress progress) {
         Instant deadline = Instant.now().plus(bound);
-        try (Connection c = settings().connect(); Statement st = c.createStatement()) {
+        try (Connection c = member.flashback().connect(); Statement st = c.createStatement()) {
             GtidSet executed = executed(st);
             long total = primaryExecuted.subtract(executed).size();
             while (true) {
@@ -278,7 +272,7 @@ public final class DrillOps {
      * afterwards: its primary must have been purged before, or it would fetch the drill back. Idempotent.
      */
     public String purgeTo(GtidSet snapshot) {
-        try (Connection c = settings().connect(); Statement st = c.createStatement()) {
+        try (Connection c = member.flashback().connect(); Statement st = c.createStatement()) {
             boolean replica = !key.isPrimary();
             if (replica) {
                 st.execute("STOP REPLICA");
@@ -310,7 +304,7 @@ public final class DrillOps {
     /** CHECKSUM TABLE of every base table outside MySQL's own schemas: what proves the data is the snapshot's. */
     public Map<String, Long> tableChecksums(JobRunner.Progress progress) {
         Map<String, Long> sums = new TreeMap<>();
-        try (Connection c = settings().connect(); Statement st = c.createStatement()) {
+        try (Connection c = member.flashback().connect(); Statement st = c.createStatement()) {
             List<String> tables = new ArrayList<>();
             try (ResultSet rs = st.executeQuery("SELECT CONCAT('`', REPLACE(TABLE_SCHEMA, '`', '``'), '`.`', REPLACE(TABLE_NAME, '`', '``'), '`')"
                     + " FROM information_schema.TABLES WHERE TABLE_TYPE = 'BASE TABLE'"
@@ -338,7 +332,7 @@ public final class DrillOps {
     }
 
     private GtidSet executed() throws SQLException {
-        try (Connection c = settings().connect(); Statement st = c.createStatement()) {
+        try (Connection c = member.flashback().connect(); Statement st = c.createStatement()) {
             return executed(st);
         }
     }

@@ -11,7 +11,6 @@ import io.drsp.flashback.Selection;
 import io.drsp.flashback.TableName;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -25,7 +24,6 @@ import java.util.TreeMap;
  * ({@link DrillOps#flashback}) once production is fenced.
  */
 public final class LaststampOps {
-    private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(5);
     /** What every refusal that no retry can fix tells the DBA to do instead. */
     static final String REBUILD = "rebuild this shard from DR instead of rolling it back";
 
@@ -77,8 +75,7 @@ public final class LaststampOps {
         GtidSet purged;
         MysqlAdmin s;
         try {
-            s = MysqlAdmin.connect(member.endpoint(), member.admin().name(), member.admin().password().resolve(), member.tls(),
-                    CONNECT_TIMEOUT);
+            s = member.session();
         } catch (RuntimeException e) {
             throw new MysqlOperationException(member.where() + " is unreachable: " + e.getMessage() + "; start it, or " + REBUILD + ".", e);
         }
@@ -104,8 +101,7 @@ public final class LaststampOps {
             return checkedPrepared(preparedNow, Map.of(), new Plan(beyond, 0, 0, Map.of(), List.of(), Map.of()));
         }
         try {
-            ConnectionSettings settings = new ConnectionSettings(member.endpoint().host(), member.endpoint().port(),
-                    member.admin().name(), member.admin().password().resolve());
+            ConnectionSettings settings = member.flashback();
             Map<String, String> undecided;
             try (FlashbackPlan first = Flashback.plan(request(settings, beyond))) {
                 undecided = first.undecidedBranches();
@@ -188,8 +184,7 @@ public final class LaststampOps {
      */
     private Plan checkedPrepared(Set<String> preparedBefore, Map<String, String> undecided, Plan plan) {
         Set<String> preparedAfter;
-        try (MysqlAdmin s = MysqlAdmin.connect(member.endpoint(), member.admin().name(), member.admin().password().resolve(),
-                member.tls(), CONNECT_TIMEOUT)) {
+        try (MysqlAdmin s = member.session()) {
             preparedAfter = XaOps.prepared(s);
         } catch (RuntimeException e) {
             throw new MysqlOperationException(member.where() + " is unreachable: " + e.getMessage() + "; start it, or " + REBUILD + ".", e);

@@ -7,7 +7,6 @@ import io.drsp.core.mysql.ReplicaStatus;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -19,19 +18,12 @@ import java.util.TreeSet;
  * recovery (DESIGN §7). Kept apart from {@link NodeOps}, which inspects and drives the link.
  */
 public final class XaOps {
-    private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(5);
-
     private final MemberConnection member;
     private final NodeKey key;
 
     XaOps(MemberConnection member) {
         this.member = member;
         this.key = member.key();
-    }
-
-    private MysqlAdmin session() {
-        return MysqlAdmin.connect(member.endpoint(), member.admin().name(), member.admin().password().resolve(), member.tls(),
-                CONNECT_TIMEOUT);
     }
 
     /** What is prepared on an instance now, and how long ago the oldest prepared transaction started (null: none). */
@@ -58,7 +50,7 @@ public final class XaOps {
 
     /** The XIDs {@code XA RECOVER} lists, as MySQL prints them in the binlog ({@code X'..',X'..',n}). */
     public Set<String> prepared() {
-        try (MysqlAdmin s = session()) {
+        try (MysqlAdmin s = member.session()) {
             return prepared(s);
         }
     }
@@ -88,7 +80,7 @@ public final class XaOps {
         if (completions.isEmpty()) {
             return "no XA branch to complete";
         }
-        try (MysqlAdmin s = session(); Statement st = s.connection().createStatement()) {
+        try (MysqlAdmin s = member.session(); Statement st = s.connection().createStatement()) {
             if (s.replicaStatus().map(ReplicaStatus::sqlThreadRunning).orElse(false)) {
                 throw new MysqlOperationException(member.where() + ": its applier is running, so the XA branches it holds in doubt"
                         + " could still change; run recover again once the replay has stopped");
@@ -132,7 +124,7 @@ public final class XaOps {
      * per XID, COMMIT or ROLLBACK. Read with SHOW BINLOG EVENTS, which prints every XID in hex.
      */
     public PreparedLook look(String file, long position) {
-        try (MysqlAdmin s = session(); Statement st = s.connection().createStatement()) {
+        try (MysqlAdmin s = member.session(); Statement st = s.connection().createStatement()) {
             List<String> files = new ArrayList<>();
             try (ResultSet rs = st.executeQuery("SHOW BINARY LOGS")) {
                 while (rs.next()) {
@@ -164,7 +156,7 @@ public final class XaOps {
 
     /** Commits or rolls back each named branch still prepared here ({@code COMMIT X'..',X'..',n}); gone ones are skipped. */
     public String resolve(List<String> decisions) {
-        try (MysqlAdmin s = session(); Statement st = s.connection().createStatement()) {
+        try (MysqlAdmin s = member.session(); Statement st = s.connection().createStatement()) {
             Set<String> prepared = prepared(s);
             int[] done = {0};
             // A fenced production shard is super read-only when laststamp rolls its undecided branches back.
