@@ -21,10 +21,6 @@ final class Fence {
         this.key = member.key();
     }
 
-    private MysqlAdmin session() {
-        return member.session();
-    }
-
     /**
      * Waits, up to {@code bound}, until no session has an open transaction, then makes the instance super read-only.
      * Past the bound it names the sessions still open and changes nothing: ending a customer's transaction is the
@@ -35,7 +31,7 @@ final class Fence {
      *                      which laststamp rolls back when prepared after the recovery point, or names when before.
      */
     String closeForWrites(Duration bound, boolean leavePrepared) {
-        try (MysqlAdmin s = session(); Statement st = s.connection().createStatement()) {
+        try (MysqlAdmin s = member.session(); Statement st = s.connection().createStatement()) {
             Instant deadline = Instant.now().plus(bound);
             List<String> open = openTransactions(st);
             List<String> prepared = preparedBranches(s);
@@ -105,7 +101,7 @@ final class Fence {
 
     /** Read-only means {@code super_read_only}: not even an administrator's session may write by accident. */
     String setReadOnly(boolean readOnly) {
-        try (MysqlAdmin s = session(); Statement st = s.connection().createStatement()) {
+        try (MysqlAdmin s = member.session(); Statement st = s.connection().createStatement()) {
             if (readOnly) {
                 st.execute("SET GLOBAL super_read_only = ON");
             } else {

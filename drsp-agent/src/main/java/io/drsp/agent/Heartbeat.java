@@ -32,10 +32,6 @@ final class Heartbeat implements AutoCloseable {
         return heartbeatWrittenMicros;
     }
 
-    private MysqlAdmin session() {
-        return member.session();
-    }
-
     /**
      * Writes this production shard's heartbeat: the production clock at commit. Replicated, it tells the DR side how
      * far behind it is even when no application writes.
@@ -43,7 +39,7 @@ final class Heartbeat implements AutoCloseable {
     void write() {
         try {
             if (heartbeatSession == null) {
-                heartbeatSession = session();
+                heartbeatSession = member.session();
             }
             Connection c = heartbeatSession.connection();
             if (!heartbeatTableReady) {

@@ -31,10 +31,6 @@ final class Links {
         this.relayLog = relayLog;
     }
 
-    private MysqlAdmin session() {
-        return member.session();
-    }
-
     /**
      * Makes this DR shard replicate from {@code source} with {@code delaySeconds}, and read-only. Idempotent: a link
      * already pointing at the source only gets its delay changed, with the receiver left running, so relay log
@@ -52,7 +48,7 @@ final class Links {
     }
 
     String ensureLink(Endpoint source, int delaySeconds) {
-        try (MysqlAdmin s = session(); Statement st = s.connection().createStatement()) {
+        try (MysqlAdmin s = member.session(); Statement st = s.connection().createStatement()) {
             st.execute("SET GLOBAL super_read_only = ON");
             Optional<ReplicaStatus> current = s.replicaStatus();
             boolean sameSource = current.isPresent() && current.get().sourceHost().equals(source.host())
@@ -115,7 +111,7 @@ final class Links {
 
     /** Stops both replication threads and keeps the relay log, so a later recover or sync loses nothing. */
     String stopLink() {
-        try (MysqlAdmin s = session(); Statement st = s.connection().createStatement()) {
+        try (MysqlAdmin s = member.session(); Statement st = s.connection().createStatement()) {
             if (s.replicaStatus().isEmpty()) {
                 return "no link configured";
             }
@@ -133,7 +129,7 @@ final class Links {
      * ones. Only ever after drsp has checked that nothing in that relay log is still needed. Idempotent.
      */
     String dropLink() {
-        try (MysqlAdmin s = session(); Statement st = s.connection().createStatement()) {
+        try (MysqlAdmin s = member.session(); Statement st = s.connection().createStatement()) {
             if (s.replicaStatus().isEmpty()) {
                 return "no link configured";
             }
@@ -151,7 +147,7 @@ final class Links {
      * is left alone, and an applier already running towards it keeps running.
      */
     String startReplay(GtidSet target) {
-        try (MysqlAdmin s = session(); Statement st = s.connection().createStatement()) {
+        try (MysqlAdmin s = member.session(); Statement st = s.connection().createStatement()) {
             GtidSet executed = s.gtidExecuted();
             ReplicaStatus link = s.replicaStatus().orElseThrow(() -> new MysqlOperationException(
                     key.describe() + " has no link to replay from; run sync first"));
