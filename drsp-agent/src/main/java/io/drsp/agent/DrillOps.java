@@ -343,39 +343,4 @@ public final class DrillOps {
             return GtidSet.parse(rs.getString(1));
         }
     }
-
-    /** The work of each background job kind; the runner calls it on the blocking dispatcher. */
-    JobRunner.Outcome run(AgentJob job, JobRunner.Progress progress) {
-        return switch (job.kind()) {
-            case ARCHIVE_DRILL -> {
-                DrillArchive a = archive(GtidSet.parse(job.gtids()), Path.of(job.archiveDir()), progress);
-                yield new JobRunner.Outcome(a.drill().isEmpty() ? "nothing was written since the snapshot point"
-                        : a.transactions() + " transactions, " + a.rows() + " row changes; SQL in " + a.dir(),
-                        a.drill().toString(), a.transactions(), a.rows(), Map.of());
-            }
-            case FLASHBACK_DRILL -> JobRunner.Outcome.of(flashback(GtidSet.parse(job.gtids()), progress));
-            case CATCH_UP -> JobRunner.Outcome.of(awaitCaughtUp(GtidSet.parse(job.gtids()),
-                    Duration.ofSeconds(job.boundSeconds()), progress));
-            case CHECKSUM -> {
-                Map<String, Long> sums = tableChecksums(progress);
-                yield new JobRunner.Outcome(sums.size() + " tables checksummed", null, 0, 0, sums);
-            }
-            case ARCHIVE_ROLLBACK -> {
-                LaststampOps.Archived a = new LaststampOps(member).archive(GtidSet.parse(job.gtids()),
-                        Path.of(job.archiveDir()), this, progress);
-                yield new JobRunner.Outcome(a.plan().beyond().isEmpty() ? "nothing was executed after the recovery point"
-                        : a.plan().beyond().size() + " transactions after the recovery point (" + a.archive().transactions()
-                        + " to flash back, " + a.archive().rows() + " row changes, " + a.plan().undecided().size()
-                        + " prepared XA branches to roll back); SQL and summary in " + a.archive().dir(),
-                        a.archive().drill().toString(), a.archive().transactions(), a.archive().rows(), Map.of(),
-                        a.plan().tableRows(), List.copyOf(a.plan().undecided().keySet()));
-            }
-            case PLAN_ROLLBACK -> {
-                LaststampOps.Plan p = new LaststampOps(member).plan(GtidSet.parse(job.gtids()), progress);
-                yield new JobRunner.Outcome(p.beyond().isEmpty() ? "nothing was executed after the recovery point"
-                        : p.beyond().size() + " transactions after the recovery point, " + p.rows() + " row changes to reverse",
-                        p.beyond().toString(), p.reversed(), p.rows(), Map.of(), p.tableRows(), p.xa());
-            }
-        };
-    }
 }

@@ -58,9 +58,12 @@ public final class LaststampOps {
     }
 
     private final MemberConnection member;
+    /** Whose archive laststamp's is (the same forward and reverse SQL, checked against the server). */
+    private final DrillOps drill;
 
-    LaststampOps(MemberConnection member) {
+    LaststampOps(MemberConnection member, DrillOps drill) {
         this.member = member;
+        this.drill = drill;
     }
 
 
@@ -139,7 +142,7 @@ public final class LaststampOps {
      * server, and {@code summary.txt} (the GTID sets, the XA branches rolled back first, row changes per table), so
      * a DBA can see and re-apply by hand what the switchback took out of production. Changes nothing.
      */
-    public Archived archive(GtidSet point, Path dir, DrillOps drill, JobRunner.Progress progress) {
+    public Archived archive(GtidSet point, Path dir, JobRunner.Progress progress) {
         Plan plan = plan(point, (d, t) -> { });
         try {
             GtidSet selected = plan.toFlashBack();

@@ -233,7 +233,7 @@ public final class NodeAgent {
         this.inspecting = ctx.getSystem().dispatchers().lookup(DispatcherSelector.fromConfig("drsp.inspect-dispatcher"));
         this.drill = ops.drill();
         this.xa = ops.xa();
-        this.jobs = new JobRunner(ops.key().toString(), blocking, drill::run);
+        this.jobs = new JobRunner(ops.key().toString(), blocking, new JobDispatch(drill, ops.laststamp()));
         this.epochs = EpochMarks.get(ctx.getSystem()).of(ops.key().cluster());
     }
 
