@@ -10,7 +10,7 @@ import java.util.Map;
  * The work of each kind of background job, one handler a kind, on the member's operations; the {@link JobRunner}
  * calls it on the blocking dispatcher. A handler only runs the operation and says what it found.
  */
-final class JobDispatch implements JobRunner.Work {
+final class JobDispatch implements JobRunner.Work, AgentJob.Handler<JobRunner.Progress, JobRunner.Outcome> {
     private final DrillOps drill;
     private final LaststampOps laststamp;
 
@@ -21,39 +21,37 @@ final class JobDispatch implements JobRunner.Work {
 
     @Override
     public JobRunner.Outcome run(AgentJob job, JobRunner.Progress progress) {
-        return switch (job.kind()) {
-            case ARCHIVE_DRILL -> archiveDrill(job, progress);
-            case FLASHBACK_DRILL -> flashbackDrill(job, progress);
-            case CATCH_UP -> catchUp(job, progress);
-            case CHECKSUM -> checksum(progress);
-            case ARCHIVE_ROLLBACK -> archiveRollback(job, progress);
-            case PLAN_ROLLBACK -> planRollback(job, progress);
-        };
+        return job.handle(this, progress);
     }
 
-    private JobRunner.Outcome archiveDrill(AgentJob job, JobRunner.Progress progress) {
-        DrillOps.DrillArchive a = drill.archive(GtidSet.parse(job.gtids()), Path.of(job.archiveDir()), progress);
+    @Override
+    public JobRunner.Outcome archiveDrill(AgentJob.ArchiveDrill job, JobRunner.Progress progress) {
+        DrillOps.DrillArchive a = drill.archive(GtidSet.parse(job.snapshotGtids()), Path.of(job.archiveDir()), progress);
         return new JobRunner.Outcome(a.drill().isEmpty() ? "nothing was written since the snapshot point"
                 : a.transactions() + " transactions, " + a.rows() + " row changes; SQL in " + a.dir(),
                 a.drill().toString(), a.transactions(), a.rows(), Map.of());
     }
 
-    private JobRunner.Outcome flashbackDrill(AgentJob job, JobRunner.Progress progress) {
-        return JobRunner.Outcome.of(drill.flashback(GtidSet.parse(job.gtids()), progress));
+    @Override
+    public JobRunner.Outcome flashbackDrill(AgentJob.FlashbackDrill job, JobRunner.Progress progress) {
+        return JobRunner.Outcome.of(drill.flashback(GtidSet.parse(job.drillGtids()), progress));
     }
 
-    private JobRunner.Outcome catchUp(AgentJob job, JobRunner.Progress progress) {
-        return JobRunner.Outcome.of(drill.awaitCaughtUp(GtidSet.parse(job.gtids()), Duration.ofSeconds(job.boundSeconds()),
+    @Override
+    public JobRunner.Outcome catchUp(AgentJob.CatchUp job, JobRunner.Progress progress) {
+        return JobRunner.Outcome.of(drill.awaitCaughtUp(GtidSet.parse(job.primaryGtids()), Duration.ofSeconds(job.boundSeconds()),
                 progress));
     }
 
-    private JobRunner.Outcome checksum(JobRunner.Progress progress) {
+    @Override
+    public JobRunner.Outcome checksum(AgentJob.Checksum job, JobRunner.Progress progress) {
         Map<String, Long> sums = drill.tableChecksums(progress);
         return new JobRunner.Outcome(sums.size() + " tables checksummed", null, 0, 0, sums);
     }
 
-    private JobRunner.Outcome archiveRollback(AgentJob job, JobRunner.Progress progress) {
-        LaststampOps.Archived a = laststamp.archive(GtidSet.parse(job.gtids()), Path.of(job.archiveDir()), progress);
+    @Override
+    public JobRunner.Outcome archiveRollback(AgentJob.ArchiveRollback job, JobRunner.Progress progress) {
+        LaststampOps.Archived a = laststamp.archive(GtidSet.parse(job.pointGtids()), Path.of(job.archiveDir()), progress);
         return new JobRunner.Outcome(a.plan().beyond().isEmpty() ? "nothing was executed after the recovery point"
                 : a.plan().beyond().size() + " transactions after the recovery point (" + a.archive().transactions()
                 + " to flash back, " + a.archive().rows() + " row changes, " + a.plan().undecided().size()
@@ -62,8 +60,9 @@ final class JobDispatch implements JobRunner.Work {
                 a.plan().tableRows(), List.copyOf(a.plan().undecided().keySet()));
     }
 
-    private JobRunner.Outcome planRollback(AgentJob job, JobRunner.Progress progress) {
-        LaststampOps.Plan p = laststamp.plan(GtidSet.parse(job.gtids()), progress);
+    @Override
+    public JobRunner.Outcome planRollback(AgentJob.PlanRollback job, JobRunner.Progress progress) {
+        LaststampOps.Plan p = laststamp.plan(GtidSet.parse(job.pointGtids()), progress);
         return new JobRunner.Outcome(p.beyond().isEmpty() ? "nothing was executed after the recovery point"
                 : p.beyond().size() + " transactions after the recovery point, " + p.rows() + " row changes to reverse",
                 p.beyond().toString(), p.reversed(), p.rows(), Map.of(), p.tableRows(), p.xa());

@@ -135,7 +135,7 @@ public final class NodeAgent {
 
         @Override
         public boolean changesMysql() {
-            return job.kind().changesMysql();
+            return job.changesMysql();
         }
     }
 

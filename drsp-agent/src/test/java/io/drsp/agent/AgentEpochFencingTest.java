@@ -90,7 +90,7 @@ class AgentEpochFencingTest {
         NodeAgent.StepResult purge = step(OLD, r -> new NodeAgent.PurgeTo("", r));
         assertInstanceOf(NodeAgent.StepResult.Failed.class, purge);
         TestProbe<JobReport> jobs = kit.createTestProbe();
-        agent.tell(new NodeAgent.UnderEpoch(OLD, new NodeAgent.StartJob(AgentJob.flashbackDrill(executed), jobs.getRef())));
+        agent.tell(new NodeAgent.UnderEpoch(OLD, new NodeAgent.StartJob(new AgentJob.FlashbackDrill(executed), jobs.getRef())));
         JobReport job = jobs.receiveMessage(ANSWER);
         assertEquals(JobReport.State.FAILED, job.state());
         assertTrue(job.detail().startsWith("refused: sent under takeover epoch 1"), job.detail());
@@ -110,7 +110,7 @@ class AgentEpochFencingTest {
         assertEquals("1", one("SELECT @@GLOBAL.super_read_only"));
 
         TestProbe<JobReport> jobs = kit.createTestProbe();
-        agent.tell(new NodeAgent.StartJob(AgentJob.checksum(), jobs.getRef()));
+        agent.tell(new NodeAgent.StartJob(new AgentJob.Checksum(), jobs.getRef()));
         assertEquals(JobReport.State.RUNNING, jobs.receiveMessage(ANSWER).state());
     }
 

@@ -121,7 +121,7 @@ final class DrillSteps {
     /** Checks every shard's drill is reversible and archives it; a dry run writes under dry-run/ and records nothing. */
     CompletableFuture<ArchiveResult> archive(SnapshotPoint snap, boolean dryRun) {
         List<JobWatcher.Task> tasks = shards().stream().map(shard -> new JobWatcher.Task(shard, primary(shard),
-                AgentJob.archiveDrill(snapshotOf(snap, primary(shard)).toString(), archiveDir(snap, shard, dryRun).toString()))).toList();
+                new AgentJob.ArchiveDrill(snapshotOf(snap, primary(shard)).toString(), archiveDir(snap, shard, dryRun).toString()))).toList();
         return new JobWatcher(agents, "archiving", "rows", progress).run(tasks).thenApply(r -> {
             if (!r.ok()) {
                 return new ArchiveResult(null, r.failures());
@@ -129,7 +129,8 @@ final class DrillSteps {
             Map<String, DrillArchive.Shard> shards = new LinkedHashMap<>();
             for (JobWatcher.Task t : tasks) {
                 JobReport rep = r.done().get(t.label());
-                shards.put(t.label(), new DrillArchive.Shard(rep.gtids(), rep.transactions(), rep.rows(), t.job().archiveDir()));
+                shards.put(t.label(), new DrillArchive.Shard(rep.gtids(), rep.transactions(), rep.rows(),
+                        archiveDir(snap, t.label(), dryRun).toString()));
             }
             return new ArchiveResult(new DrillArchive(snap.id(), shards), List.of());
         });
@@ -160,7 +161,7 @@ final class DrillSteps {
         List<JobWatcher.Task> tasks = new ArrayList<>();
         gtidsByShard.forEach((shard, gtids) -> {
             if (!GtidSet.parse(gtids).isEmpty()) {
-                tasks.add(new JobWatcher.Task(shard, NodeKey.primary(pair.id(), site, shard), AgentJob.flashbackDrill(gtids)));
+                tasks.add(new JobWatcher.Task(shard, NodeKey.primary(pair.id(), site, shard), new AgentJob.FlashbackDrill(gtids)));
             }
         });
         return new JobWatcher(agents, "flashing back", "rows", progress).run(tasks).thenApply(r -> {
@@ -193,7 +194,7 @@ final class DrillSteps {
                     return;
                 }
                 for (NodeKey r : replicas(site, shard)) {
-                    tasks.add(new JobWatcher.Task(label(r), r, AgentJob.catchUp(p.gtidExecuted(), pair.drill().catchUpTimeoutSeconds())));
+                    tasks.add(new JobWatcher.Task(label(r), r, new AgentJob.CatchUp(p.gtidExecuted(), pair.drill().catchUpTimeoutSeconds())));
                 }
             });
             if (!problems.isEmpty()) {
@@ -301,7 +302,7 @@ final class DrillSteps {
                 return CompletableFuture.completedFuture(new StepOutcome.Ok(List.of(new PairEvent.SnapshotRestored(runbookId,
                         snap.id(), "every member's GTID set is the snapshot point (checksums are off)"))));
             }
-            List<JobWatcher.Task> tasks = looks.keySet().stream().map(k -> new JobWatcher.Task(label(k), k, AgentJob.checksum())).toList();
+            List<JobWatcher.Task> tasks = looks.keySet().stream().map(k -> new JobWatcher.Task(label(k), k, new AgentJob.Checksum())).toList();
             return new JobWatcher(agents, "checksumming", "tables", progress).run(tasks).thenApply(r -> {
                 if (!r.ok()) {
                     return new StepOutcome.Failed(String.join("; ", r.failures()));
@@ -330,7 +331,7 @@ final class DrillSteps {
         if (!pair.drill().verifyChecksums()) {
             return CompletableFuture.completedFuture(Map.of());
         }
-        List<JobWatcher.Task> tasks = shards().stream().map(s -> new JobWatcher.Task(s, primary(s), AgentJob.checksum())).toList();
+        List<JobWatcher.Task> tasks = shards().stream().map(s -> new JobWatcher.Task(s, primary(s), new AgentJob.Checksum())).toList();
         return new JobWatcher(agents, "checksumming", "tables", progress).run(tasks).thenApply(r -> {
             if (!r.ok()) {
                 throw new IllegalStateException("the snapshot point's checksums could not be taken: " + String.join("; ", r.failures()));

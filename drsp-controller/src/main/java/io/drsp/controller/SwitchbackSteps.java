@@ -101,7 +101,7 @@ final class SwitchbackSteps {
     /** Every fenced production primary checks again and archives its transactions after the point. */
     CompletableFuture<StepOutcome> archive(String runbookId, RecoveryPoint point) {
         List<JobWatcher.Task> tasks = shards().stream().map(shard -> new JobWatcher.Task(shard, primary(Site.PRODUCTION, shard),
-                AgentJob.archiveRollback(point.shardGtids().get(shard), archiveDir(runbookId, shard).toString()))).toList();
+                new AgentJob.ArchiveRollback(point.shardGtids().get(shard), archiveDir(runbookId, shard).toString()))).toList();
         return new JobWatcher(agents, "archiving", "rows", progress).run(tasks).thenApply(r -> {
             if (!r.ok()) {
                 return new StepOutcome.Failed("nothing was rolled back: " + String.join(" ", r.failures()));
@@ -110,7 +110,7 @@ final class SwitchbackSteps {
             for (JobWatcher.Task t : tasks) {
                 JobReport rep = r.done().get(t.label());
                 shards.put(t.label(), new RollbackArchive.Shard(rep.gtids(), rep.transactions(), rep.rows(), rep.tableRows(),
-                        rep.notes(), t.job().archiveDir()));
+                        rep.notes(), archiveDir(runbookId, t.label()).toString()));
             }
             return new StepOutcome.Ok(List.of(new PairEvent.RollbackArchived(runbookId, new RollbackArchive(runbookId, shards))));
         });
@@ -160,9 +160,9 @@ final class SwitchbackSteps {
         }
         List<JobWatcher.Task> tasks = new ArrayList<>();
         for (String shard : shards()) {
-            tasks.add(new JobWatcher.Task(shard, primary(Site.PRODUCTION, shard), AgentJob.checksum()));
+            tasks.add(new JobWatcher.Task(shard, primary(Site.PRODUCTION, shard), new AgentJob.Checksum()));
             for (NodeKey r : drill.replicas(Site.PRODUCTION, shard)) {
-                tasks.add(new JobWatcher.Task(shard + "/r" + r.member(), r, AgentJob.checksum()));
+                tasks.add(new JobWatcher.Task(shard + "/r" + r.member(), r, new AgentJob.Checksum()));
             }
         }
         return new JobWatcher(agents, "checksumming", "tables", progress).run(tasks).thenApply(r -> {
@@ -214,7 +214,7 @@ final class SwitchbackSteps {
                     problems.add(agents.describe(primary(Site.DR, shard)) + " is unreachable: " + i.error());
                 } else {
                     tasks.add(new JobWatcher.Task(shard, primary(Site.PRODUCTION, shard),
-                            AgentJob.catchUp(i.gtidExecuted(), pair.drill().catchUpTimeoutSeconds())));
+                            new AgentJob.CatchUp(i.gtidExecuted(), pair.drill().catchUpTimeoutSeconds())));
                 }
             });
             if (!problems.isEmpty()) {
@@ -250,7 +250,7 @@ final class SwitchbackSteps {
                 missing.add("the recovery point has no GTID set for production shard " + shard + ", so it cannot be rolled"
                         + " back to it; rebuild this shard from DR instead.");
             } else {
-                tasks.add(new JobWatcher.Task(shard, NodeKey.primary(pair.id(), Site.PRODUCTION, shard), AgentJob.planRollback(gtids)));
+                tasks.add(new JobWatcher.Task(shard, NodeKey.primary(pair.id(), Site.PRODUCTION, shard), new AgentJob.PlanRollback(gtids)));
             }
         }
         if (!missing.isEmpty()) {
@@ -264,7 +264,7 @@ final class SwitchbackSteps {
             for (JobWatcher.Task t : tasks) {
                 JobReport rep = r.done().get(t.label());
                 GtidSet beyond = GtidSet.parse(rep.gtids());
-                shards.add(new LaststampPlan.Shard(t.label(), GtidSet.parse(t.job().gtids()).toCompactString(),
+                shards.add(new LaststampPlan.Shard(t.label(), GtidSet.parse(point.shardGtids().get(t.label())).toCompactString(),
                         beyond.toCompactString(), beyond.size(), rep.transactions(), rep.rows(), rep.tableRows(), rep.notes()));
             }
             return new PlanResult(new LaststampPlan(point.clusterTimeMicros(), point.target(), shards), List.of());
