@@ -109,8 +109,8 @@ public final class NodeAgent {
     public record LookPrepared(String binlogFile, long binlogPosition, ActorRef<PreparedLook> replyTo) implements Command {
     }
 
-    /** Commit or roll back prepared branches ({@code COMMIT X'..',X'..',n} each), as stopservice --resolve-prepared decided. */
-    public record ResolvePrepared(List<String> decisions, ActorRef<StepResult> replyTo) implements StepMutation {
+    /** Commit or roll back prepared branches, as stopservice --resolve-prepared or laststamp decided. */
+    public record ResolvePrepared(List<XaDecision> decisions, ActorRef<StepResult> replyTo) implements StepMutation {
     }
 
     /** What this DR shard's relay index says about a recovery target. */

@@ -94,7 +94,7 @@ public final class XaOps {
                 }
                 if (!prepared.contains(c.xa().sqlXid())) {
                     throw new MysqlOperationException(member.where() + ": the branch " + c.xa().sqlXid() + " of global transaction '"
-                            + c.xa().gtrid() + "' is not prepared here, so its " + verb(c) + " (" + c.gtid() + ") cannot be"
+                            + c.xa().gtrid() + "' is not prepared here, so its XA " + decision(c).verb() + " (" + c.gtid() + ") cannot be"
                             + " applied; nothing was completed");
                 }
                 todo.add(c);
@@ -102,7 +102,7 @@ public final class XaOps {
             for (XaLine c : todo) {
                 st.execute("SET SESSION gtid_next = '" + c.gtid() + "'");
                 try {
-                    st.execute(verb(c) + " " + c.xa().sqlXid());
+                    st.execute(decision(c).statement());
                 } finally {
                     st.execute("SET SESSION gtid_next = AUTOMATIC");
                 }
@@ -121,7 +121,7 @@ public final class XaOps {
     /**
      * What this instance holds prepared, and how it decided the branches it committed or rolled back
      * ({@code XA COMMIT}/{@code XA ROLLBACK} of a prepared branch) in its binlog from {@code file}:{@code position} on:
-     * per XID, COMMIT or ROLLBACK. Read with SHOW BINLOG EVENTS, which prints every XID in hex.
+     * the last decision of each XID. Read with SHOW BINLOG EVENTS, which prints every XID in hex.
      */
     public PreparedLook look(String file, long position) {
         try (MysqlAdmin s = member.session(); Statement st = s.connection().createStatement()) {
@@ -136,35 +136,35 @@ public final class XaOps {
                 throw new MysqlOperationException(member.where() + " no longer has binlog " + file + " of its snapshot point, so how"
                         + " its prepared branches' transactions were decided cannot be read; resolve them by hand");
             }
-            java.util.Map<String, String> decided = new java.util.TreeMap<>();
+            java.util.Map<String, XaDecision> decided = new java.util.TreeMap<>();
             for (int i = first; i < files.size(); i++) {
                 String sql = "SHOW BINLOG EVENTS IN '" + files.get(i) + "'" + (i == first ? " FROM " + position : "");
                 try (ResultSet rs = st.executeQuery(sql)) {
                     while (rs.next()) {
                         java.util.regex.Matcher m = DECISION.matcher(rs.getString("Info"));
                         if (m.matches()) {
-                            decided.put(m.group(2).toLowerCase(Locale.ROOT).replace("x'", "X'"), m.group(1));
+                            String xid = m.group(2).toLowerCase(Locale.ROOT).replace("x'", "X'");
+                            decided.put(xid, new XaDecision(XaDecision.Verb.valueOf(m.group(1)), xid));
                         }
                     }
                 }
             }
-            return new PreparedLook(key.toString(), List.copyOf(prepared(s)), decided, null);
+            return new PreparedLook(key.toString(), List.copyOf(prepared(s)), List.copyOf(decided.values()), null);
         } catch (SQLException | RuntimeException e) {
-            return new PreparedLook(key.toString(), List.of(), java.util.Map.of(), member.where() + ": " + e.getMessage());
+            return new PreparedLook(key.toString(), List.of(), List.of(), member.where() + ": " + e.getMessage());
         }
     }
 
-    /** Commits or rolls back each named branch still prepared here ({@code COMMIT X'..',X'..',n}); gone ones are skipped. */
-    public String resolve(List<String> decisions) {
+    /** Commits or rolls back each branch still prepared here as decided; gone ones are skipped. */
+    public String resolve(List<XaDecision> decisions) {
         try (MysqlAdmin s = member.session(); Statement st = s.connection().createStatement()) {
             Set<String> prepared = prepared(s);
             int[] done = {0};
             // A fenced production shard is super read-only when laststamp rolls its undecided branches back.
             io.drsp.flashback.SuperReadOnly.lifted(st, () -> {
-                for (String d : decisions) {
-                    String[] verbXid = d.split(" ", 2);
-                    if (prepared.contains(verbXid[1])) {
-                        st.execute("XA " + verbXid[0] + " " + verbXid[1]);
+                for (XaDecision d : decisions) {
+                    if (prepared.contains(d.xid())) {
+                        st.execute(d.statement());
                         done[0]++;
                     }
                 }
@@ -175,7 +175,9 @@ public final class XaOps {
         }
     }
 
-    private static String verb(XaLine c) {
-        return c.xa().phase() == XaPhase.ROLLBACK ? "XA ROLLBACK" : "XA COMMIT";
+    /** The relay log's completion of a branch: its XA ROLLBACK, or else its XA COMMIT. */
+    private static XaDecision decision(XaLine c) {
+        return new XaDecision(c.xa().phase() == XaPhase.ROLLBACK ? XaDecision.Verb.ROLLBACK : XaDecision.Verb.COMMIT,
+                c.xa().sqlXid());
     }
 }

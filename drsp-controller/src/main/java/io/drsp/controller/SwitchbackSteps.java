@@ -6,6 +6,7 @@ import io.drsp.agent.JobReport;
 import io.drsp.agent.NodeAgent;
 import io.drsp.agent.NodeInspection;
 import io.drsp.agent.NodeKey;
+import io.drsp.agent.XaDecision;
 import io.drsp.controller.recovery.RecoveryPoint;
 import io.drsp.controller.switchback.LaststampPlan;
 import io.drsp.controller.switchback.RollbackArchive;
@@ -121,7 +122,7 @@ final class SwitchbackSteps {
         Map<String, CompletableFuture<NodeAgent.StepResult>> results = new TreeMap<>();
         archive.shards().forEach((shard, a) -> {
             if (!a.rollbackXids().isEmpty()) {
-                List<String> decisions = a.rollbackXids().stream().map(x -> "ROLLBACK " + x).toList();
+                List<XaDecision> decisions = a.rollbackXids().stream().map(XaDecision::rollback).toList();
                 results.put(shard, agents.step(primary(Site.PRODUCTION, shard), r -> new NodeAgent.ResolvePrepared(decisions, r)));
             }
         });
