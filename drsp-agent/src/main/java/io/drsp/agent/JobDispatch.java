@@ -3,7 +3,6 @@ package io.drsp.agent;
 import io.drsp.core.gtid.GtidSet;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.List;
 import java.util.Map;
 
 /**
@@ -29,7 +28,7 @@ final class JobDispatch implements JobRunner.Work, AgentJob.Handler<JobRunner.Pr
         DrillOps.DrillArchive a = drill.archive(GtidSet.parse(job.snapshotGtids()), Path.of(job.archiveDir()), progress);
         return new JobRunner.Outcome(a.drill().isEmpty() ? "nothing was written since the snapshot point"
                 : a.transactions() + " transactions, " + a.rows() + " row changes; SQL in " + a.dir(),
-                a.drill().toString(), a.transactions(), a.rows(), Map.of());
+                new JobResult.DrillArchived(a.drill().toString(), a.transactions(), a.rows()));
     }
 
     @Override
@@ -46,7 +45,7 @@ final class JobDispatch implements JobRunner.Work, AgentJob.Handler<JobRunner.Pr
     @Override
     public JobRunner.Outcome checksum(AgentJob.Checksum job, JobRunner.Progress progress) {
         Map<String, Long> sums = drill.tableChecksums(progress);
-        return new JobRunner.Outcome(sums.size() + " tables checksummed", null, 0, 0, sums);
+        return new JobRunner.Outcome(sums.size() + " tables checksummed", new JobResult.Checksums(sums));
     }
 
     @Override
@@ -56,8 +55,8 @@ final class JobDispatch implements JobRunner.Work, AgentJob.Handler<JobRunner.Pr
                 : a.plan().beyond().size() + " transactions after the recovery point (" + a.archive().transactions()
                 + " to flash back, " + a.archive().rows() + " row changes, " + a.plan().undecided().size()
                 + " prepared XA branches to roll back); SQL and summary in " + a.archive().dir(),
-                a.archive().drill().toString(), a.archive().transactions(), a.archive().rows(), Map.of(),
-                a.plan().tableRows(), List.copyOf(a.plan().undecided().keySet()));
+                new JobResult.RollbackArchived(a.archive().drill().toString(), a.archive().transactions(), a.archive().rows(),
+                        a.plan().tableRows(), a.plan().undecided()));
     }
 
     @Override
@@ -65,6 +64,6 @@ final class JobDispatch implements JobRunner.Work, AgentJob.Handler<JobRunner.Pr
         LaststampOps.Plan p = laststamp.plan(GtidSet.parse(job.pointGtids()), progress);
         return new JobRunner.Outcome(p.beyond().isEmpty() ? "nothing was executed after the recovery point"
                 : p.beyond().size() + " transactions after the recovery point, " + p.rows() + " row changes to reverse",
-                p.beyond().toString(), p.reversed(), p.rows(), Map.of(), p.tableRows(), p.xa());
+                new JobResult.RollbackPlanned(p.beyond().toString(), p.reversed(), p.rows(), p.tableRows(), p.undecided()));
     }
 }

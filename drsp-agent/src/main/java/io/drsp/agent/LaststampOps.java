@@ -1,5 +1,6 @@
 package io.drsp.agent;
 
+import io.drsp.agent.JobResult.UndecidedBranch;
 import io.drsp.core.gtid.GtidSet;
 import io.drsp.core.mysql.MysqlAdmin;
 import io.drsp.flashback.ConnectionSettings;
@@ -34,23 +35,25 @@ public final class LaststampOps {
      * @param reversed  how many of them flashback undoes (the rest are XA prepares to roll back first, whose rows never
      *                  took effect)
      * @param tableRows row changes to reverse per table
-     * @param xa        each XA branch still prepared beyond the point and what would be done with it
-     * @param undecided those branches, XID as XA RECOVER prints it to the GTID of its XA PREPARE
+     * @param undecided each XA branch still prepared beyond the point, rolled back first, by XID
      */
-    public record Plan(GtidSet beyond, long reversed, long rows, Map<String, Long> tableRows, List<String> xa,
-                       Map<String, String> undecided) {
+    public record Plan(GtidSet beyond, long reversed, long rows, Map<String, Long> tableRows, List<UndecidedBranch> undecided) {
         public Plan {
-            undecided = Map.copyOf(undecided);
+            undecided = List.copyOf(undecided);
         }
 
         /** What flashback undoes: everything beyond the point but the prepares rolled back first (no row took effect). */
         public GtidSet toFlashBack() {
-            GtidSet prepares = GtidSet.empty();
-            for (String g : undecided.values()) {
-                prepares = prepares.union(GtidSet.parse(g));
-            }
-            return beyond.subtract(prepares);
+            return beyond.subtract(prepares(undecided));
         }
+    }
+
+    private static GtidSet prepares(List<UndecidedBranch> undecided) {
+        GtidSet prepares = GtidSet.empty();
+        for (UndecidedBranch b : undecided) {
+            prepares = prepares.union(GtidSet.parse(b.prepareGtid()));
+        }
+        return prepares;
     }
 
     /** A shard's laststamp archive: the plan it was checked against, and what was written where. */
@@ -101,32 +104,25 @@ public final class LaststampOps {
                     + REBUILD + ".");
         }
         if (beyond.isEmpty()) {
-            return checkedPrepared(preparedNow, Map.of(), new Plan(beyond, 0, 0, Map.of(), List.of(), Map.of()));
+            return checkedPrepared(preparedNow, new Plan(beyond, 0, 0, Map.of(), List.of()));
         }
         try {
             ConnectionSettings settings = member.flashback();
-            Map<String, String> undecided;
+            List<UndecidedBranch> undecided = new ArrayList<>();
             try (FlashbackPlan first = Flashback.plan(request(settings, beyond))) {
-                undecided = first.undecidedBranches();
+                new TreeMap<>(first.undecidedBranches()).forEach((xid, gtid) -> undecided.add(new UndecidedBranch(xid, gtid)));
                 if (undecided.isEmpty()) {
-                    return checkedPrepared(preparedNow, undecided, planOf(beyond, refusedOrNot(first), List.of(), Map.of(), progress));
+                    return checkedPrepared(preparedNow, planOf(beyond, refusedOrNot(first), undecided, progress));
                 }
             }
             // Rolled back first, a prepared branch leaves nothing to undo: plan again without its XA PREPARE, whose own
             // refusal (prepared, undecided) is then answered.
-            GtidSet prepares = GtidSet.empty();
-            List<String> xa = new ArrayList<>();
-            for (var e : undecided.entrySet()) {
-                prepares = prepares.union(GtidSet.parse(e.getValue()));
-                xa.add("XA ROLLBACK " + e.getKey() + ": prepared after the recovery point (" + e.getValue() + ") and still"
-                        + " undecided, so its global transaction is not committed at the point");
-            }
-            GtidSet rest = beyond.subtract(prepares);
+            GtidSet rest = beyond.subtract(prepares(undecided));
             if (rest.isEmpty()) {
-                return checkedPrepared(preparedNow, undecided, new Plan(beyond, 0, 0, Map.of(), xa, undecided));
+                return checkedPrepared(preparedNow, new Plan(beyond, 0, 0, Map.of(), undecided));
             }
             try (FlashbackPlan second = Flashback.plan(request(settings, rest))) {
-                return checkedPrepared(preparedNow, undecided, planOf(beyond, refusedOrNot(second), xa, undecided, progress));
+                return checkedPrepared(preparedNow, planOf(beyond, refusedOrNot(second), undecided, progress));
             }
         } catch (MysqlOperationException e) {
             throw e;
@@ -169,8 +165,8 @@ public final class LaststampOps {
                 .append("flashed back: ").append(plan.toFlashBack().toCompactString()).append(" (")
                 .append(p == null ? 0 : p.transactionsWithRows()).append(" of them with rows, ").append(p == null ? 0 : p.rows())
                 .append(" row changes; forward.sql re-applies them, reverse.sql undoes them)\n");
-        plan.undecided().forEach((xid, gtid) -> b.append("rolled back first: XA ROLLBACK ").append(xid).append(" (its XA PREPARE ")
-                .append(gtid).append(" was still undecided)\n"));
+        plan.undecided().forEach(u -> b.append("rolled back first: XA ROLLBACK ").append(u.xid()).append(" (its XA PREPARE ")
+                .append(u.prepareGtid()).append(" was still undecided)\n"));
         if (p != null) {
             b.append(String.format("%-40s %10s %10s %10s%n", "table", "inserted", "updated", "deleted"));
             for (Map.Entry<TableName, long[]> e : new TreeMap<>(p.rowsByTable()).entrySet()) {
@@ -185,7 +181,7 @@ public final class LaststampOps {
      * leaves a branch prepared (DESIGN §7: it holds the decision of every prepare it holds), so production and the
      * point disagree about it: only a DBA who knows the coordinator's decision can settle it.
      */
-    private Plan checkedPrepared(Set<String> preparedBefore, Map<String, String> undecided, Plan plan) {
+    private Plan checkedPrepared(Set<String> preparedBefore, Plan plan) {
         Set<String> preparedAfter;
         try (MysqlAdmin s = member.session()) {
             preparedAfter = XaOps.prepared(s);
@@ -193,7 +189,8 @@ public final class LaststampOps {
             throw new MysqlOperationException(member.where() + " is unreachable: " + e.getMessage() + "; start it, or " + REBUILD + ".", e);
         }
         // Prepared at both looks: one decided in between (production still serving) is not taken for an old one.
-        List<String> within = preparedBefore.stream().filter(x -> preparedAfter.contains(x) && !undecided.containsKey(x)).toList();
+        Set<String> undecided = plan.undecided().stream().map(UndecidedBranch::xid).collect(java.util.stream.Collectors.toSet());
+        List<String> within = preparedBefore.stream().filter(x -> preparedAfter.contains(x) && !undecided.contains(x)).toList();
         if (!within.isEmpty()) {
             throw new MysqlOperationException(member.where() + " holds XA branch" + (within.size() == 1 ? " " : "es ")
                     + String.join(", ", within) + " prepared since before the recovery point, which the point holds decided;"
@@ -220,14 +217,13 @@ public final class LaststampOps {
         return p;
     }
 
-    private static Plan planOf(GtidSet beyond, FlashbackPlan p, List<String> xa, Map<String, String> undecided,
-                               JobRunner.Progress progress) {
+    private static Plan planOf(GtidSet beyond, FlashbackPlan p, List<UndecidedBranch> undecided, JobRunner.Progress progress) {
         progress.report(1, 1);
         Map<String, Long> tables = new TreeMap<>();
         for (Map.Entry<TableName, long[]> e : p.rowsByTable().entrySet()) {
             long[] c = e.getValue();
             tables.put(e.getKey().toString(), c[0] + c[1] + c[2]);
         }
-        return new Plan(beyond, p.transactions(), p.rows(), tables, xa, undecided);
+        return new Plan(beyond, p.transactions(), p.rows(), tables, undecided);
     }
 }

@@ -1,7 +1,7 @@
 package io.drsp.controller;
 
 import io.drsp.agent.AgentJob;
-import io.drsp.agent.JobReport;
+import io.drsp.agent.JobResult;
 import io.drsp.agent.NodeAgent;
 import io.drsp.agent.NodeInspection;
 import io.drsp.agent.NodeKey;
@@ -128,8 +128,8 @@ final class DrillSteps {
             }
             Map<String, DrillArchive.Shard> shards = new LinkedHashMap<>();
             for (JobWatcher.Task t : tasks) {
-                JobReport rep = r.done().get(t.label());
-                shards.put(t.label(), new DrillArchive.Shard(rep.gtids(), rep.transactions(), rep.rows(),
+                JobResult.DrillArchived a = r.done().get(t.label()).resultAs(JobResult.DrillArchived.class);
+                shards.put(t.label(), new DrillArchive.Shard(a.drillGtids(), a.transactions(), a.rows(),
                         archiveDir(snap, t.label(), dryRun).toString()));
             }
             return new ArchiveResult(new DrillArchive(snap.id(), shards), List.of());
@@ -310,7 +310,7 @@ final class DrillSteps {
                 long tables = 0;
                 for (JobWatcher.Task t : tasks) {
                     Map<String, Long> expected = snap.member(primary(t.node().shard())).tableChecksums();
-                    Map<String, Long> actual = r.done().get(t.label()).checksums();
+                    Map<String, Long> actual = r.done().get(t.label()).resultAs(JobResult.Checksums.class).tables();
                     tables += actual.size();
                     String diff = difference(expected, actual);
                     if (diff != null) {
@@ -337,7 +337,7 @@ final class DrillSteps {
                 throw new IllegalStateException("the snapshot point's checksums could not be taken: " + String.join("; ", r.failures()));
             }
             Map<String, Map<String, Long>> sums = new LinkedHashMap<>();
-            r.done().forEach((shard, rep) -> sums.put(primary(shard).toString(), rep.checksums()));
+            r.done().forEach((shard, rep) -> sums.put(primary(shard).toString(), rep.resultAs(JobResult.Checksums.class).tables()));
             return sums;
         });
     }

@@ -2,7 +2,7 @@ package io.drsp.controller;
 
 import io.drsp.agent.AgentJob;
 import io.drsp.agent.DrillOps;
-import io.drsp.agent.JobReport;
+import io.drsp.agent.JobResult;
 import io.drsp.agent.NodeAgent;
 import io.drsp.agent.NodeInspection;
 import io.drsp.agent.NodeKey;
@@ -109,9 +109,10 @@ final class SwitchbackSteps {
             }
             Map<String, RollbackArchive.Shard> shards = new TreeMap<>();
             for (JobWatcher.Task t : tasks) {
-                JobReport rep = r.done().get(t.label());
-                shards.put(t.label(), new RollbackArchive.Shard(rep.gtids(), rep.transactions(), rep.rows(), rep.tableRows(),
-                        rep.notes(), archiveDir(runbookId, t.label()).toString()));
+                JobResult.RollbackArchived a = r.done().get(t.label()).resultAs(JobResult.RollbackArchived.class);
+                shards.put(t.label(), new RollbackArchive.Shard(a.flashbackGtids(), a.transactions(), a.rows(), a.tableRows(),
+                        a.undecided().stream().map(JobResult.UndecidedBranch::xid).toList(),
+                        archiveDir(runbookId, t.label()).toString()));
             }
             return new StepOutcome.Ok(List.of(new PairEvent.RollbackArchived(runbookId, new RollbackArchive(runbookId, shards))));
         });
@@ -173,7 +174,8 @@ final class SwitchbackSteps {
             List<String> problems = new ArrayList<>();
             for (JobWatcher.Task t : tasks) {
                 Map<String, Long> expected = withoutLedger(snap.member(primary(Site.DR, t.node().shard())).tableChecksums());
-                String diff = DrillSteps.difference(expected, withoutLedger(r.done().get(t.label()).checksums()));
+                String diff = DrillSteps.difference(expected,
+                        withoutLedger(r.done().get(t.label()).resultAs(JobResult.Checksums.class).tables()));
                 if (diff != null) {
                     problems.add(agents.describe(t.node()) + " differs from the DR snapshot point: " + diff);
                 }
@@ -263,10 +265,11 @@ final class SwitchbackSteps {
             }
             List<LaststampPlan.Shard> shards = new ArrayList<>();
             for (JobWatcher.Task t : tasks) {
-                JobReport rep = r.done().get(t.label());
-                GtidSet beyond = GtidSet.parse(rep.gtids());
+                JobResult.RollbackPlanned p = r.done().get(t.label()).resultAs(JobResult.RollbackPlanned.class);
+                GtidSet beyond = GtidSet.parse(p.beyondGtids());
                 shards.add(new LaststampPlan.Shard(t.label(), GtidSet.parse(point.shardGtids().get(t.label())).toCompactString(),
-                        beyond.toCompactString(), beyond.size(), rep.transactions(), rep.rows(), rep.tableRows(), rep.notes()));
+                        beyond.toCompactString(), beyond.size(), p.reversed(), p.rows(), p.tableRows(),
+                        p.undecided().stream().map(JobResult.UndecidedBranch::describe).toList()));
             }
             return new PlanResult(new LaststampPlan(point.clusterTimeMicros(), point.target(), shards), List.of());
         });
