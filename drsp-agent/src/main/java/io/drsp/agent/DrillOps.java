@@ -1,10 +1,6 @@
 package io.drsp.agent;
 
-import io.drsp.core.config.Endpoint;
-import io.drsp.core.config.TlsSettings;
-import io.drsp.core.config.UserRef;
 import io.drsp.core.gtid.GtidSet;
-import io.drsp.flashback.ConnectionSettings;
 import io.drsp.flashback.Flashback;
 import io.drsp.flashback.FlashbackApplier;
 import io.drsp.flashback.FlashbackPlan;
@@ -18,7 +14,6 @@ import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.util.Optional;
 import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
@@ -45,26 +40,14 @@ public final class DrillOps {
     public record DrillArchive(GtidSet drill, long transactions, long rows, Path dir) {
     }
 
+    private final MemberConnection member;
     private final NodeKey key;
-    private final Endpoint endpoint;
-    private final UserRef admin;
-    private final Optional<TlsSettings.Mysql> tls;
 
-    public DrillOps(NodeKey key, Endpoint endpoint, UserRef admin, Optional<TlsSettings.Mysql> tls) {
-        this.tls = tls;
-        this.key = key;
-        this.endpoint = endpoint;
-        this.admin = admin;
+    DrillOps(MemberConnection member) {
+        this.member = member;
+        this.key = member.key();
     }
 
-    private ConnectionSettings settings() {
-        return new ConnectionSettings(endpoint.host(), endpoint.port(), admin.name(), admin.password().resolve(),
-                io.drsp.core.mysql.MysqlTls.jdbcOptions(tls));
-    }
-
-    private String where() {
-        return key.describe() + " (" + endpoint + ")";
-    }
 
     /**
      * The drill is everything this primary executed beyond its snapshot point. Writes its forward and reverse SQL to
@@ -79,14 +62,14 @@ public final class DrillOps {
         try {
             GtidSet executed = executed();
             if (!executed.containsAll(snapshot)) {
-                throw new MysqlOperationException(where() + " does not hold its snapshot point: it lacks "
+                throw new MysqlOperationException(member.where() + " does not hold its snapshot point: it lacks "
                         + snapshot.subtract(executed).toCompactString() + "; restore it from a backup taken at the snapshot point.");
             }
             return archiveExactly(executed.subtract(snapshot), dir, progress, (plan, d) -> { });
         } catch (MysqlOperationException e) {
             throw e;
         } catch (Exception e) {
-            throw new MysqlOperationException(where() + ": the drill could not be archived: " + e.getMessage(), e);
+            throw new MysqlOperationException(member.where() + ": the drill could not be archived: " + e.getMessage(), e);
         }
     }
 
@@ -106,7 +89,7 @@ public final class DrillOps {
             return new DrillArchive(selected, 0, 0, dir);
         }
         Files.createDirectories(dir);
-        FlashbackRequest request = FlashbackRequest.onServer(settings(), new Selection.Only(selected))
+        FlashbackRequest request = FlashbackRequest.onServer(member.flashback(), new Selection.Only(selected))
                 .withOptions(FlashbackApplier.Options.defaults().withDryRun(dir));
         try (FlashbackPlan plan = Flashback.plan(request)) {
             if (plan.isRefused()) {
@@ -124,7 +107,7 @@ public final class DrillOps {
      * still cannot write) and set again afterwards, since a DR shard outside service is always super read-only.
      */
     public String flashback(GtidSet drill, JobRunner.Progress progress) {
-        try (Connection c = settings().connect(); Statement st = c.createStatement()) {
+        try (Connection c = member.flashback().connect(); Statement st = c.createStatement()) {
             st.execute("SET GLOBAL read_only = ON");
             st.execute("SET GLOBAL super_read_only = OFF");
             try {
@@ -160,7 +143,7 @@ public final class DrillOps {
         } catch (MysqlOperationException e) {
             throw e;
         } catch (Exception e) {
-            throw new MysqlOperationException(where() + ": flashback failed: " + e.getMessage(), e);
+            throw new MysqlOperationException(member.where() + ": flashback failed: " + e.getMessage(), e);
         }
     }
 
@@ -176,7 +159,7 @@ public final class DrillOps {
      */
     private FlashbackPlan planRemaining(GtidSet remaining, boolean firstRun) throws Exception {
         FlashbackApplier.Options options = FlashbackApplier.Options.defaults().withSqlLogBin(true).withLedger(LEDGER);
-        FlashbackPlan plan = Flashback.plan(FlashbackRequest.onServer(settings(), new Selection.Only(remaining)).withOptions(options));
+        FlashbackPlan plan = Flashback.plan(FlashbackRequest.onServer(member.flashback(), new Selection.Only(remaining)).withOptions(options));
         if (firstRun || !plan.isRefused() || !plan.refusals().stream().allMatch(r -> r.gtid() != null
                 && r.reason().startsWith(DECISION_WITHOUT_PREPARE))) {
             return plan;
@@ -188,7 +171,7 @@ public final class DrillOps {
         if (rest.isEmpty()) {
             return null;
         }
-        return Flashback.plan(FlashbackRequest.onServer(settings(), new Selection.Only(rest)).withOptions(options));
+        return Flashback.plan(FlashbackRequest.onServer(member.flashback(), new Selection.Only(rest)).withOptions(options));
     }
 
     private static GtidSet ledger(Statement st) throws SQLException {
@@ -225,7 +208,7 @@ public final class DrillOps {
     }
 
     private String refusals(List<Refusal> refusals) {
-        return refusals(where(), "cannot be flashed back", refusals, "Restore this shard from a backup taken at the snapshot point.");
+        return refusals(member.where(), "cannot be flashed back", refusals, "Restore this shard from a backup taken at the snapshot point.");
     }
 
     /**
@@ -234,7 +217,7 @@ public final class DrillOps {
      */
     public String awaitCaughtUp(GtidSet primaryExecuted, Duration bound, JobRunner.Progress progress) {
         Instant deadline = Instant.now().plus(bound);
-        try (Connection c = settings().connect(); Statement st = c.createStatement()) {
+        try (Connection c = member.flashback().connect(); Statement st = c.createStatement()) {
             GtidSet executed = executed(st);
             long total = primaryExecuted.subtract(executed).size();
             while (true) {
@@ -245,20 +228,20 @@ public final class DrillOps {
                 }
                 String error = replicationError(st);
                 if (error != null) {
-                    throw new MysqlOperationException(where() + " stopped replaying " + source() + ": " + error);
+                    throw new MysqlOperationException(member.where() + " stopped replaying " + source() + ": " + error);
                 }
                 if (!Instant.now().isBefore(deadline)) {
-                    throw new MysqlOperationException(where() + " did not replay " + source() + " within " + bound.toSeconds()
+                    throw new MysqlOperationException(member.where() + " did not replay " + source() + " within " + bound.toSeconds()
                             + " s: missing " + primaryExecuted.subtract(executed).toCompactString());
                 }
                 Thread.sleep(100);
                 executed = executed(st);
             }
         } catch (SQLException e) {
-            throw new MysqlOperationException(where() + ": " + e.getMessage(), e);
+            throw new MysqlOperationException(member.where() + ": " + e.getMessage(), e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new MysqlOperationException(where() + ": interrupted while waiting for it to catch up");
+            throw new MysqlOperationException(member.where() + ": interrupted while waiting for it to catch up");
         }
     }
 
@@ -289,7 +272,7 @@ public final class DrillOps {
      * afterwards: its primary must have been purged before, or it would fetch the drill back. Idempotent.
      */
     public String purgeTo(GtidSet snapshot) {
-        try (Connection c = settings().connect(); Statement st = c.createStatement()) {
+        try (Connection c = member.flashback().connect(); Statement st = c.createStatement()) {
             boolean replica = !key.isPrimary();
             if (replica) {
                 st.execute("STOP REPLICA");
@@ -305,7 +288,7 @@ public final class DrillOps {
             }
             return "gtid_executed is the snapshot point's " + snapshot.toCompactString();
         } catch (Exception e) {
-            throw new MysqlOperationException(where() + ": purge failed: " + e.getMessage(), e);
+            throw new MysqlOperationException(member.where() + ": purge failed: " + e.getMessage(), e);
         }
     }
 
@@ -321,7 +304,7 @@ public final class DrillOps {
     /** CHECKSUM TABLE of every base table outside MySQL's own schemas: what proves the data is the snapshot's. */
     public Map<String, Long> tableChecksums(JobRunner.Progress progress) {
         Map<String, Long> sums = new TreeMap<>();
-        try (Connection c = settings().connect(); Statement st = c.createStatement()) {
+        try (Connection c = member.flashback().connect(); Statement st = c.createStatement()) {
             List<String> tables = new ArrayList<>();
             try (ResultSet rs = st.executeQuery("SELECT CONCAT('`', REPLACE(TABLE_SCHEMA, '`', '``'), '`.`', REPLACE(TABLE_NAME, '`', '``'), '`')"
                     + " FROM information_schema.TABLES WHERE TABLE_TYPE = 'BASE TABLE'"
@@ -340,7 +323,7 @@ public final class DrillOps {
             progress.report(sums.size(), tables.size());
             return sums;
         } catch (SQLException e) {
-            throw new MysqlOperationException(where() + ": cannot checksum its tables: " + e.getMessage(), e);
+            throw new MysqlOperationException(member.where() + ": cannot checksum its tables: " + e.getMessage(), e);
         }
     }
 
@@ -349,7 +332,7 @@ public final class DrillOps {
     }
 
     private GtidSet executed() throws SQLException {
-        try (Connection c = settings().connect(); Statement st = c.createStatement()) {
+        try (Connection c = member.flashback().connect(); Statement st = c.createStatement()) {
             return executed(st);
         }
     }
@@ -359,40 +342,5 @@ public final class DrillOps {
             rs.next();
             return GtidSet.parse(rs.getString(1));
         }
-    }
-
-    /** The work of each background job kind; the runner calls it on the blocking dispatcher. */
-    JobRunner.Outcome run(AgentJob job, JobRunner.Progress progress) {
-        return switch (job.kind()) {
-            case ARCHIVE_DRILL -> {
-                DrillArchive a = archive(GtidSet.parse(job.gtids()), Path.of(job.archiveDir()), progress);
-                yield new JobRunner.Outcome(a.drill().isEmpty() ? "nothing was written since the snapshot point"
-                        : a.transactions() + " transactions, " + a.rows() + " row changes; SQL in " + a.dir(),
-                        a.drill().toString(), a.transactions(), a.rows(), Map.of());
-            }
-            case FLASHBACK_DRILL -> JobRunner.Outcome.of(flashback(GtidSet.parse(job.gtids()), progress));
-            case CATCH_UP -> JobRunner.Outcome.of(awaitCaughtUp(GtidSet.parse(job.gtids()),
-                    Duration.ofSeconds(job.boundSeconds()), progress));
-            case CHECKSUM -> {
-                Map<String, Long> sums = tableChecksums(progress);
-                yield new JobRunner.Outcome(sums.size() + " tables checksummed", null, 0, 0, sums);
-            }
-            case ARCHIVE_ROLLBACK -> {
-                LaststampOps.Archived a = new LaststampOps(key, endpoint, admin, tls).archive(GtidSet.parse(job.gtids()),
-                        Path.of(job.archiveDir()), this, progress);
-                yield new JobRunner.Outcome(a.plan().beyond().isEmpty() ? "nothing was executed after the recovery point"
-                        : a.plan().beyond().size() + " transactions after the recovery point (" + a.archive().transactions()
-                        + " to flash back, " + a.archive().rows() + " row changes, " + a.plan().undecided().size()
-                        + " prepared XA branches to roll back); SQL and summary in " + a.archive().dir(),
-                        a.archive().drill().toString(), a.archive().transactions(), a.archive().rows(), Map.of(),
-                        a.plan().tableRows(), List.copyOf(a.plan().undecided().keySet()));
-            }
-            case PLAN_ROLLBACK -> {
-                LaststampOps.Plan p = new LaststampOps(key, endpoint, admin, tls).plan(GtidSet.parse(job.gtids()), progress);
-                yield new JobRunner.Outcome(p.beyond().isEmpty() ? "nothing was executed after the recovery point"
-                        : p.beyond().size() + " transactions after the recovery point, " + p.rows() + " row changes to reverse",
-                        p.beyond().toString(), p.reversed(), p.rows(), Map.of(), p.tableRows(), p.xa());
-            }
-        };
     }
 }

@@ -1,6 +1,5 @@
 package io.drsp.agent;
 
-import io.drsp.core.config.Endpoint;
 import io.drsp.core.config.Site;
 import io.drsp.core.mysql.MysqlAdmin;
 import java.sql.ResultSet;
@@ -16,16 +15,10 @@ import java.util.List;
 final class Fence {
     private final MemberConnection member;
     private final NodeKey key;
-    private final Endpoint endpoint;
 
     Fence(MemberConnection member) {
         this.member = member;
         this.key = member.key();
-        this.endpoint = member.endpoint();
-    }
-
-    private MysqlAdmin session() {
-        return member.session();
     }
 
     /**
@@ -38,7 +31,7 @@ final class Fence {
      *                      which laststamp rolls back when prepared after the recovery point, or names when before.
      */
     String closeForWrites(Duration bound, boolean leavePrepared) {
-        try (MysqlAdmin s = session(); Statement st = s.connection().createStatement()) {
+        try (MysqlAdmin s = member.session(); Statement st = s.connection().createStatement()) {
             Instant deadline = Instant.now().plus(bound);
             List<String> open = openTransactions(st);
             List<String> prepared = preparedBranches(s);
@@ -76,7 +69,7 @@ final class Fence {
             return leaving ? "no open transactions; super_read_only ON; left prepared for laststamp to decide: "
                     + String.join("; ", prepared) : "no open transactions or prepared XA branches; super_read_only ON";
         } catch (SQLException e) {
-            throw new MysqlOperationException(key.describe() + " (" + endpoint + "): cannot make it read-only: " + e.getMessage(), e);
+            throw new MysqlOperationException(member.where() + ": cannot make it read-only: " + e.getMessage(), e);
         }
     }
 
@@ -108,7 +101,7 @@ final class Fence {
 
     /** Read-only means {@code super_read_only}: not even an administrator's session may write by accident. */
     String setReadOnly(boolean readOnly) {
-        try (MysqlAdmin s = session(); Statement st = s.connection().createStatement()) {
+        try (MysqlAdmin s = member.session(); Statement st = s.connection().createStatement()) {
             if (readOnly) {
                 st.execute("SET GLOBAL super_read_only = ON");
             } else {
@@ -117,7 +110,7 @@ final class Fence {
             }
             return readOnly ? "super_read_only ON" : "read_only OFF";
         } catch (SQLException e) {
-            throw new MysqlOperationException(key.describe() + " (" + endpoint + "): cannot change read-only: " + e.getMessage(), e);
+            throw new MysqlOperationException(member.where() + ": cannot change read-only: " + e.getMessage(), e);
         }
     }
 

@@ -1,6 +1,5 @@
 package io.drsp.agent;
 
-import io.drsp.core.config.Endpoint;
 import io.drsp.core.mysql.MysqlAdmin;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -19,7 +18,6 @@ final class Heartbeat implements AutoCloseable {
 
     private final MemberConnection member;
     private final NodeKey key;
-    private final Endpoint endpoint;
     private MysqlAdmin heartbeatSession;
     private boolean heartbeatTableReady;
     /** The production time of the last heartbeat this agent committed: see {@link NodeInspection#heartbeatWrittenMicros}. */
@@ -28,15 +26,10 @@ final class Heartbeat implements AutoCloseable {
     Heartbeat(MemberConnection member) {
         this.member = member;
         this.key = member.key();
-        this.endpoint = member.endpoint();
     }
 
     Long writtenMicros() {
         return heartbeatWrittenMicros;
-    }
-
-    private MysqlAdmin session() {
-        return member.session();
     }
 
     /**
@@ -46,7 +39,7 @@ final class Heartbeat implements AutoCloseable {
     void write() {
         try {
             if (heartbeatSession == null) {
-                heartbeatSession = session();
+                heartbeatSession = member.session();
             }
             Connection c = heartbeatSession.connection();
             if (!heartbeatTableReady) {
@@ -74,7 +67,7 @@ final class Heartbeat implements AutoCloseable {
             }
         } catch (RuntimeException | SQLException e) {
             closeHeartbeatSession();
-            throw new MysqlOperationException(key.describe() + " (" + endpoint + "): heartbeat not written: " + e.getMessage(), e);
+            throw new MysqlOperationException(member.where() + ": heartbeat not written: " + e.getMessage(), e);
         }
     }
 

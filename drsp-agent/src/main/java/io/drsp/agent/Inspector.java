@@ -38,10 +38,6 @@ final class Inspector {
         this.heartbeat = heartbeat;
     }
 
-    private MysqlAdmin session() {
-        return member.session();
-    }
-
     private Role role() {
         return key.site() == Site.PRODUCTION ? Role.PRODUCTION_SHARD : Role.DR_SHARD;
     }
@@ -55,7 +51,7 @@ final class Inspector {
     }
 
     NodeInspection look(boolean full) {
-        try (MysqlAdmin s = session()) {
+        try (MysqlAdmin s = member.session()) {
             List<String> violations = full ? s.checkRequiredSettings(role()).stream().map(SettingViolation::describe).toList() : List.of();
             GtidSet executed = s.gtidExecuted();
             boolean superReadOnly = isOn(s.variable("super_read_only"));
@@ -120,7 +116,7 @@ final class Inspector {
      * written since the last call.
      */
     ShardCut cut(CutRequest request) {
-        try (MysqlAdmin s = session()) {
+        try (MysqlAdmin s = member.session()) {
             RelayIndex relayIndex = relayLog.fresh(s);
             GtidSet executed = s.gtidExecuted();
             boolean applierRunning = s.replicaStatus().map(ReplicaStatus::sqlThreadRunning).orElse(false);
@@ -128,13 +124,13 @@ final class Inspector {
             return RelayCut.answer(relayIndex, request, key.toString(), s.serverUuid(), executed, lastApplied,
                     applierRunning);
         } catch (RuntimeException | SQLException e) {
-            return ShardCut.failed(key, key.describe() + " (" + endpoint + "): " + e.getMessage());
+            return ShardCut.failed(key, member.where() + ": " + e.getMessage());
         }
     }
 
     /** This member's GTID set and binary log position: what a snapshot point records per member. */
     MemberSnapshot snapshot() {
-        try (MysqlAdmin s = session(); Statement st = s.connection().createStatement();
+        try (MysqlAdmin s = member.session(); Statement st = s.connection().createStatement();
              ResultSet rs = st.executeQuery("SHOW MASTER STATUS")) {
             String file = null;
             long pos = 0;
@@ -145,7 +141,7 @@ final class Inspector {
             return new MemberSnapshot(key.toString(), endpoint.toString(), s.gtidExecuted().toString(), file, pos,
                     NodeInspection.nowMicros(), Map.of());
         } catch (SQLException e) {
-            throw new MysqlOperationException(key.describe() + " (" + endpoint + "): cannot read its GTID set and binlog position: "
+            throw new MysqlOperationException(member.where() + ": cannot read its GTID set and binlog position: "
                     + e.getMessage(), e);
         }
     }

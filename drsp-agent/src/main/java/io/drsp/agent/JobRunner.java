@@ -1,6 +1,5 @@
 package io.drsp.agent;
 
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 
@@ -16,19 +15,14 @@ final class JobRunner {
         void report(long done, long total);
     }
 
-    /** What a finished job hands back. */
-    record Outcome(String detail, String gtids, long transactions, long rows, Map<String, Long> checksums,
-                   Map<String, Long> tableRows, java.util.List<String> notes) {
-        Outcome(String detail, String gtids, long transactions, long rows, Map<String, Long> checksums) {
-            this(detail, gtids, transactions, rows, checksums, Map.of(), java.util.List.of());
-        }
-
+    /** What a finished job hands back: its detail in a sentence, and what it found (null: nothing but the detail). */
+    record Outcome(String detail, JobResult result) {
         static Outcome of(String detail) {
-            return new Outcome(detail, null, 0, 0, Map.of(), Map.of(), null);
+            return new Outcome(detail, null);
         }
     }
 
-    /** The work of one job kind. */
+    /** The work of every job kind ({@link JobDispatch}). */
     @FunctionalInterface
     interface Work {
         Outcome run(AgentJob job, Progress progress);
@@ -51,7 +45,7 @@ final class JobRunner {
         if (current.state() == JobReport.State.RUNNING) {
             return current;
         }
-        current = new JobReport(node, job, JobReport.State.RUNNING, 0, 0, 0, null, null, 0, 0, Map.of(), Map.of(), null);
+        current = new JobReport(node, job, JobReport.State.RUNNING, 0, 0, 0, null, null);
         startedNanos = System.nanoTime();
         JobReport started = current;
         CompletableFuture.supplyAsync(() -> work.run(job, (done, total) -> progressed(job, done, total)), blocking)
@@ -66,18 +60,17 @@ final class JobRunner {
     private synchronized void progressed(AgentJob job, long done, long total) {
         if (current.isOf(job) && current.state() == JobReport.State.RUNNING) {
             double seconds = Math.max(1e-3, (System.nanoTime() - startedNanos) / 1e9);
-            current = new JobReport(node, job, JobReport.State.RUNNING, done, total, done / seconds, null, null, 0, 0, Map.of(), Map.of(), null);
+            current = new JobReport(node, job, JobReport.State.RUNNING, done, total, done / seconds, null, null);
         }
     }
 
     private synchronized void finished(AgentJob job, Outcome outcome, Throwable error) {
         if (error != null) {
             current = new JobReport(node, job, JobReport.State.FAILED, current.done(), current.total(), current.ratePerSecond(),
-                    NodeAgent.rootMessage(error), null, 0, 0, Map.of(), Map.of(), null);
+                    NodeAgent.rootMessage(error), null);
         } else {
             current = new JobReport(node, job, JobReport.State.DONE, current.total(), current.total(), current.ratePerSecond(),
-                    outcome.detail(), outcome.gtids(), outcome.transactions(), outcome.rows(), outcome.checksums(),
-                    outcome.tableRows(), outcome.notes());
+                    outcome.detail(), outcome.result());
         }
     }
 }

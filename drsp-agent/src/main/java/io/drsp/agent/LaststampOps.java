@@ -1,8 +1,6 @@
 package io.drsp.agent;
 
-import io.drsp.core.config.Endpoint;
-import io.drsp.core.config.TlsSettings;
-import io.drsp.core.config.UserRef;
+import io.drsp.agent.JobResult.UndecidedBranch;
 import io.drsp.core.gtid.GtidSet;
 import io.drsp.core.mysql.MysqlAdmin;
 import io.drsp.flashback.ConnectionSettings;
@@ -14,13 +12,11 @@ import io.drsp.flashback.Selection;
 import io.drsp.flashback.TableName;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.Optional;
 
 /**
  * Switchback's laststamp on one production shard primary: production served on after the DR cluster's recovery point
@@ -29,7 +25,6 @@ import java.util.Optional;
  * ({@link DrillOps#flashback}) once production is fenced.
  */
 public final class LaststampOps {
-    private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(5);
     /** What every refusal that no retry can fix tells the DBA to do instead. */
     static final String REBUILD = "rebuild this shard from DR instead of rolling it back";
 
@@ -40,44 +35,40 @@ public final class LaststampOps {
      * @param reversed  how many of them flashback undoes (the rest are XA prepares to roll back first, whose rows never
      *                  took effect)
      * @param tableRows row changes to reverse per table
-     * @param xa        each XA branch still prepared beyond the point and what would be done with it
-     * @param undecided those branches, XID as XA RECOVER prints it to the GTID of its XA PREPARE
+     * @param undecided each XA branch still prepared beyond the point, rolled back first, by XID
      */
-    public record Plan(GtidSet beyond, long reversed, long rows, Map<String, Long> tableRows, List<String> xa,
-                       Map<String, String> undecided) {
+    public record Plan(GtidSet beyond, long reversed, long rows, Map<String, Long> tableRows, List<UndecidedBranch> undecided) {
         public Plan {
-            undecided = Map.copyOf(undecided);
+            undecided = List.copyOf(undecided);
         }
 
         /** What flashback undoes: everything beyond the point but the prepares rolled back first (no row took effect). */
         public GtidSet toFlashBack() {
-            GtidSet prepares = GtidSet.empty();
-            for (String g : undecided.values()) {
-                prepares = prepares.union(GtidSet.parse(g));
-            }
-            return beyond.subtract(prepares);
+            return beyond.subtract(prepares(undecided));
         }
+    }
+
+    private static GtidSet prepares(List<UndecidedBranch> undecided) {
+        GtidSet prepares = GtidSet.empty();
+        for (UndecidedBranch b : undecided) {
+            prepares = prepares.union(GtidSet.parse(b.prepareGtid()));
+        }
+        return prepares;
     }
 
     /** A shard's laststamp archive: the plan it was checked against, and what was written where. */
     public record Archived(Plan plan, DrillOps.DrillArchive archive) {
     }
 
-    private final NodeKey key;
-    private final Endpoint endpoint;
-    private final UserRef admin;
-    private final Optional<TlsSettings.Mysql> tls;
+    private final MemberConnection member;
+    /** Whose archive laststamp's is (the same forward and reverse SQL, checked against the server). */
+    private final DrillOps drill;
 
-    public LaststampOps(NodeKey key, Endpoint endpoint, UserRef admin, Optional<TlsSettings.Mysql> tls) {
-        this.tls = tls;
-        this.key = key;
-        this.endpoint = endpoint;
-        this.admin = admin;
+    LaststampOps(MemberConnection member, DrillOps drill) {
+        this.member = member;
+        this.drill = drill;
     }
 
-    private String where() {
-        return key.describe() + " (" + endpoint + ")";
-    }
 
     /**
      * The plan, or a {@link MysqlOperationException} whose sentence names the shard, the GTIDs and what to do: the shard
@@ -90,9 +81,9 @@ public final class LaststampOps {
         GtidSet purged;
         MysqlAdmin s;
         try {
-            s = MysqlAdmin.connect(endpoint, admin.name(), admin.password().resolve(), tls, CONNECT_TIMEOUT);
+            s = member.session();
         } catch (RuntimeException e) {
-            throw new MysqlOperationException(where() + " is unreachable: " + e.getMessage() + "; start it, or " + REBUILD + ".", e);
+            throw new MysqlOperationException(member.where() + " is unreachable: " + e.getMessage() + "; start it, or " + REBUILD + ".", e);
         }
         try (s) {
             // XA RECOVER first: a branch prepared after it is then beyond the executed set read next, never mistaken
@@ -102,49 +93,41 @@ public final class LaststampOps {
             purged = s.gtidPurged();
         }
         if (!executed.containsAll(point)) {
-            throw new MysqlOperationException(where() + " lacks " + point.subtract(executed).toCompactString()
+            throw new MysqlOperationException(member.where() + " lacks " + point.subtract(executed).toCompactString()
                     + " of the recovery point, so no rollback can bring it there; " + REBUILD + ".");
         }
         GtidSet beyond = executed.subtract(point);
         GtidSet gone = beyond.intersect(purged);
         if (!gone.isEmpty()) {
-            throw new MysqlOperationException(where() + " has purged the binary log holding " + gone.toCompactString()
+            throw new MysqlOperationException(member.where() + " has purged the binary log holding " + gone.toCompactString()
                     + " after the recovery point (gtid_purged), so those transactions can be neither archived nor flashed back; "
                     + REBUILD + ".");
         }
         if (beyond.isEmpty()) {
-            return checkedPrepared(preparedNow, Map.of(), new Plan(beyond, 0, 0, Map.of(), List.of(), Map.of()));
+            return checkedPrepared(preparedNow, new Plan(beyond, 0, 0, Map.of(), List.of()));
         }
         try {
-            ConnectionSettings settings = new ConnectionSettings(endpoint.host(), endpoint.port(), admin.name(),
-                    admin.password().resolve());
-            Map<String, String> undecided;
+            ConnectionSettings settings = member.flashback();
+            List<UndecidedBranch> undecided = new ArrayList<>();
             try (FlashbackPlan first = Flashback.plan(request(settings, beyond))) {
-                undecided = first.undecidedBranches();
+                new TreeMap<>(first.undecidedBranches()).forEach((xid, gtid) -> undecided.add(new UndecidedBranch(xid, gtid)));
                 if (undecided.isEmpty()) {
-                    return checkedPrepared(preparedNow, undecided, planOf(beyond, refusedOrNot(first), List.of(), Map.of(), progress));
+                    return checkedPrepared(preparedNow, planOf(beyond, refusedOrNot(first), undecided, progress));
                 }
             }
             // Rolled back first, a prepared branch leaves nothing to undo: plan again without its XA PREPARE, whose own
             // refusal (prepared, undecided) is then answered.
-            GtidSet prepares = GtidSet.empty();
-            List<String> xa = new ArrayList<>();
-            for (var e : undecided.entrySet()) {
-                prepares = prepares.union(GtidSet.parse(e.getValue()));
-                xa.add("XA ROLLBACK " + e.getKey() + ": prepared after the recovery point (" + e.getValue() + ") and still"
-                        + " undecided, so its global transaction is not committed at the point");
-            }
-            GtidSet rest = beyond.subtract(prepares);
+            GtidSet rest = beyond.subtract(prepares(undecided));
             if (rest.isEmpty()) {
-                return checkedPrepared(preparedNow, undecided, new Plan(beyond, 0, 0, Map.of(), xa, undecided));
+                return checkedPrepared(preparedNow, new Plan(beyond, 0, 0, Map.of(), undecided));
             }
             try (FlashbackPlan second = Flashback.plan(request(settings, rest))) {
-                return checkedPrepared(preparedNow, undecided, planOf(beyond, refusedOrNot(second), xa, undecided, progress));
+                return checkedPrepared(preparedNow, planOf(beyond, refusedOrNot(second), undecided, progress));
             }
         } catch (MysqlOperationException e) {
             throw e;
         } catch (Exception e) {
-            throw new MysqlOperationException(where() + ": its binary log after the recovery point could not be read: "
+            throw new MysqlOperationException(member.where() + ": its binary log after the recovery point could not be read: "
                     + e.getMessage(), e);
         }
     }
@@ -155,7 +138,7 @@ public final class LaststampOps {
      * server, and {@code summary.txt} (the GTID sets, the XA branches rolled back first, row changes per table), so
      * a DBA can see and re-apply by hand what the switchback took out of production. Changes nothing.
      */
-    public Archived archive(GtidSet point, Path dir, DrillOps drill, JobRunner.Progress progress) {
+    public Archived archive(GtidSet point, Path dir, JobRunner.Progress progress) {
         Plan plan = plan(point, (d, t) -> { });
         try {
             GtidSet selected = plan.toFlashBack();
@@ -168,22 +151,22 @@ public final class LaststampOps {
         } catch (MysqlOperationException e) {
             throw e;
         } catch (Exception e) {
-            throw new MysqlOperationException(where() + ": its transactions after the recovery point could not be archived: "
+            throw new MysqlOperationException(member.where() + ": its transactions after the recovery point could not be archived: "
                     + e.getMessage(), e);
         }
     }
 
     private void writeSummary(GtidSet point, Plan plan, FlashbackPlan p, Path dir) throws java.io.IOException {
         StringBuilder b = new StringBuilder();
-        b.append("# drsp switchback archive of ").append(where()).append('\n')
+        b.append("# drsp switchback archive of ").append(member.where()).append('\n')
                 .append("recovery point: ").append(point.toCompactString()).append('\n')
                 .append("after the point: ").append(plan.beyond().toCompactString()).append(" (").append(plan.beyond().size())
                 .append(" transactions)\n")
                 .append("flashed back: ").append(plan.toFlashBack().toCompactString()).append(" (")
                 .append(p == null ? 0 : p.transactionsWithRows()).append(" of them with rows, ").append(p == null ? 0 : p.rows())
                 .append(" row changes; forward.sql re-applies them, reverse.sql undoes them)\n");
-        plan.undecided().forEach((xid, gtid) -> b.append("rolled back first: XA ROLLBACK ").append(xid).append(" (its XA PREPARE ")
-                .append(gtid).append(" was still undecided)\n"));
+        plan.undecided().forEach(u -> b.append("rolled back first: XA ROLLBACK ").append(u.xid()).append(" (its XA PREPARE ")
+                .append(u.prepareGtid()).append(" was still undecided)\n"));
         if (p != null) {
             b.append(String.format("%-40s %10s %10s %10s%n", "table", "inserted", "updated", "deleted"));
             for (Map.Entry<TableName, long[]> e : new TreeMap<>(p.rowsByTable()).entrySet()) {
@@ -198,17 +181,18 @@ public final class LaststampOps {
      * leaves a branch prepared (DESIGN §7: it holds the decision of every prepare it holds), so production and the
      * point disagree about it: only a DBA who knows the coordinator's decision can settle it.
      */
-    private Plan checkedPrepared(Set<String> preparedBefore, Map<String, String> undecided, Plan plan) {
+    private Plan checkedPrepared(Set<String> preparedBefore, Plan plan) {
         Set<String> preparedAfter;
-        try (MysqlAdmin s = MysqlAdmin.connect(endpoint, admin.name(), admin.password().resolve(), tls, CONNECT_TIMEOUT)) {
+        try (MysqlAdmin s = member.session()) {
             preparedAfter = XaOps.prepared(s);
         } catch (RuntimeException e) {
-            throw new MysqlOperationException(where() + " is unreachable: " + e.getMessage() + "; start it, or " + REBUILD + ".", e);
+            throw new MysqlOperationException(member.where() + " is unreachable: " + e.getMessage() + "; start it, or " + REBUILD + ".", e);
         }
         // Prepared at both looks: one decided in between (production still serving) is not taken for an old one.
-        List<String> within = preparedBefore.stream().filter(x -> preparedAfter.contains(x) && !undecided.containsKey(x)).toList();
+        Set<String> undecided = plan.undecided().stream().map(UndecidedBranch::xid).collect(java.util.stream.Collectors.toSet());
+        List<String> within = preparedBefore.stream().filter(x -> preparedAfter.contains(x) && !undecided.contains(x)).toList();
         if (!within.isEmpty()) {
-            throw new MysqlOperationException(where() + " holds XA branch" + (within.size() == 1 ? " " : "es ")
+            throw new MysqlOperationException(member.where() + " holds XA branch" + (within.size() == 1 ? " " : "es ")
                     + String.join(", ", within) + " prepared since before the recovery point, which the point holds decided;"
                     + " commit or roll each back by its coordinator's decision, then run laststamp again.");
         }
@@ -227,20 +211,19 @@ public final class LaststampOps {
 
     private FlashbackPlan refusedOrNot(FlashbackPlan p) {
         if (p.isRefused()) {
-            throw new MysqlOperationException(DrillOps.refusals(where(), "cannot be rolled back to the recovery point",
+            throw new MysqlOperationException(DrillOps.refusals(member.where(), "cannot be rolled back to the recovery point",
                     p.refusals(), "Rebuild this shard from DR instead of rolling it back."));
         }
         return p;
     }
 
-    private static Plan planOf(GtidSet beyond, FlashbackPlan p, List<String> xa, Map<String, String> undecided,
-                               JobRunner.Progress progress) {
+    private static Plan planOf(GtidSet beyond, FlashbackPlan p, List<UndecidedBranch> undecided, JobRunner.Progress progress) {
         progress.report(1, 1);
         Map<String, Long> tables = new TreeMap<>();
         for (Map.Entry<TableName, long[]> e : p.rowsByTable().entrySet()) {
             long[] c = e.getValue();
             tables.put(e.getKey().toString(), c[0] + c[1] + c[2]);
         }
-        return new Plan(beyond, p.transactions(), p.rows(), tables, xa, undecided);
+        return new Plan(beyond, p.transactions(), p.rows(), tables, undecided);
     }
 }

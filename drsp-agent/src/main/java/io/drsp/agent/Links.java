@@ -21,20 +21,14 @@ final class Links {
 
     private final MemberConnection member;
     private final NodeKey key;
-    private final Endpoint endpoint;
     private final UserRef replication;
     private final RelayLog relayLog;
 
     Links(MemberConnection member, UserRef replication, RelayLog relayLog) {
         this.member = member;
         this.key = member.key();
-        this.endpoint = member.endpoint();
         this.replication = replication;
         this.relayLog = relayLog;
-    }
-
-    private MysqlAdmin session() {
-        return member.session();
     }
 
     /**
@@ -54,7 +48,7 @@ final class Links {
     }
 
     String ensureLink(Endpoint source, int delaySeconds) {
-        try (MysqlAdmin s = session(); Statement st = s.connection().createStatement()) {
+        try (MysqlAdmin s = member.session(); Statement st = s.connection().createStatement()) {
             st.execute("SET GLOBAL super_read_only = ON");
             Optional<ReplicaStatus> current = s.replicaStatus();
             boolean sameSource = current.isPresent() && current.get().sourceHost().equals(source.host())
@@ -93,7 +87,7 @@ final class Links {
             awaitReceiverConnected(s, source);
             return detail;
         } catch (SQLException e) {
-            throw new MysqlOperationException(key.describe() + " (" + endpoint + "): cannot configure its link: " + e.getMessage(), e);
+            throw new MysqlOperationException(member.where() + ": cannot configure its link: " + e.getMessage(), e);
         }
     }
 
@@ -117,14 +111,14 @@ final class Links {
 
     /** Stops both replication threads and keeps the relay log, so a later recover or sync loses nothing. */
     String stopLink() {
-        try (MysqlAdmin s = session(); Statement st = s.connection().createStatement()) {
+        try (MysqlAdmin s = member.session(); Statement st = s.connection().createStatement()) {
             if (s.replicaStatus().isEmpty()) {
                 return "no link configured";
             }
             st.execute("STOP REPLICA");
             return "link stopped, relay log kept";
         } catch (SQLException e) {
-            throw new MysqlOperationException(key.describe() + " (" + endpoint + "): cannot stop its link: " + e.getMessage(), e);
+            throw new MysqlOperationException(member.where() + ": cannot stop its link: " + e.getMessage(), e);
         }
     }
 
@@ -135,7 +129,7 @@ final class Links {
      * ones. Only ever after drsp has checked that nothing in that relay log is still needed. Idempotent.
      */
     String dropLink() {
-        try (MysqlAdmin s = session(); Statement st = s.connection().createStatement()) {
+        try (MysqlAdmin s = member.session(); Statement st = s.connection().createStatement()) {
             if (s.replicaStatus().isEmpty()) {
                 return "no link configured";
             }
@@ -143,7 +137,7 @@ final class Links {
             relayLog.discard(() -> st.execute("RESET REPLICA ALL"));
             return "link and relay log discarded";
         } catch (SQLException e) {
-            throw new MysqlOperationException(key.describe() + " (" + endpoint + "): cannot discard its link: " + e.getMessage(), e);
+            throw new MysqlOperationException(member.where() + ": cannot discard its link: " + e.getMessage(), e);
         }
     }
 
@@ -153,7 +147,7 @@ final class Links {
      * is left alone, and an applier already running towards it keeps running.
      */
     String startReplay(GtidSet target) {
-        try (MysqlAdmin s = session(); Statement st = s.connection().createStatement()) {
+        try (MysqlAdmin s = member.session(); Statement st = s.connection().createStatement()) {
             GtidSet executed = s.gtidExecuted();
             ReplicaStatus link = s.replicaStatus().orElseThrow(() -> new MysqlOperationException(
                     key.describe() + " has no link to replay from; run sync first"));
@@ -172,7 +166,7 @@ final class Links {
             st.execute("START REPLICA SQL_THREAD UNTIL SQL_AFTER_GTIDS = '" + target.toCompactString() + "'");
             return "replaying " + target.subtract(executed).size() + " transactions";
         } catch (SQLException e) {
-            throw new MysqlOperationException(key.describe() + " (" + endpoint + "): cannot start the replay: " + e.getMessage(), e);
+            throw new MysqlOperationException(member.where() + ": cannot start the replay: " + e.getMessage(), e);
         }
     }
 

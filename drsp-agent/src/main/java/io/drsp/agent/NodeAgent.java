@@ -109,8 +109,8 @@ public final class NodeAgent {
     public record LookPrepared(String binlogFile, long binlogPosition, ActorRef<PreparedLook> replyTo) implements Command {
     }
 
-    /** Commit or roll back prepared branches ({@code COMMIT X'..',X'..',n} each), as stopservice --resolve-prepared decided. */
-    public record ResolvePrepared(List<String> decisions, ActorRef<StepResult> replyTo) implements StepMutation {
+    /** Commit or roll back prepared branches, as stopservice --resolve-prepared or laststamp decided. */
+    public record ResolvePrepared(List<XaDecision> decisions, ActorRef<StepResult> replyTo) implements StepMutation {
     }
 
     /** What this DR shard's relay index says about a recovery target. */
@@ -135,7 +135,7 @@ public final class NodeAgent {
 
         @Override
         public boolean changesMysql() {
-            return job.kind().changesMysql();
+            return job.changesMysql();
         }
     }
 
@@ -233,7 +233,7 @@ public final class NodeAgent {
         this.inspecting = ctx.getSystem().dispatchers().lookup(DispatcherSelector.fromConfig("drsp.inspect-dispatcher"));
         this.drill = ops.drill();
         this.xa = ops.xa();
-        this.jobs = new JobRunner(ops.key().toString(), blocking, drill::run);
+        this.jobs = new JobRunner(ops.key().toString(), blocking, new JobDispatch(drill, ops.laststamp()));
         this.epochs = EpochMarks.get(ctx.getSystem()).of(ops.key().cluster());
     }
 

@@ -11,7 +11,8 @@ import java.util.Optional;
  * Everything an agent does to its MySQL instance, as plain blocking JDBC: the actor only decides when. One door, by
  * concern behind it: {@link Inspector} looks, {@link Links} runs the link and the replay, {@link Fence} closes and
  * opens the member for writes, {@link Heartbeat} writes production's heartbeat, {@link RelayLog} keeps the relay
- * index, {@link XaOps} and {@link DrillOps} do XA completion and the drill's work.
+ * index, {@link XaOps}, {@link DrillOps} and {@link LaststampOps} do XA completion, the drill's work and switchback's
+ * laststamp. Each is made once, for the agent's life.
  */
 public final class NodeOps implements AutoCloseable {
     /** drsp's own schema on production shards, replicated like any data: the pt-heartbeat idea. */
@@ -23,6 +24,9 @@ public final class NodeOps implements AutoCloseable {
     private final Inspector inspector;
     private final Links links;
     private final Fence fence;
+    private final XaOps xa;
+    private final DrillOps drill;
+    private final LaststampOps laststamp;
 
     /** @param tls how drsp's sessions and this node's DR link reach MySQL ({@code drsp.tls.mysql}), empty for plain */
     public NodeOps(NodeKey key, Endpoint endpoint, UserRef admin, UserRef replication, Optional<TlsSettings.Mysql> tls) {
@@ -32,6 +36,9 @@ public final class NodeOps implements AutoCloseable {
         this.inspector = new Inspector(member, relayLog, heartbeat);
         this.links = new Links(member, replication, relayLog);
         this.fence = new Fence(member);
+        this.xa = new XaOps(member);
+        this.drill = new DrillOps(member);
+        this.laststamp = new LaststampOps(member, drill);
     }
 
     public NodeKey key() {
@@ -44,12 +51,17 @@ public final class NodeOps implements AutoCloseable {
 
     /** XA branches on this instance (XA RECOVER, completing them), with the same account. */
     public XaOps xa() {
-        return new XaOps(member.key(), member.endpoint(), member.admin(), member.tls());
+        return xa;
     }
 
     /** The drill's operations on this instance (flashback, catch-up, purge, checksums), with the same account. */
     public DrillOps drill() {
-        return new DrillOps(member.key(), member.endpoint(), member.admin(), member.tls());
+        return drill;
+    }
+
+    /** Switchback's laststamp on this production primary (its plan and archive), with the same account. */
+    public LaststampOps laststamp() {
+        return laststamp;
     }
 
     /** A full look at the instance; an unreachable one is a normal answer, not an exception. */

@@ -1,44 +1,29 @@
 package io.drsp.agent;
 
 import io.drsp.agent.relay.XaPhase;
-import io.drsp.core.config.Endpoint;
-import io.drsp.core.config.TlsSettings;
-import io.drsp.core.config.UserRef;
 import io.drsp.core.gtid.GtidSet;
 import io.drsp.core.mysql.MysqlAdmin;
 import io.drsp.core.mysql.ReplicaStatus;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.Optional;
 
 /**
  * XA branches on one instance: which are prepared ({@code XA RECOVER}), and completing them for a consistent
  * recovery (DESIGN §7). Kept apart from {@link NodeOps}, which inspects and drives the link.
  */
 public final class XaOps {
-    private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(5);
-
+    private final MemberConnection member;
     private final NodeKey key;
-    private final Endpoint endpoint;
-    private final UserRef admin;
-    private final Optional<TlsSettings.Mysql> tls;
 
-    public XaOps(NodeKey key, Endpoint endpoint, UserRef admin, Optional<TlsSettings.Mysql> tls) {
-        this.tls = tls;
-        this.key = key;
-        this.endpoint = endpoint;
-        this.admin = admin;
-    }
-
-    private MysqlAdmin session() {
-        return MysqlAdmin.connect(endpoint, admin.name(), admin.password().resolve(), tls, CONNECT_TIMEOUT);
+    XaOps(MemberConnection member) {
+        this.member = member;
+        this.key = member.key();
     }
 
     /** What is prepared on an instance now, and how long ago the oldest prepared transaction started (null: none). */
@@ -65,7 +50,7 @@ public final class XaOps {
 
     /** The XIDs {@code XA RECOVER} lists, as MySQL prints them in the binlog ({@code X'..',X'..',n}). */
     public Set<String> prepared() {
-        try (MysqlAdmin s = session()) {
+        try (MysqlAdmin s = member.session()) {
             return prepared(s);
         }
     }
@@ -95,9 +80,9 @@ public final class XaOps {
         if (completions.isEmpty()) {
             return "no XA branch to complete";
         }
-        try (MysqlAdmin s = session(); Statement st = s.connection().createStatement()) {
+        try (MysqlAdmin s = member.session(); Statement st = s.connection().createStatement()) {
             if (s.replicaStatus().map(ReplicaStatus::sqlThreadRunning).orElse(false)) {
-                throw new MysqlOperationException(where() + ": its applier is running, so the XA branches it holds in doubt"
+                throw new MysqlOperationException(member.where() + ": its applier is running, so the XA branches it holds in doubt"
                         + " could still change; run recover again once the replay has stopped");
             }
             GtidSet executed = s.gtidExecuted();
@@ -108,8 +93,8 @@ public final class XaOps {
                     continue;
                 }
                 if (!prepared.contains(c.xa().sqlXid())) {
-                    throw new MysqlOperationException(where() + ": the branch " + c.xa().sqlXid() + " of global transaction '"
-                            + c.xa().gtrid() + "' is not prepared here, so its " + verb(c) + " (" + c.gtid() + ") cannot be"
+                    throw new MysqlOperationException(member.where() + ": the branch " + c.xa().sqlXid() + " of global transaction '"
+                            + c.xa().gtrid() + "' is not prepared here, so its XA " + decision(c).verb() + " (" + c.gtid() + ") cannot be"
                             + " applied; nothing was completed");
                 }
                 todo.add(c);
@@ -117,7 +102,7 @@ public final class XaOps {
             for (XaLine c : todo) {
                 st.execute("SET SESSION gtid_next = '" + c.gtid() + "'");
                 try {
-                    st.execute(verb(c) + " " + c.xa().sqlXid());
+                    st.execute(decision(c).statement());
                 } finally {
                     st.execute("SET SESSION gtid_next = AUTOMATIC");
                 }
@@ -126,7 +111,7 @@ public final class XaOps {
             return "completed " + todo.size() + " XA branches" + (todo.size() < completions.size()
                     ? " (" + (completions.size() - todo.size()) + " were already)" : "");
         } catch (SQLException e) {
-            throw new MysqlOperationException(where() + ": cannot complete XA branches: " + e.getMessage(), e);
+            throw new MysqlOperationException(member.where() + ": cannot complete XA branches: " + e.getMessage(), e);
         }
     }
 
@@ -136,10 +121,10 @@ public final class XaOps {
     /**
      * What this instance holds prepared, and how it decided the branches it committed or rolled back
      * ({@code XA COMMIT}/{@code XA ROLLBACK} of a prepared branch) in its binlog from {@code file}:{@code position} on:
-     * per XID, COMMIT or ROLLBACK. Read with SHOW BINLOG EVENTS, which prints every XID in hex.
+     * the last decision of each XID. Read with SHOW BINLOG EVENTS, which prints every XID in hex.
      */
     public PreparedLook look(String file, long position) {
-        try (MysqlAdmin s = session(); Statement st = s.connection().createStatement()) {
+        try (MysqlAdmin s = member.session(); Statement st = s.connection().createStatement()) {
             List<String> files = new ArrayList<>();
             try (ResultSet rs = st.executeQuery("SHOW BINARY LOGS")) {
                 while (rs.next()) {
@@ -148,53 +133,51 @@ public final class XaOps {
             }
             int first = files.indexOf(file);
             if (first < 0) {
-                throw new MysqlOperationException(where() + " no longer has binlog " + file + " of its snapshot point, so how"
+                throw new MysqlOperationException(member.where() + " no longer has binlog " + file + " of its snapshot point, so how"
                         + " its prepared branches' transactions were decided cannot be read; resolve them by hand");
             }
-            java.util.Map<String, String> decided = new java.util.TreeMap<>();
+            java.util.Map<String, XaDecision> decided = new java.util.TreeMap<>();
             for (int i = first; i < files.size(); i++) {
                 String sql = "SHOW BINLOG EVENTS IN '" + files.get(i) + "'" + (i == first ? " FROM " + position : "");
                 try (ResultSet rs = st.executeQuery(sql)) {
                     while (rs.next()) {
                         java.util.regex.Matcher m = DECISION.matcher(rs.getString("Info"));
                         if (m.matches()) {
-                            decided.put(m.group(2).toLowerCase(Locale.ROOT).replace("x'", "X'"), m.group(1));
+                            String xid = m.group(2).toLowerCase(Locale.ROOT).replace("x'", "X'");
+                            decided.put(xid, new XaDecision(XaDecision.Verb.valueOf(m.group(1)), xid));
                         }
                     }
                 }
             }
-            return new PreparedLook(key.toString(), List.copyOf(prepared(s)), decided, null);
+            return new PreparedLook(key.toString(), List.copyOf(prepared(s)), List.copyOf(decided.values()), null);
         } catch (SQLException | RuntimeException e) {
-            return new PreparedLook(key.toString(), List.of(), java.util.Map.of(), where() + ": " + e.getMessage());
+            return new PreparedLook(key.toString(), List.of(), List.of(), member.where() + ": " + e.getMessage());
         }
     }
 
-    /** Commits or rolls back each named branch still prepared here ({@code COMMIT X'..',X'..',n}); gone ones are skipped. */
-    public String resolve(List<String> decisions) {
-        try (MysqlAdmin s = session(); Statement st = s.connection().createStatement()) {
+    /** Commits or rolls back each branch still prepared here as decided; gone ones are skipped. */
+    public String resolve(List<XaDecision> decisions) {
+        try (MysqlAdmin s = member.session(); Statement st = s.connection().createStatement()) {
             Set<String> prepared = prepared(s);
             int[] done = {0};
             // A fenced production shard is super read-only when laststamp rolls its undecided branches back.
             io.drsp.flashback.SuperReadOnly.lifted(st, () -> {
-                for (String d : decisions) {
-                    String[] verbXid = d.split(" ", 2);
-                    if (prepared.contains(verbXid[1])) {
-                        st.execute("XA " + verbXid[0] + " " + verbXid[1]);
+                for (XaDecision d : decisions) {
+                    if (prepared.contains(d.xid())) {
+                        st.execute(d.statement());
                         done[0]++;
                     }
                 }
             });
             return "resolved " + done[0] + " prepared XA branches";
         } catch (SQLException e) {
-            throw new MysqlOperationException(where() + ": cannot resolve prepared XA branches: " + e.getMessage(), e);
+            throw new MysqlOperationException(member.where() + ": cannot resolve prepared XA branches: " + e.getMessage(), e);
         }
     }
 
-    private static String verb(XaLine c) {
-        return c.xa().phase() == XaPhase.ROLLBACK ? "XA ROLLBACK" : "XA COMMIT";
-    }
-
-    private String where() {
-        return key.describe() + " (" + endpoint + ")";
+    /** The relay log's completion of a branch: its XA ROLLBACK, or else its XA COMMIT. */
+    private static XaDecision decision(XaLine c) {
+        return new XaDecision(c.xa().phase() == XaPhase.ROLLBACK ? XaDecision.Verb.ROLLBACK : XaDecision.Verb.COMMIT,
+                c.xa().sqlXid());
     }
 }

@@ -5,12 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.drsp.core.config.Endpoint;
-import io.drsp.core.config.PasswordRef;
 import io.drsp.core.config.UserRef;
 import io.drsp.sandbox.MysqlInstance;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -41,21 +38,18 @@ class AgentEpochFencingTest {
     static MysqlInstance mysql;
     static ActorTestKit kit;
     static ActorRef<NodeAgent.Command> agent;
+    static UserRef admin;
+    static UserRef replication;
 
     @BeforeAll
     static void up() throws Exception {
         mysql = MysqlInstance.startNew(ROOT, "dr-s1", 311, Map.of());
-        Path secret = ROOT.resolve("admin.secret");
-        Files.deleteIfExists(secret);
-        Files.createFile(secret, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-        Files.writeString(secret, mysql.credentials().adminPassword());
-        Path repl = ROOT.resolve("repl.secret");
-        Files.deleteIfExists(repl);
-        Files.createFile(repl, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-        Files.writeString(repl, mysql.credentials().replicationPassword());
-        NodeOps ops = new NodeOps(NodeKey.parse("1/dr/s1"), Endpoint.parse(mysql.endpoint()),
-                new UserRef("admin", mysql.credentials().adminUser(), new PasswordRef.FromFile(secret)),
-                new UserRef("replication", mysql.credentials().replicationUser(), new PasswordRef.FromFile(repl)), java.util.Optional.empty());
+        admin = TestAccounts.withPasswordFile("admin", mysql.credentials().adminUser(), mysql.credentials().adminPassword(),
+                ROOT.resolve("admin.secret"));
+        replication = TestAccounts.withPasswordFile("replication", mysql.credentials().replicationUser(),
+                mysql.credentials().replicationPassword(), ROOT.resolve("repl.secret"));
+        NodeOps ops = new NodeOps(NodeKey.parse("1/dr/s1"), Endpoint.parse(mysql.endpoint()), admin, replication,
+                java.util.Optional.empty());
         kit = ActorTestKit.create();
         agent = kit.spawn(NodeAgent.create(ops), "node-1-dr-s1");
     }
@@ -90,7 +84,7 @@ class AgentEpochFencingTest {
         NodeAgent.StepResult purge = step(OLD, r -> new NodeAgent.PurgeTo("", r));
         assertInstanceOf(NodeAgent.StepResult.Failed.class, purge);
         TestProbe<JobReport> jobs = kit.createTestProbe();
-        agent.tell(new NodeAgent.UnderEpoch(OLD, new NodeAgent.StartJob(AgentJob.flashbackDrill(executed), jobs.getRef())));
+        agent.tell(new NodeAgent.UnderEpoch(OLD, new NodeAgent.StartJob(new AgentJob.FlashbackDrill(executed), jobs.getRef())));
         JobReport job = jobs.receiveMessage(ANSWER);
         assertEquals(JobReport.State.FAILED, job.state());
         assertTrue(job.detail().startsWith("refused: sent under takeover epoch 1"), job.detail());
@@ -110,7 +104,7 @@ class AgentEpochFencingTest {
         assertEquals("1", one("SELECT @@GLOBAL.super_read_only"));
 
         TestProbe<JobReport> jobs = kit.createTestProbe();
-        agent.tell(new NodeAgent.StartJob(AgentJob.checksum(), jobs.getRef()));
+        agent.tell(new NodeAgent.StartJob(new AgentJob.Checksum(), jobs.getRef()));
         assertEquals(JobReport.State.RUNNING, jobs.receiveMessage(ANSWER).state());
     }
 
@@ -136,9 +130,8 @@ class AgentEpochFencingTest {
     @Test
     @Order(5)
     void anotherAgentOfThePairRefusesTheOlderOwnerTooWithoutHavingSeenTheNewerOne() throws Exception {
-        NodeOps ops = new NodeOps(NodeKey.parse("1/dr/s2"), Endpoint.parse(mysql.endpoint()),
-                new UserRef("admin", mysql.credentials().adminUser(), new PasswordRef.FromFile(ROOT.resolve("admin.secret"))),
-                new UserRef("replication", mysql.credentials().replicationUser(), new PasswordRef.FromFile(ROOT.resolve("repl.secret"))), java.util.Optional.empty());
+        NodeOps ops = new NodeOps(NodeKey.parse("1/dr/s2"), Endpoint.parse(mysql.endpoint()), admin, replication,
+                java.util.Optional.empty());
         ActorRef<NodeAgent.Command> other = kit.spawn(NodeAgent.create(ops), "node-1-dr-s2");
         TestProbe<NodeAgent.StepResult> probe = kit.createTestProbe();
         other.tell(new NodeAgent.UnderEpoch(CURRENT, new NodeAgent.SetReadOnly(false, probe.getRef())));

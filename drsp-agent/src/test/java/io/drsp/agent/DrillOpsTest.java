@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.drsp.core.config.Endpoint;
-import io.drsp.core.config.PasswordRef;
 import io.drsp.core.config.UserRef;
 import io.drsp.core.gtid.Gtid;
 import io.drsp.core.gtid.GtidInterval;
@@ -19,7 +18,6 @@ import io.drsp.flashback.Selection;
 import io.drsp.sandbox.MysqlInstance;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.ResultSetMetaData;
@@ -69,15 +67,14 @@ class DrillOpsTest {
         exec(replica, "CHANGE REPLICATION SOURCE TO SOURCE_HOST='127.0.0.1', SOURCE_PORT=" + primary.port() + ", SOURCE_USER='"
                 + primary.credentials().replicationUser() + "', SOURCE_PASSWORD='" + primary.credentials().replicationPassword()
                 + "', SOURCE_AUTO_POSITION=1, GET_SOURCE_PUBLIC_KEY=1", "START REPLICA");
-        Path secret = ROOT.resolve("admin.secret");
-        Files.deleteIfExists(secret);
-        Files.createFile(secret, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-        Files.writeString(secret, primary.credentials().adminPassword());
-        UserRef admin = new UserRef("admin", primary.credentials().adminUser(), new PasswordRef.FromFile(secret));
+        UserRef admin = TestAccounts.withPasswordFile("admin", primary.credentials().adminUser(),
+                primary.credentials().adminPassword(), ROOT.resolve("admin.secret"));
         primarySettings = new ConnectionSettings("127.0.0.1", primary.port(), primary.credentials().adminUser(),
                 primary.credentials().adminPassword());
-        primaryOps = new DrillOps(NodeKey.parse("1/dr/s1"), Endpoint.parse(primary.endpoint()), admin, java.util.Optional.empty());
-        replicaOps = new DrillOps(NodeKey.parse("1/dr/s1/r1"), Endpoint.parse(replica.endpoint()), admin, java.util.Optional.empty());
+        primaryOps = new DrillOps(new MemberConnection(NodeKey.parse("1/dr/s1"), Endpoint.parse(primary.endpoint()), admin,
+                java.util.Optional.empty()));
+        replicaOps = new DrillOps(new MemberConnection(NodeKey.parse("1/dr/s1/r1"), Endpoint.parse(replica.endpoint()), admin,
+                java.util.Optional.empty()));
         exec(primary, "CREATE DATABASE bank",
                 "CREATE TABLE bank.accounts (id BIGINT PRIMARY KEY, owner VARCHAR(64) CHARACTER SET utf8mb4, balance DECIMAL(20,2),"
                         + " opened DATETIME(6), note BLOB)",

@@ -42,7 +42,8 @@ class EpochJsonTest {
                 new NodeAgent.EnsureLink(Endpoint.parse("127.0.0.1:3306"), 60, steps.getRef()),
                 new NodeAgent.SetReadOnly(true, steps.getRef()),
                 new NodeAgent.PurgeTo("3e11fa47-71ca-11e1-9e33-c80aa9429562:1-5", steps.getRef()),
-                new NodeAgent.StartJob(AgentJob.flashbackDrill("3e11fa47-71ca-11e1-9e33-c80aa9429562:6-9"), jobs.getRef()))) {
+                new NodeAgent.ResolvePrepared(List.of(XaDecision.rollback("X'74',X'7331',1")), steps.getRef()),
+                new NodeAgent.StartJob(new AgentJob.FlashbackDrill("3e11fa47-71ca-11e1-9e33-c80aa9429562:6-9"), jobs.getRef()))) {
             json.verifySerialization(new NodeAgent.UnderEpoch(epoch, m), true);
         }
     }

@@ -1,7 +1,7 @@
 package io.drsp.controller;
 
 import io.drsp.agent.AgentJob;
-import io.drsp.agent.JobReport;
+import io.drsp.agent.JobResult;
 import io.drsp.agent.NodeAgent;
 import io.drsp.agent.NodeInspection;
 import io.drsp.agent.NodeKey;
@@ -121,15 +121,16 @@ final class DrillSteps {
     /** Checks every shard's drill is reversible and archives it; a dry run writes under dry-run/ and records nothing. */
     CompletableFuture<ArchiveResult> archive(SnapshotPoint snap, boolean dryRun) {
         List<JobWatcher.Task> tasks = shards().stream().map(shard -> new JobWatcher.Task(shard, primary(shard),
-                AgentJob.archiveDrill(snapshotOf(snap, primary(shard)).toString(), archiveDir(snap, shard, dryRun).toString()))).toList();
+                new AgentJob.ArchiveDrill(snapshotOf(snap, primary(shard)).toString(), archiveDir(snap, shard, dryRun).toString()))).toList();
         return new JobWatcher(agents, "archiving", "rows", progress).run(tasks).thenApply(r -> {
             if (!r.ok()) {
                 return new ArchiveResult(null, r.failures());
             }
             Map<String, DrillArchive.Shard> shards = new LinkedHashMap<>();
             for (JobWatcher.Task t : tasks) {
-                JobReport rep = r.done().get(t.label());
-                shards.put(t.label(), new DrillArchive.Shard(rep.gtids(), rep.transactions(), rep.rows(), t.job().archiveDir()));
+                JobResult.DrillArchived a = r.done().get(t.label()).resultAs(JobResult.DrillArchived.class);
+                shards.put(t.label(), new DrillArchive.Shard(a.drillGtids(), a.transactions(), a.rows(),
+                        archiveDir(snap, t.label(), dryRun).toString()));
             }
             return new ArchiveResult(new DrillArchive(snap.id(), shards), List.of());
         });
@@ -160,7 +161,7 @@ final class DrillSteps {
         List<JobWatcher.Task> tasks = new ArrayList<>();
         gtidsByShard.forEach((shard, gtids) -> {
             if (!GtidSet.parse(gtids).isEmpty()) {
-                tasks.add(new JobWatcher.Task(shard, NodeKey.primary(pair.id(), site, shard), AgentJob.flashbackDrill(gtids)));
+                tasks.add(new JobWatcher.Task(shard, NodeKey.primary(pair.id(), site, shard), new AgentJob.FlashbackDrill(gtids)));
             }
         });
         return new JobWatcher(agents, "flashing back", "rows", progress).run(tasks).thenApply(r -> {
@@ -193,7 +194,7 @@ final class DrillSteps {
                     return;
                 }
                 for (NodeKey r : replicas(site, shard)) {
-                    tasks.add(new JobWatcher.Task(label(r), r, AgentJob.catchUp(p.gtidExecuted(), pair.drill().catchUpTimeoutSeconds())));
+                    tasks.add(new JobWatcher.Task(label(r), r, new AgentJob.CatchUp(p.gtidExecuted(), pair.drill().catchUpTimeoutSeconds())));
                 }
             });
             if (!problems.isEmpty()) {
@@ -301,7 +302,7 @@ final class DrillSteps {
                 return CompletableFuture.completedFuture(new StepOutcome.Ok(List.of(new PairEvent.SnapshotRestored(runbookId,
                         snap.id(), "every member's GTID set is the snapshot point (checksums are off)"))));
             }
-            List<JobWatcher.Task> tasks = looks.keySet().stream().map(k -> new JobWatcher.Task(label(k), k, AgentJob.checksum())).toList();
+            List<JobWatcher.Task> tasks = looks.keySet().stream().map(k -> new JobWatcher.Task(label(k), k, new AgentJob.Checksum())).toList();
             return new JobWatcher(agents, "checksumming", "tables", progress).run(tasks).thenApply(r -> {
                 if (!r.ok()) {
                     return new StepOutcome.Failed(String.join("; ", r.failures()));
@@ -309,7 +310,7 @@ final class DrillSteps {
                 long tables = 0;
                 for (JobWatcher.Task t : tasks) {
                     Map<String, Long> expected = snap.member(primary(t.node().shard())).tableChecksums();
-                    Map<String, Long> actual = r.done().get(t.label()).checksums();
+                    Map<String, Long> actual = r.done().get(t.label()).resultAs(JobResult.Checksums.class).tables();
                     tables += actual.size();
                     String diff = difference(expected, actual);
                     if (diff != null) {
@@ -330,13 +331,13 @@ final class DrillSteps {
         if (!pair.drill().verifyChecksums()) {
             return CompletableFuture.completedFuture(Map.of());
         }
-        List<JobWatcher.Task> tasks = shards().stream().map(s -> new JobWatcher.Task(s, primary(s), AgentJob.checksum())).toList();
+        List<JobWatcher.Task> tasks = shards().stream().map(s -> new JobWatcher.Task(s, primary(s), new AgentJob.Checksum())).toList();
         return new JobWatcher(agents, "checksumming", "tables", progress).run(tasks).thenApply(r -> {
             if (!r.ok()) {
                 throw new IllegalStateException("the snapshot point's checksums could not be taken: " + String.join("; ", r.failures()));
             }
             Map<String, Map<String, Long>> sums = new LinkedHashMap<>();
-            r.done().forEach((shard, rep) -> sums.put(primary(shard).toString(), rep.checksums()));
+            r.done().forEach((shard, rep) -> sums.put(primary(shard).toString(), rep.resultAs(JobResult.Checksums.class).tables()));
             return sums;
         });
     }

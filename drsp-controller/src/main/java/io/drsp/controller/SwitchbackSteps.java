@@ -2,10 +2,11 @@ package io.drsp.controller;
 
 import io.drsp.agent.AgentJob;
 import io.drsp.agent.DrillOps;
-import io.drsp.agent.JobReport;
+import io.drsp.agent.JobResult;
 import io.drsp.agent.NodeAgent;
 import io.drsp.agent.NodeInspection;
 import io.drsp.agent.NodeKey;
+import io.drsp.agent.XaDecision;
 import io.drsp.controller.recovery.RecoveryPoint;
 import io.drsp.controller.switchback.LaststampPlan;
 import io.drsp.controller.switchback.RollbackArchive;
@@ -101,16 +102,17 @@ final class SwitchbackSteps {
     /** Every fenced production primary checks again and archives its transactions after the point. */
     CompletableFuture<StepOutcome> archive(String runbookId, RecoveryPoint point) {
         List<JobWatcher.Task> tasks = shards().stream().map(shard -> new JobWatcher.Task(shard, primary(Site.PRODUCTION, shard),
-                AgentJob.archiveRollback(point.shardGtids().get(shard), archiveDir(runbookId, shard).toString()))).toList();
+                new AgentJob.ArchiveRollback(point.shardGtids().get(shard), archiveDir(runbookId, shard).toString()))).toList();
         return new JobWatcher(agents, "archiving", "rows", progress).run(tasks).thenApply(r -> {
             if (!r.ok()) {
                 return new StepOutcome.Failed("nothing was rolled back: " + String.join(" ", r.failures()));
             }
             Map<String, RollbackArchive.Shard> shards = new TreeMap<>();
             for (JobWatcher.Task t : tasks) {
-                JobReport rep = r.done().get(t.label());
-                shards.put(t.label(), new RollbackArchive.Shard(rep.gtids(), rep.transactions(), rep.rows(), rep.tableRows(),
-                        rep.notes(), t.job().archiveDir()));
+                JobResult.RollbackArchived a = r.done().get(t.label()).resultAs(JobResult.RollbackArchived.class);
+                shards.put(t.label(), new RollbackArchive.Shard(a.flashbackGtids(), a.transactions(), a.rows(), a.tableRows(),
+                        a.undecided().stream().map(JobResult.UndecidedBranch::xid).toList(),
+                        archiveDir(runbookId, t.label()).toString()));
             }
             return new StepOutcome.Ok(List.of(new PairEvent.RollbackArchived(runbookId, new RollbackArchive(runbookId, shards))));
         });
@@ -121,7 +123,7 @@ final class SwitchbackSteps {
         Map<String, CompletableFuture<NodeAgent.StepResult>> results = new TreeMap<>();
         archive.shards().forEach((shard, a) -> {
             if (!a.rollbackXids().isEmpty()) {
-                List<String> decisions = a.rollbackXids().stream().map(x -> "ROLLBACK " + x).toList();
+                List<XaDecision> decisions = a.rollbackXids().stream().map(XaDecision::rollback).toList();
                 results.put(shard, agents.step(primary(Site.PRODUCTION, shard), r -> new NodeAgent.ResolvePrepared(decisions, r)));
             }
         });
@@ -160,9 +162,9 @@ final class SwitchbackSteps {
         }
         List<JobWatcher.Task> tasks = new ArrayList<>();
         for (String shard : shards()) {
-            tasks.add(new JobWatcher.Task(shard, primary(Site.PRODUCTION, shard), AgentJob.checksum()));
+            tasks.add(new JobWatcher.Task(shard, primary(Site.PRODUCTION, shard), new AgentJob.Checksum()));
             for (NodeKey r : drill.replicas(Site.PRODUCTION, shard)) {
-                tasks.add(new JobWatcher.Task(shard + "/r" + r.member(), r, AgentJob.checksum()));
+                tasks.add(new JobWatcher.Task(shard + "/r" + r.member(), r, new AgentJob.Checksum()));
             }
         }
         return new JobWatcher(agents, "checksumming", "tables", progress).run(tasks).thenApply(r -> {
@@ -172,7 +174,8 @@ final class SwitchbackSteps {
             List<String> problems = new ArrayList<>();
             for (JobWatcher.Task t : tasks) {
                 Map<String, Long> expected = withoutLedger(snap.member(primary(Site.DR, t.node().shard())).tableChecksums());
-                String diff = DrillSteps.difference(expected, withoutLedger(r.done().get(t.label()).checksums()));
+                String diff = DrillSteps.difference(expected,
+                        withoutLedger(r.done().get(t.label()).resultAs(JobResult.Checksums.class).tables()));
                 if (diff != null) {
                     problems.add(agents.describe(t.node()) + " differs from the DR snapshot point: " + diff);
                 }
@@ -214,7 +217,7 @@ final class SwitchbackSteps {
                     problems.add(agents.describe(primary(Site.DR, shard)) + " is unreachable: " + i.error());
                 } else {
                     tasks.add(new JobWatcher.Task(shard, primary(Site.PRODUCTION, shard),
-                            AgentJob.catchUp(i.gtidExecuted(), pair.drill().catchUpTimeoutSeconds())));
+                            new AgentJob.CatchUp(i.gtidExecuted(), pair.drill().catchUpTimeoutSeconds())));
                 }
             });
             if (!problems.isEmpty()) {
@@ -250,7 +253,7 @@ final class SwitchbackSteps {
                 missing.add("the recovery point has no GTID set for production shard " + shard + ", so it cannot be rolled"
                         + " back to it; rebuild this shard from DR instead.");
             } else {
-                tasks.add(new JobWatcher.Task(shard, NodeKey.primary(pair.id(), Site.PRODUCTION, shard), AgentJob.planRollback(gtids)));
+                tasks.add(new JobWatcher.Task(shard, NodeKey.primary(pair.id(), Site.PRODUCTION, shard), new AgentJob.PlanRollback(gtids)));
             }
         }
         if (!missing.isEmpty()) {
@@ -262,10 +265,11 @@ final class SwitchbackSteps {
             }
             List<LaststampPlan.Shard> shards = new ArrayList<>();
             for (JobWatcher.Task t : tasks) {
-                JobReport rep = r.done().get(t.label());
-                GtidSet beyond = GtidSet.parse(rep.gtids());
-                shards.add(new LaststampPlan.Shard(t.label(), GtidSet.parse(t.job().gtids()).toCompactString(),
-                        beyond.toCompactString(), beyond.size(), rep.transactions(), rep.rows(), rep.tableRows(), rep.notes()));
+                JobResult.RollbackPlanned p = r.done().get(t.label()).resultAs(JobResult.RollbackPlanned.class);
+                GtidSet beyond = GtidSet.parse(p.beyondGtids());
+                shards.add(new LaststampPlan.Shard(t.label(), GtidSet.parse(point.shardGtids().get(t.label())).toCompactString(),
+                        beyond.toCompactString(), beyond.size(), p.reversed(), p.rows(), p.tableRows(),
+                        p.undecided().stream().map(JobResult.UndecidedBranch::describe).toList()));
             }
             return new PlanResult(new LaststampPlan(point.clusterTimeMicros(), point.target(), shards), List.of());
         });

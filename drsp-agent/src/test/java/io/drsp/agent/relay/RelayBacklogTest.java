@@ -8,13 +8,11 @@ import io.drsp.agent.NodeInspection;
 import io.drsp.agent.NodeKey;
 import io.drsp.agent.NodeOps;
 import io.drsp.core.config.Endpoint;
-import io.drsp.core.config.PasswordRef;
+import io.drsp.agent.TestAccounts;
 import io.drsp.core.config.UserRef;
 import io.drsp.core.gtid.Gtid;
 import io.drsp.core.gtid.GtidSet;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
@@ -40,11 +38,8 @@ class RelayBacklogTest {
     static void start() throws Exception {
         pair = ReplicationPair.start("relay-backlog", 231, Map.of(), Map.of());
         Workload.createTable(pair.source);
-        Path secret = Path.of("target/relay/relay-backlog.secret").toAbsolutePath();
-        Files.deleteIfExists(secret);
-        Files.createFile(secret, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-        Files.writeString(secret, pair.dr.credentials().adminPassword());
-        UserRef admin = new UserRef("admin", pair.dr.credentials().adminUser(), new PasswordRef.FromFile(secret));
+        UserRef admin = TestAccounts.withPasswordFile("admin", pair.dr.credentials().adminUser(),
+                pair.dr.credentials().adminPassword(), Path.of("target/relay/relay-backlog.secret").toAbsolutePath());
         ops = new NodeOps(NodeKey.parse("1/dr/s1"), Endpoint.parse(pair.dr.endpoint()), admin, admin, java.util.Optional.empty());
     }
 
