@@ -64,8 +64,13 @@ abstract class RunbookDefinition {
         return running.operation() == operation() && running.site() == site();
     }
 
-    /** Everything that must hold to start, but a runbook in the way (the entity joins or refuses that first). */
-    abstract Optional<Admission.Refusal> admit(PairState state, Request request);
+    /**
+     * Everything that must hold to start, but a runbook in the way (the entity joins or refuses that first): by
+     * default no undo pending and DR's mode; operations with more to check add links to the same chain.
+     */
+    Optional<Admission.Refusal> admit(PairState state, Request request) {
+        return Admission.of(cluster, state).noUndoPending().drMode(operation()).refusal();
+    }
 
     abstract List<RunbookStep> steps(PairState state, Request request);
 

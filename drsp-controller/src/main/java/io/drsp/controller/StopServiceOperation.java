@@ -25,11 +25,6 @@ final class StopServiceOperation extends RunbookDefinition {
     }
 
     @Override
-    Optional<Admission.Refusal> admit(PairState state, Request request) {
-        return Admission.of(cluster, state).noUndoPending().drMode(operation()).refusal();
-    }
-
-    @Override
     List<RunbookStep> steps(PairState state, Request request) {
         List<RunbookStep> s = new ArrayList<>();
         s.add(new RunbookStep(RunbookStep.Kind.STOP_DBPROXY, ""));

@@ -16,11 +16,6 @@ final class StopSyncOperation extends RunbookDefinition {
     }
 
     @Override
-    Optional<Admission.Refusal> admit(PairState state, Request request) {
-        return Admission.of(cluster, state).noUndoPending().drMode(operation()).refusal();
-    }
-
-    @Override
     List<RunbookStep> steps(PairState state, Request request) {
         return perShard(RunbookStep.Kind.STOP_LINK, Site.DR);
     }

@@ -26,11 +26,6 @@ final class SyncOperation extends RunbookDefinition {
     }
 
     @Override
-    Optional<Admission.Refusal> admit(PairState state, Request request) {
-        return Admission.of(cluster, state).noUndoPending().drMode(operation()).refusal();
-    }
-
-    @Override
     List<RunbookStep> steps(PairState state, Request request) {
         List<RunbookStep> s = new ArrayList<>();
         s.add(new RunbookStep(RunbookStep.Kind.PREFLIGHT, ""));
